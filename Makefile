@@ -1,0 +1,58 @@
+# policykg — the front door. `make serve` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PKG     = $(VENV)/bin/policykg
+DATA    = build/policykg.trig
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
+          $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py)
+
+.PHONY: serve test bench build install assets browser clean docs
+
+# A virtualenv with the package (editable) and its test and bench extras.
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "policykg needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+$(DATA): $(VENV)/.installed $(SOURCES)
+	@mkdir -p build
+	$(PKG) build --out $(DATA)
+
+build: $(DATA)
+
+# Front-end packages (YASGUI, cytoscape) from npm into an ignored folder; optional:
+# without npm the pages still work and the SPARQL editor falls back to a text area.
+assets:
+	@if [ -f api/static/package.json ] && command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory -s -f api/static/assets.mk || echo "warning: front-end assets not installed; pages fall back"; \
+	else echo "note: npm not found; the SPARQL editor falls back to a plain text area"; fi
+
+serve: $(DATA) assets
+	$(PKG) serve --data $(DATA) --host $(HOST) --port $(PORT)
+
+# Headless Chromium for the browser tests (Debian's package; needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium missing and not root: browser tests will be skipped"; fi; }
+
+test: $(VENV)/.installed assets browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed $(DATA)
+	$(PY) -m bench.run --data $(DATA)
+
+docs: $(VENV)/.installed
+	$(PKG) docs --out build/docs
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,41 @@
+"""The Flask application: one factory, one blueprint per concern.
+
+    policykg.api.sparql        /sparql (SPARQL 1.1 Protocol), /update when enabled
+    policykg.api.linked_data   /id/..., /def/..., dumps, VoID, /healthz
+    policykg.api.rest          /api/... (named queries, resolution, chains, OpenAPI)
+    policykg.api.pages         / and the HTML pages
+"""
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+from policykg.settings import Config, load_config
+
+BLUEPRINT_MODULES = (
+    "policykg.api.linked_data",
+    "policykg.api.sparql",
+    "policykg.api.rest",
+    "policykg.api.pages",
+)
+
+
+def create_app(config: Config | None = None, **overrides) -> Flask:
+    """Build the application over the dataset that ``config`` names."""
+    from policykg.api.state import AppState
+
+    config = (config or load_config()).replace(**overrides) if overrides else (config or load_config())
+    app = Flask(__name__)
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    app.extensions["policykg"] = AppState.from_config(config)
+    for name in BLUEPRINT_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that concern is not built yet
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,73 @@
+"""The one module through which code reaches vocabulary terms.
+
+Standard vocabularies are plain rdflib namespaces. The project's own vocabulary,
+``PKG``, is a *closed* namespace whose terms are read from the ontology's Turtle
+files at import time, so code can only use terms the ontology defines: a typo or
+an undefined term fails loudly (AttributeError) instead of minting a new IRI.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import (DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, TIME, VANN, XSD,
+                              ClosedNamespace, Namespace as _Namespace)
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent
+# The vocabulary namespace is fixed: vocabularies outlive deployments. Instance
+# IRIs are minted from the configurable base (see policykg.iris).
+PKG_URI = "https://w3id.org/policykg/def/"
+
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SCHEMA = Namespace("https://schema.org/")
+
+
+def _vocabulary_terms() -> list[str]:
+    """Local names of every term the ontology files define in the PKG namespace."""
+    graph = Graph()
+    for path in sorted(ONTOLOGY_DIR.glob("*.ttl")):
+        if path.name.startswith("shapes"):
+            continue  # shapes use the vocabulary, they do not define it
+        graph.parse(path, format="turtle")
+    terms = set()
+    for subject in graph.subjects(RDF.type, None):
+        if isinstance(subject, URIRef) and subject.startswith(PKG_URI):
+            terms.add(subject[len(PKG_URI):])
+    return sorted(terms)
+
+
+PKG = ClosedNamespace(PKG_URI, _vocabulary_terms())
+
+# Prefixes used in every serialisation, query and page, in one place.
+PREFIXES: dict[str, str] = {
+    "pkg": PKG_URI,
+    "eli": str(ELI),
+    "org": str(ORG),
+    "oa": str(OA),
+    "odrl": str(ODRL),
+    "prov": str(PROV),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "foaf": str(FOAF),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "time": str(TIME),
+    "vann": str(VANN),
+    "xsd": str(XSD),
+    "sh": str(SH),
+    "sd": str(SD),
+    "void": str(VOID),
+}
+
+
+def sparql_prologue(names: list[str] | None = None) -> str:
+    """PREFIX lines for the given prefixes (all of them by default)."""
+    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in chosen.items())

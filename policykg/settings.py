@@ -1,0 +1,107 @@
+"""Every setting of policykg, declared once: name, default, type and help.
+
+A setting is read, in order of precedence, from a command-line flag, from the
+environment variable ``POLICYKG_<NAME>`` (upper case), or from its default.
+README.md documents this same table; tests/test_settings.py checks that the two agree.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BASE = "https://w3id.org/policykg/"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    type: type
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("base", DEFAULT_BASE, str,
+            "Base IRI from which every instance IRI (documents, clauses, statements) is minted."),
+    Setting("data", "", str,
+            "A built dataset (.trig or .nq) to serve; empty means build from the bundled policy at start."),
+    Setting("store", "", str,
+            "Folder of a persistent pyoxigraph store; empty means an in-memory store."),
+    Setting("host", "127.0.0.1", str, "Address the service listens on."),
+    Setting("port", 8000, int, "Port the service listens on."),
+    Setting("threads", 8, int, "Request threads of the WSGI server."),
+    Setting("query_timeout", 10.0, float,
+            "Seconds a SPARQL query may run before it is stopped and answered with 503."),
+    Setting("max_query_length", 100_000, int, "Longest SPARQL query text accepted, in characters."),
+    Setting("max_nesting", 200, int, "Deepest nesting of brackets and braces accepted in a query."),
+    Setting("max_results", 100_000, int,
+            "Most result rows (or triples) a SPARQL query may return before it is refused."),
+    Setting("query_workers", 2, int,
+            "Worker processes that evaluate SPARQL queries which may be slow (stoppable on timeout)."),
+    Setting("page_size", 100, int, "Default number of rows per page of the REST API."),
+    Setting("max_page_size", 1000, int, "Largest page the REST API serves."),
+    Setting("admin_token", "", str,
+            "Bearer token that enables /update; empty disables updates entirely."),
+    Setting("include_background", True, bool,
+            "Whether the default graph includes the background-knowledge graph."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: object) -> object:
+    if setting.type is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"setting {setting.name}: {value!r} is not a boolean")
+    try:
+        return setting.type(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {setting.name}: {value!r} is not a valid {setting.type.__name__}") from exc
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved value of every setting; build one with :func:`load_config`."""
+
+    values: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def replace(self, **overrides) -> "Config":
+        merged = dict(self.values)
+        for name, value in overrides.items():
+            if name not in _BY_NAME:
+                raise KeyError(f"unknown setting {name!r}")
+            merged[name] = _coerce(_BY_NAME[name], value)
+        return Config(merged)
+
+
+def load_config(overrides: dict | None = None, environ: dict | None = None) -> Config:
+    """Resolve every setting from overrides, then the environment, then defaults."""
+    environ = os.environ if environ is None else environ
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = {}
+    for setting in SETTINGS:
+        if setting.name in overrides:
+            raw = overrides[setting.name]
+        elif f"POLICYKG_{setting.name.upper()}" in environ:
+            raw = environ[f"POLICYKG_{setting.name.upper()}"]
+        else:
+            raw = setting.default
+        values[setting.name] = _coerce(setting, raw)
+    unknown = set(overrides) - set(_BY_NAME)
+    if unknown:
+        raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    if not str(values["base"]).endswith(("/", "#")):
+        raise ValueError(f"setting base: {values['base']!r} must end with '/' or '#'")
+    return Config(values)
