@@ -1,0 +1,159 @@
+"""Assembling the one RDF dataset (named graphs) and writing it deterministically.
+
+Graphs: ``{base}graph/ontology`` (ONTO's ``policykg.ontology.ontology_graph()``),
+``…/document`` (this package), ``…/statements`` and ``…/background``
+(KNOW's ``policykg.loader.statements.build_statements``) and ``…/inferred``
+(KNOW's ``policykg.loader.reasoning.infer``). Each contribution is used only once its module
+and function exist, so the build works while the project grows.
+
+Determinism: the output must be byte-identical for the same input across processes, although
+Python's hash seed (set iteration order) and blank-node labels vary. So the quads go through
+pyoxigraph, which canonicalizes blank nodes (RDFC-1.0), and are sorted before serializing.
+Atomicity: the file is written to a temporary file in the same folder and renamed into place;
+on any failure the temporary file is removed and an existing output is left untouched.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, URIRef
+
+from policykg import iris
+from policykg.loader.document_graph import document_graph
+from policykg.loader.parser import Document, parse_document
+from policykg.loader.text import SourceError
+from policykg.ontology.namespaces import PREFIXES
+from policykg.settings import DEFAULT_BASE
+
+SOURCES_DIR = Path(__file__).resolve().parent / "sources"
+BUNDLED_SOURCE = SOURCES_DIR / "suzhou-2011-community-party-building.txt"
+FORMATS = {".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS, ".ttl": ox.RdfFormat.TURTLE,
+           ".jsonld": ox.RdfFormat.JSON_LD}
+
+
+@dataclass
+class Build:
+    """What one build produced: the documents, each named graph, and the dataset."""
+    documents: list[Document]
+    graphs: dict[str, Graph]
+    dataset: Dataset
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _optional(module_name: str, function: str):
+    """``module.function`` if both exist yet, else None (another area may not have landed)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise  # the module exists but is broken: that must not pass silently
+        return None
+    return getattr(module, function, None)
+
+
+def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Build:
+    """Parse the sources (the bundled policy by default) and assemble every named graph."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    sources = [Path(s) for s in (sources or [BUNDLED_SOURCE])]
+    documents = [parse_document(path, base=base) for path in sources]
+    ids = [d.doc_id for d in documents]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise SourceError(next(s for s, d in zip(sources, documents) if d.doc_id == dup),
+                          f"two sources have the same document id {dup!r} (file stem)")
+    timings["parse"] = time.perf_counter() - started
+
+    graphs: dict[str, Graph] = {}
+    if (ontology_graph := _optional("policykg.ontology", "ontology_graph")) is not None:
+        t = time.perf_counter()
+        graphs["ontology"] = ontology_graph()
+        timings["ontology"] = time.perf_counter() - t
+    t = time.perf_counter()
+    graphs["document"] = Graph()
+    for document in documents:
+        graphs["document"] += document_graph(document, base)
+    timings["document"] = time.perf_counter() - t
+    if (build_statements := _optional("policykg.loader.statements", "build_statements")) is not None:
+        t = time.perf_counter()
+        for name, graph in build_statements(documents, base).items():
+            graphs[name] = graph
+        timings["statements"] = time.perf_counter() - t
+    if (infer := _optional("policykg.loader.reasoning", "infer")) is not None:
+        t = time.perf_counter()
+        graphs["inferred"] = infer(dict(graphs))
+        timings["inferred"] = time.perf_counter() - t
+
+    dataset = Dataset()
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace)
+    for name in iris.GRAPH_NAMES:
+        if name in graphs:
+            target = dataset.graph(URIRef(iris.graph_iri(base, name)))
+            for triple in graphs[name]:
+                target.add(triple)
+    return Build(documents, graphs, dataset, time.perf_counter() - started, timings)
+
+
+def build_dataset(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Dataset:
+    """The dataset with its named graphs (see :func:`build` for the parts)."""
+    return build(sources, base).dataset
+
+
+def canonical_quads(dataset: Dataset) -> list[ox.Quad]:
+    """All quads of the named graphs, blank nodes canonicalized, in a stable sorted order."""
+    data = dataset.serialize(format="nquads", encoding="utf-8")
+    canonical = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(canonical, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+
+
+def serialize_dataset(dataset: Dataset, fmt: ox.RdfFormat) -> bytes:
+    quads = canonical_quads(dataset)
+    if fmt.supports_datasets:
+        return ox.serialize(quads, format=fmt, prefixes=PREFIXES)
+    # Triple formats get the union of the graphs, each triple once.
+    triples = sorted({q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+
+
+def write_dataset(dataset: Dataset, out_path: Path | str) -> Path:
+    """Write the dataset in the format named by the extension (.trig, .nq, .ttl, .jsonld),
+    deterministically and atomically. Returns the path written."""
+    out_path = Path(out_path)
+    fmt = FORMATS.get(out_path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{out_path}: unknown output format {out_path.suffix!r}; "
+                         f"use one of {', '.join(FORMATS)}")
+    data = serialize_dataset(dataset, fmt)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return out_path
+
+
+def triple_counts(graphs: dict[str, Graph]) -> dict[str, int]:
+    return {name: len(graphs[name]) for name in iris.GRAPH_NAMES if name in graphs}
+
+
+__all__ = ["BUNDLED_SOURCE", "Build", "build", "build_dataset", "write_dataset", "serialize_dataset",
+           "canonical_quads", "triple_counts"]

@@ -1,0 +1,227 @@
+"""The document graph: a parsed policy as ELI resources with W3C Web Annotation selectors.
+
+Modelling (ELI used as it is defined):
+
+* the policy is an ``eli:LegalResource`` (the work): ``dcterms:title``, ``eli:passed_by`` (range
+  eli:Agent), ``eli:type_document`` (range eli:ResourceType, a skos:Concept), ``eli:id_local``,
+  ``eli:has_part`` its top-level units;
+* its Chinese text is an ``eli:LegalExpression`` that ``eli:realizes`` it; ``eli:title`` and
+  ``eli:language`` are defined on the expression, so they are stated there, not on the work;
+* the web page it was captured from is an ``eli:Format`` (manifestation) that ``eli:embodies``
+  the expression, published by ``eli:publisher_agent`` at ``dcterms:issued`` (xsd:dateTime);
+* units are ``eli:LegalResourceSubdivision`` linked by ``eli:is_part_of`` / ``eli:has_part``, with
+  ``eli:number`` (the label as written). ELI has no property for the kind of a subdivision, so
+  ``pkg:subdivisionType`` points to a concept of the ontology's SubdivisionTypeScheme; plus
+  ``pkg:ordinal``, ``pkg:sequence``, ``pkg:heading``, ``pkg:text``@zh and
+  ``pkg:hasTextSegment <unit#text>``: an ``oa:SpecificResource`` on the expression with an
+  ``oa:TextPositionSelector`` (code points into the normalized text) and an
+  ``oa:TextQuoteSelector`` (exact, and ~20 characters of prefix and suffix).
+
+Dates: ``eli:date_document`` has range xsd:date ("date of adoption or signature"), but the
+signature of the bundled policy gives only 2011年6月. Inventing a day would be false, so a
+month-precise date is stated as ``dcterms:issued "2011-06"^^xsd:gYearMonth`` (dcterms:issued
+accepts any literal) and ``eli:date_document`` is stated only when the text gives a full day.
+The printing date (…2011年6月24日印发) is a full day: it is the publication of the official
+version, ``eli:date_publication`` (xsd:date), with the printing office as ``dcterms:publisher``.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import FOAF, RDF, RDFS, XSD
+
+from policykg import iris
+from policykg.loader.parser import Document, Unit
+from policykg.ontology import namespaces as ns
+from policykg.ontology.namespaces import DCTERMS, ELI, OA, ORG, PKG, SKOS
+from policykg.settings import DEFAULT_BASE
+
+log = logging.getLogger(__name__)
+
+# EU Publications Office language authority table, the value space ELI gives eli:language.
+EU_LANGUAGE = getattr(ns, "EU_LANGUAGE", Namespace("http://publications.europa.eu/resource/authority/language/"))
+LANGUAGE_CODES = {"zh": "ZHO", "en": "ENG"}
+QUOTE_CONTEXT = 20
+
+# Stable slugs for the bodies the bundled policy names as issuer, printer and web publisher,
+# with an English label and the ontology class of the body (if the ontology defines it).
+# Other names fall back to their percent-encoded UTF-8 form, which is just as stable.
+AGENTS: dict[str, tuple[str, str, str | None]] = {
+    "中共苏州市委组织部": ("suzhou-municipal-party-organization-department",
+                   "Organization Department of the CPC Suzhou Municipal Committee",
+                   "MunicipalOrganizationDepartment"),
+    "中共苏州市委办公室": ("suzhou-municipal-party-general-office",
+                   "General Office of the CPC Suzhou Municipal Committee", "MunicipalPartyGeneralOffice"),
+    "苏州市社会组织服务中心": ("suzhou-social-organization-service-centre",
+                    "Suzhou Social Organization Service Centre", None),
+}
+DOC_TYPES = {"意见": ("opinions", "Opinions"), "通知": ("notice", "Notice"), "决定": ("decision", "Decision"),
+             "办法": ("measures", "Measures"), "规定": ("provisions", "Provisions"),
+             "条例": ("regulations", "Regulations"), "细则": ("detailed-rules", "Detailed rules"),
+             "方案": ("plan", "Plan"), "规划": ("programme", "Programme"), "决议": ("resolution", "Resolution")}
+KIND_TERMS = {"preamble": "subdivisionPreamble", "part": "subdivisionPart", "chapter": "subdivisionChapter",
+              "section": "subdivisionSection", "article": "subdivisionArticle",
+              "paragraph": "subdivisionParagraph", "item": "subdivisionItem", "subitem": "subdivisionSubitem",
+              "closing": "subdivisionClosing", "signature": "subdivisionSignature",
+              "keywords": "subdivisionKeywords", "imprint": "subdivisionImprint"}
+KIND_LABELS = {"preamble": ("序言", "Preamble"), "closing": ("结束语", "Closing"),
+               "signature": ("落款", "Signature"), "keywords": ("主题词", "Subject keywords"),
+               "imprint": ("印发", "Imprint"), "paragraph": ("段", "Paragraph"), "part": ("部分", "Part"),
+               "chapter": ("章", "Chapter"), "section": ("节", "Section"), "article": ("条", "Article"),
+               "item": ("项", "Item"), "subitem": ("目", "Sub-item")}
+
+MISSING_TERMS: set[str] = set()
+
+
+def pkg(name: str) -> URIRef:
+    """A PKG term. While the ontology is still growing, a term it does not define yet is
+    used as is and recorded in MISSING_TERMS (tests check that the set stays empty)."""
+    try:
+        return PKG[name]
+    except (AttributeError, KeyError):
+        if name not in MISSING_TERMS:
+            log.warning("pkg:%s is not defined by the ontology", name)
+        MISSING_TERMS.add(name)
+        return URIRef(ns.PKG_URI + name)
+
+
+def agent_iri(base: str, name: str) -> URIRef:
+    slug = AGENTS[name][0] if name in AGENTS else quote(name, safe="")
+    return URIRef(iris.thing_iri(base, "agent", slug))
+
+
+def _agent(g: Graph, base: str, name: str) -> URIRef:
+    iri = agent_iri(base, name)
+    g.add((iri, RDF.type, ORG.Organization))
+    g.add((iri, RDF.type, ELI.Agent))
+    g.add((iri, RDF.type, FOAF.Agent))
+    g.add((iri, RDFS.label, Literal(name, lang="zh")))
+    g.add((iri, SKOS.prefLabel, Literal(name, lang="zh")))
+    if name in AGENTS:
+        _, english, cls = AGENTS[name]
+        g.add((iri, RDFS.label, Literal(english, lang="en")))
+        if cls:
+            g.add((iri, RDF.type, pkg(cls)))
+    return iri
+
+
+def _date_literal(value: str) -> Literal:
+    """ISO date text of any precision → the XSD type that states exactly that precision."""
+    if "T" in value:
+        return Literal(value, datatype=XSD.dateTime)
+    return Literal(value, datatype={4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date))
+
+
+def unit_label(unit: Unit) -> tuple[str, str]:
+    """Short Chinese and English labels of a unit, for pages and lists."""
+    zh, en = KIND_LABELS.get(unit.kind, (unit.kind, unit.kind.title()))
+    if unit.number:
+        zh_label = f"{unit.number} {unit.heading}" if unit.heading else unit.number
+        return zh_label, f"{en} {unit.ordinal}"
+    if unit.kind == "paragraph":
+        return f"第{unit.ordinal}{zh}", f"{en} {unit.ordinal}"
+    return zh, en
+
+
+def _text_segment(g: Graph, document: Document, subject: URIRef, start: int, end: int) -> None:
+    """``subject pkg:hasTextSegment <subject#text>`` with position and quote selectors."""
+    segment, position, quote_sel = (URIRef(f"{subject}#{name}") for name in ("text", "position", "quote"))
+    text = document.text
+    g.add((subject, pkg("hasTextSegment"), segment))
+    g.add((segment, RDF.type, OA.SpecificResource))
+    g.add((segment, OA.hasSource, URIRef(document.expression_iri)))
+    g.add((segment, OA.hasSelector, position))
+    g.add((segment, OA.hasSelector, quote_sel))
+    g.add((position, RDF.type, OA.TextPositionSelector))
+    g.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
+    g.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+    g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
+    g.add((quote_sel, OA.exact, Literal(text[start:end])))
+    g.add((quote_sel, OA.prefix, Literal(text[max(0, start - QUOTE_CONTEXT):start])))
+    g.add((quote_sel, OA.suffix, Literal(text[end:end + QUOTE_CONTEXT])))
+
+
+def document_graph(document: Document, base: str = DEFAULT_BASE) -> Graph:
+    """The RDF description of one parsed document: work, expression, web manifestation, units."""
+    g = Graph()
+    md = document.metadata
+    work, expression = URIRef(document.iri), URIRef(document.expression_iri)
+    manifestation = URIRef(f"{document.expression_iri}/web")
+
+    g.add((work, RDF.type, ELI.LegalResource))
+    g.add((work, ELI.id_local, Literal(document.doc_id)))
+    g.add((work, ELI.is_realized_by, expression))
+    if md.title:
+        g.add((work, DCTERMS.title, Literal(md.title, lang="zh")))
+        g.add((work, RDFS.label, Literal(md.title, lang="zh")))
+    if md.issuer:
+        g.add((work, ELI.passed_by, _agent(g, base, md.issuer)))
+    if md.date:
+        g.add((work, DCTERMS.issued, _date_literal(md.date)))
+        if len(md.date) == 10:  # a full day is written: ELI's xsd:date can be stated honestly
+            g.add((work, ELI.date_document, Literal(md.date, datatype=XSD.date)))
+    if md.printer:
+        g.add((work, DCTERMS.publisher, _agent(g, base, md.printer)))
+    if md.print_date:
+        if len(md.print_date) == 10:
+            g.add((work, ELI.date_publication, Literal(md.print_date, datatype=XSD.date)))
+        else:
+            g.add((work, DCTERMS.available, _date_literal(md.print_date)))
+    if md.doc_type:
+        slug, english = DOC_TYPES.get(md.doc_type, (quote(md.doc_type, safe=""), md.doc_type))
+        doc_type = URIRef(iris.thing_iri(base, "document-type", slug))
+        g.add((work, ELI.type_document, doc_type))
+        g.add((doc_type, RDF.type, ELI.ResourceType))
+        g.add((doc_type, RDF.type, SKOS.Concept))
+        g.add((doc_type, SKOS.prefLabel, Literal(md.doc_type, lang="zh")))
+        g.add((doc_type, SKOS.prefLabel, Literal(english, lang="en")))
+    for keyword in md.keywords:
+        g.add((work, DCTERMS.subject, Literal(keyword, lang="zh")))
+
+    g.add((expression, RDF.type, ELI.LegalExpression))
+    g.add((expression, ELI.realizes, work))
+    if md.title:
+        g.add((expression, ELI.title, Literal(md.title, lang="zh")))
+        g.add((expression, RDFS.label, Literal(f"{md.title}（中文文本）", lang="zh")))
+    if md.language in LANGUAGE_CODES:
+        g.add((expression, ELI.language, EU_LANGUAGE[LANGUAGE_CODES[md.language]]))
+    g.add((expression, DCTERMS.language, Literal(md.language, datatype=XSD.language)))
+    # The whole normalized text, so selectors can be checked against it inside the graph.
+    g.add((expression, pkg("text"), Literal(document.text, lang=md.language)))
+
+    if md.publisher or md.publication_datetime:
+        g.add((manifestation, RDF.type, ELI.Format))
+        g.add((manifestation, ELI.embodies, expression))
+        g.add((expression, ELI.is_embodied_by, manifestation))
+        g.add((manifestation, RDFS.label, Literal("网页发布版", lang="zh")))
+        if md.publisher:
+            g.add((manifestation, ELI.publisher_agent, _agent(g, base, md.publisher)))
+        if md.publication_datetime:
+            g.add((manifestation, DCTERMS.issued, _date_literal(md.publication_datetime)))
+
+    for unit in document.units:
+        _unit(g, document, unit)
+    return g
+
+
+def _unit(g: Graph, document: Document, unit: Unit) -> None:
+    iri = URIRef(unit.iri)
+    parent = URIRef(unit.parent) if unit.parent else URIRef(document.iri)
+    g.add((iri, RDF.type, ELI.LegalResourceSubdivision))
+    g.add((iri, ELI.is_part_of, parent))
+    g.add((parent, ELI.has_part, iri))
+    g.add((iri, pkg("subdivisionType"), pkg(KIND_TERMS[unit.kind])))
+    g.add((iri, pkg("sequence"), Literal(unit.sequence, datatype=XSD.integer)))
+    if unit.number is not None:
+        g.add((iri, ELI.number, Literal(unit.number)))
+    if unit.ordinal is not None:
+        g.add((iri, pkg("ordinal"), Literal(unit.ordinal, datatype=XSD.integer)))
+    if unit.heading:
+        g.add((iri, pkg("heading"), Literal(unit.heading, lang="zh")))
+    zh, en = unit_label(unit)
+    g.add((iri, RDFS.label, Literal(zh, lang="zh")))
+    g.add((iri, RDFS.label, Literal(en, lang="en")))
+    g.add((iri, pkg("text"), Literal(unit.text, lang="zh")))
+    _text_segment(g, document, iri, unit.start, unit.end)

@@ -1,0 +1,60 @@
+"""Reading a source file into normalized text, and the error for unusable sources.
+
+Normalization (so that offsets are stable whatever the file's encoding or line ends):
+the bytes are decoded as UTF-8 (a leading BOM is dropped) or, failing that, as
+GB18030 (a superset of GBK and GB2312); then CRLF and lone CR become LF. Every
+offset the loader publishes counts Unicode code points in this normalized text.
+For the bundled policy (UTF-8, no BOM, LF line ends) the normalized text equals
+the file's text, so offsets also index the file as it is.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+# Control characters that never occur in a text document; their presence means binary data.
+_BINARY_CONTROLS = {chr(c) for c in range(0x20)} - {"\t", "\n", "\r", "\f", "\v"}
+
+
+class SourceError(Exception):
+    """A source file that cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+def decode(data: bytes, path: Path | str = "<bytes>") -> str:
+    """Decode a source's bytes (UTF-8 with or without BOM, else GB18030) and normalize line ends."""
+    if not data.strip():
+        raise SourceError(path, "the file is empty")
+    if b"\x00" in data:
+        raise SourceError(path, "the file is binary (it contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")  # strict: any invalid byte falls through to GB18030
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                path, f"cannot decode the file as UTF-8 or GB18030 (invalid byte at offset {exc.start})"
+            ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    controls = sum(1 for ch in text if ch in _BINARY_CONTROLS)
+    if controls > max(2, len(text) // 1000):
+        raise SourceError(path, f"the file looks binary ({controls} control characters), not text")
+    return text
+
+
+def read_source(path: Path | str) -> str:
+    """Read and decode one source file; any problem is a SourceError naming the file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(path, "no such file") from None
+    except IsADirectoryError:
+        raise SourceError(path, "is a directory, not a file") from None
+    except OSError as exc:
+        raise SourceError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    return decode(data, path)
