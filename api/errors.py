@@ -1,0 +1,76 @@
+"""Error responses: a short message, never a stack trace.
+
+Errors are JSON (``{"error": {"status": ..., "title": ..., "message": ...}}``) when the
+client prefers JSON or the path is under /api/, otherwise plain text (what SPARQL
+clients print). Blueprints may register their own handlers; these are the fallback.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
+
+from policykg.api.negotiation import negotiate
+
+log = logging.getLogger("policykg.api")
+
+TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout", 413: "Payload Too Large",
+    414: "URI Too Long", 415: "Unsupported Media Type", 500: "Internal Server Error",
+    503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    chosen = negotiate(request.headers.get("Accept"),
+                       ["text/plain", "application/json", "application/sparql-results+json"],
+                       default="text/plain")
+    return chosen in ("application/json", "application/sparql-results+json")
+
+
+def error_response(status: int, message: str, headers: dict | None = None) -> Response:
+    title = TITLES.get(status, "Error")
+    if wants_json():
+        body = json.dumps({"error": {"status": status, "title": title, "message": message}},
+                          ensure_ascii=False)
+        response = Response(body + "\n", status=status, mimetype="application/json")
+    else:
+        response = Response(f"{status} {title}: {message}\n", status=status,
+                            content_type="text/plain; charset=utf-8")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _http_error(exc: HTTPException):
+    headers = {}
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    message = exc.description or TITLES.get(exc.code, "error")
+    return error_response(exc.code or 500, message, headers)
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "the server could not answer this request; the error was logged")
+
+
+def register_error_handlers(app) -> None:
+    """Install the fallback handlers on ``app`` (idempotent)."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+bp = Blueprint("errors", __name__)
+
+
+@bp.record_once
+def _on_register(state):
+    register_error_handlers(state.app)

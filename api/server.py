@@ -1,0 +1,138 @@
+"""HTTP plumbing shared by every route: CORS, gzip, request logging, the WSGI server.
+
+* CORS: every response allows any origin, without credentials; preflight requests
+  (OPTIONS) are answered for GET/POST with the headers SPARQL clients send.
+* gzip: responses over 1 KB of a textual type are compressed when the client asks.
+* logging: one line per request on stderr: method, path, status, milliseconds.
+* :func:`serve`: waitress, a production WSGI server, with the configured threads.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import sys
+import time
+
+from flask import request
+
+log = logging.getLogger("policykg.access")
+
+_COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results",
+                 "application/n-triples", "application/n-quads", "application/trig", "application/rdf+xml",
+                 "application/xml", "application/javascript", "image/svg+xml")
+MIN_GZIP_SIZE = 1024
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    if not header:
+        return False
+    for part in header.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        if pieces[0].lower() in ("gzip", "*"):
+            for param in pieces[1:]:
+                key, _, value = param.partition("=")
+                if key.strip().lower() == "q":
+                    try:
+                        return float(value) > 0
+                    except ValueError:
+                        return False
+            return True
+    return False
+
+
+def _after_request(response):
+    headers = response.headers
+    headers.setdefault("Access-Control-Allow-Origin", "*")
+    if request.method == "OPTIONS":
+        headers.setdefault("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        headers.setdefault("Access-Control-Allow-Headers",
+                           request.headers.get("Access-Control-Request-Headers")
+                           or "Accept, Content-Type, Authorization")
+        headers.setdefault("Access-Control-Max-Age", "86400")
+    headers.setdefault("Access-Control-Expose-Headers", "Content-Type, Content-Length, Content-Encoding")
+    if (response.status_code < 200 or response.status_code in (204, 304) or response.direct_passthrough
+            or response.is_streamed or "Content-Encoding" in headers):
+        return response
+    mimetype = response.mimetype or ""
+    if not mimetype.startswith(_COMPRESSIBLE):
+        return response
+    vary = headers.get("Vary", "")
+    if "accept-encoding" not in vary.lower():
+        headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+    if not _accepts_gzip(request.headers.get("Accept-Encoding")):
+        return response
+    data = response.get_data()
+    if len(data) < MIN_GZIP_SIZE:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
+    headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def install_http_features(app) -> None:
+    """Add CORS and gzip to ``app`` once."""
+    if app.extensions.get("policykg.http"):
+        return
+    app.extensions["policykg.http"] = True
+    app.after_request(_after_request)
+
+
+class AccessLog:
+    """WSGI middleware: one line per request on stderr (method, path, status, ms)."""
+
+    def __init__(self, app, stream=None):
+        self.app = app
+        self.stream = stream or sys.stderr
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        status_holder = ["-"]
+
+        def _start(status, headers, exc_info=None):
+            status_holder[0] = status.split(" ", 1)[0]
+            return start_response(status, headers, exc_info)
+
+        try:
+            result = self.app(environ, _start)
+        except Exception:
+            self._write(environ, "500", started)
+            raise
+        return _Logged(result, lambda: self._write(environ, status_holder[0], started))
+
+    def _write(self, environ, status, started):
+        ms = (time.perf_counter() - started) * 1000
+        path = environ.get("PATH_INFO", "")
+        try:
+            self.stream.write(f"{environ.get('REQUEST_METHOD', '-')} {path} {status} {ms:.1f}ms\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+class _Logged:
+    """Wraps a WSGI body so the log line is written when the body is done."""
+
+    def __init__(self, body, on_close):
+        self._body = body
+        self._on_close = on_close
+
+    def __iter__(self):
+        return iter(self._body)
+
+    def close(self):
+        try:
+            close = getattr(self._body, "close", None)
+            if close:
+                close()
+        finally:
+            self._on_close()
+
+
+def serve(app, host: str, port: int, threads: int) -> None:
+    """Serve ``app`` with waitress until interrupted."""
+    import waitress
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    waitress.serve(AccessLog(app), host=host, port=port, threads=threads, ident="policykg",
+                   channel_timeout=120, connection_limit=1000, clear_untrusted_proxy_headers=True,
+                   _quiet=True)

@@ -1,0 +1,310 @@
+"""SPARQL 1.1 Protocol at /sparql (read-only), and /update when an admin token is set.
+
+Every user query is inspected (:func:`policykg.api.sandbox.inspect_query`) and then
+evaluated in a worker process under the time limit; the worker sends back the bytes
+pyoxigraph serialised, so the request thread does almost nothing per query.
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import tempfile
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from policykg.api.errors import error_response, register_error_handlers
+from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
+from policykg.api.sandbox import QueryRefused, inspect_query
+from policykg.api.state import get_state
+
+bp = Blueprint("sparql", __name__)
+
+QUERY_MEDIA = "application/sparql-query"
+UPDATE_MEDIA = "application/sparql-update"
+FORM_MEDIA = "application/x-www-form-urlencoded"
+FORMAT_PARAMS = ("format", "output", "results")
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+
+
+@bp.record_once
+def _install(state):
+    register_error_handlers(state.app)
+    from policykg.api.server import install_http_features
+
+    install_http_features(state.app)
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _params(name: str) -> list[str]:
+    """Values of ``name`` from the URL and, for a form POST, from the body."""
+    values = request.args.getlist(name)
+    if request.method == "POST" and request.mimetype == FORM_MEDIA:
+        values = values + request.form.getlist(name)
+    return values
+
+
+def _body_text() -> str:
+    data = request.get_data(cache=True)
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return data.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        raise ProtocolError(400, f"the request body is not valid {charset} text") from None
+
+
+def _read_query() -> str | None:
+    """The query text of the request, or None when there is none (service description)."""
+    if request.method == "GET":
+        values = request.args.getlist("query")
+        if request.args.getlist("update"):
+            raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted at /sparql")
+        if not values:
+            return None
+    else:
+        mimetype = request.mimetype
+        if mimetype == UPDATE_MEDIA or _params("update"):
+            raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted at /sparql")
+        if mimetype == QUERY_MEDIA:
+            values = [_body_text()] + request.args.getlist("query")
+        elif mimetype == FORM_MEDIA:
+            values = _params("query")
+        else:
+            raise ProtocolError(415, f"unsupported request body type {mimetype or '(none)'!r}; send "
+                                     f"{FORM_MEDIA} with a 'query' parameter or {QUERY_MEDIA}")
+        if not values:
+            raise ProtocolError(400, "missing 'query' parameter")
+    if len(values) > 1:
+        raise ProtocolError(400, "the request holds more than one query; send exactly one")
+    if not values[0].strip():
+        raise ProtocolError(400, "the 'query' parameter is empty")
+    return values[0]
+
+
+def _dataset(state) -> tuple[list[str] | None, list[str] | None]:
+    default = _params("default-graph-uri")
+    named = _params("named-graph-uri")
+    if not default and not named:
+        return None, None
+    own = set(state.cached("graph_names", state.store.graph_names))
+    for iri in default + named:
+        if iri not in own:
+            raise ProtocolError(400, f"<{iri}> is not a graph of this service; its graphs are: "
+                                     + ", ".join(f"<{g}>" for g in sorted(own)))
+    return (default or None), (named or None)
+
+
+def _check(query: str, config):
+    if len(query) > config.max_query_length:
+        raise ProtocolError(413, f"the query is {len(query)} characters long; the limit is "
+                                 f"{config.max_query_length}")
+    info = inspect_query(query, max_depth=config.max_nesting)
+    if info.too_deep:
+        raise ProtocolError(400, f"the query nests brackets more than {config.max_nesting} levels deep")
+    if info.is_update:
+        raise ProtocolError(400, f"this is a SPARQL update ({info.update_keyword}), not a query; "
+                                 "/sparql is read-only")
+    if info.uses_service:
+        raise ProtocolError(400, "SERVICE is not allowed: this endpoint never contacts other services")
+    if info.uses_load:
+        raise ProtocolError(400, "LOAD is not allowed: this endpoint never fetches data")
+    return info
+
+
+def _with_charset(media_type: str) -> str:
+    if media_type.startswith("text/") and "charset" not in media_type:
+        return media_type + "; charset=utf-8"
+    return media_type
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    state = get_state()
+    config = state.config
+    try:
+        query = _read_query()
+        if query is None:
+            return service_description(state)
+        info = _check(query, config)
+        default, named = _dataset(state)
+        overrides = [v for name in FORMAT_PARAMS for v in _params(name)]
+        accept = request.headers.get("Accept")
+        results_format = graph_format = None
+        if info.form in (None, "SELECT", "ASK"):
+            results_format = choose_format("results", accept, overrides)
+        if info.form in (None, "CONSTRUCT", "DESCRIBE"):
+            graph_format = choose_format("graph", accept, overrides)
+        if info.form is not None and results_format is None and graph_format is None:
+            kinds = "SPARQL JSON, XML, CSV or TSV" if info.form in ("SELECT", "ASK") else \
+                "Turtle, N-Triples, RDF/XML or JSON-LD"
+            raise ProtocolError(406, f"cannot produce any format the request accepts for a "
+                                     f"{info.form} query; this service offers {kinds}")
+        job = {
+            "query": query,
+            "results_format": results_format,
+            "graph_format": graph_format,
+            "default": default,
+            "named": named,
+            "dataset_clause": info.has_dataset_clause,
+            "max_results": config.max_results,
+            "max_bytes": max(8 << 20, config.max_results * 512),
+        }
+        media_type, body = state.pool.run(job, timeout=config.query_timeout)
+    except ProtocolError as exc:
+        return error_response(exc.status, exc.message)
+    except QueryRefused as exc:
+        headers = {"Retry-After": "1"} if exc.status == 503 else None
+        return error_response(exc.status, exc.message, headers)
+    response = Response(body, content_type=_with_charset(media_type))
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Service description
+# ---------------------------------------------------------------------------
+
+def _description_turtle(state, endpoint: str) -> str:
+    sizes = state.store.graph_sizes()
+    default_names = state.store.default_graph_names()
+    total = sum(n for g, n in sizes.items() if g in default_names)
+    result_formats = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                      "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"]
+    lines = [
+        f"@prefix sd: <{SD}> .",
+        "@prefix void: <http://rdfs.org/ns/void#> .",
+        "@prefix dcterms: <http://purl.org/dc/terms/> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+        "",
+        f"<{endpoint}> a sd:Service ;",
+        f"    sd:endpoint <{endpoint}> ;",
+        "    rdfs:label \"policykg SPARQL 1.1 endpoint (read-only)\"@en , \"policykg SPARQL 1.1 查询服务（只读）\"@zh ;",
+        "    sd:supportedLanguage sd:SPARQL11Query ;",
+        "    sd:feature sd:UnionDefaultGraph ;",
+        "    sd:resultFormat " + " , ".join(f"<{FORMATS}{f}>" for f in result_formats) + " ;",
+        "    sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;",
+        "    sd:defaultDataset [",
+        "        a sd:Dataset ;",
+        "        sd:defaultGraph [",
+        "            a sd:Graph ;",
+        f"            void:triples {total} ;",
+        "            dcterms:description \"The default graph is the union of the named graphs: "
+        + ", ".join(f"<{g}>" for g in default_names) + ".\"@en",
+        "        ]",
+    ]
+    for name in sorted(sizes):
+        lines[-1] += " ;"
+        lines += [
+            "        sd:namedGraph [",
+            "            a sd:NamedGraph ;",
+            f"            sd:name <{name}> ;",
+            f"            sd:graph [ a sd:Graph ; void:triples {sizes[name]} ]",
+            "        ]",
+        ]
+    lines += ["    ] .", ""]
+    return "\n".join(lines)
+
+
+def service_description(state) -> Response:
+    endpoint = request.base_url
+    offers = [m for m, _ in GRAPH_OFFERS]
+    chosen = negotiate(request.headers.get("Accept"), offers + ["text/html", "application/xhtml+xml"],
+                       default="text/turtle")
+    if chosen in (None, "text/html", "application/xhtml+xml"):
+        chosen = "text/turtle"  # browsers get readable Turtle
+    token = dict(GRAPH_OFFERS)[chosen]
+    turtle = state.cached(("sd", endpoint), lambda: _description_turtle(state, endpoint))
+
+    def render():
+        if token == "TURTLE":
+            return turtle.encode("utf-8")
+        triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
+        return ox.serialize(triples, format=getattr(ox.RdfFormat, token))
+
+    body = state.cached(("sd", endpoint, token), render)
+    response = Response(body, content_type=_with_charset(media_type_for("graph", token)))
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# /update (only with an admin token)
+# ---------------------------------------------------------------------------
+
+def _authorized(token: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
+
+
+@bp.route("/update", methods=["POST"])
+def update():
+    state = get_state()
+    token = state.config.admin_token
+    if not token:
+        return error_response(404, "updates are disabled on this service (no admin token configured)")
+    if not _authorized(token):
+        return error_response(401, "a valid bearer token is required",
+                              {"WWW-Authenticate": 'Bearer realm="policykg"'})
+    try:
+        if request.mimetype == UPDATE_MEDIA:
+            values = [_body_text()]
+        elif request.mimetype == FORM_MEDIA:
+            values = _params("update")
+        else:
+            raise ProtocolError(415, f"send {UPDATE_MEDIA} or {FORM_MEDIA} with an 'update' parameter")
+        if len(values) != 1 or not values[0].strip():
+            raise ProtocolError(400, "send exactly one non-empty update")
+        text = values[0]
+        if len(text) > state.config.max_query_length:
+            raise ProtocolError(413, "the update is too long")
+        info = inspect_query(text, max_depth=state.config.max_nesting)
+        if info.too_deep:
+            raise ProtocolError(400, f"the update nests brackets more than {state.config.max_nesting} levels deep")
+        if info.uses_load or info.uses_service:
+            raise ProtocolError(400, "LOAD and SERVICE are not allowed: this service never fetches data")
+        with state._lock:
+            try:
+                state.store.ox.update(text)
+            except SyntaxError as exc:
+                raise ProtocolError(400, f"syntax error: {exc}") from None
+            except OSError as exc:
+                raise ProtocolError(400, f"the update failed: {exc}") from None
+            _publish_change(state)
+    except ProtocolError as exc:
+        return error_response(exc.status, exc.message)
+    return Response(status=204)
+
+
+def _publish_change(state) -> None:
+    """Make the query workers see the updated data."""
+    from policykg.api.store import DataSource
+
+    state.cache.clear()
+    store = state.store
+    if store.source.kind == "folder":
+        store.ox.flush()
+        source = store.source
+    else:
+        fd, path = tempfile.mkstemp(prefix="policykg-snapshot-", suffix=".nq")
+        os.close(fd)
+        store.ox.dump(path, format=ox.RdfFormat.N_QUADS)
+        old = store.source
+        source = DataSource("file", path)
+        store.source = source
+        if os.path.basename(old.path).startswith("policykg-snapshot-"):
+            try:
+                os.unlink(old.path)
+            except OSError:
+                pass
+    if state._pool is not None:
+        state._pool.recycle(source)

@@ -1,0 +1,316 @@
+"""The store behind the service: one small interface, an embedded pyoxigraph backend.
+
+Trusted code (named queries, pages, linked data) calls :meth:`Store.select`,
+:meth:`Store.construct` and :meth:`Store.ask` in-process. Values are bound with
+pyoxigraph ``substitutions`` (SEP-0007), never pasted into the query text. The
+default graph of every query is the union of the dataset's named graphs (without
+the background graph when ``include_background`` is off).
+
+User-supplied SPARQL never comes here directly: /sparql evaluates it in worker
+processes that can be stopped (see :mod:`policykg.api.sandbox`); those workers open
+the same data through :class:`DataSource`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pyoxigraph as ox
+
+from policykg.iris import GRAPH_NAMES, graph_iri
+
+_FORMATS_BY_SUFFIX = {
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".nquads": ox.RdfFormat.N_QUADS,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+
+
+class StoreError(Exception):
+    """The data cannot be opened or loaded (bad file, unknown format, locked folder)."""
+
+
+def rdf_format_for(path: Path) -> ox.RdfFormat:
+    try:
+        return _FORMATS_BY_SUFFIX[path.suffix.lower()]
+    except KeyError:
+        raise StoreError(
+            f"{path}: unknown RDF format {path.suffix!r}; expected one of {', '.join(sorted(_FORMATS_BY_SUFFIX))}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where the data lives, in a form a worker process can reopen by itself.
+
+    ``kind`` is ``"file"`` (an RDF file loaded into memory) or ``"folder"`` (a
+    persistent pyoxigraph store, opened read-only by workers).
+    """
+
+    kind: str
+    path: str
+
+    def open(self, read_only: bool = False) -> ox.Store:
+        path = Path(self.path)
+        if self.kind == "file":
+            store = ox.Store()
+            load_file(store, path)
+            return store
+        if self.kind == "folder":
+            try:
+                return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot open the store folder: {exc}") from exc
+        raise StoreError(f"unknown data source kind {self.kind!r}")
+
+
+def load_file(store: ox.Store, path: Path) -> None:
+    """Load an RDF file (TriG, N-Quads, Turtle ...) into ``store``."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such file")
+    fmt = rdf_format_for(path)
+    try:
+        # bulk_load is the fast path for big files; it does not keep a transaction log.
+        store.bulk_load(path=str(path), format=fmt)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise StoreError(f"{path}: cannot load: {exc}") from exc
+
+
+def to_term(value):
+    """A pyoxigraph term for ``value``: pyoxigraph terms pass, rdflib terms are converted."""
+    if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
+        return value
+    # rdflib terms, imported lazily (rdflib is heavy and optional here)
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(value, URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, BNode):
+        return ox.BlankNode(str(value))
+    if isinstance(value, Literal):
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        if value.datatype:
+            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+        return ox.Literal(str(value))
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false",
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    if isinstance(value, str):
+        return ox.Literal(value)
+    raise TypeError(f"cannot bind {value!r} ({type(value).__name__}) as an RDF term")
+
+
+def _substitutions(bindings: Mapping | None):
+    if not bindings:
+        return None
+    return {ox.Variable(name.lstrip("?$")): to_term(value) for name, value in bindings.items()}
+
+
+class Store:
+    """The interface every backend implements (embedded now, a remote endpoint later)."""
+
+    def select(self, query: str, bindings: Mapping | None = None) -> list[dict]:
+        raise NotImplementedError
+
+    def construct(self, query: str, bindings: Mapping | None = None) -> list[ox.Triple]:
+        raise NotImplementedError
+
+    def ask(self, query: str, bindings: Mapping | None = None) -> bool:
+        raise NotImplementedError
+
+    def graph_names(self) -> list[str]:
+        raise NotImplementedError
+
+
+class OxigraphStore(Store):
+    """An embedded pyoxigraph store (in memory, or a folder)."""
+
+    def __init__(self, store: ox.Store, base: str, include_background: bool = True,
+                 source: DataSource | None = None):
+        self.ox = store
+        self.base = base
+        self.include_background = include_background
+        self.source = source
+
+    # -- construction -------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: Path | str, base: str, include_background: bool = True) -> "OxigraphStore":
+        source = DataSource("file", str(Path(path).resolve()))
+        return cls(source.open(), base, include_background, source)
+
+    @classmethod
+    def open_folder(cls, folder: Path | str, base: str, include_background: bool = True,
+                    data: Path | str | None = None) -> "OxigraphStore":
+        """Open (or create) a persistent store; load ``data`` into it when it is empty."""
+        folder = Path(folder).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        source = DataSource("folder", str(folder))
+        store = source.open()
+        if data is not None and len(store) == 0:
+            load_file(store, Path(data))
+            store.flush()
+        return cls(store, base, include_background, source)
+
+    # -- the dataset --------------------------------------------------------
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def default_graph_names(self) -> list[str]:
+        """The named graphs whose union is the default graph."""
+        names = self.graph_names()
+        if not self.include_background:
+            background = graph_iri(self.base, "background")
+            names = [n for n in names if n != background]
+        return names
+
+    def query_options(self) -> dict:
+        """Keyword arguments that make the default graph the union of the named graphs."""
+        return default_graph_options(self.base, self.include_background, self.graph_names())
+
+    def _query(self, query: str, bindings: Mapping | None):
+        return self.ox.query(query, substitutions=_substitutions(bindings), **self.query_options())
+
+    # -- the interface ------------------------------------------------------
+    def select(self, query: str, bindings: Mapping | None = None) -> list[dict]:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = term
+            rows.append(row)
+        return rows
+
+    def construct(self, query: str, bindings: Mapping | None = None) -> list[ox.Triple]:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise TypeError("construct() needs a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def ask(self, query: str, bindings: Mapping | None = None) -> bool:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise TypeError("ask() needs an ASK query")
+        return bool(result)
+
+    # -- helpers for the service -------------------------------------------
+    def triples_about(self, iri: str) -> list[ox.Triple]:
+        """Every triple (any graph) whose subject is ``iri`` or one of its fragment sub-nodes ``iri#…``.
+
+        Fragment sub-nodes are found by following objects from ``iri`` (breadth first), so
+        the cost is proportional to the description, never to the dataset.
+        """
+        prefix = iri + "#"
+        seen: set = set()
+        triples: list[ox.Triple] = []
+        queue = [iri]
+        visited = {iri}
+        while queue:
+            subject = queue.pop(0)
+            for quad in self.ox.quads_for_pattern(ox.NamedNode(subject), None, None, None):
+                t = quad.triple
+                if t in seen:
+                    continue
+                seen.add(t)
+                triples.append(t)
+                obj = t.object
+                if isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix) and obj.value not in visited:
+                    visited.add(obj.value)
+                    queue.append(obj.value)
+        return triples
+
+    def triples_pointing_to(self, iri: str, limit: int = 1000) -> list[ox.Triple]:
+        """Triples (any graph) whose object is ``iri``, at most ``limit``."""
+        seen: set = set()
+        out: list[ox.Triple] = []
+        for quad in self.ox.quads_for_pattern(None, None, ox.NamedNode(iri), None):
+            t = quad.triple
+            if t not in seen:
+                seen.add(t)
+                out.append(t)
+                if len(out) >= limit:
+                    break
+        return out
+
+    def is_known(self, iri: str) -> bool:
+        node = ox.NamedNode(iri)
+        for _ in self.ox.quads_for_pattern(node, None, None, None):
+            return True
+        for _ in self.ox.quads_for_pattern(None, None, node, None):
+            return True
+        return False
+
+    def graph_sizes(self) -> dict[str, int]:
+        """Triples per named graph."""
+        sizes = {name: 0 for name in self.graph_names()}
+        for row in self.ox.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+            if isinstance(row["g"], ox.NamedNode):
+                sizes[row["g"].value] = int(row["n"].value)
+        return sizes
+
+    def __len__(self) -> int:
+        return len(self.ox)
+
+
+def default_graph_options(base: str, include_background: bool, graph_names: Iterable[str]) -> dict:
+    """pyoxigraph ``query`` keyword arguments for the service's default graph."""
+    if include_background:
+        return {"use_default_graph_as_union": True}
+    background = graph_iri(base, "background")
+    names = [n for n in graph_names if n != background]
+    return {"default_graph": [ox.NamedNode(n) for n in names] or [ox.DefaultGraph()]}
+
+
+def open_store(config, data: str | None = None, folder: str | None = None) -> OxigraphStore:
+    """The store the configuration names: a file in memory, a folder, or the bundled policy."""
+    data = data if data is not None else config.data
+    folder = folder if folder is not None else config.store
+    base, bg = config.base, config.include_background
+    if folder:
+        return OxigraphStore.open_folder(folder, base, bg, data or None)
+    if data:
+        return OxigraphStore.from_file(data, base, bg)
+    return OxigraphStore.from_file(build_bundled(config), base, bg)
+
+
+def build_bundled(config) -> Path:
+    """Build the bundled policy into a cache file (once per input) and return its path."""
+    try:
+        from policykg.loader.dataset import build_dataset, write_dataset
+    except ImportError as exc:
+        raise StoreError("no --data or --store given and the loader is not available to build the dataset") from exc
+    import hashlib
+    import tempfile
+
+    sources_dir = Path(__file__).resolve().parent.parent / "loader" / "sources"
+    sources = sorted(sources_dir.glob("*.txt"))
+    digest = hashlib.sha256(config.base.encode())
+    for path in sources:
+        digest.update(path.read_bytes())
+    cache = Path(os.environ.get("XDG_CACHE_HOME", tempfile.gettempdir())) / "policykg"
+    cache.mkdir(parents=True, exist_ok=True)
+    out = cache / f"bundled-{digest.hexdigest()[:16]}-{os.getpid()}.trig"
+    write_dataset(build_dataset(sources, config.base), out)
+    return out
+
+
+__all__ = [
+    "DataSource", "OxigraphStore", "Store", "StoreError", "default_graph_options", "load_file",
+    "open_store", "rdf_format_for", "to_term", "GRAPH_NAMES",
+]

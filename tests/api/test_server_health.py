@@ -1,0 +1,22 @@
+"""The real server starts, answers /healthz, and logs one line per request."""
+import re
+
+import requests
+
+
+def test_healthz_reports_data_and_workers(live_server):
+    response = requests.get(f"{live_server}/healthz", timeout=10)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["quads"] > 0
+    assert body["query_workers"] >= 1
+
+
+def test_one_log_line_per_request(live_server, live_server_process):
+    marker = "/healthz?probe=log-line"
+    requests.get(f"{live_server}{marker}", timeout=10)
+    requests.get(f"{live_server}/no-such-page-for-log", timeout=10)
+    log = live_server_process.log()
+    assert re.search(r"^GET /healthz 200 \d+\.\dms$", log, re.M)
+    assert re.search(r"^GET /no-such-page-for-log 404 \d+\.\dms$", log, re.M)
