@@ -88,12 +88,21 @@ def run_clauses(args) -> int:
         raise UserError(str(exc)) from None
     rows = [{k: getattr(u, k) for k in CLAUSE_FIELDS} for u in document.units]
     if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-        return 0
+        return _emit(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     columns = (("path", 16), ("kind", 10), ("number", 7), ("heading", 26), ("span", 11), ("text", 40))
-    print(" ".join(_clip(name, w) for name, w in columns).rstrip())
+    lines = [" ".join(_clip(name, w) for name, w in columns).rstrip()]
     for row in rows:
         values = {**row, "span": f"{row['start']}-{row['end']}"}
-        print(" ".join(_clip(str(values[name] or ""), w) for name, w in columns).rstrip())
+        lines.append(" ".join(_clip(str(values[name] or ""), w) for name, w in columns).rstrip())
+    return _emit("\n".join(lines) + "\n")
+
+
+def _emit(text: str) -> int:
+    """Write to stdout; a reader that stops early (``| head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -188,8 +188,9 @@ def document_graph(document: Document, base: str = DEFAULT_BASE) -> Graph:
     if md.language in LANGUAGE_CODES:
         g.add((expression, ELI.language, EU_LANGUAGE[LANGUAGE_CODES[md.language]]))
     g.add((expression, DCTERMS.language, Literal(md.language, datatype=XSD.language)))
-    # The whole normalized text, so selectors can be checked against it inside the graph.
-    g.add((expression, pkg("text"), Literal(document.text, lang=md.language)))
+    # The whole normalized text (rdf:value: pkg:text is defined on legal resources, not on
+    # expressions), so that every selector can be checked against it inside the graph.
+    g.add((expression, RDF.value, Literal(document.text, lang=md.language)))
 
     if md.publisher or md.publication_datetime:
         g.add((manifestation, RDF.type, ELI.Format))

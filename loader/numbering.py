@@ -52,12 +52,15 @@ def to_int(numeral: str) -> int:
 # numeral (``num``); the separator after it (、 . ． whitespace) is matched but not captured.
 _ARABIC = "[0-9０-９]{1,3}"
 _SPACE = "[ \t\u00a0\u3000]"
+_CITING = "[的之所规中和与及至、，,；;。]"
 STYLES: dict[str, re.Pattern] = {
     # Structural labels with a fixed rank.
-    "part-cn": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})部分)[、:：.．]?{_SPACE}*"),
-    "chapter": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})章)[、:：.．]?{_SPACE}*"),
-    "section": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})节)[、:：.．]?{_SPACE}*"),
-    "article": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})条)[、:：.．]?{_SPACE}*"),
+    # A separator usually follows (第一条　…); without one, the next word must not continue a
+    # sentence that merely starts by citing a provision (第一条的…, 第三条规定…).
+    "part-cn": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})部分)(?:[、:：.．]|{_SPACE}|(?!{_CITING})){_SPACE}*"),
+    "chapter": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})章)(?:[、:：.．]|{_SPACE}|(?!{_CITING})){_SPACE}*"),
+    "section": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})节)(?:[、:：.．]|{_SPACE}|(?!{_CITING})){_SPACE}*"),
+    "article": re.compile(rf"(?P<label>第(?P<num>{CN_NUMERAL}|{_ARABIC})条)(?:[、:：.．]|{_SPACE}|(?!{_CITING})){_SPACE}*"),
     # Enumerations, ranked by the order in which a document first uses them.
     "cn-enum": re.compile(rf"(?P<label>(?P<num>{CN_NUMERAL}))[、.．]{_SPACE}*"),
     "cn-paren": re.compile(rf"(?P<label>[（(](?P<num>{CN_NUMERAL})[）)])[、.．]?{_SPACE}*"),

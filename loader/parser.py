@@ -351,8 +351,8 @@ def _assign(node: _Node, parent_path: str, flat_articles: bool, taken: set[str],
     if node.kind == "paragraph":
         node.ordinal = 1 + [c for c in node.parent.children if c.kind == "paragraph"].index(node) \
             if node.parent else 1
-    prefix = "" if (node.kind in ("part", "chapter") or (node.kind == "article" and flat_articles)) \
-        else f"{parent_path}/"
+    prefix = "" if (not parent_path or node.kind in ("part", "chapter")
+                    or (node.kind == "article" and flat_articles)) else f"{parent_path}/"
     path = f"{prefix}{segment}/{node.ordinal}"
     candidate, n = path, 2
     while candidate in taken:  # numbering that restarts or repeats: keep IRIs unique

@@ -2,7 +2,8 @@
 
 Normalization (so that offsets are stable whatever the file's encoding or line ends):
 the bytes are decoded as UTF-8 (a leading BOM is dropped) or, failing that, as
-GB18030 (a superset of GBK and GB2312); then CRLF and lone CR become LF. Every
+GB18030 (a superset of GBK and GB2312) — or as UTF-16 when they start with its byte-order
+mark; then CRLF and lone CR become LF. Every
 offset the loader publishes counts Unicode code points in this normalized text.
 For the bundled policy (UTF-8, no BOM, LF line ends) the normalized text equals
 the file's text, so offsets also index the file as it is.
@@ -28,6 +29,12 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> str:
     """Decode a source's bytes (UTF-8 with or without BOM, else GB18030) and normalize line ends."""
     if not data.strip():
         raise SourceError(path, "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with a byte-order mark (Windows "Unicode" text): unambiguous, so accept it.
+        try:
+            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            raise SourceError(path, "cannot decode the file as UTF-16 although it starts with a UTF-16 mark") from None
     if b"\x00" in data:
         raise SourceError(path, "the file is binary (it contains NUL bytes), not text")
     try:
