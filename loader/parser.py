@@ -12,8 +12,9 @@ Rules (each is a choice a reader may want to know):
 * Numbering styles found at line starts are ranked: 第X部分 > 第X章 > 第X节 > 第X条 are fixed;
   enumerations (一、 / （一） / 1. / （1） / ①) rank in the order the document first uses them.
   Their kinds: with 第X条 articles, enumerations are items (then sub-items); with chapters but
-  no 第X条, the first enumeration is the article; otherwise two or more enumeration levels
-  read as part, article, item, sub-item, and a single level as articles.
+  no 第X条, the first enumeration is the article; otherwise, when 一、 is the outermost of two
+  or more enumeration levels, they read as part, article, item, sub-item; else the outermost
+  level is the article (1. with (1) items; a single level of any style).
 * Parenthesized items may also be written inside an article's paragraph (article 4 of the
   bundled policy lists (1)…(6) in one line); see :func:`numbering.find_inline_items`.
 * Unnumbered paragraphs before the first numbered unit form the preamble. Elsewhere an
@@ -244,8 +245,10 @@ def _rank_styles(labelled: list[tuple[_Line, Label]]) -> dict[str, tuple[int, st
         kinds = ["item"] + ["subitem"] * len(enums)
     elif ranks:  # chapters, sections or 第X部分 without 第X条: the first enumeration is the article
         kinds = ["article", "item"] + ["subitem"] * len(enums)
-    elif len(enums) >= 2:
+    elif len(enums) >= 2 and enums[0] == "cn-enum":  # 一、 heads parts only above other numbering
         kinds = ["part", "article", "item"] + ["subitem"] * len(enums)
+    elif len(enums) >= 2:
+        kinds = ["article", "item"] + ["subitem"] * len(enums)
     else:
         kinds = ["article"]
     for i, style in enumerate(enums):
