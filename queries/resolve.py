@@ -1,0 +1,439 @@
+"""Kind entity resolution: name an actor by IRI, label or short form; name a clause by number.
+
+Everything is read from the graph: an entity's names are its ``rdfs:label``,
+``skos:prefLabel`` and ``skos:altLabel`` (the ontology gives actor classes their short
+forms, e.g. 居委会 for pkg:ResidentsCommittee, as ``skos:altLabel@zh``). There is no
+second alias table here.
+
+Ranking (higher is better)::
+
+    100  the IRI itself, a prefixed name (pkg:ResidentsCommittee) or the local name
+     90  a label (rdfs:label / skos:prefLabel), zh or en, exactly
+     85  a short form (skos:altLabel) exactly
+     60  the name is the start of a label (社区居委 → 社区居民委员会 is *not* this; 社区居民 is)
+     50  the name occurs inside a label
+     40  a label occurs inside the name (社区居民委员会的 → 社区居民委员会)
+
+A name resolves to one entity when a single entity holds the best score and that score
+is an exact match (>= 85), or when it is the only candidate at all. Otherwise the
+caller gets :class:`ParameterError` ``ambiguous`` or ``not_found`` with the candidates.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from policykg.ontology.namespaces import PREFIXES
+from policykg.queries.library import ParameterError
+
+PKG = PREFIXES["pkg"]
+EXACT = 85
+
+# Entity kinds the resolver understands, and the SPARQL that classifies an entity as one.
+_LABELS_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?s ?label ?how WHERE {
+  { ?s rdfs:label ?label BIND("label" AS ?how) }
+  UNION { ?s skos:prefLabel ?label BIND("label" AS ?how) }
+  UNION { ?s skos:altLabel ?label BIND("alt" AS ?how) }
+  FILTER(isIRI(?s) && isLiteral(?label))
+}
+"""
+
+_KINDS_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX pkg: <https://w3id.org/policykg/def/>
+SELECT DISTINCT ?s ?kind WHERE {
+  {
+    # actor kinds: classes of organizations, posts, people and agents (punned individuals)
+    VALUES ?top { org:Organization org:FormalOrganization org:OrganizationalUnit org:Post
+                  foaf:Person foaf:Agent foaf:Organization prov:Agent }
+    ?s rdfs:subClassOf+ ?top . BIND("actor" AS ?kind)
+  } UNION {
+    VALUES ?top { org:Organization org:FormalOrganization org:OrganizationalUnit org:Post
+                  foaf:Person foaf:Agent foaf:Organization prov:Agent }
+    ?s rdf:type/rdfs:subClassOf* ?top . FILTER(!isBlank(?s)) BIND("actor" AS ?kind)
+  } UNION {
+    # anything a relation statement or a norm names as a party
+    { ?st rdf:subject ?s } UNION { ?st rdf:object ?s } UNION { ?st pkg:bearer ?s }
+    ?st a ?stype . VALUES ?stype { pkg:RelationStatement pkg:Norm }
+    FILTER(isIRI(?s)) BIND("party" AS ?kind)
+  } UNION {
+    ?s skos:inScheme pkg:TopicScheme . BIND("topic" AS ?kind)
+  } UNION {
+    ?s skos:inScheme pkg:ModalityScheme . BIND("modality" AS ?kind)
+  } UNION {
+    ?s a owl:ObjectProperty . FILTER(STRSTARTS(STR(?s), STR(pkg:))) BIND("relation" AS ?kind)
+  } UNION {
+    ?s a pkg:Task . BIND("task" AS ?kind)
+  }
+}
+"""
+
+
+def normalize(text: str) -> str:
+    """Fold width and case, drop spaces, quotes and trailing punctuation: a key for matching."""
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    text = re.sub(r"[\s\u3000“”\"'‘’「」《》]+", "", text)
+    return text.strip("?？!！。.,，、:：;；")
+
+
+@dataclass
+class Entity:
+    iri: str
+    labels: dict = field(default_factory=dict)        # lang -> first label
+    names: list = field(default_factory=list)         # (normalized, score-if-exact, original)
+    kinds: set = field(default_factory=set)
+
+    @property
+    def label_zh(self):
+        return self.labels.get("zh") or self.labels.get("zh-hans") or self.labels.get("") or self.labels.get("en")
+
+    @property
+    def label_en(self):
+        return self.labels.get("en")
+
+    def summary(self, score=None, matched=None) -> dict:
+        out = {"iri": self.iri, "label_zh": self.label_zh, "label_en": self.label_en,
+               "kinds": sorted(self.kinds)}
+        if score is not None:
+            out["score"] = score
+        if matched is not None:
+            out["matched"] = matched
+        return out
+
+
+def _local_name(iri: str) -> str:
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1]
+
+
+class Resolver:
+    """Names to IRIs over one store (built once per store state; cheap to query)."""
+
+    def __init__(self, store, base: str):
+        self.store = store
+        self.base = base
+        self.entities: dict[str, Entity] = {}
+        self._load()
+        self.clauses = ClauseIndex(store, base)
+
+    def _load(self) -> None:
+        for row in self.store.select(_LABELS_QUERY):
+            iri = row["s"].value
+            if "/statement/" in iri or "/id/doc/" in iri:
+                continue  # statements and clauses are named by their own routes
+            label = row["label"]
+            entity = self.entities.setdefault(iri, Entity(iri))
+            lang = (getattr(label, "language", None) or "").lower()
+            if row["how"].value == "label":
+                entity.labels.setdefault(lang, label.value)
+            entity.names.append((normalize(label.value), 90 if row["how"].value == "label" else 85, label.value))
+        for row in self.store.select(_KINDS_QUERY):
+            iri = row["s"].value
+            if iri in self.entities:
+                self.entities[iri].kinds.add(row["kind"].value)
+        for entity in self.entities.values():
+            if "party" in entity.kinds:
+                entity.kinds.discard("party")
+                if not entity.kinds & {"topic", "modality", "relation"}:
+                    entity.kinds.add("actor")
+            entity.names.sort(key=lambda n: -n[1])
+
+    # -- IRIs ------------------------------------------------------------------
+    def expand_iri(self, value: str) -> str | None:
+        """An absolute IRI for ``value`` (an IRI, <IRI>, prefix:local or a service path /id/...)."""
+        value = value.strip()
+        if value.startswith("<") and value.endswith(">"):
+            value = value[1:-1]
+        if value.startswith("/id/"):
+            value = self.base + value[1:]
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in PREFIXES and not local.startswith("//"):
+            value = PREFIXES[prefix] + local
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>\"{}|\\^`]+$", value):
+            return value
+        return None
+
+    # -- ranking ----------------------------------------------------------------
+    def _accepts(self, entity: Entity, kind: str | None) -> bool:
+        if kind in (None, "entity"):
+            return True
+        if kind == "actor":
+            return "actor" in entity.kinds
+        return kind in entity.kinds
+
+    def candidates(self, name: str, kind: str | None = None, limit: int = 10) -> list[dict]:
+        """Ranked matches for ``name`` (best first)."""
+        iri = self.expand_iri(name)
+        key = normalize(name)
+        scored: dict[str, tuple[int, str]] = {}
+        if not key:
+            return []
+        for entity in self.entities.values():
+            if not self._accepts(entity, kind):
+                continue
+            best = (0, "")
+            if iri and entity.iri == iri or key == normalize(_local_name(entity.iri)) and entity.iri.startswith(PKG):
+                best = (100, entity.iri)
+            for norm, exact, original in entity.names:
+                if not norm:
+                    continue
+                if key == norm:
+                    score = exact
+                elif norm.startswith(key) and len(key) >= 2:
+                    score = 60 - min(20, len(norm) - len(key))
+                elif key in norm and len(key) >= 2:
+                    score = 50 - min(20, len(norm) - len(key))
+                elif norm in key and len(norm) >= 2:
+                    score = 40 - min(20, len(key) - len(norm))
+                else:
+                    continue
+                if score > best[0]:
+                    best = (score, original)
+            if best[0] > 0:
+                scored[entity.iri] = best
+        ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], len(self.entities[kv[0]].label_zh or ""),
+                                                        kv[0]))
+        return [self.entities[iri].summary(score, matched) for iri, (score, matched) in ranked[:limit]]
+
+    def resolve_one(self, name: str, kind: str | None = None, parameter: str | None = None) -> dict:
+        """The one entity ``name`` means, or ParameterError (not_found / ambiguous) with candidates."""
+        if kind == "clause":
+            return self.clauses.resolve(name, parameter)
+        found = self.candidates(name, kind)
+        what = {"actor": "actor", "topic": "topic", "modality": "modality", "relation": "relation",
+                "task": "task"}.get(kind or "", "entity")
+        if not found:
+            iri = self.expand_iri(name)
+            if iri and kind in (None, "entity") and self.store.ask(
+                    "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }", bindings={"s": _named(iri)}):
+                return {"iri": iri, "label_zh": None, "label_en": None, "kinds": [], "score": 100}
+            suggestions = self._suggest(name, kind)
+            raise ParameterError("not_found", f"no {what} is called {name!r}"
+                                 + ("; did you mean one of the candidates?" if suggestions else ""),
+                                 parameter, suggestions)
+        top = found[0]["score"]
+        best = [c for c in found if c["score"] == top]
+        if len(best) == 1 and (top >= EXACT or len(found) == 1 or found[1]["score"] < top):
+            return found[0]
+        raise ParameterError("ambiguous", f"{name!r} may mean several {what}s; name one of the candidates",
+                             parameter, found)
+
+    def _suggest(self, name: str, kind: str | None, limit: int = 8) -> list[dict]:
+        """Entities sharing characters with ``name`` (for a helpful not-found answer)."""
+        key = set(normalize(name))
+        scored = []
+        for entity in self.entities.values():
+            if not self._accepts(entity, kind):
+                continue
+            label = normalize(entity.label_zh or "")
+            overlap = len(key & set(label))
+            if overlap >= 2:
+                scored.append((overlap, entity))
+        scored.sort(key=lambda x: (-x[0], x[1].iri))
+        return [e.summary() for _, e in scored[:limit]]
+
+    def label(self, iri: str, lang: str = "zh") -> str | None:
+        entity = self.entities.get(iri)
+        if entity is None:
+            return None
+        return entity.label_zh if lang == "zh" else entity.label_en
+
+    def names_of(self, iri: str) -> list[str]:
+        """Every label and short form of an entity (zh first), as written."""
+        entity = self.entities.get(iri)
+        return [] if entity is None else [n[2] for n in entity.names]
+
+
+def _named(iri: str):
+    import pyoxigraph as ox
+
+    return ox.NamedNode(iri)
+
+
+# -- clauses ------------------------------------------------------------------------
+
+_UNITS_QUERY = """
+PREFIX pkg: <https://w3id.org/policykg/def/>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?unit ?type ?number ?ordinal ?sequence ?heading ?text ?start ?end ?parent WHERE {
+  ?unit pkg:subdivisionType ?type .
+  OPTIONAL { ?unit eli:number ?number }
+  OPTIONAL { ?unit pkg:ordinal ?ordinal }
+  OPTIONAL { ?unit pkg:sequence ?sequence }
+  OPTIONAL { ?unit pkg:heading ?heading }
+  OPTIONAL { ?unit pkg:text ?text }
+  OPTIONAL { ?unit pkg:hasTextSegment/oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end }
+  OPTIONAL { ?unit eli:is_part_of ?parent . ?parent pkg:subdivisionType ?ptype }
+}
+"""
+
+_CN = "零一二三四五六七八九十"
+
+
+def cn_numeral(n: int) -> str:
+    if n <= 10:
+        return _CN[n]
+    if n < 20:
+        return "十" + (_CN[n - 10] if n > 10 else "")
+    tens, ones = divmod(n, 10)
+    return _CN[tens] + "十" + (_CN[ones] if ones else "")
+
+
+def _to_int(text: str) -> int | None:
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        from policykg.loader.numbering import to_int
+
+        return to_int(text)
+    except Exception:  # not a numeral, or the loader is not importable
+        return None
+
+
+@dataclass
+class Unit:
+    iri: str
+    path: str
+    kind: str
+    number: str | None
+    ordinal: int | None
+    sequence: int
+    heading: str | None
+    text: str | None
+    start: int | None
+    end: int | None
+    parent: str | None
+
+    def as_dict(self) -> dict:
+        return {"iri": self.iri, "path": self.path, "kind": self.kind, "number": self.number,
+                "ordinal": self.ordinal, "sequence": self.sequence, "heading": self.heading,
+                "text": self.text, "start": self.start, "end": self.end, "parent": self.parent}
+
+
+class ClauseIndex:
+    """The document's units (from the document graph), to resolve and cite clauses."""
+
+    def __init__(self, store, base: str):
+        self.base = base
+        self.units: dict[str, Unit] = {}
+        for row in store.select(_UNITS_QUERY):
+            iri = row["unit"].value
+            if iri in self.units:
+                continue
+            kind = _local_name(row["type"].value)
+            kind = kind[len("subdivision"):].lower() if kind.startswith("subdivision") else kind.lower()
+            get = lambda k: row[k].value if k in row else None  # noqa: E731
+            doc_prefix = iri.split("/id/doc/", 1)[-1]
+            path = doc_prefix.split("/", 1)[1] if "/" in doc_prefix else ""
+            self.units[iri] = Unit(
+                iri=iri, path=path, kind=kind, number=get("number"),
+                ordinal=int(get("ordinal")) if get("ordinal") is not None else None,
+                sequence=int(get("sequence")) if get("sequence") is not None else 0,
+                heading=get("heading"), text=get("text"),
+                start=int(get("start")) if get("start") is not None else None,
+                end=int(get("end")) if get("end") is not None else None,
+                parent=get("parent"))
+        self.by_path: dict[str, list[Unit]] = {}
+        for unit in sorted(self.units.values(), key=lambda u: u.sequence):
+            self.by_path.setdefault(unit.path, []).append(unit)
+
+    def ordered(self) -> list[Unit]:
+        return sorted(self.units.values(), key=lambda u: (u.sequence, u.iri))
+
+    def article_of(self, iri: str) -> Unit | None:
+        unit = self.units.get(iri)
+        while unit is not None and unit.kind != "article":
+            unit = self.units.get(unit.parent) if unit.parent else None
+        return unit
+
+    def label(self, unit: Unit) -> str:
+        """How people cite the unit: 第19条, 第4条第(3)项, 第二部分, 序言."""
+        if unit.kind == "article":
+            return f"第{unit.number or unit.ordinal}条"
+        if unit.kind == "item":
+            article = self.article_of(unit.iri)
+            head = f"第{article.number or article.ordinal}条" if article else ""
+            return f"{head}第({unit.ordinal})项"
+        if unit.kind == "part":
+            return f"第{cn_numeral(unit.ordinal) if unit.ordinal else unit.number}部分"
+        if unit.kind == "paragraph":
+            parent = self.units.get(unit.parent) if unit.parent else None
+            return (self.label(parent) if parent else "") + f"第{unit.ordinal or 1}段"
+        names = {"preamble": "序言", "closing": "结尾", "signature": "落款", "keywords": "主题词",
+                 "imprint": "印发", "chapter": f"第{unit.number}章", "section": f"第{unit.number}节"}
+        return names.get(unit.kind, unit.path)
+
+    def cite(self, row: dict) -> dict:
+        """Fill ``article`` and ``clause_label`` (and ``quote`` if missing) from ``row['clause']``."""
+        clause = row.get("clause")
+        unit = self.units.get(clause) if isinstance(clause, str) else None
+        if unit is None:
+            return row
+        row = dict(row)
+        article = self.article_of(unit.iri)
+        row.setdefault("article", None)
+        if row["article"] is None and article is not None:
+            row["article"] = article.number or (str(article.ordinal) if article.ordinal else None)
+        row["clause_label"] = self.label(unit)
+        if not row.get("quote"):
+            row["quote"] = unit.text
+        return row
+
+    # -- resolving --------------------------------------------------------------
+    def path_for(self, name: str) -> str | None:
+        """A unit path for the ways people name a clause."""
+        text = unicodedata.normalize("NFKC", name).strip().rstrip("?？。")
+        text = re.sub(r"\s+", "", text)
+        if text in self.by_path:
+            return text
+        m = re.search(r"/id/doc/[^/]+/(.+)$", text)
+        if m:
+            return m.group(1)
+        aliases = {"序言": "preamble", "前言": "preamble", "导语": "preamble", "结尾": "closing",
+                   "落款": "signature", "主题词": "keywords", "印发": "imprint"}
+        if text in aliases:
+            return aliases[text]
+        num = r"([0-9]+|[零一二两三四五六七八九十百]+)"
+        m = re.fullmatch(rf"(?:第?{num}(?:条|\.)?)(?:第?[(（]?{num}[)）]?项?)?", text)
+        if m:
+            article, item = _to_int(m.group(1)), _to_int(m.group(2)) if m.group(2) else None
+            if article is not None:
+                return f"art/{article}" + (f"/item/{item}" if item else "")
+        m = re.fullmatch(rf"第?{num}部分", text) or re.fullmatch(r"([一二三四五六七八九十]+)、?", text)
+        if m:
+            n = _to_int(m.group(1))
+            return f"part/{n}" if n else None
+        m = re.fullmatch(rf"第{num}章", text)
+        if m:
+            return f"chapter/{_to_int(m.group(1))}"
+        return None
+
+    def resolve(self, name: str, parameter: str | None = None) -> dict:
+        iri = name.strip().strip("<>")
+        unit = self.units.get(iri)
+        if unit is None:
+            path = self.path_for(name)
+            found = self.by_path.get(path or "", [])
+            unit = found[0] if found else None
+        if unit is None:
+            examples = [self.label(u) for u in self.ordered() if u.kind == "article"][:3]
+            raise ParameterError(
+                "not_found", f"no clause {name!r}; name one like 19, 第19条, 4(3), 第二部分 or a clause IRI",
+                parameter, [{"iri": u.iri, "label_zh": self.label(u)} for u in self.ordered()
+                            if self.label(u) in examples])
+        return {"iri": unit.iri, "label_zh": self.label(unit), "path": unit.path, "kinds": ["clause"],
+                "score": 100}
+
+
+__all__ = ["ClauseIndex", "Entity", "Resolver", "Unit", "cn_numeral", "normalize"]
