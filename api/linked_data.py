@@ -1,12 +1,48 @@
-"""Linked data: /id/... and /def/... dereference, dumps, VoID, /healthz."""
+"""Linked data: every minted IRI dereferences; dumps; VoID; /healthz.
+
+    /id/<path>          {base}id/<path>: the resource's triples (and those of its fragment
+                        sub-nodes {iri}#…) as Turtle, JSON-LD, N-Triples or RDF/XML by
+                        Accept (or ?format=); HTML for browsers (the pages' view when
+                        policykg.api.pages offers one); 404 for IRIs the data does not know
+    /def/<term>         https://w3id.org/policykg/def/<term>: the vocabulary term
+    /def/               the whole ontology graph
+    /dump.trig /dump.nq /dump.ttl /dump.jsonld     the whole dataset, generated once
+    /.well-known/void, /void                        VoID: triple counts per graph, links
+    /healthz                                        liveness and size
+"""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import gzip
+import html
+import os
+import shutil
+import tempfile
+import logging
+import threading
 
-from policykg.api.errors import register_error_handlers
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, jsonify, request, send_file
+
+from policykg.api.errors import error_response, register_error_handlers
+from policykg.api.negotiation import choose_format, media_type_for, negotiate
 from policykg.api.state import get_state
+from policykg.iris import graph_iri
 
 bp = Blueprint("linked_data", __name__)
+log = logging.getLogger("policykg.linked_data")
+
+VOCAB = "https://w3id.org/policykg/def/"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+RDF_OFFERS = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
+_TOKENS = {"text/turtle": "TURTLE", "application/ld+json": "JSON_LD",
+           "application/n-triples": "N_TRIPLES", "application/rdf+xml": "RDF_XML"}
+
+DUMPS = {
+    "trig": (ox.RdfFormat.TRIG, "application/trig"),
+    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads"),
+    "ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
+    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+}
 
 
 @bp.record_once
@@ -16,6 +52,287 @@ def _install(state):
 
     install_http_features(state.app)
 
+
+def prefixes() -> dict[str, str]:
+    try:
+        from policykg.ontology.namespaces import PREFIXES
+
+        return dict(PREFIXES)
+    except ImportError:  # pragma: no cover - the ontology package is always there in practice
+        return {"pkg": VOCAB, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+
+
+# ---------------------------------------------------------------------------
+# Dereferencing
+# ---------------------------------------------------------------------------
+
+def _choose(accept: str | None) -> str:
+    """``html`` or a graph format token; None → 406."""
+    fmt = request.args.get("format")
+    if fmt:
+        if fmt.lower() in ("html", "text/html"):
+            return "html"
+        token = choose_format("graph", None, [fmt])
+        if token:
+            return token
+    chosen = negotiate(accept, list(HTML_TYPES[:1]) + list(RDF_OFFERS) + ["application/json", "text/plain",
+                                                                          "application/xhtml+xml"],
+                       default="text/html")
+    if chosen is None:
+        return None
+    if chosen in HTML_TYPES:
+        return "html"
+    return {"application/json": "JSON_LD", "text/plain": "N_TRIPLES"}.get(chosen) or _TOKENS[chosen]
+
+
+def describe(iri: str):
+    """The response for a request about ``iri``."""
+    state = get_state()
+    store = state.store
+    triples = store.triples_about(iri)
+    if not triples:
+        triples = store.triples_pointing_to(iri)
+    if not triples:
+        return error_response(404, f"<{iri}> is not described by this service")
+    token = _choose(request.headers.get("Accept"))
+    if token is None:
+        return error_response(406, "this resource is available as text/html, text/turtle, application/ld+json, "
+                                   "application/n-triples and application/rdf+xml")
+    if token == "html":
+        page = _pages_view(iri)
+        if page is not None:
+            return page
+        body = _minimal_html(iri, triples)
+        response = Response(body, content_type="text/html; charset=utf-8")
+    else:
+        fmt = getattr(ox.RdfFormat, token)
+        kwargs = {"prefixes": prefixes()} if token in ("TURTLE", "RDF_XML") else {}
+        body = ox.serialize(triples, format=fmt, **kwargs)
+        response = Response(body, content_type=_charset(media_type_for("graph", token)))
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    return response
+
+
+def _charset(media_type: str) -> str:
+    return media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def _pages_view(iri: str):
+    try:
+        from policykg.api import pages
+    except ImportError:
+        return None
+    render = getattr(pages, "render_resource", None)
+    if render is None:
+        return None
+    try:
+        return render(iri)
+    except Exception:  # the pages' view failed: log it, and still answer with the plain view
+        log.exception("pages.render_resource failed for <%s>; serving the plain HTML view", iri)
+        return None
+
+
+def _term_html(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        value = term.value
+        state = get_state()
+        href = value
+        local = state.base + "id/"
+        if value.startswith(local):
+            href = "/id/" + value[len(local):]
+        elif value.startswith(VOCAB):
+            href = "/def/" + value[len(VOCAB):]
+        return f'<a href="{html.escape(href)}">{html.escape(value)}</a>'
+    if isinstance(term, ox.Literal):
+        lang = f' lang="{html.escape(term.language)}"' if term.language else ""
+        return f"<span{lang}>{html.escape(term.value)}</span>"
+    return html.escape(str(term))
+
+
+def _minimal_html(iri: str, triples) -> str:
+    rows = "\n".join(
+        f"<tr><td>{_term_html(t.subject)}</td><td>{_term_html(t.predicate)}</td><td>{_term_html(t.object)}</td></tr>"
+        for t in triples
+    )
+    title = html.escape(iri)
+    return (
+        "<!doctype html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
+        f"<title>{title}</title></head><body><h1>{title}</h1>"
+        "<p>其他格式 / other formats: "
+        '<a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a> · '
+        '<a href="?format=nt">N-Triples</a></p>'
+        f"<table><thead><tr><th>subject</th><th>predicate</th><th>object</th></tr></thead><tbody>\n{rows}\n"
+        "</tbody></table></body></html>\n"
+    )
+
+
+@bp.route("/id/<path:rest>")
+def resource(rest: str):
+    return describe(get_state().base + "id/" + rest)
+
+
+@bp.route("/def/<path:term>")
+def vocabulary_term(term: str):
+    return describe(VOCAB + term)
+
+
+@bp.route("/def/")
+@bp.route("/def")
+def vocabulary():
+    """The whole ontology graph."""
+    state = get_state()
+    token = _choose(request.headers.get("Accept"))
+    if token is None:
+        return error_response(406, "the ontology is available as Turtle, JSON-LD, N-Triples and RDF/XML")
+    if token == "html":
+        if os.path.isdir(_ontology_docs_dir(state) or ""):
+            from flask import redirect
+
+            return redirect("/ontology/", code=303)
+        token = "TURTLE"
+
+    def make():
+        graph = ox.NamedNode(graph_iri(state.base, "ontology"))
+        triples = [q.triple for q in state.store.ox.quads_for_pattern(None, None, None, graph)]
+        kwargs = {"prefixes": prefixes()} if token in ("TURTLE", "RDF_XML") else {}
+        return ox.serialize(triples, format=getattr(ox.RdfFormat, token), **kwargs)
+
+    body = state.cached(("ontology", token), make)
+    response = Response(body, content_type=_charset(media_type_for("graph", token)))
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Dumps (generated once per state into a private folder, with a gzip twin)
+# ---------------------------------------------------------------------------
+
+_dump_lock = threading.Lock()
+
+
+def _dump_dir(state) -> str:
+    folder = state.cache.get("dump_dir")
+    if folder is None:
+        folder = tempfile.mkdtemp(prefix="policykg-dumps-")
+        state.cache["dump_dir"] = folder
+    return folder
+
+
+def _write_dump(state, kind: str, path: str) -> None:
+    fmt, _ = DUMPS[kind]
+    store = state.store.ox
+    tmp = path + ".tmp"
+    if fmt.supports_datasets:
+        kwargs = {"prefixes": prefixes()} if fmt == ox.RdfFormat.TRIG else {}
+        store.dump(tmp, format=fmt, **kwargs)
+    else:  # Turtle: the default graph, the union of the named graphs (without duplicates)
+        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", **state.store.query_options())
+        seen = set()
+        unique = []
+        for t in triples:
+            if t not in seen:
+                seen.add(t)
+                unique.append(t)
+        ox.serialize(unique, tmp, format=fmt, prefixes=prefixes())
+    with open(tmp, "rb") as src, gzip.open(path + ".gz.tmp", "wb", compresslevel=6) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    os.replace(path + ".gz.tmp", path + ".gz")
+    os.replace(tmp, path)
+
+
+@bp.route("/dump.<kind>")
+def dump(kind: str):
+    if kind not in DUMPS:
+        abort(404)
+    state = get_state()
+    with _dump_lock:
+        path = os.path.join(_dump_dir(state), f"policykg.{kind}")
+        if not os.path.exists(path):
+            _write_dump(state, kind, path)
+    _, media_type = DUMPS[kind]
+    from policykg.api.server import _accepts_gzip
+
+    if _accepts_gzip(request.headers.get("Accept-Encoding")):
+        response = send_file(path + ".gz", mimetype=media_type, download_name=f"policykg.{kind}",
+                             conditional=True, etag=True)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = send_file(path, mimetype=media_type, download_name=f"policykg.{kind}",
+                             conditional=True, etag=True)
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Content-Disposition"] = f'inline; filename="policykg.{kind}"'
+    return response
+
+
+# ---------------------------------------------------------------------------
+# VoID
+# ---------------------------------------------------------------------------
+
+def _void_turtle(state, root: str) -> str:
+    store = state.store
+    sizes = store.graph_sizes()
+    total_default = int(next(iter(store.ox.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+                                                 **store.query_options())))["n"].value)
+    subjects = {}
+    for row in store.ox.query("SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+        if isinstance(row["g"], ox.NamedNode):
+            subjects[row["g"].value] = int(row["n"].value)
+    dataset = f"{root}void#dataset"
+    lines = [
+        "@prefix void: <http://rdfs.org/ns/void#> .",
+        "@prefix dcterms: <http://purl.org/dc/terms/> .",
+        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
+        "",
+        f"<{dataset}> a void:Dataset ;",
+        "    dcterms:title \"policykg：苏州市城市社区党组织建设政策知识图谱\"@zh , "
+        "\"policykg: knowledge graph of Suzhou's policy on urban community Party organizations\"@en ;",
+        f"    void:sparqlEndpoint <{root}sparql> ;",
+        f"    void:uriSpace \"{state.base}id/\" ;",
+        f"    void:vocabulary <{VOCAB}> ;",
+        f"    void:triples {total_default} ;",
+        "    void:dataDump " + " , ".join(f"<{root}dump.{k}>" for k in DUMPS) + " ;",
+        "    dcterms:description \"void:triples of the dataset counts the distinct triples of the default graph, "
+        "the union of the named graphs.\"@en",
+    ]
+    for name in sorted(sizes):
+        lines[-1] += " ;"
+        lines.append(f"    void:subset [ a void:Dataset , sd:NamedGraph ; sd:name <{name}> ; "
+                     f"void:triples {sizes[name]} ; void:distinctSubjects {subjects.get(name, 0)} ]")
+    lines[-1] += " ."
+    return "\n".join(lines) + "\n"
+
+
+@bp.route("/.well-known/void")
+@bp.route("/void")
+def void():
+    state = get_state()
+    root = request.url_root
+    token = choose_format("graph", request.headers.get("Accept"), request.args.getlist("format"))
+    if token is None:
+        token = "TURTLE" if negotiate(request.headers.get("Accept"), list(HTML_TYPES)) else None
+    if token is None:
+        return error_response(406, "VoID is available as Turtle, N-Triples, RDF/XML and JSON-LD")
+    turtle = state.cached(("void", root), lambda: _void_turtle(state, root))
+    if token == "TURTLE":
+        body = turtle.encode("utf-8")
+    else:
+        body = ox.serialize(list(ox.parse(turtle, format=ox.RdfFormat.TURTLE)), format=getattr(ox.RdfFormat, token))
+    response = Response(body, content_type=_charset(media_type_for("graph", token)))
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Ontology documentation (``policykg docs``), when it can be generated
+# ---------------------------------------------------------------------------
+
+def _ontology_docs_dir(state):
+    return state.cache.get("ontology_docs_dir")
+
+
+# ---------------------------------------------------------------------------
+# Health
+# ---------------------------------------------------------------------------
 
 @bp.route("/healthz")
 def healthz():
