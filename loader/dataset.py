@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import XSD
 
 from policykg import iris
 from policykg.loader.document_graph import document_graph
@@ -109,10 +111,27 @@ def build_dataset(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -
 
 def canonical_quads(dataset: Dataset) -> list[ox.Quad]:
     """All quads of the named graphs, blank nodes canonicalized, in a stable sorted order."""
-    data = dataset.serialize(format="nquads", encoding="utf-8")
-    canonical = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    canonical = ox.Dataset(_ox_quad(s, p, o, g) for s, p, o, g in dataset.quads((None, None, None, None)))
     canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(canonical, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+
+
+def _ox_term(term):
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _ox_quad(s, p, o, g) -> ox.Quad:
+    name = getattr(g, "identifier", g)
+    graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else _ox_term(name)
+    return ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o), graph)
 
 
 def serialize_dataset(dataset: Dataset, fmt: ox.RdfFormat) -> bytes:
