@@ -1,0 +1,105 @@
+/* The SPARQL editor page: YASGUI when the vendored files are there, else a plain form that
+   still runs queries (results drawn as a table here, or shown raw without JavaScript). */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("editor-config").textContent);
+  var endpoint = new URL(config.endpoint, window.location.href).href;
+  var select = document.getElementById("example");
+  var exampleForm = document.getElementById("example-form");
+  var plainForm = document.getElementById("plain-form");
+  var textarea = document.getElementById("query");
+  var yasgui = null;
+
+  function withPrologue(query) {
+    // Named questions declare their own prefixes; add any project prefix they lack.
+    var missing = Object.keys(config.prefixes).filter(function (p) {
+      return !new RegExp("PREFIX\\s+" + p + ":", "i").test(query);
+    });
+    return missing.length && /\bpkg:/.test(query) && !/PREFIX\s+pkg:/i.test(query)
+      ? "PREFIX pkg: <" + config.prefixes.pkg + ">\n" + query : query;
+  }
+
+  if (window.Yasgui && document.getElementById("yasgui")) {
+    plainForm.hidden = true;
+    yasgui = new window.Yasgui(document.getElementById("yasgui"), {
+      requestConfig: { endpoint: endpoint, method: "POST", headers: { Accept: "application/sparql-results+json" } },
+      copyEndpointOnNewTab: false,
+      persistenceId: null,
+      endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
+      yasqe: { value: config.query, autocompleters: ["prefixes", "variables"] },
+      yasr: { prefixes: config.prefixes }
+    });
+    var tab = yasgui.getTab();
+    tab.setEndpoint(endpoint);
+    tab.setQuery(config.query);
+    var yasqe = tab.getYasqe();
+    if (yasqe && yasqe.addPrefixes) {
+      var current = yasqe.getValue();
+      yasqe.addPrefixes(config.prefixes);
+      if (!current) yasqe.setValue(config.query);
+    }
+    window.policykgEditor = yasgui;
+  }
+
+  if (exampleForm && select) {
+    exampleForm.addEventListener("submit", function (event) {
+      var query = withPrologue(select.value);
+      if (yasgui) {
+        event.preventDefault();
+        yasgui.getTab().setQuery(query);
+      } else if (textarea) {
+        event.preventDefault();
+        textarea.value = query;
+        textarea.focus();
+      }
+    });
+  }
+
+  // Plain form: run through fetch and draw a table (JSON results).
+  if (!yasgui && plainForm) {
+    var out = document.getElementById("plain-results");
+    plainForm.addEventListener("submit", function (event) {
+      var format = document.getElementById("format").value;
+      if (format !== "json") return;  // let the browser show CSV/TSV/XML as the endpoint sends them
+      event.preventDefault();
+      out.textContent = "…";
+      var body = new URLSearchParams();
+      body.set("query", textarea.value);
+      fetch(endpoint, { method: "POST", body: body, headers: { Accept: "application/sparql-results+json" } })
+        .then(function (response) {
+          return response.text().then(function (text) { return { ok: response.ok, status: response.status, text: text }; });
+        })
+        .then(function (r) {
+          out.textContent = "";
+          if (!r.ok) {
+            var p = document.createElement("p");
+            p.className = "error";
+            p.setAttribute("role", "alert");
+            p.textContent = config.labels.error + " (" + r.status + "): " + r.text.slice(0, 2000);
+            out.appendChild(p);
+            return;
+          }
+          var data = JSON.parse(r.text);
+          if (typeof data.boolean === "boolean") { out.textContent = String(data.boolean); return; }
+          var vars = data.head.vars, rows = data.results.bindings;
+          var count = document.createElement("p");
+          count.textContent = rows.length + " " + config.labels.rows;
+          out.appendChild(count);
+          var wrap = document.createElement("div");
+          wrap.className = "table-wrap";
+          var table = document.createElement("table");
+          table.id = "plain-results-table";
+          var head = table.createTHead().insertRow();
+          vars.forEach(function (v) { var th = document.createElement("th"); th.scope = "col"; th.textContent = v; head.appendChild(th); });
+          var tbody = table.createTBody();
+          rows.forEach(function (b) {
+            var tr = tbody.insertRow();
+            vars.forEach(function (v) { tr.insertCell().textContent = b[v] ? b[v].value : ""; });
+          });
+          wrap.appendChild(table);
+          out.appendChild(wrap);
+        })
+        .catch(function (err) { out.textContent = config.labels.error + ": " + err; });
+    });
+  }
+})();
