@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 # EU Publications Office language authority table, the value space ELI gives eli:language.
 EU_LANGUAGE = getattr(ns, "EU_LANGUAGE", Namespace("http://publications.europa.eu/resource/authority/language/"))
 LANGUAGE_CODES = {"zh": "ZHO", "en": "ENG"}
-QUOTE_CONTEXT = 20
 
 # Stable slugs for the bodies the bundled policy names as issuer, printer and web publisher,
 # with an English label and the ontology class of the body (if the ontology defines it).
@@ -128,7 +127,7 @@ def unit_label(unit: Unit) -> tuple[str, str]:
 def _text_segment(g: Graph, document: Document, subject: URIRef, start: int, end: int) -> None:
     """``subject pkg:hasTextSegment <subject#text>`` with position and quote selectors."""
     segment, position, quote_sel = (URIRef(f"{subject}#{name}") for name in ("text", "position", "quote"))
-    text = document.text
+    prefix, exact, suffix = document.context(start, end)
     g.add((subject, pkg("hasTextSegment"), segment))
     g.add((segment, RDF.type, OA.SpecificResource))
     g.add((segment, OA.hasSource, URIRef(document.expression_iri)))
@@ -138,9 +137,9 @@ def _text_segment(g: Graph, document: Document, subject: URIRef, start: int, end
     g.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
     g.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
     g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
-    g.add((quote_sel, OA.exact, Literal(text[start:end])))
-    g.add((quote_sel, OA.prefix, Literal(text[max(0, start - QUOTE_CONTEXT):start])))
-    g.add((quote_sel, OA.suffix, Literal(text[end:end + QUOTE_CONTEXT])))
+    g.add((quote_sel, OA.exact, Literal(exact)))
+    g.add((quote_sel, OA.prefix, Literal(prefix)))
+    g.add((quote_sel, OA.suffix, Literal(suffix)))
 
 
 def document_graph(document: Document, base: str = DEFAULT_BASE) -> Graph:
@@ -148,7 +147,7 @@ def document_graph(document: Document, base: str = DEFAULT_BASE) -> Graph:
     g = Graph()
     md = document.metadata
     work, expression = URIRef(document.iri), URIRef(document.expression_iri)
-    manifestation = URIRef(f"{document.expression_iri}/web")
+    manifestation = URIRef(f"{document.expression_iri}/web")  # the captured web page
 
     g.add((work, RDF.type, ELI.LegalResource))
     g.add((work, ELI.id_local, Literal(document.doc_id)))

@@ -50,6 +50,7 @@ __all__ = ["Document", "Metadata", "Unit", "SourceError", "parse_document", "par
 
 STRUCTURAL_KINDS = ("part", "chapter", "section", "article")
 HEADING_MAX = 30
+QUOTE_CONTEXT = 20  # characters of prefix and suffix in a TextQuoteSelector
 _WS = " \t\u00a0\u3000"
 
 
@@ -110,7 +111,7 @@ class Document:
 
     @property
     def expression_iri(self) -> str:
-        return f"{self.iri}/zh"
+        return iris.expression_iri(self.iri, self.metadata.language)
 
     def unit(self, path: str) -> Unit:
         """The unit at ``path`` (``art/4``, ``art/4/item/1``); KeyError if absent."""
@@ -126,6 +127,35 @@ class Document:
 
     def of_kind(self, kind: str) -> list[Unit]:
         return [u for u in self.units if u.kind == kind]
+
+    def locate(self, exact: str, path: str | None = None, occurrence: int | None = None) -> tuple[int, int]:
+        """Offsets ``(start, end)`` of ``exact`` in the text (within unit ``path`` if given).
+
+        ``occurrence`` (1-based) picks one of several matches; without it a quote that occurs more
+        than once is ambiguous and refused, so a citation never silently points at the wrong words.
+        Raises ValueError (not found, ambiguous) or KeyError (no such unit).
+        """
+        if not exact:
+            raise ValueError("empty quote")
+        lo, hi = (0, len(self.text)) if path is None else (self.unit(path).start, self.unit(path).end)
+        hits, pos = [], self.text.find(exact, lo, hi)
+        while pos != -1:
+            hits.append(pos)
+            pos = self.text.find(exact, pos + 1, hi)
+        where = f"unit {path}" if path else "the document"
+        if not hits:
+            raise ValueError(f"quote {exact!r} not found in {where} of {self.doc_id}")
+        if occurrence is None and len(hits) > 1:
+            raise ValueError(f"quote {exact!r} occurs {len(hits)} times in {where} of {self.doc_id}; "
+                             "give an occurrence or a longer quote")
+        index = (occurrence or 1) - 1
+        if not 0 <= index < len(hits):
+            raise ValueError(f"quote {exact!r} has no occurrence {occurrence} in {where} of {self.doc_id}")
+        return hits[index], hits[index] + len(exact)
+
+    def context(self, start: int, end: int, width: int = QUOTE_CONTEXT) -> tuple[str, str, str]:
+        """``(prefix, exact, suffix)`` for a TextQuoteSelector over ``[start, end)``."""
+        return self.text[max(0, start - width):start], self.text[start:end], self.text[end:end + width]
 
     def unit_at(self, start: int, end: int | None = None) -> Unit | None:
         """The most specific unit whose span contains ``[start, end)``."""
@@ -188,6 +218,9 @@ def _split_header(lines: list[_Line], md: Metadata) -> int:
             body_start = i + 1
         elif md.title is None:
             md.title = line.content
+            body_start = i + 1
+        elif not meta.doc_type(md.title) and meta.doc_type(md.title + line.content):
+            md.title += line.content  # a long title broken over two lines: 关于…\n…的意见
             body_start = i + 1
         else:
             break  # further header lines (a subtitle, a file number) stay in the preamble

@@ -2,6 +2,7 @@
 
     {base}id/doc/{doc}                          the policy (eli:LegalResource)
     {base}id/doc/{doc}/zh                       its Chinese text (eli:LegalExpression)
+    {base}id/doc/{doc}/zh/web                   the web page it was captured from (eli:Format)
     {base}id/doc/{doc}/{unit path}              a unit: preamble, part/1, art/4, art/4/item/1 ...
     {base}id/doc/{doc}/statement/{id}           a statement or norm taken from the policy
     {base}id/{kind}/{slug}                      other things the data names (agent, task, practice ...)
@@ -13,7 +14,6 @@ The service dereferences every IRI under {base}id/ at the path /id/... .
 from __future__ import annotations
 
 GRAPH_NAMES = ("ontology", "document", "statements", "background", "inferred")
-
 
 
 def graph_iri(base: str, name: str) -> str:
@@ -28,6 +28,11 @@ def doc_iri(base: str, doc_id: str) -> str:
 
 def unit_iri(base: str, doc_id: str, path: str) -> str:
     return f"{doc_iri(base, doc_id)}/{path}"
+
+
+def expression_iri(doc: str, language: str = "zh") -> str:
+    """The document's text in one language (eli:LegalExpression), e.g. ``{doc}/zh``."""
+    return f"{doc}/{language}"
 
 
 def statement_iri(base: str, doc_id: str, statement_id: str) -> str:

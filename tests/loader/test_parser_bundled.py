@@ -134,3 +134,22 @@ def test_metadata(doc):
     assert md.language == "zh"
     assert md.keywords == ["党建", "社区工作", "基层党组织", "意见"]
     assert md["title"] == md.title  # mapping-style access works too
+
+
+def test_locate_quotes(doc):
+    start, end = doc.locate("社区党组织要切实加强对社区居民委员会的领导和指导", "art/5")
+    assert doc.text[start:end] == "社区党组织要切实加强对社区居民委员会的领导和指导"
+    assert doc.unit_at(start, end).path == "art/5"
+    with pytest.raises(ValueError, match="occurs"):
+        doc.locate("社区党组织", "art/5")
+    assert doc.locate("社区党组织", "art/5", occurrence=2)[0] > doc.locate("社区党组织", "art/5", occurrence=1)[0]
+    with pytest.raises(ValueError, match="not found"):
+        doc.locate("业主委员会", "art/4")
+    prefix, exact, suffix = doc.context(start, end)
+    assert len(prefix) == len(suffix) == 20 and exact == doc.text[start:end]
+
+
+def test_title_broken_over_two_lines(tmp_path):
+    path = tmp_path / "split-title.txt"
+    path.write_text("关于进一步加强城市社区\n党组织建设的意见\n一、总体要求\n1. 指导思想。坚持党的领导。\n", encoding="utf-8")
+    assert parse_document(path).metadata.title == "关于进一步加强城市社区党组织建设的意见"
