@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.namespace import RDF
+
+RDF_TYPE = RDF.type
 
 from policykg.ontology.namespaces import ONTOLOGY_DIR, PREFIXES
 
@@ -43,4 +46,51 @@ def shapes_graph() -> Graph:
     return graph
 
 
-__all__ = ["ONTOLOGY_IRI", "ONTOLOGY_FILES", "SHAPES_FILES", "ontology_graph", "shapes_graph"]
+class ShapesReport:
+    """The outcome of a SHACL validation: ``conforms``, the pySHACL ``results_graph`` and ``text``."""
+
+    def __init__(self, conforms: bool, results_graph: Graph, text: str):
+        self.conforms = conforms
+        self.results_graph = results_graph
+        self.text = text
+
+    def messages(self) -> list[str]:
+        """One line per violation or warning: severity, focus node, path, message."""
+        from rdflib.namespace import SH
+        lines = []
+        for result in self.results_graph.subjects(RDF_TYPE, SH.ValidationResult):
+            severity = self.results_graph.value(result, SH.resultSeverity)
+            focus = self.results_graph.value(result, SH.focusNode)
+            path = self.results_graph.value(result, SH.resultPath)
+            messages = sorted(self.results_graph.objects(result, SH.resultMessage),
+                              key=lambda m: (getattr(m, "language", None) != "en", str(m)))
+            message = messages[0] if messages else None
+            lines.append(f"{str(severity).rsplit('#', 1)[-1]}: {focus} {path or ''} {message or ''}".strip())
+        return sorted(lines)
+
+
+def validate_shapes(data: Graph, *, with_ontology: bool = True) -> ShapesReport:
+    """Validate a knowledge graph against the SHACL shapes (pySHACL).
+
+    The ontology is mixed into (a copy of) the data graph, because shapes look up which
+    scheme a concept belongs to and which classes are actors. Warnings do not make the
+    data non-conforming; violations do.
+    """
+    import pyshacl
+
+    conforms, results_graph, text = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        ont_graph=ontology_graph() if with_ontology else None,
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=True,
+        advanced=True,
+    )
+    if not isinstance(results_graph, Graph):  # pySHACL reports a broken shapes graph this way
+        raise RuntimeError(f"SHACL validation failed to run: {results_graph}")
+    return ShapesReport(bool(conforms), results_graph, text)
+
+
+__all__ = ["ONTOLOGY_IRI", "ONTOLOGY_FILES", "SHAPES_FILES", "ShapesReport", "ontology_graph", "shapes_graph",
+           "validate_shapes"]
