@@ -192,8 +192,8 @@ class Resolver:
                     score = 60 - min(20, len(norm) - len(key))
                 elif key in norm and len(key) >= 2:
                     score = 50 - min(20, len(norm) - len(key))
-                elif norm in key and len(norm) >= 2:
-                    score = 40 - min(20, len(key) - len(norm))
+                elif norm in key and len(norm) >= 2 and len(key) - len(norm) <= 2:
+                    score = 40 - (len(key) - len(norm))
                 else:
                     continue
                 if score > best[0]:

@@ -1,0 +1,230 @@
+"""The OpenAPI 3 description of /api/..., generated from the named-question library.
+
+Each named question gets its own path (``/api/queries/duties``) with its parameters typed
+from its .rq header, so clients and fuzzers (schemathesis) see the real contract.
+
+The JSON envelope (one for every response of /api)
+--------------------------------------------------
+
+Success::
+
+    {"ok": true,
+     "rows": [ {...}, ... ],      # one page of answer rows; each row with a clause carries
+                                  #   clause (IRI), article (number as written), clause_label, quote
+     "columns": ["leader", ...],  # the row keys, in order (also the CSV header)
+     "count": 10, "total": 37,    # rows on this page / rows in all
+     "page": 1, "page_size": 10,  # paging: ?page=N&page_size=M (page_size <= max_page_size)
+     "truncated": true,           # more rows exist beyond this page ...
+     "next": "/api/...&page=2",   # ... and this is where they are (null on the last page)
+     ...}                         # endpoint-specific context: query, params, actor, chains ...
+
+Error (4xx/5xx)::
+
+    {"ok": false,
+     "error": {"code": "ambiguous",          # missing_parameter | unknown_parameter | invalid_parameter
+                                             # | not_found | ambiguous | method_not_allowed | internal_error
+               "message": "…",               # what went wrong, in words
+               "parameter": "actor",         # the parameter at fault, when there is one
+               "candidates": [{"iri": …, "label_zh": …, "score": …}]}}   # what it may have meant
+"""
+from __future__ import annotations
+
+from policykg import __version__
+from policykg.queries.library import load_library
+
+ENVELOPE_DOC = __doc__.split("The JSON envelope", 1)[1]
+
+_ERROR_CODES = ["missing_parameter", "unknown_parameter", "invalid_parameter", "not_found", "ambiguous",
+                "method_not_allowed", "not_acceptable", "http_error", "internal_error"]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _errors(*statuses: int) -> dict:
+    words = {400: "A parameter is missing, unknown or malformed.", 404: "Nothing has that name.",
+             409: "The name is ambiguous; the error lists the candidates.", 405: "Only GET is allowed."}
+    return {str(s): _json("Error", words.get(s, "Error.")) for s in statuses}
+
+
+def _rows_ok(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Rows")},
+                        "text/csv": {"schema": {"type": "string"}}}}
+
+
+def _query_param(name: str, description: str, required: bool = False, schema: dict | None = None,
+                 example=None) -> dict:
+    out = {"name": name, "in": "query", "required": required, "description": description,
+           "schema": schema or {"type": "string", "maxLength": 200}}
+    if example is not None:
+        out["example"] = example
+    return out
+
+
+PAGING = [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/page_size"},
+          {"$ref": "#/components/parameters/format"}]
+
+
+def _param_schema(param) -> dict:
+    if param.type == "integer":
+        schema = {"type": "integer"}
+        if param.min is not None:
+            schema["minimum"] = param.min
+        if param.max is not None:
+            schema["maximum"] = param.max
+        return schema
+    return {"type": "string", "maxLength": 200}
+
+
+def openapi_document(config=None) -> dict:
+    max_page_size = getattr(config, "max_page_size", 1000)
+    default_page_size = getattr(config, "page_size", 100)
+    library = load_library()
+    paths: dict = {
+        "/api/": {"get": {"operationId": "index", "summary": "The endpoints of this API",
+                          "parameters": PAGING, "responses": {"200": _rows_ok("Endpoints."), **_errors(400)}}},
+        "/api/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
+                                      "responses": {"200": {"description": "OpenAPI 3 document.",
+                                                            "content": {"application/json": {"schema": {"type": "object"}}}},
+                                                    **_errors(400)}}},
+        "/api/queries": {"get": {
+            "operationId": "listQueries", "summary": "The named questions, with their parameters and examples",
+            "parameters": [_query_param("tag", "only questions with this tag")] + PAGING,
+            "responses": {"200": _rows_ok("One row per named question."), **_errors(400)}}},
+        "/api/queries/{name}": {"get": {
+            "operationId": "runQuery", "summary": "Run a named question by name (parameters as in its header)",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}] + PAGING,
+            "responses": {"200": _rows_ok("Answer rows with citations."), **_errors(400, 404, 409)}}},
+    }
+    for query in library.values():
+        params = [_query_param(p.name, (p.help or p.type) + f" ({p.type})", p.required, _param_schema(p),
+                               p.example) for p in query.params]
+        paths[f"/api/queries/{query.name}"] = {"get": {
+            "operationId": f"query_{query.name}", "summary": f"{query.title_zh} — {query.title_en}",
+            "description": query.description, "tags": ["named questions"],
+            "parameters": params + PAGING,
+            "responses": {"200": _rows_ok("Answer rows; each carries clause, article, clause_label and quote."),
+                          **_errors(400, 404, 409)}}}
+    paths.update({
+        "/api/resolve": {"get": {
+            "operationId": "resolve", "summary": "What a name refers to: ranked candidates",
+            "parameters": [_query_param("q", "a name: IRI, label or short form (居委会, 社区书记 ...)", True,
+                                        example="居委会"),
+                           _query_param("kind", "entity, actor, task, topic, modality, relation or clause",
+                                        schema={"type": "string", "enum": ["entity", "actor", "task", "topic",
+                                                                           "modality", "relation", "clause"]})]
+            + PAGING,
+            "responses": {"200": _rows_ok("Ranked candidates (ambiguous: true when no single best)."),
+                          **_errors(400, 404)}}},
+        "/api/ask": {"get": {
+            "operationId": "ask", "summary": "A question in Chinese, answered by a named question",
+            "parameters": [_query_param("q", "the question, e.g. 谁领导居民委员会?", True, example="谁领导居委会?")]
+            + PAGING,
+            "responses": {"200": _rows_ok("The rows of the named question the question was routed to."),
+                          **_errors(400, 404, 409)}}},
+        "/api/clauses": {"get": {
+            "operationId": "listClauses", "summary": "The document's units in reading order, with text and offsets",
+            "parameters": [_query_param("kind", "only units of this kind (article, item, part ...)")] + PAGING,
+            "responses": {"200": _rows_ok("One row per unit."), **_errors(400)}}},
+        "/api/clauses/{id}": {"get": {
+            "operationId": "getClause", "summary": "One unit (19, 第19条, 4(3), art/4/item/3 ...), its sub-units and statements",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                            "example": "19"}] + PAGING,
+            "responses": {"200": _rows_ok("The unit and the units inside it; statements alongside."),
+                          **_errors(400, 404)}}},
+        "/api/actors/{id}": {"get": {
+            "operationId": "getActor", "summary": "An actor (IRI, label or short form) with its relations and norms",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                            "example": "居委会"}] + PAGING,
+            "responses": {"200": _rows_ok("Relations in and out (rows); norms alongside."),
+                          **_errors(400, 404, 409)}}},
+        "/api/chains": {"get": {
+            "operationId": "chains", "summary": "Responsibility chains between two actors, shortest first",
+            "parameters": [_query_param("from", "where responsibility starts", True, example="区委书记"),
+                           _query_param("to", "where it arrives", True, example="街道党工委书记"),
+                           _query_param("max_length", "longest chain in hops", False,
+                                        {"type": "integer", "minimum": 1, "maximum": 10})] + PAGING,
+            "responses": {"200": _rows_ok("One row per hop of each chain."), **_errors(400, 404, 409)}}},
+        "/api/downstream": {"get": {
+            "operationId": "downstream", "summary": "Everything responsibility flows to from an actor",
+            "parameters": [_query_param("actor", "where responsibility starts", True, example="区委书记"),
+                           _query_param("max_length", "only this many hops", False,
+                                        {"type": "integer", "minimum": 1, "maximum": 10})] + PAGING,
+            "responses": {"200": _rows_ok("One row per actor reached."), **_errors(400, 404, 409)}}},
+        "/api/centrality": {"get": {
+            "operationId": "centrality", "summary": "Actors ranked by a centrality measure",
+            "parameters": [_query_param("measure", "the measure", False,
+                                        {"type": "string", "enum": ["degree", "in_degree", "out_degree",
+                                                                    "betweenness", "closeness", "pagerank"]}),
+                           _query_param("scope", "all relations or only the responsibility graph", False,
+                                        {"type": "string", "enum": ["all", "responsibility"]})] + PAGING,
+            "responses": {"200": _rows_ok("One row per actor, best first."), **_errors(400)}}},
+        "/api/graph": {"get": {
+            "operationId": "graph", "summary": "The actor graph as GraphML, GEXF or Cytoscape JSON",
+            "parameters": [_query_param("format", "graphml, gexf or json (Cytoscape elements)", False,
+                                        {"type": "string", "enum": ["graphml", "gexf", "json"]}),
+                           _query_param("scope", "all relations or only the responsibility graph", False,
+                                        {"type": "string", "enum": ["all", "responsibility"]})],
+            "responses": {"200": {"description": "The graph.",
+                                  "content": {"application/json": {"schema": _ref("Graph")},
+                                              "application/graphml+xml": {"schema": {"type": "string"}},
+                                              "application/gexf+xml": {"schema": {"type": "string"}}}},
+                          **_errors(400)}}},
+    })
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "policykg REST API", "version": __version__,
+                 "description": "Named questions over the policy knowledge graph, with citations "
+                                "(clause IRI, article number as written, exact quote). Every JSON response has "
+                                "one envelope:" + ENVELOPE_DOC},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "parameters": {
+                "page": {"name": "page", "in": "query", "required": False, "description": "page number, from 1",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}},
+                "page_size": {"name": "page_size", "in": "query", "required": False,
+                              "description": f"rows per page (default {default_page_size})",
+                              "schema": {"type": "integer", "minimum": 1, "maximum": max_page_size,
+                                         "default": default_page_size}},
+                "format": {"name": "format", "in": "query", "required": False,
+                           "description": "json (default) or csv (same as Accept: text/csv)",
+                           "schema": {"type": "string", "enum": ["json", "csv"]}},
+            },
+            "schemas": {
+                "Rows": {"type": "object", "required": ["ok", "rows", "truncated"],
+                         "properties": {
+                             "ok": {"type": "boolean", "enum": [True]},
+                             "rows": {"type": "array", "items": {"type": "object"}},
+                             "columns": {"type": "array", "items": {"type": "string"}},
+                             "count": {"type": "integer"}, "total": {"type": "integer"},
+                             "page": {"type": "integer"}, "page_size": {"type": "integer"},
+                             "truncated": {"type": "boolean"},
+                             "next": {"type": "string", "nullable": True}},
+                         "additionalProperties": True},
+                "Error": {"type": "object", "required": ["ok", "error"],
+                          "properties": {
+                              "ok": {"type": "boolean", "enum": [False]},
+                              "error": {"type": "object", "required": ["code", "message"],
+                                        "properties": {
+                                            "code": {"type": "string", "enum": _ERROR_CODES},
+                                            "message": {"type": "string"},
+                                            "parameter": {"type": "string"},
+                                            "candidates": {"type": "array", "items": {"type": "object"}}}}}},
+                "Graph": {"type": "object", "required": ["ok", "elements"],
+                          "properties": {"ok": {"type": "boolean"},
+                                         "elements": {"type": "object", "properties": {
+                                             "nodes": {"type": "array", "items": {"type": "object"}},
+                                             "edges": {"type": "array", "items": {"type": "object"}}}}}},
+            },
+        },
+    }
+
+
+__all__ = ["ENVELOPE_DOC", "openapi_document"]

@@ -1,0 +1,402 @@
+"""/api/... — the named questions, resolution, chains and graph export as JSON (or CSV).
+
+Every JSON response has one envelope (documented once, in :mod:`policykg.api.openapi`)::
+
+    {"ok": true,  "rows": [...], "columns": [...], "count": 12, "total": 40, "page": 1,
+     "page_size": 12, "truncated": true, "next": "/api/queries/duties?actor=...&page=2", ...}
+    {"ok": false, "error": {"code": "ambiguous", "message": "...", "parameter": "actor",
+                            "candidates": [{"iri": ..., "label_zh": ..., "score": ...}]}}
+
+Lists are paged: ``page`` (from 1) and ``page_size`` (default ``page_size``, at most
+``max_page_size``); ``truncated`` says more rows exist and ``next`` links to them.
+CSV instead of JSON: ``Accept: text/csv`` or ``?format=csv``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, request
+
+from policykg.api.state import get_state
+from policykg.queries.library import (RESERVED_PARAMS, ParameterError, get_query, load_library,
+                                      run_query)
+
+bp = Blueprint("rest", __name__, url_prefix="/api")
+
+STATUS = {"missing_parameter": 400, "unknown_parameter": 400, "invalid_parameter": 400, "ambiguous": 409,
+          "not_found": 404, "method_not_allowed": 405, "not_acceptable": 406, "internal_error": 500,
+          "unavailable": 503}
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str, parameter: str | None = None, candidates=None,
+                 status: int | None = None):
+        super().__init__(message)
+        self.error = ParameterError(code, message, parameter, candidates)
+        self.status = status or STATUS.get(code, 400)
+
+
+# -- shared state -------------------------------------------------------------
+
+def resolver():
+    """The resolver (labels, clauses, actor graph) of the current data, built once per data state."""
+    from policykg.queries.resolve import Resolver
+
+    state = get_state()
+    return state.cached(("rest", "resolver"), lambda: Resolver(state.store, state.base))
+
+
+def actor_graph():
+    from policykg.queries.chains import actor_graph as build
+
+    state = get_state()
+    return build(state.store, resolver())
+
+
+# -- envelope -----------------------------------------------------------------
+
+def error_response(code: str, message: str, parameter: str | None = None, candidates=None,
+                   status: int | None = None) -> Response:
+    err = ParameterError(code, message, parameter, candidates)
+    response = jsonify({"ok": False, "error": err.as_dict()})
+    response.status_code = status or STATUS.get(code, 400)
+    return response
+
+
+@bp.errorhandler(ParameterError)
+def _parameter_error(exc: ParameterError):
+    return error_response(exc.code, exc.message, exc.parameter, exc.candidates)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    e = exc.error
+    return error_response(e.code, e.message, e.parameter, e.candidates, exc.status)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}.get(exc.code, "http_error")
+        return error_response(code, exc.description or exc.name, status=exc.code)
+    import logging
+
+    logging.getLogger(__name__).exception("unexpected error in %s", request.path)
+    return error_response("internal_error", f"internal error: {type(exc).__name__}", status=500)
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    values = request.args.getlist(name)
+    if not values or values[0] == "":
+        return default
+    try:
+        value = int(values[0], 10)
+    except ValueError:
+        raise ApiError("invalid_parameter", f"{name} must be a whole number", name) from None
+    if not low <= value <= high:
+        raise ApiError("invalid_parameter", f"{name} must be between {low} and {high}", name)
+    return value
+
+
+def wants_csv() -> bool:
+    fmt = request.args.get("format", "")
+    if fmt and fmt not in ("json", "csv"):
+        raise ApiError("invalid_parameter", "format must be json or csv", "format")
+    if fmt:
+        return fmt == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
+
+
+def rows_response(rows: list[dict], columns: list[str] | None = None, **extra) -> Response:
+    """The success envelope for a list: one page of ``rows``, or all of them as CSV."""
+    config = get_state().config
+    columns = columns or (list(rows[0].keys()) if rows else [])
+    page_size = _int_arg("page_size", config.page_size, 1, config.max_page_size)
+    page = _int_arg("page", 1, 1, 1_000_000)
+    total = len(rows)
+    start = (page - 1) * page_size
+    chunk = rows[start:start + page_size]
+    truncated = start + page_size < total
+    if wants_csv():
+        return csv_response(chunk, columns, truncated)
+    nxt = None
+    if truncated:
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+        nxt = f"{request.path}?{urlencode(args + [('page', page + 1)])}"
+    body = {"ok": True, **extra, "columns": columns, "rows": chunk, "count": len(chunk), "total": total,
+            "page": page, "page_size": page_size, "truncated": truncated, "next": nxt}
+    return jsonify(body)
+
+
+def csv_response(rows: list[dict], columns: list[str], truncated: bool = False) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else
+                         "; ".join(map(str, row[c])) if isinstance(row.get(c), list) else row[c]
+                         for c in columns])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["X-Truncated"] = "true" if truncated else "false"
+    return response
+
+
+def single_value(name: str, required: bool = False) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError("invalid_parameter", f"give {name} once", name)
+    value = values[0].strip() if values else ""
+    if not value:
+        if required:
+            raise ApiError("missing_parameter", f"parameter {name} is required", name)
+        return None
+    if len(value) > 200:
+        raise ApiError("invalid_parameter", f"{name} is longer than 200 characters", name)
+    return value
+
+
+def allow_only(*names: str) -> None:
+    allowed = set(names) | {"page", "page_size", "format"}
+    for key in request.args:
+        if key not in allowed:
+            raise ApiError("unknown_parameter", f"unknown parameter {key!r}; this endpoint takes "
+                           f"{', '.join(sorted(allowed))}", key)
+
+
+# -- routes -------------------------------------------------------------------------
+
+ENDPOINTS = [
+    ("/api/queries", "the named questions with their metadata"),
+    ("/api/queries/{name}", "run one named question"),
+    ("/api/ask?q=", "a question in Chinese, answered by a named question"),
+    ("/api/resolve?q=", "what a name (居委会, 社区书记 ...) refers to"),
+    ("/api/clauses", "the document's units"),
+    ("/api/clauses/{id}", "one unit (19, 第19条, 4(3), art/4/item/3 ...) with its text and statements"),
+    ("/api/actors/{id}", "an actor with its relations and norms"),
+    ("/api/chains?from=&to=&max_length=", "responsibility chains between two actors"),
+    ("/api/downstream?actor=", "everything responsibility flows to from an actor"),
+    ("/api/centrality?measure=", "actors ranked by centrality"),
+    ("/api/graph?format=graphml|gexf|json", "the actor graph"),
+    ("/api/openapi.json", "this API, described by OpenAPI 3"),
+]
+
+
+@bp.get("/")
+def index():
+    allow_only()
+    return rows_response([{"path": p, "description": d} for p, d in ENDPOINTS], ["path", "description"])
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from policykg.api.openapi import openapi_document
+
+    allow_only()
+    state = get_state()
+    doc = state.cached(("rest", "openapi"), lambda: openapi_document(state.config))
+    return jsonify(doc)
+
+
+@bp.get("/queries")
+def queries():
+    allow_only("tag")
+    tag = single_value("tag")
+    rows = []
+    for q in load_library().values():
+        if tag and tag not in q.tags:
+            continue
+        rows.append({**q.metadata(), "url": f"/api/queries/{q.name}"})
+    return rows_response(rows, ["name", "title_zh", "title_en", "description", "params", "examples", "columns",
+                                "tags", "url"])
+
+
+@bp.get("/queries/<name>")
+def run_named(name: str):
+    query = get_query(name)
+    raw = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        if len(values) > 1:
+            raise ApiError("invalid_parameter", f"give {key} once", key)
+        if key not in RESERVED_PARAMS:
+            raw[key] = values[0]
+    state = get_state()
+    res = resolver()
+    result = run_query(query, state.store, raw, res, res.clauses)
+    return rows_response(result["rows"], result["columns"], query=query.name, title_zh=query.title_zh,
+                         title_en=query.title_en, params=result["params"])
+
+
+@bp.get("/resolve")
+def resolve():
+    allow_only("q", "kind")
+    q = single_value("q", required=True)
+    kind = single_value("kind") or "entity"
+    if kind not in ("entity", "actor", "topic", "modality", "relation", "task", "clause"):
+        raise ApiError("invalid_parameter", "kind must be entity, actor, task, topic, modality, relation or clause",
+                       "kind")
+    res = resolver()
+    if kind == "clause":
+        found = [res.clauses.resolve(q, "q")]
+    else:
+        found = res.candidates(q, kind)
+    if not found:
+        raise ApiError("not_found", f"nothing is called {q!r}", "q", res._suggest(q, kind))
+    top = found[0]["score"]
+    ambiguous = top < 85 and len([c for c in found if c["score"] == top]) > 1
+    return rows_response(found, None, q=q, ambiguous=ambiguous, best=None if ambiguous else found[0])
+
+
+@bp.get("/ask")
+def ask():
+    from policykg.queries.ask import answer
+
+    allow_only("q")
+    q = single_value("q", required=True)
+    state = get_state()
+    res = resolver()
+    result = answer(q, state.store, res)
+    return rows_response(result["rows"], result["columns"], question=q, query=result["query"],
+                         title_zh=result["title_zh"], params=result["params"], rule=result["rule"])
+
+
+@bp.get("/clauses")
+def clauses():
+    allow_only("kind")
+    kind = single_value("kind")
+    index = resolver().clauses
+    rows = []
+    for unit in index.ordered():
+        if kind and unit.kind != kind:
+            continue
+        article = index.article_of(unit.iri)
+        rows.append({**unit.as_dict(), "label": index.label(unit),
+                     "article": article.number if article else None, "url": f"/api/clauses/{unit.path}"})
+    return rows_response(rows, ["iri", "path", "kind", "number", "label", "article", "ordinal", "sequence",
+                                "heading", "text", "start", "end", "parent", "url"])
+
+
+@bp.get("/clauses/<path:ident>")
+def clause(ident: str):
+    allow_only()
+    res = resolver()
+    index = res.clauses
+    found = index.resolve(ident, "id")
+    unit = index.units[found["iri"]]
+    state = get_state()
+    library = load_library()
+    statements = run_query(library["clause_statements"], state.store, {"clause": unit.iri}, res, index)["rows"]
+    members = [u for u in index.ordered() if u.iri != unit.iri and _inside(index, u, unit.iri)]
+    rows = [{**u.as_dict(), "label": index.label(u)} for u in [unit] + members]
+    article = index.article_of(unit.iri)
+    return rows_response(rows, None, clause={**unit.as_dict(), "label": index.label(unit),
+                                             "article": article.number if article else None},
+                         statements=statements)
+
+
+def _inside(index, unit, ancestor: str) -> bool:
+    parent = unit.parent
+    while parent:
+        if parent == ancestor:
+            return True
+        parent = index.units[parent].parent if parent in index.units else None
+    return False
+
+
+@bp.get("/actors/<path:ident>")
+def actor(ident: str):
+    allow_only()
+    res = resolver()
+    found = res.resolve_one(ident, kind="entity", parameter="id")
+    iri = found["iri"]
+    state = get_state()
+    library = load_library()
+    relations = run_query(library["relations"], state.store, {"actor": iri}, res, res.clauses)["rows"]
+    for row in relations:
+        row["direction"] = "out" if row["subject"] == iri else "in"
+    norms = []
+    if "actor" in found.get("kinds", []):
+        norms = run_query(library["duties"], state.store, {"actor": iri}, res, res.clauses)["rows"]
+    entity = res.entities.get(iri)
+    info = {**found, "names": res.names_of(iri),
+            "url": f"/api/actors/{iri}", "graph": iri in actor_graph().graph}
+    if entity is not None:
+        info["labels"] = entity.labels
+    return rows_response(relations, None, actor=info, norms=norms)
+
+
+@bp.get("/chains")
+def chains():
+    from policykg.queries.chains import DEFAULT_MAX_LENGTH
+
+    allow_only("from", "to", "max_length")
+    res = resolver()
+    source = res.resolve_one(single_value("from", required=True), "entity", "from")
+    target = res.resolve_one(single_value("to", required=True), "entity", "to")
+    max_length = _int_arg("max_length", DEFAULT_MAX_LENGTH, 1, 10)
+    graph = actor_graph()
+    paths = graph.chains(source["iri"], target["iri"], max_length)
+    rows = graph.chain_rows(paths)
+    chains_ = [{"chain": i, "length": len(p) - 1, "nodes": p, "labels": [graph.label(n) for n in p]}
+               for i, p in enumerate(paths, start=1)]
+    return rows_response(rows, None, source=source, target=target, max_length=max_length, chains=chains_)
+
+
+@bp.get("/downstream")
+def downstream():
+    allow_only("actor", "max_length")
+    res = resolver()
+    source = res.resolve_one(single_value("actor", required=True), "entity", "actor")
+    max_length = _int_arg("max_length", 10, 1, 10)
+    return rows_response(actor_graph().downstream(source["iri"], max_length), None, actor=source)
+
+
+@bp.get("/centrality")
+def centrality():
+    from policykg.queries.chains import MEASURES
+
+    allow_only("measure", "scope")
+    measure = single_value("measure") or "degree"
+    scope = single_value("scope") or "all"
+    if measure not in MEASURES:
+        raise ApiError("invalid_parameter", f"measure must be one of {', '.join(MEASURES)}", "measure")
+    if scope not in ("all", "responsibility"):
+        raise ApiError("invalid_parameter", "scope must be all or responsibility", "scope")
+    return rows_response(actor_graph().centrality(measure, scope), None, measure=measure, scope=scope)
+
+
+GRAPH_TYPES = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "json": "application/json"}
+
+
+@bp.get("/graph")
+def graph():
+    allow_only("scope")
+    fmt = request.args.get("format", "json") or "json"
+    scope = single_value("scope") or "all"
+    if fmt not in GRAPH_TYPES:
+        raise ApiError("invalid_parameter", "format must be graphml, gexf or json", "format")
+    if scope not in ("all", "responsibility"):
+        raise ApiError("invalid_parameter", "scope must be all or responsibility", "scope")
+    g = actor_graph()
+    if fmt == "json":
+        elements = g.cytoscape(scope)
+        return jsonify({"ok": True, "format": "cytoscape", "scope": scope,
+                        "count": len(elements["nodes"]) + len(elements["edges"]), "truncated": False,
+                        "elements": elements})
+    response = Response(g.export(fmt, scope), mimetype=GRAPH_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'inline; filename="policykg-{scope}.{fmt}"'
+    return response
+
+
+@bp.route("/<path:anything>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def unknown(anything: str):
+    if request.method not in ("GET", "HEAD"):
+        return error_response("method_not_allowed", f"{request.method} is not allowed; the API is read-only (GET)",
+                              status=405)
+    return error_response("not_found", f"no API endpoint /api/{anything}; see /api/ for the list", status=404)

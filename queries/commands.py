@@ -1,0 +1,168 @@
+"""``policykg query`` and ``policykg graph``: the named questions and the actor graph from the shell.
+
+    policykg query --list
+    policykg query leaders_of --param actor=居委会
+    policykg query numeric_norms --param topic=经费 --format csv
+    policykg query --ask 谁领导居委会?
+    policykg graph --format graphml --out build/actors.graphml
+"""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import unicodedata
+
+
+def _store(args):
+    from policykg.api.store import StoreError, open_store
+    from policykg.cli import UserError
+    from policykg.settings import load_config
+
+    config = load_config({"base": getattr(args, "base", None), "data": args.data or None})
+    try:
+        return open_store(config), config
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(value, limit: int) -> str:
+    text = "" if value is None else "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+    text = text.replace("\n", " ")
+    for prefix in ("https://w3id.org/policykg/def/", "https://w3id.org/policykg/id/doc/"):
+        text = text.replace(prefix, "pkg:" if prefix.endswith("def/") else "doc:")
+    out, width = "", 0
+    for ch in text:
+        w = _width(ch)
+        if width + w > limit:
+            return out[:-1] + "…" if out else "…"
+        out += ch
+        width += w
+    return out
+
+
+def format_table(rows: list[dict], columns: list[str], limit: int = 40) -> str:
+    """A readable fixed-width table (CJK characters count double)."""
+    if not rows:
+        return "(no rows)"
+    doc = "https://w3id.org/policykg/id/doc/"
+    # Clause and statement IRIs are long; the table shows article and clause_label instead.
+    shown = [c for c in columns if any(r.get(c) not in (None, "") for r in rows)
+             and not all(str(r.get(c) or "").startswith(doc) for r in rows)]
+    cells = [[_cell(r.get(c), limit) for c in shown] for r in rows]
+    widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(shown)]
+    pad = lambda text, w: text + " " * (w - _width(text))  # noqa: E731
+    lines = ["  ".join(pad(c, w) for c, w in zip(shown, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(pad(v, w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _params(pairs: list[str]) -> dict:
+    from policykg.cli import UserError
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--param needs NAME=VALUE, not {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def cmd_query(args) -> int:
+    from policykg.cli import UserError
+    from policykg.queries.library import LibraryError, ParameterError, get_query, load_library, run_query
+
+    try:
+        library = load_library()
+    except LibraryError as exc:
+        raise UserError(str(exc)) from None
+    if args.list or (not args.name and not args.ask):
+        rows = [{"name": q.name, "title_zh": q.title_zh, "title_en": q.title_en,
+                 "params": " ".join(f"{p.name}{'*' if p.required else ''}:{p.type}" for p in q.params)}
+                for q in library.values()]
+        if args.format == "json":
+            print(json.dumps([q.metadata() for q in library.values()], ensure_ascii=False, indent=1))
+        else:
+            _emit(rows, ["name", "title_zh", "title_en", "params"], args.format, limit=60)
+        return 0
+    store, config = _store(args)
+    from policykg.queries.resolve import Resolver
+
+    resolver = Resolver(store, config.base)
+    try:
+        if args.ask:
+            from policykg.queries.ask import answer
+
+            result = answer(args.ask, store, resolver)
+            print(f"# {result['query']} ({result['title_zh']}) {json.dumps({k: v.get('value') for k, v in result['params'].items()}, ensure_ascii=False)}",
+                  file=sys.stderr)
+        else:
+            result = run_query(get_query(args.name), store, _params(args.param), resolver, resolver.clauses)
+    except ParameterError as exc:
+        hint = ""
+        if exc.candidates:
+            hint = "\n  candidates: " + ", ".join(
+                c.get("label_zh") or c.get("name") or c.get("iri", "") for c in exc.candidates[:8])
+        raise UserError(f"{exc.message}{hint}") from None
+    _emit(result["rows"], result["columns"], args.format)
+    return 0
+
+
+def _emit(rows, columns, fmt, limit: int = 40) -> None:
+    if fmt == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+    else:
+        print(format_table(rows, columns, limit))
+
+
+def cmd_graph(args) -> int:
+    from pathlib import Path
+
+    from policykg.queries.chains import actor_graph
+    from policykg.queries.resolve import Resolver
+
+    store, config = _store(args)
+    graph = actor_graph(store, Resolver(store, config.base))
+    text = graph.export(args.format, args.scope)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+        g = graph.subgraph(args.scope)
+        print(f"wrote {out}: {g.number_of_nodes()} actors, {g.number_of_edges()} cited edges ({args.scope})")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def register(subparsers) -> None:
+    q = subparsers.add_parser("query", help="run a named question (queries/*.rq)",
+                              description="Run a named question; --list shows them all.")
+    q.add_argument("name", nargs="?", help="the question's name (see --list)")
+    q.add_argument("--param", "-p", action="append", metavar="NAME=VALUE", help="a parameter (repeatable)")
+    q.add_argument("--format", "-f", choices=("table", "json", "csv"), default="table")
+    q.add_argument("--list", "-l", action="store_true", help="list the named questions")
+    q.add_argument("--ask", metavar="QUESTION", help="a question in Chinese instead of a name, e.g. 谁领导居委会?")
+    q.add_argument("--data", help="a built dataset (.trig/.nq); default: POLICYKG_DATA or build the bundled policy")
+    q.set_defaults(func=cmd_query)
+
+    g = subparsers.add_parser("graph", help="export the actor graph (GraphML, GEXF, Cytoscape JSON)")
+    g.add_argument("--format", "-f", choices=("graphml", "gexf", "json"), default="graphml")
+    g.add_argument("--scope", choices=("all", "responsibility"), default="all",
+                   help="all relations, or only the edges responsibility flows along")
+    g.add_argument("--out", "-o", help="write to this file (default: standard output)")
+    g.add_argument("--data", help="a built dataset (.trig/.nq); default: POLICYKG_DATA or build the bundled policy")
+    g.set_defaults(func=cmd_graph)
