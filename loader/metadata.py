@@ -26,6 +26,9 @@ COPY_TO_RE = re.compile(r"^(?:抄送|抄报|分送)[:：]")
 CHROME_META_RE = re.compile(
     r"^(?:发布时间|发布日期|发文时间|时间|来源|信息来源|作者|编辑|浏览次数|点击数|阅读次数|"
     r"核心提示|字号|字体|打印|关闭|分享到|【)")
+# Web-page footer lines after the document (print/close buttons, copyright, navigation).
+FOOTER_RE = re.compile(r"^(?:[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|收藏|分享)[】\]]?\s*)+$|"
+                       r"^(?:版权所有|Copyright|上一篇|下一篇|相关链接|相关文章|责任编辑|网站地图)", re.I)
 BREADCRUMB_RE = re.compile(r"(?:首页|当前位置|您的位置).*[>＞»]|[>＞»].*[>＞»]")
 
 # Document types, matched at the end of the title (longest first wins).

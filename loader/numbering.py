@@ -85,8 +85,10 @@ def match_label(line: str, pos: int = 0) -> Label | None:
     """The numbering label at ``line[pos:]``, if the line opens with one."""
     for style, pattern in STYLES.items():
         m = pattern.match(line, pos)
-        if not m or m.end() >= len(line.rstrip()):
-            continue  # a label with nothing after it is not a unit
+        if not m:
+            continue
+        if m.end() >= len(line.rstrip()) and style not in FIXED_STYLES:
+            continue  # a bare 一、 or 1. is not a unit; a bare 第一章 is (its heading may follow)
         try:
             ordinal = to_int(m.group("num"))
         except ValueError:

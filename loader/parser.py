@@ -238,6 +238,8 @@ def _split_trailer(lines: list[_Line], body_start: int, md: Metadata) -> tuple[i
             md.print_date = meta.iso_date(meta.DATE_RE.search(m["date"]))
             nodes.append(_Node("imprint", 0, line, start=line.start, end=line.end))
             i -= 1
+        elif meta.FOOTER_RE.match(line.content) and not nodes:
+            i -= 1  # web-page footer: not policy text, and no unit
         elif meta.COPY_TO_RE.match(line.content):
             nodes.append(_Node("imprint", 0, line, start=line.start, end=line.end))
             i -= 1
@@ -309,8 +311,26 @@ def _heading(node: _Node, text: str) -> str | None:
     return None
 
 
+def _join_bare_headings(text: str, body: list[_Line]) -> list[_Line]:
+    """A bare 第X章/第X节/第X部分 line followed by a short unpunctuated line is read as one
+    line, so that the second gives the heading (第一章\n总则 ≡ 第一章　总则); a bare 第X条
+    line is read together with the paragraph below it (第一条\n为了… ≡ 第一条　为了…)."""
+    joined: list[_Line] = []
+    for line in body:
+        prev = joined[-1] if joined else None
+        label = match_label(prev.content) if prev else None
+        bare = label is not None and label.end >= len(prev.content)
+        heading_like = len(line.content) <= HEADING_MAX and not re.search("[。；;，,]", line.content)
+        if bare and not match_label(line.content) and (label.style == "article" or heading_like):
+            joined[-1] = _Line(prev.index, prev.start, line.end, text[prev.start:line.end])
+            continue
+        joined.append(line)
+    return joined
+
+
 def _build_tree(text: str, body: list[_Line]) -> tuple[list[_Node], list[_Node]]:
     """Nest the body lines; return (preamble nodes, top-level nodes)."""
+    body = _join_bare_headings(text, body)
     labelled = [(ln, lab) for ln in body if (lab := match_label(ln.content))]
     if not labelled:
         return [], []
@@ -334,8 +354,11 @@ def _build_tree(text: str, body: list[_Line]) -> tuple[list[_Node], list[_Node]]
         rank, kind = ranks[label.style]
         while stack[-1].rank >= rank:
             stack.pop()
-        node = _Node(kind, rank, line, label, start=line.start + label.end, end=line.end,
-                     ordinal=label.ordinal, parent=stack[-1])
+        start = line.start + label.end
+        while start < line.end and text[start] in _WS + "\n":
+            start += 1  # a joined bare heading: the text starts on the next line
+        node = _Node(kind, rank, line, label, start=start, end=line.end, ordinal=label.ordinal,
+                     parent=stack[-1])
         stack[-1].children.append(node)
         stack.append(node)
     for node in _walk(root):
@@ -378,7 +401,8 @@ def _apply_closing_rule(top: list[_Node]) -> _Node | None:
 
 def _assign(node: _Node, parent_path: str, flat_articles: bool, taken: set[str], text: str) -> None:
     """Compute path, ordinal, heading and extent of ``node`` and its descendants."""
-    if node.kind == "article" and any(c.kind == "paragraph" for c in node.children):
+    if node.kind == "article" and any(c.kind == "paragraph" for c in node.children) \
+            and node.start < node.line.end:
         # 款: the labelled first paragraph is para/1, continuation paragraphs follow.
         first = _Node("paragraph", 99, node.line, start=node.start, end=node.line.end, parent=node)
         node.children.insert(0, first)
@@ -399,6 +423,8 @@ def _assign(node: _Node, parent_path: str, flat_articles: bool, taken: set[str],
     for child in node.children:
         _assign(child, node.path, flat_articles, taken, text)
     node.end = max([node.end] + [c.end for c in node.children])
+    if node.line and node.start >= node.line.end and node.children:  # bare label: text starts below
+        node.start = min(c.line.start if c.line else c.start for c in node.children)
 
 
 def parse_text(text: str, source_path: Path | str, doc_id: str | None = None,

@@ -174,3 +174,26 @@ def test_items_on_their_own_lines_and_single_level(write):
     assert [u.path for u in doc.units] == ["art/1", "art/2", "art/2/item/1", "art/2/item/2"]
     assert doc.unit("art/2/item/2").text == "定期检查。"
     assert doc.metadata.title == "社区工作规则"
+
+
+def test_bare_labels_on_their_own_lines(write):
+    text = ("某某条例\n\n第一章\n总则\n\n第一条\n为了规范管理，制定本条例。\n\n第二条　本条例适用于全市。\n"
+            "第二章　附则\n第三条　本条例自公布之日起施行。\n")
+    doc = parse_document(write("bare.txt", text))
+    assert [u.path for u in doc.units] == ["chapter/1", "art/1", "art/2", "chapter/2", "art/3"]
+    assert doc.unit("chapter/1").heading == "总则"
+    assert doc.unit("art/1").text == "为了规范管理，制定本条例。"
+    for u in doc.units:
+        assert doc.text[u.start:u.end] == u.text and u.text == u.text.strip()
+
+
+def test_web_chrome_top_and_bottom(write):
+    text = ("某市人民政府网\n首页 > 政策文件 > 通知\n关于做好社区工作的通知\n发布日期：2016-03-05　来源：某市民政局\n"
+            "一、总体要求\n1、加强领导。各地要加强领导。\n2、落实责任。各地要落实责任。\n"
+            "某市民政局\n2016年3月1日\n【打印本页】【关闭窗口】\n版权所有：某市人民政府\n")
+    doc = parse_document(write("web.txt", text))
+    assert [u.path for u in doc.units] == ["part/1", "art/1", "art/2", "signature"]
+    md = doc.metadata
+    assert (md.title, md.publisher, md.publication_datetime) == ("关于做好社区工作的通知", "某市民政局", "2016-03-05")
+    assert (md.issuer, md.date) == ("某市民政局", "2016-03-01")
+    assert "版权" not in "".join(u.text for u in doc.units)
