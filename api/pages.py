@@ -205,6 +205,8 @@ def id_link(iri) -> str:
     """The service path that dereferences a minted IRI (its permalink), else the IRI."""
     iri = str(getattr(iri, "value", iri))
     prefix = base() + "id/"
+    if iri.startswith(PKG_URI):
+        return "/def/" + iri[len(PKG_URI):]
     return "/id/" + iri[len(prefix):] if iri.startswith(prefix) else iri
 
 
@@ -599,15 +601,13 @@ def library():
 
 
 def resolver():
-    from policykg.queries.resolve import Resolver
-    state = get_state()
-    return cached("queries.resolver", lambda: Resolver(state.store, base=state.base))
+    """The REST area's resolver of the current data (labels, short forms, clauses), shared with /api."""
+    from policykg.api.rest import resolver as rest_resolver
+    return rest_resolver()
 
 
 def clause_index():
-    from policykg.queries.resolve import ClauseIndex
-    state = get_state()
-    return cached("queries.clauses", lambda: ClauseIndex(state.store, base=state.base))
+    return resolver().clauses
 
 
 def run_named(name: str, params: dict) -> dict:
@@ -754,62 +754,41 @@ def own_text(unit, children) -> str:
     starts = [c.start for c in kids if c.start is not None]
     if unit.start is not None and starts and min(starts) >= unit.start:
         text = text[: min(starts) - unit.start]
-    text = text.strip()
+    text = re.sub(r"[(（]\s*\d+\s*[)）]\s*$", "", text.strip()).strip()   # the first item's own number
     heading = (unit.heading or "").strip()
-    if unit.kind in ("part", "chapter", "section") and heading and heading in text and len(text) <= len(heading) + 6:
+    if heading and unit.kind in ("part", "chapter", "section") and heading in text and len(text) <= len(heading) + 6:
         return ""
+    if heading and text.startswith(heading):  # the heading is shown above the text
+        text = text[len(heading):].lstrip("。.． \n")
     return text
 
 
 # -- actors ----------------------------------------------------------------------------------
-_ACTOR_RELATIONS = """
-SELECT ?st ?s ?p ?o ?unit ?quote ?marker ?modality ?actor WHERE {
-  { ?st rdf:subject ?actor } UNION { ?st rdf:object ?actor }
-  ?st a pkg:RelationStatement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
-  OPTIONAL { ?st prov:wasDerivedFrom ?unit }
-  OPTIONAL { ?st pkg:modalMarker ?marker }
-  OPTIONAL { ?st pkg:modality ?modality }
-  OPTIONAL { ?st oa:hasTarget/oa:hasSelector ?sel . ?sel a oa:TextQuoteSelector ; oa:exact ?quote }
-}"""
-
-_ACTOR_NORMS = """
-SELECT ?st ?label ?modality ?marker ?unit ?quote ?topic ?value ?actor ?lang WHERE {
-  ?st a pkg:Norm ; pkg:bearer ?actor .
-  OPTIONAL { ?st rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), ?lang)) }
-  OPTIONAL { ?st pkg:modality ?modality }
-  OPTIONAL { ?st pkg:modalMarker ?marker }
-  OPTIONAL { ?st prov:wasDerivedFrom ?unit }
-  OPTIONAL { ?st pkg:topic ?topic }
-  OPTIONAL { ?st pkg:hasConstraint/pkg:valueText ?value }
-  OPTIONAL { ?st oa:hasTarget/oa:hasSelector ?sel . ?sel a oa:TextQuoteSelector ; oa:exact ?quote }
-}"""
-
-
-def _value(row, key):
-    term = row.get(key)
-    return term.value if term is not None else None
+def _named_rows(name: str, params: dict) -> list[dict]:
+    from policykg.queries.library import ParameterError
+    try:
+        return run_named(name, params)["rows"]
+    except ParameterError:
+        return []      # e.g. duties of something that is not an actor (a task)
 
 
 def actor_relations(iri: str) -> tuple[dict, dict]:
-    """Relations out of and into an actor, grouped by relation, each with its citations."""
-    import pyoxigraph as ox
+    """Relations out of and into an actor (named question ``relations``), grouped by relation
+    kind and by the other actor, each with its citations."""
     out: dict[str, dict] = {}
     into: dict[str, dict] = {}
-    seen = set()
-    for row in select(_ACTOR_RELATIONS, {"actor": ox.NamedNode(iri)}):
-        key = (_value(row, "st"), _value(row, "unit"))
-        if key in seen:
+    for row in _named_rows("relations", {"actor": iri}):
+        s, p, o = row.get("subject"), row.get("predicate"), row.get("object")
+        if not (s and p and o):
             continue
-        seen.add(key)
-        s, p, o = row["s"].value, row["p"].value, row["o"].value
         group, other = (out, o) if s == iri else (into, s)
-        lines = group.setdefault(p, {})
-        entry = lines.setdefault(other, {"other": other, "cites": [], "markers": set()})
-        if _value(row, "unit") and all(c["unit"] != _value(row, "unit") for c in entry["cites"]):
-            entry["cites"].append({"unit": _value(row, "unit"), "quote": _value(row, "quote"),
-                                   "statement": _value(row, "st")})
-        if _value(row, "marker"):
-            entry["markers"].add(_value(row, "marker"))
+        entry = group.setdefault(p, {}).setdefault(other, {"other": other, "cites": [], "markers": set()})
+        clause = row.get("clause")
+        if clause and all(c["unit"] != clause for c in entry["cites"]):
+            entry["cites"].append({"unit": clause, "quote": row.get("quote"), "statement": row.get("statement")})
+        if row.get("modal_marker"):
+            entry["markers"].add(row["modal_marker"])
+
     def order(groups):
         return {p: sorted(v.values(), key=lambda e: label(e["other"]))
                 for p, v in sorted(groups.items(), key=lambda kv: label(kv[0]))}
@@ -817,21 +796,17 @@ def actor_relations(iri: str) -> tuple[dict, dict]:
 
 
 def actor_norms(iri: str) -> list[dict]:
-    import pyoxigraph as ox
+    """The duties of an actor (named question ``duties``), one entry per norm, in text order."""
     norms: dict[str, dict] = {}
-    for row in select(_ACTOR_NORMS, {"actor": ox.NamedNode(iri), "lang": ox.Literal(lang())}):
-        st = row["st"].value
-        entry = norms.setdefault(st, {"iri": st, "label": "", "modality": None, "marker": "",
-                                      "unit": None, "quote": "", "topics": set(), "values": set()})
-        entry["label"] = entry["label"] or _value(row, "label") or ""
-        entry["modality"] = entry["modality"] or _value(row, "modality")
-        entry["marker"] = entry["marker"] or _value(row, "marker") or ""
-        entry["unit"] = entry["unit"] or _value(row, "unit")
-        entry["quote"] = entry["quote"] or _value(row, "quote") or ""
-        if _value(row, "topic"):
-            entry["topics"].add(_value(row, "topic"))
-        if _value(row, "value"):
-            entry["values"].add(_value(row, "value"))
+    for row in _named_rows("duties", {"actor": iri}):
+        st = row.get("norm")
+        if not st:
+            continue
+        entry = norms.setdefault(st, {"iri": st, "label": "", "modality": row.get("modality"),
+                                      "marker": row.get("modal_marker") or "", "unit": row.get("clause"),
+                                      "quote": row.get("quote") or "", "topics": row.get("topics") or "",
+                                      "bearer": row.get("bearer")})
+        entry["label"] = (names_of(st).en if lang() == "en" else "") or row.get("norm_label") or ""
     seq = {u.iri: u.sequence for u in clause_index().ordered()}
     return sorted(norms.values(), key=lambda n: (seq.get(n["unit"], 10 ** 6), n["iri"]))
 
@@ -1101,7 +1076,8 @@ def find_chains(source: str, target: str, max_length: int) -> list[dict]:
     chains = _chains_module()
     if chains is None:
         raise LookupError("chains")
-    graph = chains.actor_graph(get_state().store, resolver())
+    from policykg.api.rest import actor_graph
+    graph = actor_graph()
     paths = graph.chains(source, target, max_length)
     found: dict[int, dict] = {}
     for row in graph.chain_rows(paths):
@@ -1141,9 +1117,14 @@ def chain():
 
 # -- search ----------------------------------------------------------------------------------
 def ask_router(question: str) -> dict | None:
-    """REST's question router (the logic behind /api/ask), when it exists: which named
-    question (and parameters) a short Chinese question means, or None."""
-    return None
+    """REST's question router (the logic behind /api/ask): which named question (and
+    parameters) a short Chinese question means, or None."""
+    from policykg.queries.ask import route
+    routed = route(question, get_state().store, resolver())
+    if routed is None:
+        return None
+    name, params, _rule = routed
+    return {"name": name, "params": params}
 
 
 @bp.route("/search")
