@@ -65,6 +65,13 @@ def find_java() -> str:
     return java
 
 
+def _java_error(message: str) -> str:
+    """The informative part of a Java stack trace."""
+    lines = [line.strip() for line in message.splitlines() if line.strip() and not line.strip().startswith("at ")]
+    useful = [line for line in lines if "Exception" in line or "Error" in line and "Java error" not in line]
+    return " ".join((useful or lines or ["unknown Java error"])[:3])[:800]
+
+
 def check_graph(graph: Graph, *, memory_mb: int = 1000) -> ReasonerReport:
     """Run HermiT on ``graph`` (a complete OWL 2 DL graph: ontology plus any data)."""
     import owlready2
@@ -80,12 +87,15 @@ def check_graph(graph: Graph, *, memory_mb: int = 1000) -> ReasonerReport:
         try:
             onto = world.get_ontology(path.as_uri()).load(format="ntriples")
             try:
-                owlready2.sync_reasoner_hermit(onto, infer_property_values=False, debug=0)
+                # time:inXSDgYear / time:inXSDDate values (xsd:gYear, xsd:date) are outside the OWL 2
+                # datatype map; HermiT treats such literals as opaque instead of failing.
+                owlready2.sync_reasoner_hermit(onto, infer_property_values=False, debug=0,
+                                               ignore_unsupported_datatypes=True)
             except owlready2.OwlReadyInconsistentOntologyError:
                 return ReasonerReport(False, [], time.perf_counter() - started, len(graph))
             except owlready2.OwlReadyJavaError as exc:
                 return ReasonerReport(False, [], time.perf_counter() - started, len(graph),
-                                      error=str(exc).strip().splitlines()[-1][:500])
+                                      error=_java_error(str(exc)))
             unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != OWL_NOTHING)
         finally:
             world.close()
