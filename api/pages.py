@@ -415,9 +415,9 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
         parts = ['<g class="edge">']
         for i, (text, href, tip) in enumerate(edge.lines):
             y = top + i * LINE_H
-            body = (f'<text x="{mx:.1f}" y="{y:.1f}" text-anchor="middle">'
-                    f'{"<title>" + str(escape(tip)) + "</title>" if tip else ""}{escape(text)}</text>')
-            parts.append(f'<a href="{escape(href)}">{body}</a>' if href else body)
+            tip_xml = f"<title>{escape(tip)}</title>" if tip else ""
+            body = f'<text x="{mx:.1f}" y="{y:.1f}" text-anchor="middle">{escape(text)}</text>'
+            parts.append(f'<a href="{escape(href)}">{tip_xml}{body}</a>' if href else f"<g>{tip_xml}{body}</g>")
         parts.append("</g>")
         labels.append("".join(parts))
     for node in nodes:
@@ -718,6 +718,8 @@ def render_resource(iri: str):
         unit = units[iri]
         doc = iri[: iri.index("/", len(base() + "id/doc/"))] if "/" in iri[len(base() + "id/doc/"):] else iri
         return unit_page(doc, unit)
+    if "/statement/" in iri and iri.startswith(base() + "id/doc/"):
+        return statement_page(iri)
     if iri in _actors():
         return redirect(url_for("pages.actor", key=actor_key(iri)), code=303)
     if any(iri == d for d, _ in documents()):
@@ -1151,3 +1153,32 @@ def search():
     except KeyError:
         hits = []
     return page("search.html", active=None, q=q, candidates=candidates, hits=hits, error=error, cell=_cell)
+
+
+# -- one statement ---------------------------------------------------------------------------
+_STATEMENT_QUERY = """
+SELECT ?p ?o ?st WHERE {
+  ?st ?p ?o .
+  FILTER(?p IN (rdf:type, rdf:subject, rdf:predicate, rdf:object, rdfs:label, pkg:modality, pkg:modalMarker,
+                prov:wasDerivedFrom, pkg:bearer, pkg:action, pkg:normObject, pkg:topic, pkg:hasConstraint))
+}"""
+_STATEMENT_QUOTE = """
+SELECT ?exact ?prefix ?suffix ?st WHERE {
+  ?st oa:hasTarget/oa:hasSelector ?sel . ?sel a oa:TextQuoteSelector ; oa:exact ?exact .
+  OPTIONAL { ?sel oa:prefix ?prefix } OPTIONAL { ?sel oa:suffix ?suffix }
+} LIMIT 1"""
+
+
+def statement_page(iri: str):
+    """A statement or norm: what it says, its parties, its modality and the words it comes from."""
+    import pyoxigraph as ox
+    props: dict[str, list] = {}
+    for row in select(_STATEMENT_QUERY, {"st": ox.NamedNode(iri)}):
+        props.setdefault(local_name(row["p"].value), []).append(row["o"])
+    if not props:
+        return None
+    labels = {(getattr(o, "language", "") or ""): o.value for o in props.get("label", [])}
+    quote = select(_STATEMENT_QUOTE, {"st": ox.NamedNode(iri)})
+    title = (labels.get("en") if lang() == "en" else None) or labels.get("zh") or labels.get("en") or local_name(iri)
+    return page("statement.html", active="pages.document", iri=iri, props=props, title=title,
+                quote=quote[0] if quote else None)
