@@ -64,7 +64,8 @@ STYLES: dict[str, re.Pattern] = {
     # Enumerations, ranked by the order in which a document first uses them.
     "cn-enum": re.compile(rf"(?P<label>(?P<num>{CN_NUMERAL}))[、.．]{_SPACE}*"),
     "cn-paren": re.compile(rf"(?P<label>[（(](?P<num>{CN_NUMERAL})[）)])[、.．]?{_SPACE}*"),
-    "arabic": re.compile(rf"(?P<label>(?P<num>{_ARABIC}))(?:[、.．](?![0-9０-９])|{_SPACE}+(?=\S)){_SPACE}*"),
+    # Punctuation is required after an Arabic number: "50 人以上" opens a sentence, not an item.
+    "arabic": re.compile(rf"(?P<label>(?P<num>{_ARABIC})){_SPACE}?[、.．](?![0-9０-９]){_SPACE}*"),
     "arabic-paren": re.compile(rf"(?P<label>[（(](?P<num>{_ARABIC})[）)])[、.．]?{_SPACE}*"),
     "circled": re.compile(rf"(?P<label>(?P<num>[{CIRCLED}])){_SPACE}*"),
 }

@@ -55,7 +55,7 @@ def test_line_labels(line, style, label, ordinal):
 
 @pytest.mark.parametrize("line", [
     "2011年6月", "1.2倍以上", "30%的面积", "第一条的规定适用于本章。", "第三条规定的情形除外。",
-    "三强型干部", "(10000人左右)的集中安置居住区", "一、", "主题词:党建",
+    "三强型干部", "(10000人左右)的集中安置居住区", "一、", "主题词:党建", "50 人以上的社区",
 ])
 def test_not_labels(line):
     assert match_label(line) is None
