@@ -15,7 +15,8 @@ Ranking (higher is better)::
      40  a label occurs inside the name (社区居民委员会的 → 社区居民委员会)
 
 A name resolves to one entity when a single entity holds the best score and that score
-is an exact match (>= 85), or when it is the only candidate at all. Otherwise the
+is an exact match (>= 85), when it is the only candidate at all, or when its partial match
+is at least 10 points ahead of the next. Otherwise the
 caller gets :class:`ParameterError` ``ambiguous`` or ``not_found`` with the candidates.
 """
 from __future__ import annotations
@@ -222,7 +223,8 @@ class Resolver:
                                  parameter, suggestions)
         top = found[0]["score"]
         best = [c for c in found if c["score"] == top]
-        if len(best) == 1 and (top >= EXACT or len(found) == 1 or found[1]["score"] < top):
+        # One best exact match, a lone candidate, or a partial match well ahead of the next.
+        if len(best) == 1 and (top >= EXACT or len(found) == 1 or found[1]["score"] <= top - 10):
             return found[0]
         raise ParameterError("ambiguous", f"{name!r} may mean several {what}s; name one of the candidates",
                              parameter, found)
