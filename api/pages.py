@@ -257,8 +257,10 @@ def iri_url(iri) -> str:
     doc_prefix = base() + "id/doc/"
     if iri.startswith(doc_prefix):
         return "/id/" + iri[len(base() + "id/"):]
-    if iri in _actors() or iri.startswith(PKG_URI):
+    if iri in _actors():
         return url_for("pages.actor", key=actor_key(iri))
+    if iri.startswith(PKG_URI):
+        return "/def/" + iri[len(PKG_URI):]
     if iri.startswith(base() + "id/"):
         return "/id/" + iri[len(base() + "id/"):]
     return iri
@@ -270,6 +272,13 @@ _CN_DIGITS = "零一二三四五六七八九十"
 def cite_text(unit_iri) -> str:
     """How the policy itself numbers a unit: 第5条, 第4条第(3)项, 第二部分, 序言 ..."""
     iri = str(getattr(unit_iri, "value", unit_iri) or "")
+    if lang() == "zh":
+        try:
+            index = clause_index()
+            if iri in index.units:
+                return index.label(index.units[iri])     # the REST area's citation form
+        except Exception:  # noqa: BLE001 - no data loaded: fall back to the IRI's path
+            pass
     path = iri.split("/id/doc/", 1)[-1].split("/", 1)[-1] if "/id/doc/" in iri else iri
     parts = path.split("/")
     words = []
@@ -300,11 +309,7 @@ def cite_text(unit_iri) -> str:
             i += 1
             continue
         i += 2
-    return ("" if lang() == "en" else "").join(words) if lang() == "zh" else ", ".join(words)
-
-
-_MODALITY_ORDER = ("StrictObligation", "Obligation", "ObligationInPrinciple", "Recommendation",
-                   "Permission", "Prohibition")
+    return "".join(words) if lang() == "zh" else ", ".join(words)
 
 
 def modality_name(iri) -> str:
@@ -686,11 +691,6 @@ def reader_tree(doc: str) -> list[ReaderUnit]:
 
 def unit_label(unit) -> str:
     """The citation of a unit in the reader's language."""
-    if lang() == "zh":
-        try:
-            return clause_index().label(unit)
-        except Exception:  # noqa: BLE001
-            pass
     return cite_text(unit.iri)
 
 
