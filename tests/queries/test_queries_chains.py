@@ -1,0 +1,123 @@
+"""Responsibility chains with networkx agree with SPARQL property paths; exports parse back."""
+from __future__ import annotations
+
+import io
+import json
+import random
+
+import networkx as nx
+import pyoxigraph as ox
+import pytest
+
+from policykg.api.store import OxigraphStore
+from policykg.queries.chains import ActorGraph
+from policykg.queries.resolve import Resolver
+
+BASE = "https://w3id.org/policykg/"
+PKG = "https://w3id.org/policykg/def/"
+TASK = BASE + "id/task/urban-community-party-organization-building"
+
+
+@pytest.fixture(scope="module")
+def store(built_dataset):
+    return OxigraphStore.from_file(built_dataset, BASE)
+
+
+@pytest.fixture(scope="module")
+def graph(store):
+    return ActorGraph.build(store, Resolver(store, BASE))
+
+
+def sparql_reachable(store, path: str, node: str) -> set[str]:
+    rows = store.select(f"SELECT DISTINCT ?a ?x WHERE {{ ?a {path}+ ?x }}", bindings={"a": ox.NamedNode(node)})
+    return {r["x"].value for r in rows if isinstance(r["x"], ox.NamedNode)}
+
+
+def sparql_shortest(store, path: str, a: str, b: str, longest: int = 4) -> int | None:
+    for length in range(1, longest + 1):
+        seq = "/".join([path] * length)
+        if store.ask(f"ASK {{ ?a {seq} ?b }}", bindings={"a": ox.NamedNode(a), "b": ox.NamedNode(b)}):
+            return length
+    return None
+
+
+def test_graphs_are_built_from_cited_statements(graph):
+    assert graph.graph.number_of_edges() > 20
+    assert graph.responsibility.number_of_edges() > 5
+    for _, _, data in graph.graph.edges(data=True):
+        assert data["statement"] and data["clause"] and data["quote"] and data["article"] or data["clause_label"]
+    for _, _, data in graph.responsibility.edges(data=True):
+        assert data["clause"] and data["quote"]
+
+
+def test_reachability_agrees_with_sparql_property_paths(store, graph):
+    path = graph.sparql_path()
+    assert path.count("<") >= 5
+    for node in sorted(graph.responsibility.nodes):
+        expected = nx.descendants(graph.responsibility, node)
+        found = sparql_reachable(store, path, node) - {node}
+        assert found == expected - {node}, node
+
+
+def test_shortest_chain_lengths_agree_with_sparql(store, graph):
+    path = graph.sparql_path()
+    pairs = [(a, b) for a in graph.responsibility for b in nx.descendants(graph.responsibility, a)]
+    random.Random(7).shuffle(pairs)
+    assert pairs
+    for a, b in pairs[:40]:
+        expected = nx.shortest_path_length(graph.responsibility, a, b)
+        if expected <= 4:
+            assert sparql_shortest(store, path, a, b) == expected, (a, b)
+
+
+def test_materialized_transitive_property_agrees_when_present(store, graph):
+    rows = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a <{PKG}responsibilityFlowsTo> ?b }}")
+    if int(rows[0]["n"].value) == 0:
+        pytest.skip("the dataset has no materialized pkg:responsibilityFlowsTo triples")
+    start = PKG + "DistrictPartySecretary"
+    found = sparql_reachable(store, f"<{PKG}responsibilityFlowsTo>", start) - {start}
+    assert nx.descendants(graph.responsibility, start) <= found
+
+
+def test_district_secretary_chain_reaches_the_subdistrict_secretary(graph):
+    a, b = PKG + "DistrictPartySecretary", PKG + "SubdistrictPartySecretary"
+    chains = graph.chains(a, b, 6)
+    assert chains and chains[0] == [a, TASK, b]
+    assert [len(c) for c in chains] == sorted(len(c) for c in chains)     # shortest first
+    rows = graph.chain_rows(chains[:1])
+    assert [r["step"] for r in rows] == [1, 2]
+    assert {r["article"] for r in rows} == {"20"}
+    assert rows[0]["relation"] == PKG + "isFirstResponsiblePersonFor"
+    assert all(len(c) - 1 <= 2 for c in graph.chains(a, b, 2))
+
+
+def test_downstream_is_nearest_first_and_cited(graph):
+    rows = graph.downstream(PKG + "DistrictPartySecretary")
+    assert rows and rows[0]["distance"] == 1
+    assert [r["distance"] for r in rows] == sorted(r["distance"] for r in rows)
+    assert {r["actor"] for r in rows} == graph.reachable(PKG + "DistrictPartySecretary")
+    assert all(r["clause"] and r["quote"] for r in rows)
+
+
+def test_centrality_ranks_every_actor(graph):
+    for measure in ("degree", "in_degree", "out_degree", "betweenness", "closeness", "pagerank"):
+        rows = graph.centrality(measure)
+        assert len(rows) == graph.graph.number_of_nodes()
+        assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+        assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    top = {r["actor"] for r in graph.centrality("degree")[:3]}
+    assert PKG + "CommunityPartyOrganization" in top
+
+
+def test_exports_parse_back(graph):
+    g = graph.graph
+    graphml = nx.read_graphml(io.BytesIO(graph.export("graphml").encode("utf-8")), force_multigraph=True)
+    assert graphml.number_of_nodes() == g.number_of_nodes()
+    assert graphml.number_of_edges() == g.number_of_edges()
+    gexf = nx.read_gexf(io.BytesIO(graph.export("gexf").encode("utf-8")))
+    assert gexf.number_of_nodes() == g.number_of_nodes()
+    elements = json.loads(graph.export("json"))
+    assert len(elements["nodes"]) == g.number_of_nodes() and len(elements["edges"]) == g.number_of_edges()
+    ids = {n["data"]["id"] for n in elements["nodes"]}
+    assert all(e["data"]["source"] in ids and e["data"]["target"] in ids for e in elements["edges"])
+    assert all(e["data"]["clause"] for e in elements["edges"])
