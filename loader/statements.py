@@ -1,0 +1,347 @@
+"""The statements graph (what the policy says) and the background graph, from the annotations.
+
+``build_statements(documents, base)`` reads ``loader/annotations/*.yaml`` (see
+:mod:`policykg.loader.annotations`), anchors every quote in its clause of the bundled document,
+and returns ``{"statements": Graph, "background": Graph}``. It refuses to build — raising
+:class:`~policykg.loader.annotations.AnnotationError`, a ``UserError`` naming the file, the
+statement and the quote — when a quote is absent from its clause or occurs there more than once,
+when a clause does not exist, or when a number's or a date's words are not in the quote.
+
+Every statement follows one provenance pattern (queries rely on it)::
+
+    <stmt> a pkg:RelationStatement , rdf:Statement ;          # or pkg:Norm + its deontic class
+        rdf:subject pkg:CommunityPartyOrganization ; rdf:predicate pkg:leadsAndGuides ;
+        rdf:object pkg:ResidentsCommittee ;
+        pkg:modality pkg:Obligation ; pkg:modalMarker "要" ;
+        rdfs:label "…"@zh , "…"@en ;
+        prov:wasDerivedFrom <{doc}/art/5> ;                    # the most specific clause
+        oa:hasTarget <stmt#target> .
+    <stmt#target> a oa:SpecificResource ; oa:hasSource <{doc}/zh> ;
+        oa:hasSelector <stmt#quote> , <stmt#position> .
+    <stmt#quote> a oa:TextQuoteSelector ; oa:exact "…" ; oa:prefix "…" ; oa:suffix "…" .
+    <stmt#position> a oa:TextPositionSelector ; oa:start 1234 ; oa:end 1260 .
+    pkg:CommunityPartyOrganization pkg:leadsAndGuides pkg:ResidentsCommittee .   # the plain triple
+
+Norms carry pkg:bearer, pkg:action, pkg:normObject, pkg:topic, pkg:hasConstraint / pkg:condition
+(``<stmt#c1>`` … ODRL constraints), pkg:startDate / pkg:deadline (``<stmt#start>``,
+``<stmt#deadline>``: time:Instant) and pkg:duration (``<stmt#duration>``). Sub-nodes are
+fragments of the statement IRI, never blank nodes, so the output is deterministic.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
+
+from policykg import iris
+from policykg.settings import DEFAULT_BASE
+from policykg.loader.annotations import (ANNOTATIONS_DIR, AnnotationError, Annotations, Constraint,
+                                         DateSpec, Statement, load_annotations)
+from policykg.ontology.namespaces import OA, ODRL, PKG
+
+# The document the bundled annotations describe (the file stem of the bundled source).
+ANNOTATED_DOC_ID = "suzhou-2011-community-party-building"
+
+# Norms whose text names no bearer (impersonal directives) are addressed, like the whole
+# opinion, to the Party committees at all levels (part 1: 各级党委要…); they get this bearer
+# and a comment saying so.
+IMPLIED_BEARER = "PartyOrganization"
+IMPLIED_BEARER_NOTE_ZH = "原文未写明义务主体;本意见的受文对象为各级党委(第一部分:“各级党委要高度重视城市社区党的建设”),以 PartyOrganization 表示。"
+IMPLIED_BEARER_NOTE_EN = ("The text names no bearer; the opinion is addressed to Party committees at all levels "
+                          "(part 1), represented by pkg:PartyOrganization.")
+
+
+def _ref(base: str, name: str) -> URIRef:
+    """IRI of a term reference: a PKG local name, or practice:/task:/agent: slug minted from base."""
+    if ":" in name:
+        kind, slug = name.split(":", 1)
+        return URIRef(iris.thing_iri(base, kind, slug))
+    return PKG[name]
+
+
+def _operator(op: str) -> URIRef:
+    return PKG.approximately if op == "approximately" else ODRL[op]
+
+
+class _Anchor:
+    """Locates quotes in one document, turning every failure into an AnnotationError."""
+
+    def __init__(self, document):
+        self.document = document
+
+    def span(self, file: Path, item: str, clause: str, quote: str) -> tuple[int, int]:
+        try:
+            unit = self.document.unit(clause)
+        except KeyError:
+            raise AnnotationError(file, item, f"clause {clause!r} does not exist in {self.document.doc_id} "
+                                  "(unit paths look like art/5, art/4/item/3, part/1/para/1, preamble, closing)",
+                                  quote) from None
+        hits = _find_all(self.document.text, quote, unit.start, unit.end)
+        if not hits:
+            raise AnnotationError(file, item, f"the quote is not in clause {clause}", quote)
+        if len(hits) > 1:
+            raise AnnotationError(file, item, f"the quote occurs {len(hits)} times in clause {clause}; "
+                                  "make it longer so that it is unique", quote)
+        return hits[0], hits[0] + len(quote)
+
+    def inner(self, file: Path, item: str, clause: str, span: tuple[int, int], words: str, what: str,
+              quote: str) -> tuple[int, int]:
+        """Offsets of ``words`` (a number's or date's text): unique in the quote, else in the clause."""
+        text = self.document.text
+        hits = _find_all(text, words, *span)
+        if len(hits) == 1:
+            return hits[0], hits[0] + len(words)
+        if len(hits) > 1:
+            raise AnnotationError(file, item, f"the {what} text {words!r} occurs {len(hits)} times in the quote", quote)
+        unit = self.document.unit(clause)
+        hits = _find_all(text, words, unit.start, unit.end)
+        if len(hits) != 1:
+            raise AnnotationError(file, item, f"the {what} text {words!r} is not in the quote "
+                                  f"(and not exactly once in clause {clause})", quote)
+        return hits[0], hits[0] + len(words)
+
+
+def _find_all(text: str, needle: str, lo: int, hi: int) -> list[int]:
+    hits, pos = [], text.find(needle, lo, hi)
+    while pos != -1 and pos + len(needle) <= hi:
+        hits.append(pos)
+        pos = text.find(needle, pos + 1, hi)
+    return hits
+
+
+def _target(g: Graph, document, subject: URIRef, start: int, end: int) -> None:
+    """``subject oa:hasTarget <subject#target>`` with quote and position selectors."""
+    target, quote_sel, position = (URIRef(f"{subject}#{n}") for n in ("target", "quote", "position"))
+    prefix, exact, suffix = document.context(start, end)
+    g.add((subject, OA.hasTarget, target))
+    g.add((target, RDF.type, OA.SpecificResource))
+    g.add((target, OA.hasSource, URIRef(document.expression_iri)))
+    g.add((target, OA.hasSelector, quote_sel))
+    g.add((target, OA.hasSelector, position))
+    g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
+    g.add((quote_sel, OA.exact, Literal(exact)))
+    g.add((quote_sel, OA.prefix, Literal(prefix)))
+    g.add((quote_sel, OA.suffix, Literal(suffix)))
+    g.add((position, RDF.type, OA.TextPositionSelector))
+    g.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
+    g.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+
+
+def _labels(g: Graph, subject: URIRef, zh: str, en: str) -> None:
+    g.add((subject, RDFS.label, Literal(zh, lang="zh")))
+    g.add((subject, RDFS.label, Literal(en, lang="en")))
+
+
+def _constraint(g: Graph, base: str, node: URIRef, c: Constraint) -> None:
+    g.add((node, RDF.type, PKG.NumericConstraint))
+    g.add((node, RDF.type, ODRL.Constraint))
+    g.add((node, ODRL.leftOperand, PKG[c.left]))
+    g.add((node, ODRL.operator, _operator(c.op)))
+    g.add((node, ODRL.rightOperand, Literal(c.value, datatype=XSD.decimal)))
+    g.add((node, ODRL.unit, PKG[c.unit]))
+    if c.period:
+        g.add((node, PKG.perPeriod, PKG[c.period]))
+    if c.basis:
+        g.add((node, PKG.perBasis, _ref(base, c.basis)))
+    g.add((node, PKG.valueText, Literal(c.text)))
+    if c.fraction:
+        g.add((node, RDFS.comment, Literal(f"value written as the fraction {c.fraction} "
+                                           f"({c.text}); rightOperand rounded to 6 decimals", lang="en")))
+
+
+def _instant(g: Graph, node: URIRef, d: DateSpec) -> None:
+    g.add((node, RDF.type, TIME.Instant))
+    if d.date:
+        g.add((node, TIME.inXSDDate, Literal(d.date, datatype=XSD.date)))
+    if d.year is not None:
+        g.add((node, TIME.inXSDgYear, Literal(f"{d.year:04d}", datatype=XSD.gYear)))
+    g.add((node, RDFS.label, Literal(d.text, lang="zh")))
+
+
+def _statement(g: Graph, base: str, document, anchor: _Anchor, s: Statement) -> None:
+    stmt = URIRef(iris.statement_iri(base, document.doc_id, s.id))
+    start, end = anchor.span(s.file, s.id, s.clause, s.quote)
+    clause = URIRef(document.unit(s.clause).iri)
+    _labels(g, stmt, s.label_zh, s.label_en)
+    g.add((stmt, PROV.wasDerivedFrom, clause))
+    _target(g, document, stmt, start, end)
+    if s.note:
+        g.add((stmt, SKOS.note, Literal(s.note, lang="zh")))
+    if s.marker:
+        if s.marker not in s.quote:
+            raise AnnotationError(s.file, s.id, f"the modal marker {s.marker!r} is not in the quote", s.quote)
+        g.add((stmt, PKG.modalMarker, Literal(s.marker)))
+    if s.modality:
+        g.add((stmt, PKG.modality, PKG[s.modality]))
+    for practice in s.practices:
+        g.add((stmt, DCTERMS.references, _ref(base, practice)))
+
+    if s.kind == "relation":
+        rel = s.relation
+        subj, pred, obj = _ref(base, rel.subject), PKG[rel.predicate], _ref(base, rel.object)
+        g.add((stmt, RDF.type, PKG.RelationStatement))
+        g.add((stmt, RDF.type, RDF.Statement))
+        g.add((stmt, RDF.subject, subj))
+        g.add((stmt, RDF.predicate, pred))
+        g.add((stmt, RDF.object, obj))
+        g.add((subj, pred, obj))
+        if s.conditions:
+            raise AnnotationError(s.file, s.id, "conditions belong to norms (put the relation's condition "
+                                  "in a norm statement on the same quote)", s.quote)
+    elif s.kind == "norm":
+        n = s.norm
+        g.add((stmt, RDF.type, PKG.Norm))
+        g.add((stmt, RDF.type, PKG[s.modality]))
+        bearers = n.bearer or (IMPLIED_BEARER,)
+        for b in bearers:
+            g.add((stmt, PKG.bearer, _ref(base, b)))
+        if not n.bearer:
+            g.add((stmt, RDFS.comment, Literal(IMPLIED_BEARER_NOTE_ZH, lang="zh")))
+            g.add((stmt, RDFS.comment, Literal(IMPLIED_BEARER_NOTE_EN, lang="en")))
+        if n.action:
+            g.add((stmt, PKG.action, PKG[n.action]))
+        for o in n.objects:
+            g.add((stmt, PKG.normObject, _ref(base, o)))
+        for t in n.topics:
+            g.add((stmt, PKG.topic, PKG[t]))
+        index = 0
+        for prop, items in ((PKG.hasConstraint, n.constraints), (PKG.condition, n.conditions)):
+            for c in items:
+                index += 1
+                anchor.inner(s.file, s.id, s.clause, (start, end), c.text, "number", s.quote)
+                node = URIRef(f"{stmt}#c{index}")
+                g.add((stmt, prop, node))
+                _constraint(g, base, node, c)
+        for prop, date, frag in ((PKG.startDate, n.start, "start"), (PKG.deadline, n.deadline, "deadline")):
+            if date:
+                anchor.inner(s.file, s.id, s.clause, (start, end), date.text, "date", s.quote)
+                node = URIRef(f"{stmt}#{frag}")
+                g.add((stmt, prop, node))
+                _instant(g, node, date)
+        if n.duration:
+            d = n.duration
+            anchor.inner(s.file, s.id, s.clause, (start, end), d.text, "duration", s.quote)
+            node = URIRef(f"{stmt}#duration")
+            g.add((stmt, PKG.duration, node))
+            g.add((node, RDF.type, TIME.DurationDescription))
+            for prop, value in ((TIME.years, d.years), (TIME.months, d.months), (TIME.days, d.days)):
+                if value:
+                    g.add((node, prop, Literal(value, datatype=XSD.decimal)))
+            g.add((node, RDFS.label, Literal(d.text, lang="zh")))
+            if d.approximately:
+                g.add((node, RDFS.comment, Literal("approximate (左右/约)", lang="en")))
+    else:
+        g.add((stmt, RDF.type, PKG.PolicyStatement))
+        for term in s.about:
+            g.add((stmt, DCTERMS.subject, _ref(base, term)))
+
+
+def _practices_and_entities(g: Graph, base: str, document, anchor: _Anchor, ann: Annotations) -> None:
+    for p in ann.practices:
+        iri = _ref(base, p.ref)
+        start, end = anchor.span(p.file, p.ref, p.clause, p.quote)
+        clause = URIRef(document.unit(p.clause).iri)
+        g.add((iri, RDF.type, PKG[p.type]))
+        g.add((iri, RDF.type, SKOS.Concept))
+        _labels(g, iri, p.label_zh, p.label_en)
+        g.add((iri, SKOS.prefLabel, Literal(p.label_zh, lang="zh")))
+        g.add((iri, SKOS.prefLabel, Literal(p.label_en, lang="en")))
+        if p.definition_zh:
+            g.add((iri, SKOS.definition, Literal(p.definition_zh, lang="zh")))
+        if p.definition_en:
+            g.add((iri, SKOS.definition, Literal(p.definition_en, lang="en")))
+        g.add((iri, PKG.definedInClause, clause))
+        g.add((iri, PROV.wasDerivedFrom, clause))
+        _target(g, document, iri, start, end)
+    for e in ann.entities:
+        iri = _ref(base, e.id)
+        start, end = anchor.span(e.file, e.id, e.clause, e.quote)
+        clause = URIRef(document.unit(e.clause).iri)
+        g.add((iri, RDF.type, PKG[e.type]))
+        _labels(g, iri, e.label_zh, e.label_en)
+        g.add((iri, PKG.definedInClause, clause))
+        g.add((iri, PROV.wasDerivedFrom, clause))
+        if e.part_of:
+            g.add((iri, ORG.subOrganizationOf, _ref(base, e.part_of)))
+        _target(g, document, iri, start, end)
+
+
+def _not_norms(ann: Annotations, document, anchor: _Anchor) -> None:
+    """Check the not-a-norm quotes anchor too (they are data the tests rely on)."""
+    for n in ann.not_norms:
+        if n.clause:
+            anchor.span(n.file, "not-a-norm", n.clause, n.quote)
+        else:
+            hits = _find_all(document.text, n.quote, 0, len(document.text))
+            if len(hits) != 1:
+                raise AnnotationError(n.file, "not-a-norm", f"the quote occurs {len(hits)} times in the "
+                                      "document (give a clause or a longer quote)", n.quote)
+
+
+def _slug(text: str) -> str:
+    out = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in text)
+    return "-".join(part for part in out.split("-") if part)
+
+
+def background_graph(ann: Annotations, base: str) -> Graph:
+    """Facts from other regulations: plain triple + rdf:Statement citing the regulation and article."""
+    g = Graph()
+    for fact in ann.background:
+        node = URIRef(f"{base}id/background/{fact.id}")
+        rel = fact.relation
+        subj, obj = _ref(base, rel.subject), _ref(base, rel.object)
+        pred = RDFS.subClassOf if rel.predicate == "rdfs:subClassOf" else PKG[rel.predicate]
+        g.add((subj, pred, obj))
+        g.add((node, RDF.type, RDF.Statement))
+        g.add((node, RDF.subject, subj))
+        g.add((node, RDF.predicate, pred))
+        g.add((node, RDF.object, obj))
+        _labels(g, node, fact.label_zh, fact.label_en)
+        src = fact.source
+        source = URIRef(f"{base}id/source/{_slug(src['title_en'])}")
+        g.add((source, RDF.type, DCTERMS.BibliographicResource))
+        g.add((source, DCTERMS.title, Literal(src["title_zh"], lang="zh")))
+        g.add((source, DCTERMS.title, Literal(src["title_en"], lang="en")))
+        g.add((source, DCTERMS.hasVersion, Literal(src["edition"], lang="zh")))
+        g.add((node, PROV.wasDerivedFrom, source))
+        g.add((node, DCTERMS.source, source))
+        g.add((node, DCTERMS.bibliographicCitation,
+               Literal(f"《{src['title_zh']}》({src['edition']}){src['article']}", lang="zh")))
+        target, quote_sel = URIRef(f"{node}#target"), URIRef(f"{node}#quote")
+        g.add((node, OA.hasTarget, target))
+        g.add((target, RDF.type, OA.SpecificResource))
+        g.add((target, OA.hasSource, source))
+        g.add((target, OA.hasSelector, quote_sel))
+        g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
+        g.add((quote_sel, OA.exact, Literal(src["quote_zh"], lang="zh")))
+        if fact.note:
+            g.add((node, SKOS.note, Literal(fact.note, lang="zh")))
+    return g
+
+
+def statements_graph(document, base: str, ann: Annotations) -> Graph:
+    """The statements graph for the annotated document."""
+    g = Graph()
+    anchor = _Anchor(document)
+    _practices_and_entities(g, base, document, anchor, ann)
+    for s in ann.statements:
+        _statement(g, base, document, anchor, s)
+    _not_norms(ann, document, anchor)
+    return g
+
+
+def build_statements(documents, base: str = DEFAULT_BASE,
+                     annotations_dir: Path | str | None = None) -> dict[str, Graph]:
+    """``{"statements": Graph, "background": Graph}`` for the documents the annotations describe.
+
+    The bundled annotations describe the bundled policy (doc id ``ANNOTATED_DOC_ID``); other
+    documents get no statements. Raises AnnotationError (a UserError) on any malformed annotation.
+    """
+    ann = load_annotations(annotations_dir or ANNOTATIONS_DIR)
+    statements = Graph()
+    annotated = [d for d in documents if d.doc_id == ANNOTATED_DOC_ID]
+    for document in annotated:
+        statements += statements_graph(document, base, ann)
+    background = background_graph(ann, base) if annotated else Graph()
+    return {"statements": statements, "background": background}
