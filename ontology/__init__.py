@@ -7,6 +7,7 @@ rdflib graph of the whole ontology (the dataset's ``…/graph/ontology``).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph
@@ -30,20 +31,31 @@ def _bind(graph: Graph) -> Graph:
     return graph
 
 
-def ontology_graph() -> Graph:
-    """A new graph holding every triple of the ontology files (no blank nodes)."""
-    graph = _bind(Graph())
-    for path in ONTOLOGY_FILES:
+@lru_cache(maxsize=4)
+def _parsed(paths: tuple[Path, ...], stamps: tuple[float, ...]) -> Graph:
+    graph = Graph()
+    for path in paths:
         graph.parse(path, format="turtle")
     return graph
+
+
+def _load(paths: tuple[Path, ...]) -> Graph:
+    """A fresh graph with the triples of ``paths`` (parsed once per file modification)."""
+    parsed = _parsed(paths, tuple(p.stat().st_mtime_ns for p in paths))
+    graph = _bind(Graph())
+    for triple in parsed:
+        graph.add(triple)
+    return graph
+
+
+def ontology_graph() -> Graph:
+    """A new graph holding every triple of the ontology files; callers may modify it."""
+    return _load(ONTOLOGY_FILES)
 
 
 def shapes_graph() -> Graph:
-    """A new graph holding the SHACL shapes."""
-    graph = _bind(Graph())
-    for path in SHAPES_FILES:
-        graph.parse(path, format="turtle")
-    return graph
+    """A new graph holding the SHACL shapes; callers may modify it."""
+    return _load(SHAPES_FILES)
 
 
 class ShapesReport:
