@@ -243,7 +243,7 @@ def _split_trailer(lines: list[_Line], body_start: int, md: Metadata) -> tuple[i
         elif meta.COPY_TO_RE.match(line.content):
             nodes.append(_Node("imprint", 0, line, start=line.start, end=line.end))
             i -= 1
-        elif m := meta.KEYWORDS_RE.match(line.content):
+        elif (m := meta.KEYWORDS_RE.match(line.content)) and not any(n.kind == "keywords" for n in nodes):
             md.keywords = meta.split_keywords(m["words"])
             nodes.append(_Node("keywords", 0, line, start=line.start, end=line.end))
             i -= 1
