@@ -147,6 +147,18 @@ class _TooBig(Exception):
     pass
 
 
+_POSITION = re.compile(r"^error at (\d+):(\d+): ?")
+
+
+def describe_syntax_error(exc: SyntaxError) -> str:
+    """pyoxigraph's "error at 4:2: expected …" as "syntax error at line 4, column 2: expected …"."""
+    message = str(exc)
+    match = _POSITION.match(message)
+    if match:
+        return f"syntax error at line {match.group(1)}, column {match.group(2)}: {message[match.end():]}"
+    return f"syntax error: {message}"
+
+
 def _evaluate(store, request: dict, union_options: dict):
     """Run one query in a worker; return ("ok", media_type, bytes) or ("error", status, message)."""
     import pyoxigraph as ox
@@ -192,7 +204,7 @@ def _evaluate(store, request: dict, union_options: dict):
     except _TooBig:
         return ("error", 400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT")
     except SyntaxError as exc:
-        return ("error", 400, f"syntax error: {exc}")
+        return ("error", 400, describe_syntax_error(exc))
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         return ("error", 400, f"the query could not be evaluated: {exc}")
 

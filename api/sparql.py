@@ -308,3 +308,4 @@ def _publish_change(state) -> None:
                 pass
     if state._pool is not None:
         state._pool.recycle(source)
+        state._pool.wait_ready()  # answer 204 only once queries see the change

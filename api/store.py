@@ -211,28 +211,32 @@ class OxigraphStore(Store):
 
     # -- helpers for the service -------------------------------------------
     def triples_about(self, iri: str) -> list[ox.Triple]:
-        """Every triple (any graph) whose subject is ``iri`` or one of its fragment sub-nodes ``iri#…``.
+        """The description of ``iri``: every triple (any graph) whose subject is ``iri``, one of
+        its fragment sub-nodes ``iri#…``, or a blank node reachable from those (as in a
+        concise bounded description, e.g. OWL lists and restrictions).
 
-        Fragment sub-nodes are found by following objects from ``iri`` (breadth first), so
-        the cost is proportional to the description, never to the dataset.
+        Sub-nodes are found by following objects from ``iri`` (breadth first), so the
+        cost is proportional to the description, never to the dataset.
         """
         prefix = iri + "#"
         seen: set = set()
         triples: list[ox.Triple] = []
-        queue = [iri]
-        visited = {iri}
+        queue: list = [ox.NamedNode(iri)]
+        visited: set = {queue[0]}
         while queue:
             subject = queue.pop(0)
-            for quad in self.ox.quads_for_pattern(ox.NamedNode(subject), None, None, None):
+            for quad in self.ox.quads_for_pattern(subject, None, None, None):
                 t = quad.triple
                 if t in seen:
                     continue
                 seen.add(t)
                 triples.append(t)
                 obj = t.object
-                if isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix) and obj.value not in visited:
-                    visited.add(obj.value)
-                    queue.append(obj.value)
+                if obj in visited:
+                    continue
+                if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix)):
+                    visited.add(obj)
+                    queue.append(obj)
         return triples
 
     def triples_pointing_to(self, iri: str, limit: int = 1000) -> list[ox.Triple]:

@@ -1,0 +1,102 @@
+"""Every minted IRI dereferences: RDF by content negotiation, HTML for browsers, 404 for unknown IRIs."""
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+import requests
+
+BASE = "https://w3id.org/policykg/"
+DOC = f"{BASE}id/doc/suzhou-2011-community-party-building"
+ARTICLE = f"{DOC}/art/5"
+PATH = "/id/doc/suzhou-2011-community-party-building/art/5"
+
+
+@pytest.fixture(scope="module")
+def reference(built_dataset):
+    store = ox.Store()
+    store.bulk_load(path=str(built_dataset), format=ox.RdfFormat.TRIG)
+    return store
+
+
+def _subject_triples(reference, iri) -> set:
+    return {(q.subject.value, q.predicate.value, q.object.value)
+            for q in reference.quads_for_pattern(ox.NamedNode(iri), None, None, None)}
+
+
+def _as_set(graph) -> set:
+    return {(str(s), str(p), str(o)) for s, p, o in graph}
+
+
+@pytest.mark.parametrize("accept,media,fmt", [
+    ("text/turtle", "text/turtle", "turtle"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/n-triples", "application/n-triples", "nt"),
+    ("application/rdf+xml;q=0.9, text/turtle;q=0.5", "application/rdf+xml", "xml"),
+])
+def test_unit_iri_by_content_negotiation(live_server, reference, accept, media, fmt):
+    response = requests.get(f"{live_server}{PATH}", headers={"Accept": accept}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith(media)
+    assert "Accept" in response.headers["Vary"]
+    graph = rdflib.Graph().parse(data=response.text, format=fmt, publicID=live_server)
+    got = _as_set(graph)
+    expected = _subject_triples(reference, ARTICLE)
+    assert expected and expected <= got
+    # fragment sub-nodes ({iri}#...) are described too, and nothing about other resources
+    subjects = {s for s, _, _ in got}
+    assert subjects <= {ARTICLE} | {s for s in subjects if s.startswith(ARTICLE + "#")}
+    fragments = {o for _, _, o in expected if o.startswith(ARTICLE + "#")}
+    for fragment in fragments:
+        assert _subject_triples(reference, fragment) <= got
+
+
+def test_format_parameter(live_server):
+    response = requests.get(f"{live_server}{PATH}", params={"format": "jsonld"}, timeout=30)
+    assert response.headers["Content-Type"].startswith("application/ld+json")
+    assert any(node.get("@id") == ARTICLE for node in json.loads(response.text))
+
+
+def test_browser_gets_html(live_server):
+    response = requests.get(f"{live_server}{PATH}", timeout=30,
+                            headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert response.status_code in (200, 303) or response.history
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "<html" in response.text.lower()
+
+
+def test_vocabulary_term(live_server, reference):
+    term = "https://w3id.org/policykg/def/ResidentsCommittee"
+    expected = _subject_triples(reference, term)
+    assert expected
+    response = requests.get(f"{live_server}/def/ResidentsCommittee", headers={"Accept": "text/turtle"}, timeout=30)
+    assert response.status_code == 200
+    got = _as_set(rdflib.Graph().parse(data=response.text, format="turtle"))
+    assert expected <= got
+
+
+def test_whole_ontology(live_server, reference):
+    response = requests.get(f"{live_server}/def/", headers={"Accept": "application/n-triples"}, timeout=30)
+    assert response.status_code == 200
+    graph = ox.NamedNode(f"{BASE}graph/ontology")
+    expected = ox.Dataset(ox.Quad(q.subject, q.predicate, q.object) for q in
+                          reference.quads_for_pattern(None, None, None, graph))
+    got = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object)
+                     for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+    expected.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    got.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    assert got == expected
+
+
+def test_unknown_iris_are_404(live_server):
+    for path in ("/id/doc/suzhou-2011-community-party-building/art/999", "/id/nothing", "/def/NoSuchTerm"):
+        response = requests.get(f"{live_server}{path}", headers={"Accept": "text/turtle"}, timeout=30)
+        assert response.status_code == 404
+        assert "Traceback" not in response.text
+
+
+def test_406_for_unavailable_type(live_server):
+    response = requests.get(f"{live_server}{PATH}", headers={"Accept": "image/png"}, timeout=30)
+    assert response.status_code == 406

@@ -1,0 +1,121 @@
+"""Limits: time (the work really stops, others are served meanwhile), nesting, length, result size."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import requests
+
+JSON_RESULTS = "application/sparql-results+json"
+CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+SIMPLE = "ASK { ?s ?p ?o }"
+TIME_LIMIT = 2.0            # POLICYKG_QUERY_TIMEOUT of the session server (tests/conftest.py)
+
+
+def _worker_pids(server_pid: int) -> set[int]:
+    """Query worker processes (children of the server started by multiprocessing spawn)."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == server_pid and b"spawn_main" in cmdline:
+            pids.add(int(entry))
+    return pids
+
+
+def test_timeout_stops_the_work_while_others_are_served(live_server, live_server_process):
+    before = _worker_pids(live_server_process.process.pid)
+    assert len(before) >= 2
+    slow = {}
+
+    def run_slow():
+        started = time.monotonic()
+        response = requests.post(f"{live_server}/sparql", data={"query": CROSS_JOIN},
+                                 headers={"Accept": JSON_RESULTS}, timeout=60)
+        slow["elapsed"] = time.monotonic() - started
+        slow["response"] = response
+
+    thread = threading.Thread(target=run_slow)
+    thread.start()
+    simple_answers = []
+    # While the cross join runs, another client's simple query is answered.
+    deadline = time.monotonic() + 30
+    while thread.is_alive() and time.monotonic() < deadline and len(simple_answers) < 3:
+        response = requests.get(f"{live_server}/sparql", params={"query": SIMPLE},
+                                headers={"Accept": JSON_RESULTS}, timeout=30)
+        simple_answers.append((response.status_code, response.json().get("boolean")))
+    thread.join(60)
+    assert simple_answers and all(a == (200, True) for a in simple_answers)
+    response = slow["response"]
+    assert response.status_code == 503
+    assert "time limit" in response.json()["error"]["message"]
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert TIME_LIMIT <= slow["elapsed"] < TIME_LIMIT + 20   # generous: the machine is noisy
+    # the worker that ran it was killed (not left running), and a fresh one replaces it
+    after = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        after = _worker_pids(live_server_process.process.pid)
+        if len(after) >= len(before) and after != before:
+            break
+        time.sleep(0.2)
+    killed = before - after
+    assert len(killed) == 1
+    assert not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+                   for pid in killed)
+    assert len(after) == len(before)
+
+
+def test_nesting_bomb_is_refused_and_server_survives(live_server, live_server_process):
+    for depth in (65, 5000, 100_000 // 2 - 20):
+        bomb = "SELECT * WHERE " + "{" * depth + "}" * depth
+        if len(bomb) > 20000:
+            bomb = "SELECT * WHERE " + "(" * 9000 + ")" * 9000
+        response = requests.post(f"{live_server}/sparql", data=bomb, timeout=30,
+                                 headers={"Content-Type": "application/sparql-query"})
+        assert response.status_code == 400, response.text
+        assert "nest" in response.text
+    assert live_server_process.alive()
+    ok = requests.get(f"{live_server}/sparql", params={"query": SIMPLE}, headers={"Accept": JSON_RESULTS}, timeout=30)
+    assert ok.status_code == 200
+
+
+def test_nesting_within_the_limit_is_answered(live_server):
+    depth = 30
+    query = "SELECT * WHERE " + "{" * depth + " BIND(1 AS ?x) " + "}" * depth
+    response = requests.get(f"{live_server}/sparql", params={"query": query}, headers={"Accept": JSON_RESULTS},
+                            timeout=30)
+    assert response.status_code == 200, response.text
+
+
+def test_query_length_limit(live_server):
+    padding = "#" + "x" * 20_001 + "\n"
+    response = requests.post(f"{live_server}/sparql", data={"query": padding + SIMPLE}, timeout=30)
+    assert response.status_code == 413
+    assert "20000" in response.text
+
+
+def test_result_size_limit(live_server):
+    # 100 x 100 generated rows, independent of the data; max_results of the session server is 5000
+    numbers = " ".join(str(i) for i in range(100))
+    where = (f"WHERE {{ VALUES ?i {{ {numbers} }} VALUES ?j {{ {numbers} }} "
+             "BIND(IRI(CONCAT('urn:x:', STR(?i), '-', STR(?j))) AS ?x) }")
+    response = requests.get(f"{live_server}/sparql", params={"query": f"SELECT ?x {where} LIMIT 6000"}, timeout=30)
+    assert response.status_code == 400
+    assert "5000" in response.text
+    construct = f"CONSTRUCT {{ ?x <urn:x:i> ?i }} {where} LIMIT 6000"
+    response = requests.get(f"{live_server}/sparql", params={"query": construct}, timeout=30)
+    assert response.status_code == 400, response.text[:300]
+    assert "5000" in response.text
+    within = requests.get(f"{live_server}/sparql", params={"query": f"SELECT ?x {where} LIMIT 4000", "format": "tsv"},
+                          timeout=30)
+    assert within.status_code == 200
+    assert len(within.text.strip().splitlines()) == 4001
