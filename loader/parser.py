@@ -9,6 +9,8 @@ Rules (each is a choice a reader may want to know):
 * A unit's text is its whole extent: from just after its number label (``3.``, ``(1)``,
   ``第三条``; the label itself is kept in ``number``) to the end of its last line, nested
   units included, surrounding whitespace excluded. So a child's span lies in its parent's.
+  (A bare 第X章 line whose content begins on later lines starts there; one with nothing under
+  it at all keeps its label as text, so that no unit is ever empty.)
 * Numbering styles found at line starts are ranked: 第X部分 > 第X章 > 第X节 > 第X条 are fixed;
   enumerations (一、 / （一） / 1. / （1） / ①) rank in the order the document first uses them.
   Their kinds: with 第X条 articles, enumerations are items (then sub-items); with chapters but
@@ -425,6 +427,11 @@ def _assign(node: _Node, parent_path: str, flat_articles: bool, taken: set[str],
     node.end = max([node.end] + [c.end for c in node.children])
     if node.line and node.start >= node.line.end and node.children:  # bare label: text starts below
         node.start = min(c.line.start if c.line else c.start for c in node.children)
+    elif node.line and node.label and node.start >= node.end:
+        # A bare label with nothing under it (a malformed or truncated text): its only text is
+        # the label itself, so that no unit is empty.
+        node.start = node.line.start + node.label.start
+        node.end = node.start + len(node.label.label)
 
 
 def parse_text(text: str, source_path: Path | str, doc_id: str | None = None,
