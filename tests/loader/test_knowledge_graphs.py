@@ -1,0 +1,101 @@
+"""The knowledge graphs: SHACL-valid, background and inference kept apart, the responsibility chain."""
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+from policykg.loader.dataset import build
+from policykg.loader.reasoning import infer
+from policykg.ontology import validate_shapes
+from policykg.ontology.namespaces import PKG, PREFIXES
+
+PROLOGUE = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build()
+
+
+def test_full_graph_conforms_to_the_shapes(built):
+    data = Graph()
+    for name in ("document", "statements", "background", "inferred"):
+        data += built.graphs[name]
+    report = validate_shapes(data)
+    assert report.conforms, report.text[:3000]
+
+
+def test_background_is_kept_out_of_the_statements_graph(built):
+    statements, background = built.graphs["statements"], built.graphs["background"]
+    assert len(background) > 50
+    plain = [(s, p, o) for s, p, o in background if str(p).startswith(str(PKG)) or p == URIRef(
+        "http://www.w3.org/2000/01/rdf-schema#subClassOf")]
+    assert plain
+    for triple in plain:
+        assert triple not in statements, f"background fact also asserted as policy: {triple}"
+    # each background fact cites a regulation by name and article
+    facts = list(background.subjects(RDF.type, RDF.Statement))
+    assert len(facts) >= 5
+    for f in facts:
+        citation = str(background.value(f, DCTERMS.bibliographicCitation))
+        assert citation.startswith("《") and "第" in citation and "条" in citation, citation
+        assert background.value(f, DCTERMS.source) is not None
+
+
+def test_inferred_graph_holds_only_new_triples(built):
+    inferred = built.graphs["inferred"]
+    assert len(inferred) > 500
+    for name in ("ontology", "document", "statements"):
+        assert not (set(inferred) & set(built.graphs[name])), name
+
+
+def test_inferred_graph_does_not_rest_on_background(built):
+    graphs = {k: v for k, v in built.graphs.items() if k != "inferred"}
+    without = dict(graphs)
+    without["background"] = Graph()
+    assert set(infer(graphs)) == set(infer(without))
+
+
+def test_reasoner_materialises_inverses_hierarchy_and_chains(built):
+    g = built.graphs["statements"] + built.graphs["inferred"]
+    # sub-property: leadsAndGuides ⊑ leads, guides
+    assert (PKG.CommunityPartyOrganization, PKG.leads, PKG.ResidentsCommittee) in g
+    assert (PKG.CommunityPartyOrganization, PKG.guides, PKG.ResidentsCommittee) in g
+    # inverse: reportsTo → receivesReportFrom
+    assert (PKG.SubdistrictPartyWorkingCommittee, PKG.receivesReportFrom, PKG.CommunityPartySecretary) in g
+    # symmetric
+    assert (PKG.PropertyServiceCompany, PKG.coordinatesWith, PKG.CommunityPartyOrganization) in g
+    # property chain: first responsible person delegates to the direct responsible person
+    assert (PKG.DistrictPartySecretary, PKG.delegatesResponsibilityTo, PKG.SubdistrictPartySecretary) in g
+    # class hierarchy on statement nodes
+    strict = next(built.graphs["statements"].subjects(RDF.type, PKG.StrictObligation))
+    assert (strict, RDF.type, PKG.Obligation) in g and (strict, RDF.type, PKG.PolicyStatement) in g
+
+
+CHAIN_ASSERTED = PROLOGUE + """
+ASK { pkg:DistrictPartySecretary (pkg:isFirstResponsiblePersonFor|^pkg:isDirectResponsiblePersonFor|pkg:heads
+      |^pkg:reportsTo|pkg:hasForm|pkg:setsUp)+ pkg:CommunityPartyBranch }"""
+CHAIN_INFERRED = PROLOGUE + "ASK { pkg:DistrictPartySecretary pkg:responsibilityFlowsTo pkg:CommunityPartyBranch }"
+
+
+def test_responsibility_chain_holds_over_asserted_and_inferred_links(built):
+    assert built.graphs["statements"].query(CHAIN_ASSERTED).askAnswer
+    assert (built.graphs["statements"] + built.graphs["inferred"]).query(CHAIN_INFERRED).askAnswer
+
+
+def test_no_link_the_policy_does_not_state(built):
+    g = built.graphs["statements"] + built.graphs["inferred"]
+    # the policy never says the subdistrict working committee leads the community Party organization
+    for p in (PKG.leads, PKG.hasLeadershipRelationTo, PKG.leadsAndGuides, PKG.guides):
+        assert (PKG.SubdistrictPartyWorkingCommittee, p, PKG.CommunityPartyOrganization) not in g
+    # nor that the district committee leads the subdistrict working committee (that is background only)
+    assert (PKG.DistrictPartyCommittee, PKG.leads, PKG.SubdistrictPartyWorkingCommittee) not in g
+    assert (PKG.DistrictPartyCommittee, PKG.leads, PKG.SubdistrictPartyWorkingCommittee) in built.graphs["background"]
+
+
+def test_build_reports_asserted_and_inferred_counts(tmp_path, capsys):
+    from policykg.cli import main
+    assert main(["build", "--out", str(tmp_path / "x.trig")]) == 0
+    out = capsys.readouterr().out
+    assert "asserted" in out and "inferred" in out
