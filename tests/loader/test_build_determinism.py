@@ -12,8 +12,8 @@ import pytest
 RUN_CLI = "import sys; from policykg.cli import main; sys.exit(main())"
 
 
-@pytest.mark.parametrize("suffix", [".trig", ".jsonld"])
-def test_builds_are_byte_identical(tmp_path, suffix):
+def test_builds_are_byte_identical(tmp_path):
+    suffix = ".trig"  # the other formats share the same canonical, sorted quads (test_build_cli)
     outputs = []
     for seed in ("1", "4242"):
         out = tmp_path / f"kg-{seed}{suffix}"
