@@ -42,7 +42,17 @@ def _vocabulary_terms() -> list[str]:
     return sorted(terms)
 
 
-PKG = ClosedNamespace(PKG_URI, _vocabulary_terms())
+class VocabularyNamespace(ClosedNamespace):
+    """A closed namespace that iterates over its terms (``list(PKG)``, ``len(list(PKG))``), in
+    agreement with ``term in PKG``. Everything else behaves as rdflib's ClosedNamespace (and as a
+    ``str``: ``len(PKG)`` stays the length of the namespace IRI)."""
+
+    def __iter__(self):
+        return iter(sorted(self[name] for name in dir(self)))
+
+
+PKG_TERMS: tuple[str, ...] = tuple(_vocabulary_terms())
+PKG = VocabularyNamespace(PKG_URI, list(PKG_TERMS))
 
 # Prefixes used in every serialisation, query and page, in one place.
 PREFIXES: dict[str, str] = {
