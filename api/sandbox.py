@@ -9,8 +9,8 @@ Two defences, in order:
    bracket nesting depth *before* pyoxigraph's recursive parser sees the text (thousands
    of nested braces overflow its stack and abort the process).
 
-2. :class:`QueryPool` evaluates the query in a worker process (``spawn`` start method,
-   one query at a time per worker, reused). Each worker opens the data itself and
+2. :class:`QueryPool` evaluates the query in a worker process (a fresh Python started
+   as ``python -m policykg.api.sandbox --worker``, one query at a time, reused). Each worker opens the data itself and
    serialises the results with pyoxigraph, sending back bytes. If a query exceeds the
    time limit its worker is killed (SIGKILL: the work really stops) and replaced in the
    background while other workers keep answering; a worker that crashes is replaced too.
@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import queue
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
+from multiprocessing.connection import Connection
 from dataclasses import dataclass, field
 
 log = logging.getLogger("policykg.sandbox")
@@ -210,10 +213,11 @@ def _evaluate(store, request: dict, union_options: dict):
 
 
 def _worker_main(conn, source_kind: str, source_path: str, base: str, include_background: bool) -> None:
-    """A worker process: open the data, then answer requests until the pipe closes."""
+    """A worker process: open the data, then answer requests until the connection closes."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from policykg.api.store import DataSource, default_graph_options
 
     try:
@@ -242,20 +246,31 @@ def _worker_main(conn, source_kind: str, source_path: str, base: str, include_ba
 
 
 class _Worker:
+    """One worker: ``python -m policykg.api.sandbox --worker FD …`` joined by a socket pair.
+
+    A plain subprocess (rather than multiprocessing's spawn) never re-imports the
+    embedding program's ``__main__``, so the pool works from any script or server.
+    """
+
     _ids = itertools.count(1)
 
-    def __init__(self, ctx, args):
+    def __init__(self, args):
         self.id = next(self._ids)
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, *args),
-                                   name=f"policykg-sparql-worker-{self.id}", daemon=True)
-        self.process.start()
-        child.close()
+        parent, child = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "policykg.api.sandbox", "--worker", str(child.fileno()),
+                 *[str(a) for a in args]],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, close_fds=True,
+            )
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
 
     def wait_ready(self, timeout: float) -> bool:
-        if not self.conn.poll(timeout):
-            return False
         try:
+            if not self.conn.poll(timeout):
+                return False
             message = self.conn.recv()
         except (EOFError, OSError):
             return False
@@ -267,7 +282,7 @@ class _Worker:
     def kill(self) -> None:
         try:
             self.process.kill()
-            self.process.join(5)
+            self.process.wait(10)
         except Exception:  # pragma: no cover - already gone
             pass
         try:
@@ -281,9 +296,7 @@ class QueryPool:
 
     START_TIMEOUT = 600.0   # seconds a worker may take to load the data
 
-    def __init__(self, source, base: str, include_background: bool, size: int = 2,
-                 start_method: str = "spawn"):
-        self._ctx = multiprocessing.get_context(start_method)
+    def __init__(self, source, base: str, include_background: bool, size: int = 2):
         self._args = (source.kind, source.path, base, include_background)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -315,7 +328,7 @@ class QueryPool:
         worker = None
         try:
             for attempt in range(3):
-                worker = _Worker(self._ctx, self._args)
+                worker = _Worker(self._args)
                 if worker.wait_ready(self.START_TIMEOUT):
                     break
                 worker.kill()
@@ -404,3 +417,17 @@ class QueryPool:
 
     def elapsed_hint(self, started: float) -> float:  # pragma: no cover - diagnostics
         return time.monotonic() - started
+
+
+def _worker_entry(argv: list[str]) -> int:
+    """``python -m policykg.api.sandbox --worker FD KIND PATH BASE INCLUDE_BACKGROUND``."""
+    fd, kind, path, base, include_background = argv
+    conn = Connection(int(fd))
+    _worker_main(conn, kind, path, base, include_background == "True")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 7 and sys.argv[1] == "--worker":
+        sys.exit(_worker_entry(sys.argv[2:]))
+    sys.exit("usage: python -m policykg.api.sandbox --worker FD KIND PATH BASE INCLUDE_BACKGROUND")

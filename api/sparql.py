@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import os
 import tempfile
+import threading
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -26,6 +27,7 @@ FORM_MEDIA = "application/x-www-form-urlencoded"
 FORMAT_PARAMS = ("format", "output", "results")
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
+DEFAULT_RESULT_CACHE_MB = 64   # until the settings table has a row for it
 
 
 @bp.record_once
@@ -34,6 +36,63 @@ def _install(state):
     from policykg.api.server import install_http_features
 
     install_http_features(state.app)
+
+
+class ResultCache:
+    """Answers to identical requests, kept while the data does not change (LRU, bounded in bytes).
+
+    The data behind /sparql only changes through /update, which clears the cache, so a
+    cached answer is exactly what evaluating the query again would give. Only successful
+    answers are kept; an entry larger than 1/16 of the budget is never kept.
+    """
+
+    def __init__(self, budget_bytes: int):
+        from collections import OrderedDict
+
+        self.budget = max(0, int(budget_bytes))
+        self.entries: "OrderedDict[tuple, tuple[str, bytes]]" = OrderedDict()
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        if not self.budget:
+            return None
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key, media_type: str, body: bytes) -> None:
+        cost = len(body) + len(key[0]) + 200
+        if not self.budget or cost > self.budget // 16:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (media_type, body)
+            self.size += cost
+            while self.size > self.budget and self.entries:
+                old_key, (_, old_body) = self.entries.popitem(last=False)
+                self.size -= len(old_body) + len(old_key[0]) + 200
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+def result_cache(state) -> ResultCache:
+    cache = state.cache.get("results")
+    if cache is None:
+        megabytes = getattr(state.config, "result_cache_mb", DEFAULT_RESULT_CACHE_MB)
+        cache = state.cached("results", lambda: ResultCache(int(float(megabytes) * (1 << 20))))
+    return cache
 
 
 class ProtocolError(Exception):
@@ -127,36 +186,21 @@ def _with_charset(media_type: str) -> str:
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql():
     state = get_state()
-    config = state.config
     try:
         query = _read_query()
         if query is None:
             return service_description(state)
-        info = _check(query, config)
         default, named = _dataset(state)
         overrides = [v for name in FORMAT_PARAMS for v in _params(name)]
         accept = request.headers.get("Accept")
-        results_format = graph_format = None
-        if info.form in (None, "SELECT", "ASK"):
-            results_format = choose_format("results", accept, overrides)
-        if info.form in (None, "CONSTRUCT", "DESCRIBE"):
-            graph_format = choose_format("graph", accept, overrides)
-        if info.form is not None and results_format is None and graph_format is None:
-            kinds = "SPARQL JSON, XML, CSV or TSV" if info.form in ("SELECT", "ASK") else \
-                "Turtle, N-Triples, RDF/XML or JSON-LD"
-            raise ProtocolError(406, f"cannot produce any format the request accepts for a "
-                                     f"{info.form} query; this service offers {kinds}")
-        job = {
-            "query": query,
-            "results_format": results_format,
-            "graph_format": graph_format,
-            "default": default,
-            "named": named,
-            "dataset_clause": info.has_dataset_clause,
-            "max_results": config.max_results,
-            "max_bytes": max(8 << 20, config.max_results * 512),
-        }
-        media_type, body = state.pool.run(job, timeout=config.query_timeout)
+        cache = result_cache(state)
+        key = (query, accept, tuple(overrides), tuple(default or ()), tuple(named or ()))
+        hit = cache.get(key)
+        if hit is not None:
+            media_type, body = hit
+        else:
+            media_type, body = _evaluate(state, query, default, named, accept, overrides)
+            cache.put(key, media_type, body)
     except ProtocolError as exc:
         return error_response(exc.status, exc.message)
     except QueryRefused as exc:
@@ -165,6 +209,33 @@ def sparql():
     response = Response(body, content_type=_with_charset(media_type))
     response.headers["Vary"] = "Accept, Accept-Encoding"
     return response
+
+
+def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, bytes]:
+    """Inspect ``query``, negotiate its format and evaluate it in a worker."""
+    config = state.config
+    info = _check(query, config)
+    results_format = graph_format = None
+    if info.form in (None, "SELECT", "ASK"):
+        results_format = choose_format("results", accept, overrides)
+    if info.form in (None, "CONSTRUCT", "DESCRIBE"):
+        graph_format = choose_format("graph", accept, overrides)
+    if info.form is not None and results_format is None and graph_format is None:
+        kinds = "SPARQL JSON, XML, CSV or TSV" if info.form in ("SELECT", "ASK") else \
+            "Turtle, N-Triples, RDF/XML or JSON-LD"
+        raise ProtocolError(406, f"cannot produce any format the request accepts for a "
+                                 f"{info.form} query; this service offers {kinds}")
+    job = {
+        "query": query,
+        "results_format": results_format,
+        "graph_format": graph_format,
+        "default": default,
+        "named": named,
+        "dataset_clause": info.has_dataset_clause,
+        "max_results": config.max_results,
+        "max_bytes": max(8 << 20, config.max_results * 512),
+    }
+    return state.pool.run(job, timeout=config.query_timeout)
 
 
 # ---------------------------------------------------------------------------
@@ -289,7 +360,7 @@ def _publish_change(state) -> None:
     """Make the query workers see the updated data."""
     from policykg.api.store import DataSource
 
-    state.cache.clear()
+    state.cache.clear()   # the result cache, the service description, VoID, dumps
     store = state.store
     if store.source.kind == "folder":
         store.ox.flush()

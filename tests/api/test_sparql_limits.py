@@ -14,7 +14,7 @@ TIME_LIMIT = 2.0            # POLICYKG_QUERY_TIMEOUT of the session server (test
 
 
 def _worker_pids(server_pid: int) -> set[int]:
-    """Query worker processes (children of the server started by multiprocessing spawn)."""
+    """Query worker processes (children of the server started as `python -m policykg.api.sandbox --worker`)."""
     pids = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -26,7 +26,7 @@ def _worker_pids(server_pid: int) -> set[int]:
                 cmdline = fh.read()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == server_pid and b"spawn_main" in cmdline:
+        if ppid == server_pid and b"policykg.api.sandbox" in cmdline:
             pids.add(int(entry))
     return pids
 

@@ -1,0 +1,570 @@
+"""Benchmark: policykg's SPARQL service against Oxigraph's server and an rdflib endpoint.
+
+    python -m bench.run --data build/policykg.trig            (make bench)
+
+For each dataset (the seed graph, then a generated city of about a million triples),
+every peer is started on a free loopback port over the same data:
+
+    policykg          `policykg serve --data …` (waitress + pyoxigraph worker processes)
+    oxigraph          Oxigraph's own server on its RocksDB store (`oxigraph load` +
+                      `oxigraph serve-read-only --union-default-graph`), its usual deployment
+    oxigraph-mem      Oxigraph's server with its in-memory store (data POSTed to /store)
+    rdflib            a thin Flask/waitress endpoint over rdflib's Dataset (bench/rdflib_endpoint.py)
+
+The same queries (lookup, join, aggregate, property-path chain, CONSTRUCT) are sent by
+GET with keep-alive connections at concurrency 1 and 8, each for a bounded number of
+requests and seconds. Before measuring, each peer's answer is compared with policykg's
+(as a set of rows or triples). The table gives median and p99 latency (ms) and
+requests per second, with the ratio of each peer's throughput to Oxigraph's.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import math
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX pkg: <https://w3id.org/policykg/def/>
+PREFIX bench: <https://w3id.org/policykg/bench#>
+PREFIX id: <https://w3id.org/policykg/id/agent/>
+"""
+
+ART5 = "https://w3id.org/policykg/id/doc/suzhou-2011-community-party-building/art/5"
+
+SEED_QUERIES = {
+    "lookup": f"SELECT ?p ?o WHERE {{ <{ART5}> ?p ?o }}",
+    "join": "SELECT DISTINCT ?unit ?ordinal ?heading WHERE { ?unit eli:is_part_of ?parent ; pkg:ordinal ?ordinal . "
+            "?parent pkg:heading ?heading }",
+    "aggregate": "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class",
+    "path": "SELECT DISTINCT ?x WHERE { pkg:DistrictPartySecretary pkg:responsibilityFlowsTo+ ?x }",
+    "path-subclass": "SELECT DISTINCT ?c ?super WHERE { ?c rdfs:subClassOf+ ?super }",
+    "construct": "CONSTRUCT { ?u rdfs:label ?l ; pkg:text ?t } WHERE { ?u a eli:LegalResourceSubdivision ; "
+                 "rdfs:label ?l ; pkg:text ?t }",
+}
+
+CITY_QUERIES = {
+    "lookup": "SELECT ?p ?o WHERE { id:bench-community-3-4-5-party-organization ?p ?o }",
+    "join": "SELECT ?m ?name ?born WHERE { ?m a pkg:RetiredPartyMember ; org:memberOf ?b ; rdfs:label ?name ; "
+            "bench:birthYear ?born . ?b org:subOrganizationOf ?po . "
+            "?po org:subOrganizationOf id:bench-subdistrict-3-4-party-working-committee }",
+    "aggregate": "SELECT ?wc (COUNT(?m) AS ?members) (MIN(?born) AS ?oldest) WHERE { ?m org:memberOf ?b ; "
+                 "bench:birthYear ?born . ?b org:subOrganizationOf ?po . ?po org:subOrganizationOf ?wc . "
+                 "?wc org:subOrganizationOf id:bench-district-3-party-committee } GROUP BY ?wc",
+    "path": "SELECT ?unit WHERE { ?unit org:subOrganizationOf+ id:bench-district-3-party-committee }",
+    "construct": "CONSTRUCT { ?po pkg:leadsAndGuides ?rc ; rdfs:label ?l } WHERE { ?po pkg:leadsAndGuides ?rc ; "
+                 "rdfs:label ?l ; org:subOrganizationOf ?wc . "
+                 "?wc org:subOrganizationOf id:bench-district-3-party-committee }",
+}
+
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------
+
+class Peer:
+    name = "peer"
+
+    def __init__(self, data: Path, workdir: Path):
+        self.data = data
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.log_path = workdir / f"{self.name}.log"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    path = "/sparql"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        pass
+
+    def env(self) -> dict:
+        return dict(os.environ)
+
+    def start(self, timeout: float = 900) -> float:
+        started = time.monotonic()
+        self.prepare()
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env(), stdout=self._log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                status, _ = request(self, "ASK { ?s ?p ?o }", RESULTS_JSON, timeout=5)
+                if status == 200:
+                    self.after_start()
+                    return time.monotonic() - started
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s; see {self.log_path}")
+
+    def after_start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(20)
+        self.process = None
+        with contextlib.suppress(Exception):
+            self._log.close()
+
+
+class PolicykgPeer(Peer):
+    name = "policykg"
+
+    def command(self):
+        return [str(VENV_BIN / "policykg"), "serve", "--data", str(self.data), "--host", "127.0.0.1",
+                "--port", str(self.port)]
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({
+            "POLICYKG_QUERY_WORKERS": str(os.cpu_count() or 2),
+            "POLICYKG_THREADS": "16",
+            "POLICYKG_QUERY_TIMEOUT": "120",
+            "POLICYKG_MAX_RESULTS": "10000000",
+        })
+        return env
+
+
+class OxigraphPeer(Peer):
+    name = "oxigraph"
+
+    def prepare(self):
+        self.location = self.workdir / "oxigraph-store"
+        stamp = self.location / ".policykg-source"
+        key = f"{self.data} {self.data.stat().st_mtime_ns}"
+        if not (stamp.exists() and stamp.read_text() == key):
+            shutil.rmtree(self.location, ignore_errors=True)
+            subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(self.location),
+                            "--file", str(self.data)], check=True, capture_output=True, timeout=1800)
+            stamp.write_text(key)
+
+    def command(self):
+        return [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(self.location),
+                "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
+
+    path = "/query"
+
+
+class OxigraphMemoryPeer(Peer):
+    name = "oxigraph-mem"
+    path = "/query"
+
+    def command(self):
+        return [str(VENV_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
+
+    def after_start(self):
+        media = "application/n-quads" if self.data.suffix == ".nq" else "application/trig"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1800)
+        with open(self.data, "rb") as fh:
+            conn.request("POST", "/store", body=fh, headers={"Content-Type": media})
+            response = conn.getresponse()
+            response.read()
+        conn.close()
+        if response.status >= 300:
+            raise RuntimeError(f"oxigraph-mem: loading the data failed with {response.status}")
+
+
+class RdflibPeer(Peer):
+    name = "rdflib"
+
+    def command(self):
+        return [sys.executable, "-m", "bench.rdflib_endpoint", "--data", str(self.data), "--port", str(self.port)]
+
+
+PEERS = {"policykg": PolicykgPeer, "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer,
+         "rdflib": RdflibPeer}
+
+
+# ---------------------------------------------------------------------------
+# HTTP client (keep-alive, one connection per thread)
+# ---------------------------------------------------------------------------
+
+class Client:
+    def __init__(self, peer: Peer, timeout: float):
+        self.peer = peer
+        self.timeout = timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, query: str, accept: str) -> tuple[int, bytes]:
+        target = self.peer.path + "?" + urllib.parse.urlencode({"query": query})
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.peer.port, timeout=self.timeout)
+            try:
+                self.conn.request("GET", target, headers={"Accept": accept})
+                response = self.conn.getresponse()
+                body = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return response.status, body
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def request(peer: Peer, query: str, accept: str, timeout: float = 120) -> tuple[int, bytes]:
+    client = Client(peer, timeout)
+    try:
+        return client.get(query, accept)
+    finally:
+        client.close()
+
+
+# ---------------------------------------------------------------------------
+# Results comparison
+# ---------------------------------------------------------------------------
+
+def _norm_term(term: dict) -> tuple:
+    kind = term.get("type")
+    if kind == "typed-literal":
+        kind = "literal"
+    datatype = term.get("datatype")
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        datatype = None
+    value = term.get("value")
+    if datatype in ("http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#decimal"):
+        with contextlib.suppress(ValueError):
+            value = str(float(value))
+    return (kind, value, term.get("xml:lang", "").lower(), datatype or "")
+
+
+def normalise(body: bytes, accept: str):
+    if accept == RESULTS_JSON:
+        data = json.loads(body)
+        if "boolean" in data:
+            return ("boolean", data["boolean"])
+        names = sorted(data["head"]["vars"])
+        rows = []
+        for binding in data["results"]["bindings"]:
+            rows.append(tuple(_norm_term(binding[n]) if n in binding else None for n in names))
+        return ("rows", frozenset(rows), len(rows))
+    import pyoxigraph as ox
+
+    triples = frozenset(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    return ("triples", triples, len(triples))
+
+
+def same(a, b) -> bool:
+    return a[:2] == b[:2]
+
+
+# ---------------------------------------------------------------------------
+# Measurement
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Measurement:
+    latencies: list = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        index = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))
+        return ordered[index] * 1000
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else math.nan
+
+
+def measure(peer: Peer, query: str, accept: str, concurrency: int, max_requests: int, max_seconds: float,
+            request_timeout: float) -> Measurement:
+    result = Measurement()
+    lock = threading.Lock()
+    issued = [0]
+    stop_at = time.monotonic() + max_seconds
+
+    def worker():
+        client = Client(peer, request_timeout)
+        try:
+            while True:
+                with lock:
+                    if issued[0] >= max_requests or time.monotonic() >= stop_at or result.timed_out:
+                        return
+                    issued[0] += 1
+                started = time.perf_counter()
+                try:
+                    status, _ = client.get(query, accept)
+                except (socket.timeout, TimeoutError):
+                    with lock:
+                        result.timed_out = True
+                        result.errors += 1
+                    return
+                except OSError:
+                    with lock:
+                        result.errors += 1
+                    client.close()
+                    continue
+                took = time.perf_counter() - started
+                with lock:
+                    if status == 200:
+                        result.latencies.append(took)
+                    else:
+                        result.errors += 1
+        finally:
+            client.close()
+
+    # warm-up: one request per connection-to-be
+    for _ in range(min(concurrency, 2)):
+        with contextlib.suppress(OSError):
+            request(peer, query, accept, timeout=request_timeout)
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(max_seconds + request_timeout + 30)
+    result.elapsed = time.perf_counter() - started
+    return result
+
+
+def geomean(values) -> float:
+    values = [v for v in values if v and v > 0 and not math.isnan(v)]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else math.nan
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    with contextlib.suppress(OSError):
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        import pyoxigraph
+
+        oxv = pyoxigraph.__version__
+    except Exception:  # noqa: BLE001
+        oxv = "?"
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, pyoxigraph {oxv}, {platform.system()}"
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def table(title: str, peers: list[str], queries: list[str], results: dict, checks: dict, concurrencies) -> str:
+    lines = [f"### {title}", ""]
+    header = ["query", "c"]
+    for p in peers:
+        header += [f"{p} median ms", f"{p} p99 ms", f"{p} req/s"]
+    for p in peers:
+        if p != "oxigraph":
+            header.append(f"{p}/oxigraph")
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for q in queries:
+        for c in concurrencies:
+            row = [q + ("" if all(checks.get((p, q), True) for p in peers) else " (≠)"), str(c)]
+            for p in peers:
+                m = results.get((p, q, c))
+                if m is None:
+                    row += ["–", "–", "–"]
+                elif m.timed_out and not m.latencies:
+                    row += ["timeout", "", ""]
+                else:
+                    row += [fmt(m.median, 2), fmt(m.percentile(99), 2), fmt(m.rps, 0)]
+            base = results.get(("oxigraph", q, c))
+            for p in peers:
+                if p == "oxigraph":
+                    continue
+                m = results.get((p, q, c))
+                ratio = m.rps / base.rps if (m and base and base.rps and m.latencies) else math.nan
+                row.append(fmt(ratio, 2) + ("×" if not math.isnan(ratio) else ""))
+            lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    geo = ["| geometric mean req/s | c | " + " | ".join(peers) + " | " +
+           " | ".join(f"{p}/oxigraph" for p in peers if p != "oxigraph") + " |",
+           "|---|---|" + "---|" * (2 * len(peers) - 1)]
+    for c in concurrencies:
+        means = {p: geomean(results[(p, q, c)].rps for q in queries if (p, q, c) in results) for p in peers}
+        ratios = [fmt(means[p] / means["oxigraph"], 2) + "×" if means.get("oxigraph") else "–"
+                  for p in peers if p != "oxigraph"]
+        geo.append(f"| all queries | {c} | " + " | ".join(fmt(means[p], 0) for p in peers) + " | "
+                   + " | ".join(ratios) + " |")
+    lines += geo
+    lines.append("")
+    return "\n".join(lines)
+
+
+def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir: Path, args) -> str:
+    print(f"\n== {label}: {data} ==", file=sys.stderr, flush=True)
+    results: dict = {}
+    checks: dict = {}
+    reference: dict = {}
+    accepts = {q: (NTRIPLES if text.lstrip().upper().startswith("CONSTRUCT") else RESULTS_JSON)
+               for q, text in queries.items()}
+    full = {q: PREFIXES + text for q, text in queries.items()}
+    notes = []
+    for name in peers:
+        peer = PEERS[name](data, workdir)
+        try:
+            took = peer.start()
+        except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
+            print(f"  {name}: could not start: {exc}", file=sys.stderr, flush=True)
+            notes.append(f"{name} could not start: {exc}")
+            continue
+        print(f"  {name}: ready in {took:.1f} s", file=sys.stderr, flush=True)
+        try:
+            for q in queries:
+                try:
+                    status, body = request(peer, full[q], accepts[q], timeout=args.request_timeout)
+                except (socket.timeout, TimeoutError):
+                    print(f"  {name} {q}: timeout after {args.request_timeout:.0f} s", file=sys.stderr, flush=True)
+                    results[(name, q, args.concurrency[0])] = Measurement(timed_out=True)
+                    notes.append(f"{name} {q}: no answer within {args.request_timeout:.0f} s")
+                    peer.stop()
+                    peer.start()
+                    continue
+                if status != 200:
+                    notes.append(f"{name} {q}: HTTP {status}: {body[:200]!r}")
+                    checks[(name, q)] = False
+                    continue
+                answer = normalise(body, accepts[q])
+                if name == peers[0]:
+                    reference[q] = answer
+                    checks[(name, q)] = True
+                elif q in reference:
+                    checks[(name, q)] = same(answer, reference[q])
+                    if not checks[(name, q)]:
+                        notes.append(f"{name} {q}: results differ from {peers[0]} "
+                                     f"({answer[2] if len(answer) > 2 else answer[1]} vs "
+                                     f"{reference[q][2] if len(reference[q]) > 2 else reference[q][1]})")
+                for c in args.concurrency:
+                    m = measure(peer, full[q], accepts[q], c, args.requests, args.seconds, args.request_timeout)
+                    results[(name, q, c)] = m
+                    print(f"  {name:12s} {q:14s} c={c}: median {fmt(m.median, 2)} ms, p99 "
+                          f"{fmt(m.percentile(99), 2)} ms, {fmt(m.rps, 0)} req/s ({len(m.latencies)} ok, "
+                          f"{m.errors} errors{', timeout' if m.timed_out else ''})", file=sys.stderr, flush=True)
+                    if m.timed_out:
+                        peer.stop()
+                        peer.start()
+                        break
+        finally:
+            peer.stop()
+    sizes = sum(1 for _ in open(data, "rb")) if data.suffix == ".nq" else None
+    title = f"{label} ({data.name}{f', {sizes:,} quads' if sizes else ''})"
+    out = table(title, [p for p in peers if any(k[0] == p for k in results)], list(queries), results, checks,
+                args.concurrency)
+    verdict = []
+    for q in queries:
+        ok = [p for p in peers if checks.get((p, q))]
+        verdict.append(f"{q}: {'same results from ' + ', '.join(ok) if ok else 'not compared'}")
+    out += "\nResults check: " + "; ".join(verdict) + ".\n"
+    if notes:
+        out += "\nNotes:\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="policykg SPARQL benchmark")
+    parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig", help="the seed dataset")
+    parser.add_argument("--peers", default="policykg,oxigraph,oxigraph-mem,rdflib")
+    parser.add_argument("--datasets", default="seed,city", help="seed, city or both")
+    parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--requests", type=int, default=400, help="most requests per query and concurrency")
+    parser.add_argument("--seconds", type=float, default=8.0, help="most seconds per query and concurrency")
+    parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--out", type=Path, help="also write the markdown report here")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    unknown = set(peers) - set(PEERS)
+    if unknown:
+        parser.error(f"unknown peers: {', '.join(sorted(unknown))}")
+    if peers[0] != "policykg" or "oxigraph" not in peers:
+        parser.error("--peers must start with policykg and include oxigraph")
+    if not args.data.is_file():
+        parser.error(f"{args.data}: no such file (run `make build` first)")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    report = [f"## SPARQL benchmark\n\nMachine: {machine()}.\n",
+              f"Each cell: up to {args.requests} requests or {args.seconds:g} s per query and concurrency, "
+              "GET with keep-alive from one Python client process on the same machine.\n"]
+    datasets = [d.strip() for d in args.datasets.split(",")]
+    with tempfile.TemporaryDirectory(prefix="policykg-bench-", dir=args.workdir) as tmp:
+        tmp = Path(tmp)
+        if "seed" in datasets:
+            report.append(run_dataset("Seed graph", args.data.resolve(), SEED_QUERIES, peers, tmp, args))
+        if "city" in datasets:
+            from bench.generate import build_city
+
+            city = build_city(args.data.resolve(), args.workdir / "city.nq")
+            (tmp / "oxigraph-store").exists() and shutil.rmtree(tmp / "oxigraph-store")
+            report.append(run_dataset("Generated city", city.resolve(), CITY_QUERIES, peers, tmp, args))
+    text = "\n".join(report)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
