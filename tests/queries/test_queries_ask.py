@@ -1,0 +1,88 @@
+"""The Chinese question router: short questions → a named question and resolved parameters."""
+from __future__ import annotations
+
+import pytest
+
+from policykg.api.store import OxigraphStore
+from policykg.queries.ask import RULES, answer, normalize_question, route
+from policykg.queries.library import load_library
+from policykg.queries.resolve import Resolver
+
+BASE = "https://w3id.org/policykg/"
+PKG = "https://w3id.org/policykg/def/"
+
+ROUTES = [
+    ("谁领导居民委员会?", "leaders_of", {"actor": "ResidentsCommittee"}),
+    ("居委会归谁领导", "leaders_of", {"actor": "ResidentsCommittee"}),
+    ("请问居委会的上级是谁?", "leaders_of", {"actor": "ResidentsCommittee"}),
+    ("工作站由谁领导", "leaders_of", {"actor": "CommunityWorkstation"}),
+    ("社区党组织领导哪些组织?", "led_by", {"actor": "CommunityPartyOrganization"}),
+    ("社区党组织书记有哪些职责?", "duties", {"actor": "CommunityPartySecretary"}),
+    ("社区书记有哪些职责", "duties", {"actor": "CommunityPartySecretary"}),
+    ("经费标准是多少?", "numeric_norms", {"topic": "topicFunding"}),
+    ("社区书记待遇是多少", "numeric_norms", {"about": "CommunityPartySecretary", "topic": "topicSalary"}),
+    ("培训要求是什么", "numeric_norms", {"topic": "topicTraining"}),
+    ("第19条说了什么", "clause_text", {"clause": "/art/19"}),
+    ("第4条第3项说了什么", "clause_text", {"clause": "/art/4/item/3"}),
+    ("第二部分说了什么", "clause_text", {"clause": "/part/2"}),
+    ("第5条规定了哪些关系", "clause_statements", {"clause": "/art/5"}),
+    ("谁对社区党建负责", "responsible_persons", {}),
+    ("区委书记到社区书记的责任链", "responsibility_chain",
+     {"from": "DistrictPartySecretary", "to": "CommunityPartySecretary"}),
+    ("街道党工委的责任向下传导到哪些主体", "downstream", {"actor": "SubdistrictPartyWorkingCommittee"}),
+    ("业委会参加哪些协调机制", "coordination_mechanisms", {"actor": "HomeownersCommittee"}),
+    ("物业纠纷协调机制", "coordination_mechanisms", {}),
+    ("三个城区经费如何分担?", "cost_sharing", {}),
+    ("到2015年有什么期限要求?", "deadlines", {}),
+    ("哪些规定使用了原则上?", "norms", {"modality": "ObligationInPrinciple"}),
+    ("哪些条款提到工作站?", "clauses_mentioning", {"actor": "CommunityWorkstation"}),
+    ("本意见有几个部分", "toc", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def store(built_dataset):
+    return OxigraphStore.from_file(built_dataset, BASE)
+
+
+@pytest.fixture(scope="module")
+def resolver(store):
+    return Resolver(store, BASE)
+
+
+@pytest.mark.parametrize("question, name, expected", ROUTES, ids=[r[0] for r in ROUTES])
+def test_route(store, resolver, question, name, expected):
+    routed = route(question, store, resolver)
+    assert routed is not None, question
+    assert routed[0] == name
+    result = answer(question, store, resolver)
+    assert result["query"] == name
+    for param, want in expected.items():
+        iri = result["params"][param]["iri"]
+        assert iri == PKG + want or iri.endswith(want), (param, iri)
+
+
+def test_rules_are_data_that_name_real_questions():
+    library = load_library()
+    ids = [rule["id"] for rule in RULES]
+    assert len(ids) == len(set(ids))
+    for rule in RULES:
+        assert rule["query"] in library
+        assert set(rule) <= {"id", "query", "pattern", "params", "rename", "drop"}
+
+
+def test_unmatched_questions_fall_back_to_search(store, resolver):
+    result = answer("双向述职", store, resolver)
+    assert result["query"] == "search" and result["rows"]
+    assert result["rows"][0]["article"] == "8"
+
+
+def test_a_name_that_does_not_resolve_skips_the_rule(store, resolver):
+    # 火星人协会 is no actor: no leadership rule applies; the question is searched instead.
+    result = answer("谁领导火星人协会?", store, resolver)
+    assert result["query"] == "search"
+
+
+def test_normalize_question():
+    assert normalize_question("请问 居委会归谁领导？") == "居委会归谁领导"
+    assert normalize_question("第１９条说了什么吗?") == "第19条说了什么"
