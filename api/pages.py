@@ -359,9 +359,16 @@ def _bezier(p0, p1, p2, p3, t_: float):
                  for a, b, c, d in zip(p0, p1, p2, p3))
 
 
+def _overlaps(a, b, pad: float = 3.0) -> bool:
+    return not (a[2] + pad <= b[0] or b[2] + pad <= a[0] or a[3] + pad <= b[1] or b[3] + pad <= a[1])
+
+
 def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], title: str,
                svg_id: str = "graph", max_per_row: int = 4) -> Markup:
-    """Lay nodes out in rows by layer (top to bottom) and draw labelled edges between them."""
+    """Lay nodes out in rows by layer (top to bottom) and draw labelled edges between them.
+
+    Gaps between rows grow with the edge labels they must hold; each label block is placed
+    near the middle of its edge, moved aside when it would cover another label or a node."""
     if not nodes:
         return Markup("")
     by_id = {n.id: n for n in nodes}
@@ -370,23 +377,35 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
         members = [n for n in nodes if layers.get(n.id, 0) == layer]
         for start in range(0, len(members), max_per_row):
             rows.append(members[start:start + max_per_row])
+    row_of = {n.id: r for r, row in enumerate(rows) for n in row}
     for node in nodes:
         node.w = max(72.0, text_width(node.label) + 24)
     widths = [sum(n.w for n in row) + COL_GAP * (len(row) - 1) for row in rows]
     canvas_w = max(widths) + 2 * MARGIN
-    # Room for edge labels wider than the nodes.
     for edge in edges:
         for text, _href, _title in edge.lines:
             canvas_w = max(canvas_w, text_width(text, 12) + 2 * MARGIN)
-    row_of = {}
+    # each gap holds the label blocks of the edges that cross it (stacked when they converge)
+    need = [0.0] * max(len(rows) - 1, 0)
+    for edge in edges:
+        if edge.source in row_of and edge.target in row_of:
+            a, b = sorted((row_of[edge.source], row_of[edge.target]))
+            if a != b:
+                gap = (a + b - 1) // 2
+                need[gap] += len(edge.lines) * LINE_H + 4
+    gaps = [max(ROW_GAP, n + 40) for n in need]
+    y = MARGIN
+    row_y = []
+    for r in range(len(rows)):
+        row_y.append(y)
+        y += NODE_H + (gaps[r] if r < len(gaps) else 0)
+    canvas_h = y + MARGIN
     for r, (row, width) in enumerate(zip(rows, widths)):
         x = (canvas_w - width) / 2
-        y = MARGIN + r * (NODE_H + ROW_GAP)
         for node in row:
-            node.x, node.y = x, y
-            row_of[node.id] = r
+            node.x, node.y = x, row_y[r]
             x += node.w + COL_GAP
-    canvas_h = MARGIN * 2 + len(rows) * NODE_H + (len(rows) - 1) * ROW_GAP
+    boxes = [(n.x, n.y, n.x + n.w, n.y + NODE_H) for n in nodes]
     marker = f"{svg_id}-arrow"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" role="img" '
            f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {canvas_w:.0f} {canvas_h:.0f}" '
@@ -415,13 +434,31 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
         path = (f"M{p0[0]:.1f},{p0[1]:.1f} C{p1[0]:.1f},{p1[1]:.1f} {p2[0]:.1f},{p2[1]:.1f} "
                 f"{p3[0]:.1f},{p3[1]:.1f}")
         out.append(f'<g class="edge"><path d="{path}" marker-end="url(#{marker})"/></g>')
-        mx, my = _bezier(p0, p1, p2, p3, 0.5)
-        top = my - (len(edge.lines) - 1) * LINE_H / 2 + 4
+        # the label block: near the middle of the edge, moved until it covers nothing
+        w = max(text_width(text, 12) for text, _h, _t in edge.lines) + 8
+        h = len(edge.lines) * LINE_H
+        best = None
+        for t_ in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75):
+            mx, my = _bezier(p0, p1, p2, p3, t_)
+            for dx_ in (0, w * 0.55, -w * 0.55, w * 1.1, -w * 1.1):
+                cx = min(max(mx + dx_, w / 2 + 2), canvas_w - w / 2 - 2)
+                box = (cx - w / 2, my - h / 2, cx + w / 2, my + h / 2)
+                if not any(_overlaps(box, other) for other in boxes):
+                    best = (cx, my, box)
+                    break
+            if best:
+                break
+        if best is None:
+            mx, my = _bezier(p0, p1, p2, p3, 0.5)
+            best = (mx, my, (mx - w / 2, my - h / 2, mx + w / 2, my + h / 2))
+        cx, cy, box = best
+        boxes.append(box)
+        top = cy - h / 2 + LINE_H - 3
         parts = ['<g class="edge">']
         for i, (text, href, tip) in enumerate(edge.lines):
-            y = top + i * LINE_H
+            ty = top + i * LINE_H
             tip_xml = f"<title>{escape(tip)}</title>" if tip else ""
-            body = f'<text x="{mx:.1f}" y="{y:.1f}" text-anchor="middle">{escape(text)}</text>'
+            body = f'<text x="{cx:.1f}" y="{ty:.1f}" text-anchor="middle">{escape(text)}</text>'
             parts.append(f'<a href="{escape(href)}">{tip_xml}{body}</a>' if href else f"<g>{tip_xml}{body}</g>")
         parts.append("</g>")
         labels.append("".join(parts))
