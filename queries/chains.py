@@ -28,7 +28,7 @@ from policykg.queries.library import ANY, ParameterError, integer_term, load_lib
 
 RFT = "https://w3id.org/policykg/def/responsibilityFlowsTo"
 MAX_CHAINS = 200
-DEFAULT_MAX_LENGTH = 6
+DEFAULT_MAX_LENGTH = 8
 MEASURES = ("degree", "in_degree", "out_degree", "betweenness", "closeness", "pagerank")
 
 _RESPONSIBILITY_PROPERTIES = """

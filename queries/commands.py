@@ -33,8 +33,9 @@ def _width(text: str) -> int:
 def _cell(value, limit: int) -> str:
     text = "" if value is None else "; ".join(map(str, value)) if isinstance(value, list) else str(value)
     text = text.replace("\n", " ")
-    for prefix in ("https://w3id.org/policykg/def/", "https://w3id.org/policykg/id/doc/"):
-        text = text.replace(prefix, "pkg:" if prefix.endswith("def/") else "doc:")
+    for prefix, short in (("https://w3id.org/policykg/def/", "pkg:"), ("https://w3id.org/policykg/id/doc/", "doc:"),
+                          ("https://w3id.org/policykg/id/", "id:")):
+        text = text.replace(prefix, short)
     out, width = "", 0
     for ch in text:
         w = _width(ch)
