@@ -248,9 +248,8 @@ def resolve():
         found = res.candidates(q, kind)
     if not found:
         raise ApiError("not_found", f"nothing is called {q!r}", "q", res._suggest(q, kind))
-    top = found[0]["score"]
-    ambiguous = top < 85 and len([c for c in found if c["score"] == top]) > 1
-    return rows_response(found, None, q=q, ambiguous=ambiguous, best=None if ambiguous else found[0])
+    best = res.pick(found)
+    return rows_response(found, None, q=q, ambiguous=best is None, best=best)
 
 
 @bp.get("/ask")

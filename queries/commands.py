@@ -53,7 +53,7 @@ def format_table(rows: list[dict], columns: list[str], limit: int = 40) -> str:
     doc = "https://w3id.org/policykg/id/doc/"
     # Clause and statement IRIs are long; the table shows article and clause_label instead.
     shown = [c for c in columns if any(r.get(c) not in (None, "") for r in rows)
-             and not all(str(r.get(c) or "").startswith(doc) for r in rows)]
+             and not all(str(r[c]).startswith(doc) for r in rows if r.get(c) not in (None, ""))]
     cells = [[_cell(r.get(c), limit) for c in shown] for r in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(shown)]
     pad = lambda text, w: text + " " * (w - _width(text))  # noqa: E731

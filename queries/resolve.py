@@ -221,13 +221,25 @@ class Resolver:
             raise ParameterError("not_found", f"no {what} is called {name!r}"
                                  + ("; did you mean one of the candidates?" if suggestions else ""),
                                  parameter, suggestions)
-        top = found[0]["score"]
-        best = [c for c in found if c["score"] == top]
-        # One best exact match, a lone candidate, or a partial match well ahead of the next.
-        if len(best) == 1 and (top >= EXACT or len(found) == 1 or found[1]["score"] <= top - 10):
-            return found[0]
+        best = self.pick(found)
+        if best is not None:
+            return best
         raise ParameterError("ambiguous", f"{name!r} may mean several {what}s; name one of the candidates",
                              parameter, found)
+
+    @staticmethod
+    def pick(found: list[dict]) -> dict | None:
+        """The one candidate a ranked list means, or None when it is ambiguous (or empty).
+
+        One best exact match, a lone candidate, or a partial match well ahead of the next.
+        """
+        if not found:
+            return None
+        top = found[0]["score"]
+        if len([c for c in found if c["score"] == top]) == 1 and (
+                top >= EXACT or len(found) == 1 or found[1]["score"] <= top - 10):
+            return found[0]
+        return None
 
     def _suggest(self, name: str, kind: str | None, limit: int = 8) -> list[dict]:
         """Entities sharing characters with ``name`` (for a helpful not-found answer)."""

@@ -56,6 +56,7 @@ def test_fuzzing_finds_no_server_errors(live_server):
     schema = schemathesis.openapi.from_url(live_server + "/api/openapi.json")
     failures = []
     checked = 0
+    calls = []
     for result in schema.get_all_operations():
         operation = result.ok()
 
@@ -64,6 +65,7 @@ def test_fuzzing_finds_no_server_errors(live_server):
                   suppress_health_check=list(HealthCheck))
         def check(case):
             response = case.call(base_url=live_server, timeout=30)
+            calls.append(response.status_code)
             if response.status_code >= 500:
                 failures.append((case.method, case.formatted_path, case.query, response.status_code,
                                  response.text[:300]))
@@ -74,4 +76,6 @@ def test_fuzzing_finds_no_server_errors(live_server):
         given(strategy)(check)()
         checked += 1
     assert checked >= 20
+    assert len(calls) >= 5 * checked            # the fuzzer really called every operation
+    assert {200, 400} <= set(calls)             # and met both answers and refusals
     assert not failures, failures[:5]
