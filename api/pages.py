@@ -407,20 +407,22 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
             x += node.w + COL_GAP
     boxes = [(n.x, n.y, n.x + n.w, n.y + NODE_H) for n in nodes]
     marker = f"{svg_id}-arrow"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" role="img" '
-           f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {canvas_w:.0f} {canvas_h:.0f}" '
-           f'width="{canvas_w:.0f}" height="{canvas_h:.0f}">',
-           f'<title id="{escape(svg_id)}-title">{escape(title)}</title>',
-           f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-           f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7b8496"/>'
-           f'</marker></defs>']
+    out: list[str] = []
     labels = []
+    right = canvas_w
     for edge in edges:
         s, d = by_id.get(edge.source), by_id.get(edge.target)
         if s is None or d is None:
             continue
         sx, dx = s.x + s.w / 2, d.x + d.w / 2
-        if row_of[d.id] > row_of[s.id]:
+        skipped = [n for n in nodes if min(row_of[s.id], row_of[d.id]) < row_of[n.id] < max(row_of[s.id], row_of[d.id])]
+        if row_of[d.id] > row_of[s.id] and skipped:
+            # an edge that skips rows swings out to the right of the nodes it passes
+            p0, p3 = (s.x + s.w, s.y + NODE_H / 2), (d.x + d.w, d.y + NODE_H / 2)
+            clear = max(n.x + n.w for n in skipped) + 36
+            reach = (clear - max(p0[0], p3[0])) / 0.75 + 30
+            p1, p2 = (p0[0] + reach, p0[1]), (p3[0] + reach, p3[1])
+        elif row_of[d.id] > row_of[s.id]:
             p0, p3 = (sx, s.y + NODE_H), (dx, d.y)
             bend = (p3[1] - p0[1]) / 2
             p1, p2 = (p0[0], p0[1] + bend), (p3[0], p3[1] - bend)
@@ -441,7 +443,7 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
         for t_ in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75):
             mx, my = _bezier(p0, p1, p2, p3, t_)
             for dx_ in (0, w * 0.55, -w * 0.55, w * 1.1, -w * 1.1):
-                cx = min(max(mx + dx_, w / 2 + 2), canvas_w - w / 2 - 2)
+                cx = max(mx + dx_, w / 2 + 2)
                 box = (cx - w / 2, my - h / 2, cx + w / 2, my + h / 2)
                 if not any(_overlaps(box, other) for other in boxes):
                     best = (cx, my, box)
@@ -453,6 +455,7 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
             best = (mx, my, (mx - w / 2, my - h / 2, mx + w / 2, my + h / 2))
         cx, cy, box = best
         boxes.append(box)
+        right = max(right, box[2] + MARGIN, p1[0] * 0.75 + p0[0] * 0.25 + MARGIN)
         top = cy - h / 2 + LINE_H - 3
         parts = ['<g class="edge">']
         for i, (text, href, tip) in enumerate(edge.lines):
@@ -469,6 +472,14 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
                f'text-anchor="middle">{escape(node.label)}</text></g>')
         out.append(f'<a href="{escape(node.href)}">{box}</a>' if node.href else box)
     out.extend(labels)  # labels last, so they sit above lines and boxes
+    canvas_w = right
+    out.insert(0, f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" role="img" '
+                  f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {canvas_w:.0f} {canvas_h:.0f}" '
+                  f'width="{canvas_w:.0f}" height="{canvas_h:.0f}">'
+                  f'<title id="{escape(svg_id)}-title">{escape(title)}</title>'
+                  f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+                  f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7b8496"/>'
+                  f'</marker></defs>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -1076,6 +1087,8 @@ def editor():
 
 # -- responsibility chains -------------------------------------------------------------------
 CHAIN_DEFAULTS = {"from": "区委书记", "to": "社区党支部"}
+CHAIN_DEFAULT_LENGTH = 8     # the policy's longest chain (区委书记 … 社区党支部) has 7 steps
+CHAIN_MAX = 10
 
 
 def _chains_module():
@@ -1129,9 +1142,9 @@ def chain():
     from policykg.queries.library import ParameterError
     asked = {"from": request.args.get("from", "").strip(), "to": request.args.get("to", "").strip()}
     try:
-        max_length = max(1, min(8, int(request.args.get("max", "6"))))
+        max_length = max(1, min(CHAIN_MAX, int(request.args.get("max", str(CHAIN_DEFAULT_LENGTH)))))
     except ValueError:
-        max_length = 6
+        max_length = CHAIN_DEFAULT_LENGTH
     submitted = bool(asked["from"] or asked["to"])
     values = asked if submitted else dict(CHAIN_DEFAULTS)
     errors, resolved, chains, picture, unavailable = {}, {}, [], Markup(""), False

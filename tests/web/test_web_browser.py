@@ -83,11 +83,10 @@ def test_responsibility_chain_from_district_secretary_to_party_branch(watched):
     page.wait_for_load_state("load")
     svg = page.locator("#chain-graph")
     assert svg.count() == 1
-    nodes = svg.locator("g.node text").all_inner_texts()
-    assert nodes[0] if nodes else False
+    nodes = svg.locator("g.node text").all_text_contents()
     assert any("区委书记" in n for n in nodes) and any("社区党支部" in n for n in nodes), nodes
     # every edge is labelled with its relation and its article, and the article is a link to the clause
-    edge_labels = svg.locator("g.edge a text").all_inner_texts()
+    edge_labels = svg.locator("g.edge a text").all_text_contents()
     assert edge_labels and all(re.search(r" · 第\d+条", text) for text in edge_labels), edge_labels
     hrefs = svg.locator("g.edge a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert all(h and f"/id/doc/{DOC}/" in h for h in hrefs), hrefs
@@ -143,7 +142,7 @@ def test_norms_table_sorts_and_filters_in_the_browser(watched):
     rows = page.locator("#norms-table tbody tr")
     total = rows.count()
     assert total >= 5
-    page.get_by_role("button", name="数值").click()
+    page.locator("#norms-table th button.sort").filter(has_text=re.compile(r"^数值$")).click()
     values = [float(v) for v in page.locator("#norms-table tbody tr td.num").all_inner_texts()]
     assert values == sorted(values)
     page.get_by_label("主题").select_option(index=1)
