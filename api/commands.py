@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 
@@ -55,6 +56,10 @@ def run(args) -> int:
     print(f"policykg: serving {len(state.store)} quads at http://{config.host}:{config.port}/ "
           f"(SPARQL at /sparql, {config.query_workers} query workers, {config.threads} threads, "
           f"time limit {config.query_timeout:g} s)", file=sys.stderr, flush=True)
+    def _terminate(signum, frame):  # SIGTERM ends the service like Ctrl-C: workers are stopped
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         serve(app, config.host, config.port, config.threads)
     except OSError as exc:

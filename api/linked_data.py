@@ -8,6 +8,7 @@
     /def/               the whole ontology graph
     /dump.trig /dump.nq /dump.ttl /dump.jsonld     the whole dataset, generated once
     /.well-known/void, /void                        VoID: triple counts per graph, links
+    /ontology/          the ontology's HTML documentation (pyLODE, generated on first request)
     /healthz                                        liveness and size
 """
 from __future__ import annotations
@@ -19,9 +20,10 @@ import shutil
 import tempfile
 import logging
 import threading
+from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, jsonify, request, send_file
+from flask import Blueprint, Response, abort, jsonify, request, send_file, send_from_directory
 
 from policykg.api.errors import error_response, register_error_handlers
 from policykg.api.negotiation import choose_format, media_type_for, negotiate
@@ -185,7 +187,7 @@ def vocabulary():
     if token is None:
         return error_response(406, "the ontology is available as Turtle, JSON-LD, N-Triples and RDF/XML")
     if token == "html":
-        if os.path.isdir(_ontology_docs_dir(state) or ""):
+        if _ensure_ontology_docs(state):
             from flask import redirect
 
             return redirect("/ontology/", code=303)
@@ -326,8 +328,57 @@ def void():
 # Ontology documentation (``policykg docs``), when it can be generated
 # ---------------------------------------------------------------------------
 
+_docs_lock = threading.Lock()
+
+
 def _ontology_docs_dir(state):
+    """The folder of the generated ontology documentation (None until generated)."""
     return state.cache.get("ontology_docs_dir")
+
+
+def _ensure_ontology_docs(state) -> str | None:
+    """Generate the documentation once (pyLODE via policykg.ontology.docs); None if it cannot be."""
+    folder = _ontology_docs_dir(state)
+    if folder:
+        return folder
+    with _docs_lock:
+        folder = _ontology_docs_dir(state)
+        if folder:
+            return folder
+        if state.cache.get("ontology_docs_failed"):
+            return None
+        try:
+            from policykg.ontology.docs import generate_docs
+        except ImportError:
+            state.cache["ontology_docs_failed"] = True
+            return None
+        out = tempfile.mkdtemp(prefix="policykg-ontology-docs-")
+        try:
+            generate_docs(Path(out))
+        except Exception:  # the docs are optional: log and answer 404
+            log.exception("could not generate the ontology documentation")
+            state.cache["ontology_docs_failed"] = True
+            shutil.rmtree(out, ignore_errors=True)
+            return None
+        state.cache["ontology_docs_dir"] = out
+        return out
+
+
+@bp.route("/ontology/")
+@bp.route("/ontology/<path:name>")
+def ontology_docs(name: str = "index.html"):
+    """The ontology's HTML documentation (generated on first request)."""
+    folder = _ensure_ontology_docs(get_state())
+    if folder is None:
+        return error_response(404, "the ontology documentation is not available; the ontology itself is at /def/")
+    return send_from_directory(folder, name)
+
+
+@bp.route("/ontology")
+def ontology_docs_root():
+    from flask import redirect
+
+    return redirect("/ontology/", code=301)
 
 
 # ---------------------------------------------------------------------------

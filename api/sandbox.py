@@ -212,12 +212,33 @@ def _evaluate(store, request: dict, union_options: dict):
         return ("error", 400, f"the query could not be evaluated: {exc}")
 
 
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker if the service process is gone (it was reparented), checked each second.
+
+    (Linux's PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends,
+    which here is a short-lived starter thread, so it cannot be used.)
+    """
+    import os
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _worker_main(conn, source_kind: str, source_path: str, base: str, include_background: bool) -> None:
     """A worker process: open the data, then answer requests until the connection closes."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # an alarm ends the process (see below)
+    import os
+
+    _watch_parent(os.getppid())
     from policykg.api.store import DataSource, default_graph_options
 
     try:
@@ -235,10 +256,18 @@ def _worker_main(conn, source_kind: str, source_path: str, base: str, include_ba
             return
         if request is None:
             return
+        # Defence in depth: even if the parent cannot kill this worker (it died, or is
+        # stuck), the kernel ends it a little after the query's own time limit.
+        ceiling = request.get("deadline")
+        if ceiling:
+            signal.setitimer(signal.ITIMER_REAL, float(ceiling))
         try:
             reply = _evaluate(store, request, union_options)
         except Exception as exc:  # never let one query end the worker
             reply = ("error", 500, f"the query could not be evaluated ({type(exc).__name__})")
+        finally:
+            if ceiling:
+                signal.setitimer(signal.ITIMER_REAL, 0)
         try:
             conn.send(reply)
         except (OSError, ValueError):
@@ -385,7 +414,7 @@ class QueryPool:
             return len(self._live)
 
     # -- evaluation ---------------------------------------------------------
-    def run(self, request: dict, timeout: float) -> tuple[str, bytes]:
+    def run(self, request: dict, timeout: float, _retry: bool = False) -> tuple[str, bytes]:
         """Evaluate ``request`` in a worker; return (media type, body) or raise QueryRefused."""
         try:
             worker = self._idle.get(timeout=timeout)
@@ -395,17 +424,26 @@ class QueryPool:
         with self._lock:
             alive = worker in self._live
         if not alive:  # retired while idle (recycle); try another
-            return self.run(request, timeout)
-        started = time.monotonic()
+            return self.run(request, timeout, _retry)
         try:
-            worker.conn.send(request)
+            if worker.process.poll() is not None:
+                raise OSError("the worker has exited")
+            worker.conn.send(dict(request, deadline=timeout + 5.0))
+        except (OSError, BrokenPipeError, ValueError):
+            # it died while idle (killed from outside, out of memory): replace it, try another
+            self.crashes += 1
+            self._retire(worker)
+            if _retry:
+                raise QueryRefused(503, "no query worker is available; try again in a moment") from None
+            return self.run(request, timeout, _retry=True)
+        try:
             if worker.conn.poll(timeout):
                 reply = worker.conn.recv()
             else:
                 self.timeouts += 1
                 self._retire(worker)
                 raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s")
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self.crashes += 1
             self._retire(worker)
             raise QueryRefused(500, "the query ended its worker process abnormally; "
@@ -414,9 +452,6 @@ class QueryPool:
         if reply[0] == "ok":
             return reply[1], reply[2]
         raise QueryRefused(reply[1], reply[2])
-
-    def elapsed_hint(self, started: float) -> float:  # pragma: no cover - diagnostics
-        return time.monotonic() - started
 
 
 def _worker_entry(argv: list[str]) -> int:

@@ -77,6 +77,11 @@ CITY_QUERIES = {
                  "?wc org:subOrganizationOf id:bench-district-3-party-committee }",
 }
 
+MODES = {
+    "distinct": "every request a different text (no answer cache can help: evaluation measured)",
+    "repeated": "the identical request repeated (policykg answers from its result cache after the first)",
+}
+
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 
@@ -329,7 +334,9 @@ class Measurement:
 
 
 def measure(peer: Peer, query: str, accept: str, concurrency: int, max_requests: int, max_seconds: float,
-            request_timeout: float) -> Measurement:
+            request_timeout: float, distinct: bool = False) -> Measurement:
+    """Send ``query`` at ``concurrency``; with ``distinct``, every request's text differs by a
+    trailing comment, so that no cache of answers to identical requests can help."""
     result = Measurement()
     lock = threading.Lock()
     issued = [0]
@@ -343,9 +350,11 @@ def measure(peer: Peer, query: str, accept: str, concurrency: int, max_requests:
                     if issued[0] >= max_requests or time.monotonic() >= stop_at or result.timed_out:
                         return
                     issued[0] += 1
+                    number = issued[0]
+                text = f"{query}\n# request {number}" if distinct else query
                 started = time.perf_counter()
                 try:
-                    status, _ = client.get(query, accept)
+                    status, _ = client.get(text, accept)
                 except (socket.timeout, TimeoutError):
                     with lock:
                         result.timed_out = True
@@ -478,7 +487,8 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
                     status, body = request(peer, full[q], accepts[q], timeout=args.request_timeout)
                 except (socket.timeout, TimeoutError):
                     print(f"  {name} {q}: timeout after {args.request_timeout:.0f} s", file=sys.stderr, flush=True)
-                    results[(name, q, args.concurrency[0])] = Measurement(timed_out=True)
+                    for mode in args.modes:
+                        results[(mode, name, q, args.concurrency[0])] = Measurement(timed_out=True)
                     notes.append(f"{name} {q}: no answer within {args.request_timeout:.0f} s")
                     peer.stop()
                     peer.start()
@@ -497,10 +507,11 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
                         notes.append(f"{name} {q}: results differ from {peers[0]} "
                                      f"({answer[2] if len(answer) > 2 else answer[1]} vs "
                                      f"{reference[q][2] if len(reference[q]) > 2 else reference[q][1]})")
-                for c in args.concurrency:
-                    m = measure(peer, full[q], accepts[q], c, args.requests, args.seconds, args.request_timeout)
-                    results[(name, q, c)] = m
-                    print(f"  {name:12s} {q:14s} c={c}: median {fmt(m.median, 2)} ms, p99 "
+                for mode, c in [(mode, c) for mode in args.modes for c in args.concurrency]:
+                    m = measure(peer, full[q], accepts[q], c, args.requests, args.seconds, args.request_timeout,
+                                distinct=(mode == "distinct"))
+                    results[(mode, name, q, c)] = m
+                    print(f"  {mode:8s} {name:12s} {q:14s} c={c}: median {fmt(m.median, 2)} ms, p99 "
                           f"{fmt(m.percentile(99), 2)} ms, {fmt(m.rps, 0)} req/s ({len(m.latencies)} ok, "
                           f"{m.errors} errors{', timeout' if m.timed_out else ''})", file=sys.stderr, flush=True)
                     if m.timed_out:
@@ -510,9 +521,12 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
         finally:
             peer.stop()
     sizes = sum(1 for _ in open(data, "rb")) if data.suffix == ".nq" else None
-    title = f"{label} ({data.name}{f', {sizes:,} quads' if sizes else ''})"
-    out = table(title, [p for p in peers if any(k[0] == p for k in results)], list(queries), results, checks,
-                args.concurrency)
+    out = ""
+    for mode in args.modes:
+        title = f"{label} ({data.name}{f', {sizes:,} quads' if sizes else ''}), {MODES[mode]}"
+        mode_results = {k[1:]: v for k, v in results.items() if k[0] == mode}
+        out += table(title, [p for p in peers if any(k[0] == p for k in mode_results)], list(queries),
+                     mode_results, checks, args.concurrency)
     verdict = []
     for q in queries:
         ok = [p for p in peers if checks.get((p, q))]
@@ -529,6 +543,7 @@ def main(argv=None) -> int:
     parser.add_argument("--peers", default="policykg,oxigraph,oxigraph-mem,rdflib")
     parser.add_argument("--datasets", default="seed,city", help="seed, city or both")
     parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--modes", default="distinct,repeated", help="distinct, repeated or both")
     parser.add_argument("--requests", type=int, default=400, help="most requests per query and concurrency")
     parser.add_argument("--seconds", type=float, default=8.0, help="most seconds per query and concurrency")
     parser.add_argument("--request-timeout", type=float, default=60.0)
@@ -536,6 +551,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="also write the markdown report here")
     args = parser.parse_args(argv)
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if set(args.modes) - set(MODES):
+        parser.error(f"--modes: choose from {', '.join(MODES)}")
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     unknown = set(peers) - set(PEERS)
     if unknown:
@@ -549,21 +567,37 @@ def main(argv=None) -> int:
               f"Each cell: up to {args.requests} requests or {args.seconds:g} s per query and concurrency, "
               "GET with keep-alive from one Python client process on the same machine.\n"]
     datasets = [d.strip() for d in args.datasets.split(",")]
+
+    def _terminate(signum, frame):  # stop the peers (finally blocks) on SIGTERM too
+        raise KeyboardInterrupt
+
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    if args.out:
+        args.out.write_text(report[0] + "\n" + report[1] + "\n", encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="policykg-bench-", dir=args.workdir) as tmp:
         tmp = Path(tmp)
         if "seed" in datasets:
             report.append(run_dataset("Seed graph", args.data.resolve(), SEED_QUERIES, peers, tmp, args))
+            _flush(report[-1], args)
         if "city" in datasets:
             from bench.generate import build_city
 
             city = build_city(args.data.resolve(), args.workdir / "city.nq")
             (tmp / "oxigraph-store").exists() and shutil.rmtree(tmp / "oxigraph-store")
             report.append(run_dataset("Generated city", city.resolve(), CITY_QUERIES, peers, tmp, args))
-    text = "\n".join(report)
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
+            _flush(report[-1], args)
+    print("\n".join(report))
     return 0
+
+
+def _flush(section: str, args) -> None:
+    """Append a finished section to --out at once (a long run keeps what it measured)."""
+    print(section, file=sys.stderr, flush=True)
+    if args.out:
+        with open(args.out, "a", encoding="utf-8") as fh:
+            fh.write(section + "\n")
 
 
 if __name__ == "__main__":
