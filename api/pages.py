@@ -618,9 +618,11 @@ def actor_terms() -> list[tuple[str, str]]:
     def make():
         terms: dict[str, str] = {}
         for iri, entry in _actors().items():
-            for text in [entry.zh, *entry.alt_zh]:
+            # labels of two characters and more (区委); short forms of three and more, so that
+            # a two-character short form that is a common word (社区) does not mark every line
+            for text, shortest in [(entry.zh, 2), *[(alt, 3) for alt in entry.alt_zh]]:
                 text = (text or "").strip()
-                if len(text) >= 2 and text not in terms:
+                if len(text) >= shortest and text not in terms:
                     terms[text] = iri
         return sorted(terms.items(), key=lambda kv: (-len(kv[0]), kv[0]))
     return cached("pages.actor_terms", make)
@@ -1034,6 +1036,53 @@ def _cell(column: str, value):
     return value
 
 
+# Chinese names of the parameters and columns the named questions use (English: the name itself).
+FIELD_NAMES_ZH = {
+    "actor": "主体", "about": "涉及主体", "bearer": "责任主体", "clause": "条款", "from": "起点", "to": "终点",
+    "kind": "类型", "max_length": "最多步数", "modality": "情态", "payer": "承担方", "q": "检索词",
+    "relation": "关系", "task": "任务", "topic": "主题", "leader": "领导方", "led": "被领导方",
+    "mechanism": "机制", "member": "成员", "norm": "规范", "object": "对象", "subject": "主体", "predicate": "关系",
+    "person": "责任人", "reports_to": "向谁述职", "role": "角色", "source": "起点", "target": "终点", "via": "经由",
+    "node": "主体", "cost": "费用", "share": "比例", "deadline": "期限", "duration": "期间", "value": "数值",
+    "value_text": "原文数值", "comparator": "比较", "modal_marker": "情态词", "quote": "原文", "passage": "段落",
+    "statement": "陈述", "statement_kind": "陈述类型", "heading": "标题", "number": "编号", "text": "文本",
+    "score": "得分", "depth": "层级", "distance": "步数", "path": "路径", "chain": "链", "step": "步",
+    "length": "长度", "topics": "主题", "action": "行为", "unit": "条款", "unit_kind": "类型", "words": "词",
+    "sequence": "顺序", "start": "起", "end": "止", "exact": "原文", "parent": "上级", "period": "周期",
+    "basis": "基数", "unit_label": "单位", "bearers": "责任主体", "name": "名称", "names": "名称",
+}
+
+
+def field_name(name: str) -> str:
+    if name.endswith("_label") and name not in FIELD_NAMES_ZH:
+        name = name[: -len("_label")]
+    return FIELD_NAMES_ZH.get(name, name) if lang() == "zh" else name.replace("_", " ")
+
+
+def display_columns(columns: list[str], params: set[str]) -> list[str]:
+    """The answer columns worth showing: an IRI column stands for its ``_label`` twin, the
+    citation is one column (clause), parameters echoed in every row are left out."""
+    shown = []
+    for c in columns:
+        if c in params or c in ("article", "clause_label"):
+            continue
+        if c.endswith("_label") and c[: -len("_label")] in columns:
+            continue
+        shown.append(c)
+    return shown
+
+
+def answer_cell(row: dict, column: str):
+    value = row.get(column)
+    twin = row.get(column + "_label")
+    if isinstance(value, str) and value.startswith(("http://", "https://")) and column != "clause" and twin:
+        return Markup('<a href="{}">{}</a>').format(iri_url(value), label(value) if lang() == "en" else twin)
+    if column == "clause" and isinstance(value, str) and value.startswith("http"):
+        return Markup('<span class="cite"><a href="{}" title="{}">{}</a></span>').format(
+            iri_url(value), row.get("quote") or "", cite_text(value))
+    return _cell(column, value)
+
+
 @bp.route("/questions/<name>")
 def question(name: str):
     from policykg.queries.library import ParameterError
@@ -1049,8 +1098,9 @@ def question(name: str):
             result = run_named(name, params)
         except ParameterError as exc:
             error = exc
+    shown = display_columns(result["columns"], {p.name for p in query.params}) if result else []
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
-                error=error, cell=_cell, submitted=submitted,
+                error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,
                 api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}")
 
 
