@@ -864,29 +864,103 @@ def actor_norms(iri: str) -> list[dict]:
 
 
 def neighbourhood_svg(iri: str, out: dict, into: dict) -> Markup:
-    """The actor in the middle, what points to it above, what it points to below."""
-    nodes = {iri: GNode(iri, label(iri), "", "focus")}
-    layers = {iri: 1}
-    edges: dict[tuple[str, str], GEdge] = {}
-    for groups, layer, outward in ((into, 0, False), (out, 2, True)):
+    """The actor in the middle, what relates to it on the left, what it relates to on the right."""
+    sides: dict[str, dict[str, list]] = {"in": {}, "out": {}}
+    for side, groups in (("in", into), ("out", out)):
         for prop, entries in groups.items():
             for entry in entries:
                 other = entry["other"]
                 if other == iri:
                     continue
-                if other not in nodes:
-                    nodes[other] = GNode(other, label(other), iri_url(other))
-                    layers[other] = layer
-                key = (iri, other) if outward else (other, iri)
-                edge = edges.setdefault(key, GEdge(*key))
                 cite = entry["cites"][0]["unit"] if entry["cites"] else None
+                quote = (entry["cites"][0]["quote"] or "") if entry["cites"] else ""
                 text = label(prop) + (f" · {cite_text(cite)}" if cite else "")
-                edge.lines.append((text, iri_url(cite) if cite else "", entry["cites"][0]["quote"] or ""
-                                   if entry["cites"] else ""))
-    if len(nodes) == 1:
+                lines = sides[side].setdefault(other, [])
+                if all(line[0] != text for line in lines):
+                    lines.append((text, iri_url(cite) if cite else "", quote))
+    if not sides["in"] and not sides["out"]:
         return Markup("")
-    return layout_svg(list(nodes.values()), list(edges.values()), layers,
-                      t(f"{label(iri)}的关系图", f"Relations of {label(iri)}"), svg_id="neighbourhood")
+    return star_svg(GNode(iri, label(iri), "", "focus"),
+                    [(GNode(o, label(o), iri_url(o)), lines) for o, lines in sorted(
+                        sides["in"].items(), key=lambda kv: label(kv[0]))],
+                    [(GNode(o, label(o), iri_url(o)), lines) for o, lines in sorted(
+                        sides["out"].items(), key=lambda kv: label(kv[0]))],
+                    t(f"{label(iri)}的关系图", f"Relations of {label(iri)}"), svg_id="neighbourhood")
+
+
+def star_svg(center: GNode, incoming: list, outgoing: list, title: str, svg_id: str = "star") -> Markup:
+    """A hub picture: sources in a column on the left, the centre, targets on the right; each
+    edge's relation and clause written beside the outer node it belongs to."""
+    gap = 28
+    for node in [center] + [n for n, _ in incoming + outgoing]:
+        node.w = max(72.0, text_width(node.label) + 24)
+
+    def column(entries):
+        heights = [max(NODE_H, 2 * len(lines) * LINE_H - NODE_H / 2) + 10 for _n, lines in entries]
+        return heights, sum(heights)
+
+    in_h, in_total = column(incoming)
+    out_h, out_total = column(outgoing)
+    label_w = lambda entries: max([text_width(text, 12) for _n, lines in entries for text, _h, _t in lines] or [0])  # noqa: E731
+    left_w = max([n.w for n, _ in incoming] or [0])
+    right_w = max([n.w for n, _ in outgoing] or [0])
+    in_label_w, out_label_w = label_w(incoming), label_w(outgoing)
+    height = max(in_total, out_total, NODE_H + 20) + 2 * MARGIN
+    x_left = MARGIN
+    x_center = x_left + (left_w + 8 + in_label_w + gap if incoming else 0)
+    x_right = x_center + center.w + gap + (out_label_w + 8 if outgoing else 0)
+    width = x_right + right_w + MARGIN if outgoing else x_center + center.w + MARGIN
+    center.x, center.y = x_center, (height - NODE_H) / 2
+    marker = f"{svg_id}-arrow"
+    parts, labels = [], []
+
+    def place(entries, heights, x_col, col_w, total, side):
+        y = (height - total) / 2
+        for (node, lines), h in zip(entries, heights):
+            node.x = x_col + (col_w - node.w if side == "in" else 0)
+            node.y = y + (h - NODE_H) / 2
+            mid = node.y + NODE_H / 2
+            # a straight run beside the outer node carries the labels; the curve joins it to the centre
+            if side == "in":
+                start, bend = (node.x + node.w, mid), (x_center - gap, mid)
+                p0, p3 = bend, (center.x, center.y + NODE_H / 2)
+                tx, anchor = node.x + node.w + 6, "start"
+                run = f"M{start[0]:.1f},{start[1]:.1f} L{bend[0]:.1f},{bend[1]:.1f} "
+                dx = (p3[0] - p0[0]) / 2
+                path = run + f"C{p0[0] + dx:.1f},{p0[1]:.1f} {p3[0] - dx:.1f},{p3[1]:.1f} {p3[0]:.1f},{p3[1]:.1f}"
+            else:
+                p0, bend, end = (center.x + center.w, center.y + NODE_H / 2), (x_center + center.w + gap, mid), (node.x, mid)
+                dx = (bend[0] - p0[0]) / 2
+                path = (f"M{p0[0]:.1f},{p0[1]:.1f} C{p0[0] + dx:.1f},{p0[1]:.1f} {bend[0] - dx:.1f},{bend[1]:.1f} "
+                        f"{bend[0]:.1f},{bend[1]:.1f} L{end[0]:.1f},{end[1]:.1f}")
+                tx, anchor = node.x - 6, "end"
+            parts.append(f'<g class="edge"><path d="{path}" marker-end="url(#{marker})"/></g>')
+            top = mid - (len(lines) - 1) * LINE_H - 4   # lines stack upwards from the run
+            block = ['<g class="edge">']
+            for i, (text, href, tip) in enumerate(lines):
+                tip_xml = f"<title>{escape(tip)}</title>" if tip else ""
+                body = (f'<text x="{tx:.1f}" y="{top + i * LINE_H:.1f}" text-anchor="{anchor}">'
+                        f'{escape(text)}</text>')
+                block.append(f'<a href="{escape(href)}">{tip_xml}{body}</a>' if href else f"<g>{tip_xml}{body}</g>")
+            block.append("</g>")
+            labels.append("".join(block))
+            y += h
+
+    place(incoming, in_h, x_left, left_w, in_total, "in")
+    place(outgoing, out_h, x_right, right_w, out_total, "out")
+    boxes = []
+    for node in [center] + [n for n, _ in incoming + outgoing]:
+        box = (f'<g class="node {node.css}"><rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.w:.1f}" '
+               f'height="{NODE_H}" rx="6"/><text x="{node.x + node.w / 2:.1f}" y="{node.y + NODE_H / 2 + 5:.1f}" '
+               f'text-anchor="middle">{escape(node.label)}</text></g>')
+        boxes.append(f'<a href="{escape(node.href)}">{box}</a>' if node.href else box)
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" class="wide" role="img" '
+            f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'width="{width:.0f}" height="{height:.0f}"><title id="{escape(svg_id)}-title">{escape(title)}</title>'
+            f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7b8496"/>'
+            f'</marker></defs>')
+    return Markup(head + "".join(parts) + "".join(boxes) + "".join(labels) + "</svg>")
 
 
 @bp.route("/actors")
