@@ -58,3 +58,24 @@ def test_text_is_escaped():
 
 def test_no_nodes_no_picture():
     assert str(layout_svg([], [], {}, "t")) == ""
+
+
+def test_hub_picture_puts_sources_left_and_targets_right():
+    from policykg.api.pages import star_svg
+
+    center = GNode("c", "社区党组织", "", "focus")
+    incoming = [(GNode("a", "社区党组织书记", "/actors/A"), [("担任负责人 · 第6条", "/id/doc/x/art/6", "")])]
+    outgoing = [(GNode(f"t{i}", f"主体{i}", f"/actors/T{i}"), [("领导 · 第5条", "/id/doc/x/art/5", "q"),
+                                                            ("支持和保障 · 第4条第(3)项", "/id/doc/x/art/4/item/3", "")])
+                for i in range(5)]
+    root = ET.fromstring(str(star_svg(center, incoming, outgoing, "关系图", svg_id="s")))
+    rects = {"".join(g.find(SVG + "text").itertext()): float(g.find(SVG + "rect").get("x"))
+             for g in root.iter(SVG + "g") if (g.get("class") or "").startswith("node")}
+    assert rects["社区党组织书记"] < rects["社区党组织"] < min(rects[f"主体{i}"] for i in range(5))
+    texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
+    assert texts.count("支持和保障 · 第4条第(3)项") == 5
+    assert len(root.findall(f".//{SVG}path[@marker-end]")) == 6
+    # the targets' boxes do not overlap each other
+    ys = sorted(float(g.find(SVG + "rect").get("y")) for g in root.iter(SVG + "g")
+                if (g.get("class") or "").startswith("node") and "".join(g.find(SVG + "text").itertext()).startswith("主体"))
+    assert len(ys) == 5 and all(b - a >= 34 for a, b in zip(ys, ys[1:]))
