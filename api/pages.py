@@ -327,11 +327,34 @@ MARGIN = 16
 LINE_H = 15
 
 
+MAX_NODE_TEXT = 230.0   # px: longer node labels are shortened (the full label is the node's tooltip)
+
+
+def fit_text(text: str, width: float = MAX_NODE_TEXT, size: float = 14.0) -> str:
+    if text_width(text, size) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if text_width(out + ch + "…", size) > width:
+            break
+        out += ch
+    return out.rstrip() + "…"
+
+
+def node_svg(node: "GNode") -> str:
+    shown = fit_text(node.label)
+    tip = f"<title>{escape(node.label)}</title>" if shown != node.label else ""
+    box = (f'<g class="node {node.css}">{tip}<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.w:.1f}" '
+           f'height="{NODE_H}" rx="6"/><text x="{node.x + node.w / 2:.1f}" y="{node.y + NODE_H / 2 + 5:.1f}" '
+           f'text-anchor="middle">{escape(shown)}</text></g>')
+    return f'<a href="{escape(node.href)}">{box}</a>' if node.href else box
+
+
 def text_width(text: str, size: float = 14.0) -> float:
     """Rough rendered width: CJK characters are square, Latin ones about half as wide."""
     width = 0.0
     for ch in text:
-        width += size if ord(ch) >= 0x2E80 else size * 0.58
+        width += size if ord(ch) >= 0x2E80 else size * 0.55
     return width
 
 
@@ -379,7 +402,7 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
             rows.append(members[start:start + max_per_row])
     row_of = {n.id: r for r, row in enumerate(rows) for n in row}
     for node in nodes:
-        node.w = max(72.0, text_width(node.label) + 24)
+        node.w = max(72.0, text_width(fit_text(node.label)) + 24)
     widths = [sum(n.w for n in row) + COL_GAP * (len(row) - 1) for row in rows]
     canvas_w = max(widths) + 2 * MARGIN
     for edge in edges:
@@ -466,11 +489,7 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
         parts.append("</g>")
         labels.append("".join(parts))
     for node in nodes:
-        cls = f"node {node.css}".strip()
-        box = (f'<g class="{cls}"><rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.w:.1f}" '
-               f'height="{NODE_H}" rx="6"/><text x="{node.x + node.w / 2:.1f}" y="{node.y + NODE_H / 2 + 5:.1f}" '
-               f'text-anchor="middle">{escape(node.label)}</text></g>')
-        out.append(f'<a href="{escape(node.href)}">{box}</a>' if node.href else box)
+        out.append(node_svg(node))
     out.extend(labels)  # labels last, so they sit above lines and boxes
     canvas_w = right
     out.insert(0, f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" role="img" '
@@ -893,7 +912,7 @@ def star_svg(center: GNode, incoming: list, outgoing: list, title: str, svg_id: 
     edge's relation and clause written beside the outer node it belongs to."""
     gap = 28
     for node in [center] + [n for n, _ in incoming + outgoing]:
-        node.w = max(72.0, text_width(node.label) + 24)
+        node.w = max(72.0, text_width(fit_text(node.label)) + 24)
 
     def column(entries):
         heights = [max(NODE_H, 2 * len(lines) * LINE_H - NODE_H / 2) + 10 for _n, lines in entries]
@@ -950,10 +969,7 @@ def star_svg(center: GNode, incoming: list, outgoing: list, title: str, svg_id: 
     place(outgoing, out_h, x_right, right_w, out_total, "out")
     boxes = []
     for node in [center] + [n for n, _ in incoming + outgoing]:
-        box = (f'<g class="node {node.css}"><rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.w:.1f}" '
-               f'height="{NODE_H}" rx="6"/><text x="{node.x + node.w / 2:.1f}" y="{node.y + NODE_H / 2 + 5:.1f}" '
-               f'text-anchor="middle">{escape(node.label)}</text></g>')
-        boxes.append(f'<a href="{escape(node.href)}">{box}</a>' if node.href else box)
+        boxes.append(node_svg(node))
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" class="wide" role="img" '
             f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {width:.0f} {height:.0f}" '
             f'width="{width:.0f}" height="{height:.0f}"><title id="{escape(svg_id)}-title">{escape(title)}</title>'
