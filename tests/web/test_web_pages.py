@@ -1,0 +1,132 @@
+"""What the pages say, checked over HTTP against the live service and against the data
+(/sparql and /api answer the same questions the pages show)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+import requests
+
+from web_support import DOC, parse_page
+
+HTML = {"Accept": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def http():
+    s = requests.Session()
+    s.headers.update(HTML)
+    s.cookies.set("policykg_lang", "zh")
+    return s
+
+
+def sparql_count(live_server, where: str) -> int:
+    query = ("PREFIX pkg: <https://w3id.org/policykg/def/>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
+             f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }}")
+    for _ in range(3):   # the session server has tiny limits; a busy worker answers 503
+        r = requests.post(f"{live_server}/sparql", data={"query": query},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        if r.status_code != 503:
+            break
+    r.raise_for_status()
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_home_counts_match_the_data(live_server, http):
+    html = http.get(f"{live_server}/", timeout=30).text
+    shown = dict(re.findall(r"<dt>([^<]+)</dt><dd>(?:<a [^>]*>)?(\d+)", html))
+    assert int(shown["组织关系"]) == sparql_count(live_server, "?x a pkg:RelationStatement") > 20
+    assert int(shown["规范(职责)"]) == sparql_count(live_server, "?x a pkg:Norm") > 20
+    assert int(shown["条款"]) == sparql_count(
+        live_server, "?x pkg:subdivisionType ?k VALUES ?k { pkg:subdivisionArticle pkg:subdivisionItem pkg:subdivisionParagraph }")
+
+
+def test_reader_shows_every_article_with_its_permalink_actors_and_statements(live_server, http):
+    html = http.get(f"{live_server}/document", timeout=60).text
+    for n in range(1, 23):
+        assert f'id="art-{n}"' in html and f'href="/id/doc/{DOC}/art/{n}"' in html, n
+    article5 = html[html.index('id="art-5"'):html.index('id="art-6"')]
+    assert 'class="actor" href="/actors/ResidentsCommittee"' in article5
+    assert 'class="actor" href="/actors/CommunityPartyOrganization"' in article5
+    statements = re.findall(rf'href="/id/doc/{DOC}/statement/[^"]+"', article5)
+    assert len(statements) >= 5
+    # the parts hold their articles, in order
+    assert html.index('id="part-2"') < html.index('id="art-3"') < html.index('id="art-4-item-1"') < html.index('id="part-3"')
+
+
+def test_unit_iri_dereferences_to_its_page_for_people_and_to_rdf_for_machines(live_server, http):
+    url = f"{live_server}/id/doc/{DOC}/art/5"
+    page = http.get(url, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    parsed = parse_page(page.text)
+    assert parsed.h1 == 1 and "<h1>第5条 理顺社区各类组织的关系</h1>" in page.text
+    assert f'/id/doc/{DOC}/art/4' in page.text and f'/id/doc/{DOC}/art/6' in page.text  # previous / next
+    turtle = requests.get(url, headers={"Accept": "text/turtle"}, timeout=30)
+    assert turtle.status_code == 200 and "text/turtle" in turtle.headers["Content-Type"]
+
+
+def test_statement_page_shows_its_parties_and_words(live_server, http):
+    html = http.get(f"{live_server}/id/doc/{DOC}/art/5", timeout=30).text
+    link = re.search(rf'href="(/id/doc/{DOC}/statement/[^"]+)"', html).group(1)
+    page = http.get(live_server + link, timeout=30)
+    assert page.status_code == 200
+    assert "<mark>" in page.text and f'/id/doc/{DOC}/art/5' in page.text
+
+
+def test_actor_page_lists_leaders_with_citations_like_the_api(live_server, http):
+    html = http.get(f"{live_server}/actors/ResidentsCommittee", timeout=30).text
+    api = requests.get(f"{live_server}/api/queries/leaders_of", params={"actor": "居委会"}, timeout=30).json()
+    assert api["ok"] and api["rows"]
+    for row in api["rows"]:
+        assert f'href="/actors/{row["leader"].rsplit("/", 1)[-1]}"' in html
+    relations_in = html[html.index('id="in-h"'):html.index('id="norms-h"')]
+    assert re.search(rf'class="cite"><a href="/id/doc/{DOC}/art/5"[^>]*>第5条</a>', relations_in)
+
+
+def test_norms_table_csv_and_filters(live_server, http):
+    html = http.get(f"{live_server}/norms", timeout=30).text
+    rows = html.count("<tr data-topics=")
+    api = requests.get(f"{live_server}/api/queries/numeric_norms", params={"page_size": 1000}, timeout=30).json()
+    assert rows == len(api["rows"]) >= 10
+    text = http.get(f"{live_server}/norms.csv", timeout=30)
+    assert text.headers["Content-Type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(text.content.decode("utf-8-sig"))))
+    assert len(table) == rows and {"clause_label", "value", "unit_label", "quote"} <= set(table[0])
+    assert any(r["value"] == "20" and "20元" in r["value_text"] for r in table)   # article 19
+    funding = http.get(f"{live_server}/norms.csv", params={"topic": "topicFunding"}, timeout=30)
+    funding_rows = list(csv.DictReader(io.StringIO(funding.content.decode("utf-8-sig"))))
+    assert 0 < len(funding_rows) < len(table)
+    assert all(r["clause_label"] in {"第18条", "第19条"} for r in funding_rows), {r["clause_label"] for r in funding_rows}
+
+
+def test_search_routes_names_and_questions(live_server, http):
+    r = http.get(f"{live_server}/search", params={"q": "居委会"}, timeout=30, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/actors/ResidentsCommittee")
+    r = http.get(f"{live_server}/search", params={"q": "居委会归谁领导"}, timeout=30)
+    assert r.status_code == 200 and "/questions/leaders_of" in r.url
+    assert "社区党组织" in r.text and "第5条" in r.text
+    r = http.get(f"{live_server}/search", params={"q": "述职"}, timeout=30)
+    assert r.status_code == 200 and "第8条" in r.text
+
+
+def test_question_form_is_generated_from_the_header(live_server, http):
+    html = http.get(f"{live_server}/questions/duties", timeout=30).text
+    for name in ("actor", "topic", "modality"):
+        assert f'name="{name}"' in html and f'for="p-{name}"' in html
+    assert "required" in html[html.index('name="actor"') - 300:html.index('name="actor"') + 300]
+    unknown = http.get(f"{live_server}/questions/duties", params={"actor": "不存在的机构xyz"}, timeout=30)
+    assert unknown.status_code == 200 and 'role="alert"' in unknown.text
+    assert http.get(f"{live_server}/questions/no_such_question", timeout=30).status_code == 404
+
+
+def test_chain_page_agrees_with_the_api(live_server, http):
+    params = {"from": "区委书记", "to": "社区党支部"}
+    html = http.get(f"{live_server}/chain", params=params, timeout=60).text
+    api = requests.get(f"{live_server}/api/chains", params=params, timeout=60).json()
+    assert api["ok"]
+    chains = {row["chain"] for row in api["rows"]}
+    assert html.count('<li class="chain">') == len(chains) >= 1
+    for row in api["rows"]:
+        assert row["clause"] is None or f'href="/id/doc/{DOC}/{row["clause"].split(DOC + "/", 1)[1]}"' in html
