@@ -10,15 +10,6 @@
   var textarea = document.getElementById("query");
   var yasgui = null;
 
-  function withPrologue(query) {
-    // Named questions declare their own prefixes; add any project prefix they lack.
-    var missing = Object.keys(config.prefixes).filter(function (p) {
-      return !new RegExp("PREFIX\\s+" + p + ":", "i").test(query);
-    });
-    return missing.length && /\bpkg:/.test(query) && !/PREFIX\s+pkg:/i.test(query)
-      ? "PREFIX pkg: <" + config.prefixes.pkg + ">\n" + query : query;
-  }
-
   if (window.Yasgui && document.getElementById("yasgui")) {
     plainForm.hidden = true;
     yasgui = new window.Yasgui(document.getElementById("yasgui"), {
@@ -43,7 +34,7 @@
 
   if (exampleForm && select) {
     exampleForm.addEventListener("submit", function (event) {
-      var query = withPrologue(select.value);
+      var query = select.value;   // each named question declares its own prefixes
       if (yasgui) {
         event.preventDefault();
         yasgui.getTab().setQuery(query);
