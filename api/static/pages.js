@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // The reader's table of contents starts folded on narrow screens.
+  var toc = document.getElementById("toc-details");
+  if (toc && window.matchMedia && window.matchMedia("(max-width: 48rem)").matches) toc.open = false;
+
   // Sortable tables: <table data-sortable> with <th><button class="sort">.
   function cellValue(row, index) {
     var cell = row.cells[index];
