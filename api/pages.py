@@ -1369,6 +1369,10 @@ def statement_page(iri: str):
         return None
     labels = {(getattr(o, "language", "") or ""): o.value for o in props.get("label", [])}
     quote = select(_STATEMENT_QUOTE, {"st": ox.NamedNode(iri)})
+    values = sorted({row["v"].value for row in select(
+        "SELECT ?v ?st WHERE { ?st pkg:hasConstraint|pkg:condition ?c . ?c pkg:valueText ?v }",
+        {"st": ox.NamedNode(iri)})})
+    props["type"] = [ty for ty in props.get("type", []) if ty.value.startswith(PKG_URI)]
     title = (labels.get("en") if lang() == "en" else None) or labels.get("zh") or labels.get("en") or local_name(iri)
     return page("statement.html", active="pages.document", iri=iri, props=props, title=title,
-                quote=quote[0] if quote else None)
+                quote=quote[0] if quote else None, values=values)
