@@ -1212,13 +1212,35 @@ def yasgui_available() -> bool:
     return all((STATIC_DIR / f).is_file() for f in YASGUI_FILES)
 
 
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def example_sparql(query) -> str:
+    """A named question as a runnable SPARQL text for the editor: its first example's
+    parameters (resolved by the library, as the forms do) bound by BIND at the top of the
+    WHERE clause, each value written as an RDF term (N-Triples syntax, never raw input)."""
+    from policykg.queries.library import ParameterError, bind_params
+    raw = dict(query.examples[0]) if query.examples else {}
+    try:
+        bindings, _resolved = bind_params(query, raw, resolver())
+    except (ParameterError, KeyError, ValueError):
+        return query.sparql
+    match = _WHERE.search(query.sparql)
+    if not bindings or match is None:
+        return query.sparql
+    shown = ", ".join(f"{k}={v}" for k, v in raw.items()) or t("无", "none")
+    lines = [f"  # {t('示例参数', 'example parameters')}: {shown}"]
+    lines += [f"  BIND({term} AS ?{name})" for name, term in sorted(bindings.items())]
+    return query.sparql[:match.end()] + "\n" + "\n".join(lines) + query.sparql[match.end():]
+
+
 @bp.route("/editor")
 def editor():
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items()
                        if p in ("pkg", "rdf", "rdfs", "skos", "prov", "oa", "odrl", "eli", "org", "dcterms"))
     default = prologue + "\n" + DEFAULT_QUERY_BODY.format(
         comment=t("谁领导居民委员会?每个答案附条款。", "Who leads the residents' committee? Each answer with its clause."))
-    examples = [{"name": q.name, "title": q.title_en if lang() == "en" else q.title_zh, "query": q.sparql}
+    examples = [{"name": q.name, "title": q.title_en if lang() == "en" else q.title_zh, "query": example_sparql(q)}
                 for q in library().values()]
     query = request.args.get("query") or default
     return page("editor.html", active="pages.editor", yasgui=yasgui_available(), query=query,
