@@ -149,3 +149,23 @@ def test_norms_table_sorts_and_filters_in_the_browser(watched):
     visible = page.locator("#norms-table tbody tr:not([hidden])").count()
     assert 0 < visible < total
     assert page.locator("#norm-count").inner_text() == str(visible)
+
+
+def test_sparql_editor_loads_a_named_question_as_an_example(watched):
+    page = watched.page
+    watched.goto("/editor")
+    if not page.locator("#yasgui").count():
+        pytest.skip("front-end assets not installed: the plain form is tested in test_web_editor_fallback")
+    page.wait_for_function("window.policykgEditor && document.querySelector('.yasqe .CodeMirror')")
+    choose = page.get_by_label("选择一个示例")
+    value = choose.locator("option[data-name=leaders_of]").get_attribute("value")
+    choose.select_option(value=value)
+    page.get_by_role("button", name="载入").click()
+    query = page.evaluate("() => window.policykgEditor.getTab().getQuery()")
+    assert "#+ name: leaders_of" in query and "BIND(<https://w3id.org/policykg/def/ResidentsCommittee> AS ?actor)" in query
+    page.locator(".yasqe_queryButton").click()
+    page.wait_for_selector(".yasr table tbody tr")
+    assert "CommunityPartyOrganization" in page.locator(".yasr").inner_text()
+    # wide results scroll inside the editor, not the page
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 2
+    watched.shot("editor-example")
