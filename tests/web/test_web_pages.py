@@ -130,3 +130,21 @@ def test_chain_page_agrees_with_the_api(live_server, http):
     assert html.count('<li class="chain">') == len(chains) >= 1
     for row in api["rows"]:
         assert row["clause"] is None or f'href="/id/doc/{DOC}/{row["clause"].split(DOC + "/", 1)[1]}"' in html
+
+
+def test_every_example_of_every_question_answers_without_error(live_server, http):
+    from policykg.queries.library import load_library
+
+    for name, query in load_library().items():
+        for example in query.examples:
+            r = http.get(f"{live_server}/questions/{name}", params={**example, "run": "1"}, timeout=60)
+            assert r.status_code == 200, (name, example)
+            assert 'role="alert"' not in r.text, (name, example, re.findall(r'role="alert"><p>([^<]*)', r.text))
+            assert 'id="answer-h"' in r.text, (name, example)
+
+
+def test_vocabulary_terms_and_documents_dereference_to_their_pages(live_server):
+    r = requests.get(f"{live_server}/def/ResidentsCommittee", headers=HTML, timeout=30, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/actors/ResidentsCommittee")
+    r = requests.get(f"{live_server}/id/doc/{DOC}", headers=HTML, timeout=30, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/document")
