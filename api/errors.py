@@ -1,8 +1,9 @@
 """Error responses: a short message, never a stack trace.
 
-Errors are JSON (``{"error": {"status": ..., "title": ..., "message": ...}}``) when the
-client prefers JSON or the path is under /api/, otherwise plain text (what SPARQL
-clients print). Blueprints may register their own handlers; these are the fallback.
+Errors are JSON when the client prefers JSON or the path is under /api/, in the same
+envelope as the REST API (``{"ok": false, "error": {"code": "not_found", "status": 404,
+"title": "Not Found", "message": "..."}}``), otherwise plain text (what SPARQL clients
+print). Blueprints may register their own handlers; these are the fallback.
 """
 from __future__ import annotations
 
@@ -33,11 +34,18 @@ def wants_json() -> bool:
     return chosen in ("application/json", "application/sparql-results+json")
 
 
-def error_response(status: int, message: str, headers: dict | None = None) -> Response:
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    406: "not_acceptable", 408: "timeout", 413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+    500: "internal_error", 503: "unavailable", 504: "timeout",
+}
+
+
+def error_response(status: int, message: str, headers: dict | None = None, code: str | None = None) -> Response:
     title = TITLES.get(status, "Error")
     if wants_json():
-        body = json.dumps({"error": {"status": status, "title": title, "message": message}},
-                          ensure_ascii=False)
+        error = {"code": code or CODES.get(status, "error"), "status": status, "title": title, "message": message}
+        body = json.dumps({"ok": False, "error": error}, ensure_ascii=False)
         response = Response(body + "\n", status=status, mimetype="application/json")
     else:
         response = Response(f"{status} {title}: {message}\n", status=status,

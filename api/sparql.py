@@ -205,7 +205,8 @@ def sparql():
         return error_response(exc.status, exc.message)
     except QueryRefused as exc:
         headers = {"Retry-After": "1"} if exc.status == 503 else None
-        return error_response(exc.status, exc.message, headers)
+        code = "timeout" if "time limit" in exc.message else None
+        return error_response(exc.status, exc.message, headers, code)
     response = Response(body, content_type=_with_charset(media_type))
     response.headers["Vary"] = "Accept, Accept-Encoding"
     return response

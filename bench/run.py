@@ -526,7 +526,7 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
         title = f"{label} ({data.name}{f', {sizes:,} quads' if sizes else ''}), {MODES[mode]}"
         mode_results = {k[1:]: v for k, v in results.items() if k[0] == mode}
         out += table(title, [p for p in peers if any(k[0] == p for k in mode_results)], list(queries),
-                     mode_results, checks, args.concurrency)
+                     mode_results, checks, args.concurrency) + "\n"
     verdict = []
     for q in queries:
         ok = [p for p in peers if checks.get((p, q))]

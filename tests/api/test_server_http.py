@@ -59,5 +59,14 @@ def test_errors_in_json_when_preferred(live_server):
                             headers={"Accept": "application/json"}, timeout=30)
     assert response.status_code == 400
     body = response.json()
+    assert body["ok"] is False            # the same envelope as the REST API
+    assert body["error"]["code"] == "bad_request"
     assert body["error"]["status"] == 400
     assert "syntax error" in body["error"]["message"]
+
+
+def test_unknown_api_path_uses_the_json_envelope(live_server):
+    response = requests.get(f"{live_server}/api/no-such-thing-at-all", timeout=30)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["ok"] is False and body["error"]["code"] == "not_found"

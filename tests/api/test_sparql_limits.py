@@ -57,6 +57,7 @@ def test_timeout_stops_the_work_while_others_are_served(live_server, live_server
     response = slow["response"]
     assert response.status_code == 503
     assert "time limit" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == "timeout"
     assert response.headers["Content-Type"].startswith("application/json")
     assert TIME_LIMIT <= slow["elapsed"] < TIME_LIMIT + 20   # generous: the machine is noisy
     # the worker that ran it was killed (not left running), and a fresh one replaces it
