@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import importlib
+import tempfile
+from pathlib import Path
 
 from flask import Flask
 
@@ -26,7 +28,9 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from policykg.api.state import AppState
 
     config = (config or load_config()).replace(**overrides) if overrides else (config or load_config())
-    app = Flask(__name__)
+    # An explicit instance path: Flask cannot infer one when the app is created from a
+    # script outside the package (StopIteration in its lookup), and we keep no instance data.
+    app = Flask(__name__, instance_path=str(Path(tempfile.gettempdir()) / "policykg-instance"))
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
     app.extensions["policykg"] = AppState.from_config(config)
