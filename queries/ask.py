@@ -71,6 +71,8 @@ RULES: list[dict] = [
     {"id": "duties-2", "query": "duties", "pattern": rf"^{_ACTOR}(?:要|应该|应当|需要|必须)(?:做|干)(?:哪些|什么)"},
     {"id": "relations", "query": "relations",
      "pattern": rf"^{_ACTOR}(?:和|与|同)(?P<other>[^,，?？]{{2,15}}?)(?:是)?什么关系", "drop": ["other"]},
+    # A bare name (居委会, 社区书记): everything the policy relates it to.
+    {"id": "actor", "query": "relations", "pattern": r"^(?P<actor>[^,，。?？]{2,20})$"},
 ]
 
 

@@ -37,6 +37,7 @@ ROUTES = [
     ("哪些规定使用了原则上?", "norms", {"modality": "ObligationInPrinciple"}),
     ("哪些条款提到工作站?", "clauses_mentioning", {"actor": "CommunityWorkstation"}),
     ("本意见有几个部分", "toc", {}),
+    ("业委会", "relations", {"actor": "HomeownersCommittee"}),
 ]
 
 
