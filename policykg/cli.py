@@ -11,6 +11,9 @@ import importlib
 import sys
 
 from policykg import __version__
+# Re-exported: subcommands raise policykg.cli.UserError. It lives in its own module so that
+# `python -m policykg.cli` (which imports this file twice) still catches it.
+from policykg.errors import UserError  # noqa: F401
 
 # Modules that contribute subcommands, in the order they appear in --help.
 COMMAND_MODULES = (
@@ -19,10 +22,6 @@ COMMAND_MODULES = (
     "policykg.api.commands",        # serve
     "policykg.queries.commands",    # query, graph
 )
-
-
-class UserError(Exception):
-    """An error caused by the user's input; printed without a traceback, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
