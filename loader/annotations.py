@@ -45,7 +45,7 @@ DATE_KEYS = {"year", "date", "text"}
 DURATION_KEYS = {"years", "months", "days", "approximately", "text"}
 PRACTICE_KEYS = {"slug", "type", "label_zh", "label_en", "clause", "quote", "definition_zh",
                  "definition_en"}
-ENTITY_KEYS = {"id", "type", "label_zh", "label_en", "clause", "quote", "part_of"}
+ENTITY_KEYS = {"id", "type", "label_zh", "label_en", "alt_zh", "clause", "quote", "part_of"}
 NOT_NORM_KEYS = {"clause", "quote", "kind", "reason"}
 WORD_KEYS = {"word", "reason"}
 BACKGROUND_KEYS = {"id", "relation", "label_zh", "label_en", "source", "note"}
@@ -160,6 +160,7 @@ class Entity:
     clause: str
     quote: str
     part_of: str | None = None
+    alt_zh: tuple[str, ...] = ()     # short forms people type (skos:altLabel@zh)
 
 
 @dataclass(frozen=True)
@@ -490,7 +491,8 @@ def _entities(path: Path, data) -> list[Entity]:
         out.append(Entity(id=eid, file=path, type=_term(ctx, raw["type"], "entity type"),
                           label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en"),
                           clause=_text(ctx, raw, "clause"), quote=_text(ctx, raw, "quote"),
-                          part_of=_text(ctx, raw, "part_of", required=False)))
+                          part_of=_text(ctx, raw, "part_of", required=False),
+                          alt_zh=_list(ctx, raw.get("alt_zh"), "alt_zh")))
     ids = {e.id for e in out}
     for e in out:
         if e.part_of and e.part_of not in ids:

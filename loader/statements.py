@@ -260,6 +260,8 @@ def _practices_and_entities(g: Graph, base: str, document, anchor: _Anchor, ann:
         clause = URIRef(document.unit(e.clause).iri)
         g.add((iri, RDF.type, PKG[e.type]))
         _labels(g, iri, e.label_zh, e.label_en)
+        for alt in e.alt_zh:
+            g.add((iri, SKOS.altLabel, Literal(alt, lang="zh")))
         g.add((iri, PKG.definedInClause, clause))
         g.add((iri, PROV.wasDerivedFrom, clause))
         if e.part_of:
