@@ -55,6 +55,11 @@ _TOKEN = re.compile(
 )
 
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
+# Long chains of these build deep expression or algebra trees (1+1+…, {…} UNION {…} …)
+# whose evaluation recurses: tens of thousands overflow pyoxigraph's stack in the worker.
+_OPERATOR_CHARS = frozenset("+-*/|&=<>!^")
+_OPERATOR_WORDS = frozenset({"UNION", "MINUS", "OPTIONAL"})
+MAX_OPERATORS = 2000
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
 
@@ -68,6 +73,7 @@ class QueryInfo:
     has_dataset_clause: bool = False   # FROM or FROM NAMED
     depth: int = 0
     too_deep: bool = False
+    operators: int = 0                 # operators, group braces, UNION/MINUS/OPTIONAL: the algebra's size
     keywords: set = field(default_factory=set)
 
 
@@ -81,6 +87,8 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
         if kind in ("ws", "comment"):
             continue
         if kind == "open":
+            if match.group() == "{":
+                info.operators += 1
             depth += 1
             if depth > info.depth:
                 info.depth = depth
@@ -92,6 +100,8 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
         elif kind == "word":
             word = match.group().upper()
             info.keywords.add(word)
+            if word in _OPERATOR_WORDS:
+                info.operators += 1
             if word == "SERVICE":
                 info.uses_service = True
             elif word == "LOAD":
@@ -106,6 +116,8 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
                 info.has_dataset_clause = True
             prev_word = word
             continue
+        elif kind == "other" and match.group() in _OPERATOR_CHARS:
+            info.operators += 1
         prev_word = None
     del prev_word
     return info

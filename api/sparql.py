@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request
 
 from policykg.api.errors import error_response, register_error_handlers
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
-from policykg.api.sandbox import QueryRefused, inspect_query
+from policykg.api.sandbox import MAX_OPERATORS, QueryRefused, inspect_query
 from policykg.api.state import get_state
 
 bp = Blueprint("sparql", __name__)
@@ -167,6 +167,9 @@ def _check(query: str, config):
     info = inspect_query(query, max_depth=config.max_nesting)
     if info.too_deep:
         raise ProtocolError(400, f"the query nests brackets more than {config.max_nesting} levels deep")
+    if info.operators > MAX_OPERATORS:
+        raise ProtocolError(400, f"the query is too complex: {info.operators} operators, groups and "
+                                 f"UNION/MINUS/OPTIONAL (the limit is {MAX_OPERATORS})")
     if info.is_update:
         raise ProtocolError(400, f"this is a SPARQL update ({info.update_keyword}), not a query; "
                                  "/sparql is read-only")

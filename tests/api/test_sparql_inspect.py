@@ -71,3 +71,11 @@ def test_format_override_by_name_or_media_type():
     assert choose_format("results", None, ["nonsense", "application/sparql-results+xml"]) == "XML"
     assert choose_format("graph", None, ["xml"]) == "RDF_XML"
     assert choose_format("graph", "text/csv", []) is None
+
+
+def test_operator_count_measures_the_algebra_not_the_text():
+    assert inspect_query("SELECT (" + "1+" * 100 + "1 AS ?x) {}").operators >= 100
+    assert inspect_query("SELECT * {" + " {} UNION" * 50 + " {} }").operators >= 100
+    # names with hyphens, IRIs and strings hold no operators
+    quiet = inspect_query('PREFIX a-b: <http://x/a-b+c> SELECT ?x { ?s a-b:p-q "1+1||2" }')
+    assert quiet.operators == 1  # the group brace

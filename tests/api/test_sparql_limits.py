@@ -120,3 +120,17 @@ def test_result_size_limit(live_server):
                           timeout=30)
     assert within.status_code == 200
     assert len(within.text.strip().splitlines()) == 4001
+
+
+def test_long_operator_chains_are_refused_before_they_crash_a_worker(live_server, live_server_process):
+    chains = [
+        "SELECT (" + "1+" * 5000 + "1 AS ?x) {}",          # 5,000-deep expression tree
+        "SELECT * {" + " {} UNION" * 2100 + " {} }",       # 2,100-deep algebra tree
+    ]
+    for query in chains:
+        response = requests.post(f"{live_server}/sparql", data={"query": query}, timeout=30)
+        assert response.status_code == 400, response.text[:200]
+        assert "too complex" in response.text
+    assert live_server_process.alive()
+    ok = requests.get(f"{live_server}/sparql", params={"query": SIMPLE}, headers={"Accept": JSON_RESULTS}, timeout=30)
+    assert ok.status_code == 200
