@@ -75,6 +75,10 @@ def install_http_features(app) -> None:
         return
     app.extensions["policykg.http"] = True
     app.after_request(_after_request)
+    # No request body this service accepts is large (queries are capped far lower);
+    # refuse huge bodies with 413 before reading them into memory.
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        app.config["MAX_CONTENT_LENGTH"] = 16 << 20
 
 
 class AccessLog:

@@ -70,3 +70,10 @@ def test_unknown_api_path_uses_the_json_envelope(live_server):
     assert response.status_code == 404
     body = response.json()
     assert body["ok"] is False and body["error"]["code"] == "not_found"
+
+
+def test_huge_request_body_is_refused_without_reading_it(live_server):
+    body = b"#" * (17 << 20)
+    response = requests.post(f"{live_server}/sparql", data=body, timeout=60,
+                             headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413
