@@ -17,6 +17,7 @@ Two defences, in order:
 """
 from __future__ import annotations
 
+import collections
 import itertools
 import logging
 import queue
@@ -339,7 +340,8 @@ class QueryPool:
 
     def __init__(self, source, base: str, include_background: bool, size: int = 2):
         self._args = (source.kind, source.path, base, include_background)
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: list[_Worker] = []          # guarded by _lock
+        self._waiters: collections.deque = collections.deque()   # (Event, slot) in arrival order
         self._lock = threading.Lock()
         self._live: set[_Worker] = set()
         self._closed = False
@@ -380,7 +382,7 @@ class QueryPool:
                 self._starting -= 1
                 if worker is not None and not self._closed:
                     self._live.add(worker)
-                    self._idle.put(worker)
+                    self._release_locked(worker)
                     self._ready_event.set()
                 elif worker is not None:
                     worker.kill()
@@ -425,11 +427,39 @@ class QueryPool:
         with self._lock:
             return len(self._live)
 
+    # -- fair hand-off: the longest-waiting request gets the next free worker ----
+    def _acquire(self, timeout: float) -> _Worker:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            event, slot = threading.Event(), []
+            waiter = (event, slot)
+            self._waiters.append(waiter)
+        if event.wait(timeout):
+            return slot[0]
+        with self._lock:
+            if slot:                      # handed over just as the wait ended
+                return slot[0]
+            self._waiters.remove(waiter)
+        raise queue.Empty
+
+    def _release(self, worker: _Worker) -> None:
+        with self._lock:
+            self._release_locked(worker)
+
+    def _release_locked(self, worker: _Worker) -> None:
+        if self._waiters:
+            event, slot = self._waiters.popleft()
+            slot.append(worker)
+            event.set()
+        else:
+            self._idle.append(worker)
+
     # -- evaluation ---------------------------------------------------------
     def run(self, request: dict, timeout: float, _retry: bool = False) -> tuple[str, bytes]:
         """Evaluate ``request`` in a worker; return (media type, body) or raise QueryRefused."""
         try:
-            worker = self._idle.get(timeout=timeout)
+            worker = self._acquire(timeout)
         except queue.Empty:
             raise QueryRefused(503, f"all query workers are busy; try again in a moment "
                                     f"(waited {timeout:g} s)") from None
@@ -460,7 +490,7 @@ class QueryPool:
             self._retire(worker)
             raise QueryRefused(500, "the query ended its worker process abnormally; "
                                     "the worker was replaced") from None
-        self._idle.put(worker)
+        self._release(worker)
         if reply[0] == "ok":
             return reply[1], reply[2]
         raise QueryRefused(reply[1], reply[2])
