@@ -340,14 +340,14 @@ def measure(peer: Peer, query: str, accept: str, concurrency: int, max_requests:
     result = Measurement()
     lock = threading.Lock()
     issued = [0]
-    stop_at = time.monotonic() + max_seconds
+    stop_at = [0.0]   # set after the warm-up, so slow warm-up answers do not eat the window
 
     def worker():
         client = Client(peer, request_timeout)
         try:
             while True:
                 with lock:
-                    if issued[0] >= max_requests or time.monotonic() >= stop_at or result.timed_out:
+                    if issued[0] >= max_requests or time.monotonic() >= stop_at[0] or result.timed_out:
                         return
                     issued[0] += 1
                     number = issued[0]
@@ -379,6 +379,7 @@ def measure(peer: Peer, query: str, accept: str, concurrency: int, max_requests:
         with contextlib.suppress(OSError):
             request(peer, query, accept, timeout=request_timeout)
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    stop_at[0] = time.monotonic() + max_seconds
     started = time.perf_counter()
     for t in threads:
         t.start()
