@@ -26,13 +26,25 @@ Norms carry pkg:bearer, pkg:action, pkg:normObject, pkg:topic, pkg:hasConstraint
 (``<stmt#c1>`` … ODRL constraints), pkg:startDate / pkg:deadline (``<stmt#start>``,
 ``<stmt#deadline>``: time:Instant) and pkg:duration (``<stmt#duration>``). Sub-nodes are
 fragments of the statement IRI, never blank nodes, so the output is deterministic.
+
+Instance inheritance (issue 3): for every type-level relation between two classes of the
+ontology whose text states it for every member of the kind (no modality, ``Obligation`` or
+``StrictObligation``), the statements graph also holds the OWL 2 axiom that instances inherit::
+
+    pkg:CommunityPartyOrganization rdfs:subClassOf [ a owl:Restriction ;
+        owl:onProperty pkg:leadsAndGuides ; owl:someValuesFrom pkg:ResidentsCommittee ] .
+
+OWL 2 DL requires anonymous class expressions to be blank nodes; these are the only blank nodes
+of the graph, one per distinct (class, property, class), labelled from a hash of the three IRIs,
+and the dataset writer canonicalises them (RDFC-1.0), so builds stay byte-identical.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from policykg import iris
 from policykg.settings import DEFAULT_BASE
@@ -50,6 +62,58 @@ IMPLIED_BEARER = "PartyOrganization"
 IMPLIED_BEARER_NOTE_ZH = "原文未写明义务主体;本意见的受文对象为各级党委(第一部分:“各级党委要高度重视城市社区党的建设”),以 PartyOrganization 表示。"
 IMPLIED_BEARER_NOTE_EN = ("The text names no bearer; the opinion is addressed to Party committees at all levels "
                           "(part 1), represented by pkg:PartyOrganization.")
+
+
+# Modalities under which a type-level relation holds for every member of the subject class, so
+# that it may be stated as `Subject ⊑ ∃ predicate . Object`. Left out, with their reason:
+# Permission (可以: the policy allows it, e.g. a community Party organization *may* take the form
+# of a Party committee *or* of a general branch — alternatives, not both), Recommendation
+# (提倡/鼓励: encouraged, not required), ObligationInPrinciple (原则上: admits exceptions, so not
+# every member) and Prohibition (不得: the relation must not hold). No modality means the text
+# states a fact or a definition (e.g. the secretary heads the organization), which holds for all.
+INHERITED_MODALITIES = frozenset({None, "Obligation", "StrictObligation"})
+
+
+def _ontology_classes() -> frozenset:
+    """IRIs typed owl:Class in the ontology files (parsed once per file change by the ontology module)."""
+    from policykg.ontology import ontology_graph
+    return frozenset(c for c in ontology_graph().subjects(RDF.type, OWL.Class) if isinstance(c, URIRef))
+
+
+def restriction_node(subj: URIRef, pred: URIRef, obj: URIRef) -> BNode:
+    """The blank node of ``∃ pred . obj`` under ``subj``: its label is a hash of the three IRIs, so
+    in-memory graphs are reproducible too (the written dataset is canonicalised anyway)."""
+    digest = hashlib.sha1(f"{subj} {pred} {obj}".encode("utf-8")).hexdigest()[:20]
+    return BNode(f"restriction{digest}")
+
+
+def inheritance_axioms(g: Graph, classes: frozenset) -> int:
+    """Add ``S rdfs:subClassOf [ a owl:Restriction ; owl:onProperty p ; owl:someValuesFrom O ]``
+    for every relation statement of ``g`` whose subject and object are classes of the ontology and
+    whose modality holds for every member (INHERITED_MODALITIES). Returns the number of axioms.
+
+    Symmetric properties (coordinatesWith, correspondsTo) are kept: an existential restriction on
+    them is OWL 2 DL (only cardinality and self restrictions need simple properties), and "every
+    community Party organization coordinates with some residents' committee" is what the text says.
+    Relations to individuals (a task, a named district, a coordination mechanism) are not between
+    classes and stay plain triples; an instance graph links to those individuals directly.
+    """
+    axioms = set()
+    for stmt in g.subjects(RDF.type, PKG.RelationStatement):
+        subj, pred, obj = g.value(stmt, RDF.subject), g.value(stmt, RDF.predicate), g.value(stmt, RDF.object)
+        if subj not in classes or obj not in classes:
+            continue
+        modality = g.value(stmt, PKG.modality)
+        if (str(modality)[len(str(PKG)):] if modality is not None else None) not in INHERITED_MODALITIES:
+            continue
+        axioms.add((subj, pred, obj))
+    for subj, pred, obj in axioms:
+        node = restriction_node(subj, pred, obj)
+        g.add((subj, RDFS.subClassOf, node))
+        g.add((node, RDF.type, OWL.Restriction))
+        g.add((node, OWL.onProperty, pred))
+        g.add((node, OWL.someValuesFrom, obj))
+    return len(axioms)
 
 
 def _ref(base: str, name: str) -> URIRef:
@@ -345,5 +409,7 @@ def build_statements(documents, base: str = DEFAULT_BASE,
     annotated = [d for d in documents if d.doc_id == ANNOTATED_DOC_ID]
     for document in annotated:
         statements += statements_graph(document, base, ann)
+    if annotated:
+        inheritance_axioms(statements, _ontology_classes())
     background = background_graph(ann, base) if annotated else Graph()
     return {"statements": statements, "background": background}

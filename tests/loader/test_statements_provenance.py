@@ -5,7 +5,7 @@ import re
 
 import pytest
 from rdflib import BNode, URIRef
-from rdflib.namespace import PROV, RDF
+from rdflib.namespace import OWL, PROV, RDF, RDFS
 
 from policykg.loader.annotations import load_annotations
 from policykg.loader.dataset import build
@@ -131,9 +131,25 @@ def test_modality_follows_the_modal_words():
 
 
 def test_no_blank_nodes_in_the_statements_and_background_graphs(built):
-    for name in ("statements", "background"):
-        for triple in built.graphs[name]:
-            assert not any(isinstance(t, BNode) for t in triple), (name, triple)
+    """Statements, selectors, constraints, dates are IRIs. The only blank nodes are the OWL
+    restrictions of the inheritance axioms (OWL 2 DL wants class expressions anonymous): each is
+    exactly `[ a owl:Restriction ; owl:onProperty p ; owl:someValuesFrom C ]` under one class."""
+    for triple in built.graphs["background"]:
+        assert not any(isinstance(t, BNode) for t in triple), ("background", triple)
+    g = built.graphs["statements"]
+    restrictions = set()
+    for s, p, o in g:
+        if isinstance(s, BNode):
+            restrictions.add(s)
+        elif isinstance(o, BNode):
+            assert p == RDFS.subClassOf and isinstance(s, URIRef), (s, p, o)
+        assert not isinstance(p, BNode)
+    assert restrictions
+    for node in restrictions:
+        assert {p for p, _ in g.predicate_objects(node)} == {RDF.type, OWL.onProperty, OWL.someValuesFrom}
+        assert len(list(g.predicate_objects(node))) == 3, node
+        assert g.value(node, RDF.type) == OWL.Restriction
+        assert len(list(g.subjects(RDFS.subClassOf, node))) == 1, node
 
 
 def test_practices_are_skos_concepts_anchored_in_their_clauses(statements, document):
