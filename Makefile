@@ -7,6 +7,7 @@ DATA    = build/policykg.trig
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
           $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py)
@@ -51,7 +52,7 @@ test: $(VENV)/.installed assets browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed $(DATA)
-	$(PY) -m bench.run --data $(DATA)
+	$(PY) -m bench.run --data $(DATA) $(BENCH_ARGS)
 
 docs: $(VENV)/.installed
 	$(PKG) docs --out build/docs

@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Most result rows (or triples) a SPARQL query may return before it is refused."),
     Setting("query_workers", 2, int,
             "Worker processes that evaluate SPARQL queries which may be slow (stoppable on timeout)."),
+    Setting("result_cache_mb", 64, int,
+            "Megabytes of SPARQL answers kept for identical requests (0 disables); cleared by /update."),
     Setting("page_size", 100, int, "Default number of rows per page of the REST API."),
     Setting("max_page_size", 1000, int, "Largest page the REST API serves."),
     Setting("admin_token", "", str,
