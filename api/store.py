@@ -88,19 +88,13 @@ def to_term(value):
     """A pyoxigraph term for ``value``: pyoxigraph terms pass, rdflib terms are converted."""
     if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
         return value
-    # rdflib terms, imported lazily (rdflib is heavy and optional here)
-    from rdflib import BNode, Literal, URIRef
+    # rdflib terms, imported lazily (rdflib is heavy and optional here); the loader owns the conversion
+    from rdflib.term import Identifier
 
-    if isinstance(value, URIRef):
-        return ox.NamedNode(str(value))
-    if isinstance(value, BNode):
-        return ox.BlankNode(str(value))
-    if isinstance(value, Literal):
-        if value.language:
-            return ox.Literal(str(value), language=value.language)
-        if value.datatype:
-            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
-        return ox.Literal(str(value))
+    if isinstance(value, Identifier):
+        from policykg.loader.dataset import to_oxigraph_term
+
+        return to_oxigraph_term(value)
     if isinstance(value, bool):
         return ox.Literal("true" if value else "false",
                           datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))

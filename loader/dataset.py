@@ -116,7 +116,8 @@ def canonical_quads(dataset: Dataset) -> list[ox.Quad]:
     return sorted(canonical, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
 
-def _ox_term(term):
+def to_oxigraph_term(term):
+    """The pyoxigraph term for an rdflib term (the one conversion the project uses)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -130,8 +131,8 @@ def _ox_term(term):
 
 def _ox_quad(s, p, o, g) -> ox.Quad:
     name = getattr(g, "identifier", g)
-    graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else _ox_term(name)
-    return ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o), graph)
+    graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else to_oxigraph_term(name)
+    return ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), graph)
 
 
 def serialize_dataset(dataset: Dataset, fmt: ox.RdfFormat) -> bytes:
