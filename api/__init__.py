@@ -35,11 +35,5 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["policykg"] = AppState.from_config(config)
     for name in BLUEPRINT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # that concern is not built yet
-        app.register_blueprint(module.bp)
+        app.register_blueprint(importlib.import_module(name).bp)
     return app

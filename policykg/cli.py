@@ -18,7 +18,7 @@ from policykg.errors import UserError  # noqa: F401
 # Modules that contribute subcommands, in the order they appear in --help.
 COMMAND_MODULES = (
     "policykg.loader.commands",     # build, clauses, validate
-    "policykg.ontology.commands",   # docs
+    "policykg.ontology.commands",   # docs, check-ontology
     "policykg.api.commands",        # serve
     "policykg.queries.commands",    # query, graph
 )
@@ -33,13 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base", help="base IRI for minted IRIs (default: POLICYKG_BASE or built-in)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # that area has no commands yet
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
