@@ -196,3 +196,27 @@ def live_server_process(server_factory) -> ServerProcess:
 def live_server(live_server_process) -> str:
     """Base URL (no trailing slash) of the real service over ``built_dataset``."""
     return live_server_process.url
+
+
+def _worker_pids(server_pid: int) -> set[int]:
+    """Live query workers of a server: its children running ``policykg.api.sandbox`` (zombies excluded)."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == server_pid and fields[0] != "Z" and b"policykg.api.sandbox" in cmdline:
+            pids.add(int(entry))
+    return pids
+
+
+@pytest.fixture(scope="session")
+def worker_pids():
+    """``worker_pids(server_pid) -> set[int]``: the live query worker processes of a server."""
+    return _worker_pids

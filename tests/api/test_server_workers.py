@@ -10,23 +10,6 @@ import requests
 JSON_RESULTS = "application/sparql-results+json"
 
 
-def _worker_pids(server_pid: int) -> set[int]:
-    """The service's query workers: its children running ``policykg.api.sandbox``."""
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                cmdline = fh.read()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == server_pid and fields[0] != "Z" and b"policykg.api.sandbox" in cmdline:
-            pids.add(int(entry))
-    return pids
-
 
 def _ask(url: str) -> requests.Response:
     return requests.get(f"{url}/sparql", params={"query": f"ASK {{ ?s ?p ?o }} # {time.monotonic()}"},
@@ -50,9 +33,9 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_a_worker_killed_while_idle_is_replaced_without_failing_queries(server_factory):
+def test_a_worker_killed_while_idle_is_replaced_without_failing_queries(server_factory, worker_pids):
     server = server_factory(POLICYKG_QUERY_WORKERS="2")
-    pids = _worker_pids(server.process.pid)
+    pids = worker_pids(server.process.pid)
     assert len(pids) == 2
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
@@ -64,22 +47,22 @@ def test_a_worker_killed_while_idle_is_replaced_without_failing_queries(server_f
         if response.status_code == 200:
             break
     assert _wait(lambda: _ask(server.url).status_code == 200, 60)
-    assert _wait(lambda: len(_worker_pids(server.process.pid)) == 2, 60)
-    assert not (_worker_pids(server.process.pid) & pids)
+    assert _wait(lambda: len(worker_pids(server.process.pid)) == 2, 60)
+    assert not (worker_pids(server.process.pid) & pids)
 
 
-def test_workers_end_with_the_service(server_factory):
+def test_workers_end_with_the_service(server_factory, worker_pids):
     server = server_factory(POLICYKG_QUERY_WORKERS="2")
-    pids = _worker_pids(server.process.pid)
+    pids = worker_pids(server.process.pid)
     assert len(pids) == 2
     server.process.kill()          # not even a chance to clean up
     server.process.wait(30)
     assert _wait(lambda: not any(_alive(p) for p in pids), 30)
 
 
-def test_sigterm_stops_workers(server_factory):
+def test_sigterm_stops_workers(server_factory, worker_pids):
     server = server_factory(POLICYKG_QUERY_WORKERS="1")
-    pids = _worker_pids(server.process.pid)
+    pids = worker_pids(server.process.pid)
     assert pids
     server.process.terminate()
     assert server.process.wait(30) is not None

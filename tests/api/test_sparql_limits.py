@@ -13,26 +13,9 @@ SIMPLE = "ASK { ?s ?p ?o }"
 TIME_LIMIT = 2.0            # POLICYKG_QUERY_TIMEOUT of the session server (tests/conftest.py)
 
 
-def _worker_pids(server_pid: int) -> set[int]:
-    """Query worker processes (children of the server started as `python -m policykg.api.sandbox --worker`)."""
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                cmdline = fh.read()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == server_pid and b"policykg.api.sandbox" in cmdline:
-            pids.add(int(entry))
-    return pids
 
-
-def test_timeout_stops_the_work_while_others_are_served(live_server, live_server_process):
-    before = _worker_pids(live_server_process.process.pid)
+def test_timeout_stops_the_work_while_others_are_served(live_server, live_server_process, worker_pids):
+    before = worker_pids(live_server_process.process.pid)
     assert len(before) >= 2
     slow = {}
 
@@ -64,7 +47,7 @@ def test_timeout_stops_the_work_while_others_are_served(live_server, live_server
     after = set()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        after = _worker_pids(live_server_process.process.pid)
+        after = worker_pids(live_server_process.process.pid)
         if len(after) >= len(before) and after != before:
             break
         time.sleep(0.2)

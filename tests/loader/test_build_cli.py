@@ -15,7 +15,7 @@ RUN_CLI = "import sys; from policykg.cli import main; sys.exit(main())"
 
 from policykg.cli import main
 from policykg.loader import dataset as dataset_module
-from policykg.loader.dataset import BUNDLED_SOURCE, build, write_dataset
+from policykg.loader.dataset import BUNDLED_SOURCE, write_dataset
 
 GRAPH = "https://w3id.org/policykg/graph/"
 
@@ -24,11 +24,6 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, "-c", RUN_CLI, *args], capture_output=True, text=True,
                           timeout=300, env=env)
-
-
-@pytest.fixture(scope="module")
-def built():
-    return build()
 
 
 def test_build_prints_one_summary_line(tmp_path, capsys):

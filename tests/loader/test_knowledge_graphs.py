@@ -5,17 +5,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from policykg.loader.dataset import build
 from policykg.loader.reasoning import infer
 from policykg.ontology import validate_shapes
 from policykg.ontology.namespaces import PKG, PREFIXES
 
 PROLOGUE = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
-
-
-@pytest.fixture(scope="module")
-def built():
-    return build()
 
 
 def test_full_graph_conforms_to_the_shapes(built):

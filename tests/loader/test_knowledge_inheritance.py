@@ -18,7 +18,6 @@ import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from policykg.loader.dataset import build
 from policykg.loader.statements import INHERITED_MODALITIES, build_statements, inheritance_axioms
 from policykg.ontology.namespaces import PKG, PKG_URI
 
@@ -49,11 +48,6 @@ SELECT DISTINCT ?org ?target WHERE {
   ?org a/rdfs:subClassOf* ?kind .
   ?kind rdfs:subClassOf [ owl:onProperty/rdfs:subPropertyOf* pkg:leads ; owl:someValuesFrom ?target ] }
 """
-
-
-@pytest.fixture(scope="module")
-def built():
-    return build()
 
 
 @pytest.fixture(scope="module")

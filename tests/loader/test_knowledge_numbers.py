@@ -13,22 +13,10 @@ from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 
 from policykg.loader.annotations import load_annotations
-from policykg.loader.dataset import build
 from policykg.ontology.namespaces import OA, ODRL, PKG
 
-DOC_ID = "suzhou-2011-community-party-building"
 NUMERAL = re.compile(r"[0-9]+(?:\.[0-9]+)?|[一二三四五六七八九十百千万两零〇]+")
 LABEL_GAP = re.compile(r"^[\s.、)()\u00a0]*$")
-
-
-@pytest.fixture(scope="module")
-def built():
-    return build()
-
-
-@pytest.fixture(scope="module")
-def document(built):
-    return next(d for d in built.documents if d.doc_id == DOC_ID)
 
 
 def _find_unique(text, needle, lo, hi):

@@ -11,17 +11,6 @@ from policykg.loader.annotations import load_annotations
 from policykg.loader.dataset import build
 from policykg.ontology.namespaces import OA, PKG
 
-DOC_ID = "suzhou-2011-community-party-building"
-
-
-@pytest.fixture(scope="module")
-def built():
-    return build()
-
-
-@pytest.fixture(scope="module")
-def document(built):
-    return next(d for d in built.documents if d.doc_id == DOC_ID)
 
 
 @pytest.fixture(scope="module")
