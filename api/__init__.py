@@ -33,7 +33,9 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(Path(tempfile.gettempdir()) / "policykg-instance"))
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
-    app.extensions["policykg"] = AppState.from_config(config)
+    state = app.extensions["policykg"] = AppState.from_config(config)
+    # First of all: another server process may have published new data (/update).
+    app.before_request(state.refresh)
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)
     return app

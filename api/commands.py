@@ -1,8 +1,7 @@
-"""``policykg serve``: the service on a production WSGI server (waitress)."""
+"""``policykg serve``: the service on a production HTTP server (granian), in supervised processes."""
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 
 
@@ -10,8 +9,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "serve",
         help="serve the SPARQL endpoint, linked data, REST API and pages",
-        description="Serve the dataset over HTTP with waitress. Without --data or --store, "
-                    "the bundled policy is built at start.",
+        description="Serve the dataset over HTTP with granian: several server processes, each "
+                    "with the data in its own store. Without --data or --store, the bundled "
+                    "policy is built at start.",
     )
     p.add_argument("--host", help="address to listen on (default: POLICYKG_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: POLICYKG_PORT or 8000)")
@@ -20,18 +20,17 @@ def register(subparsers) -> None:
     source.add_argument("--store", metavar="DIR",
                         help="a persistent pyoxigraph store folder (created and loaded from POLICYKG_DATA "
                              "when empty)")
-    p.add_argument("--threads", type=int, help="request threads (default: POLICYKG_THREADS or 8)")
+    p.add_argument("--threads", type=int, help="request threads per server process (default: POLICYKG_THREADS or 8)")
     p.add_argument("--workers", type=int, dest="query_workers",
-                   help="query worker processes (default: POLICYKG_QUERY_WORKERS or 2)")
+                   help="server processes (default: POLICYKG_QUERY_WORKERS or 2)")
     p.add_argument("--timeout", type=float, dest="query_timeout",
                    help="SPARQL query time limit in seconds (default: POLICYKG_QUERY_TIMEOUT or 10)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from policykg.api import create_app
     from policykg.api.server import serve
-    from policykg.api.store import StoreError
+    from policykg.api.store import StoreError, prepare_source
     from policykg.cli import UserError
     from policykg.settings import load_config
 
@@ -46,24 +45,27 @@ def run(args) -> int:
     except (KeyError, ValueError) as exc:
         raise UserError(str(exc)) from None
     try:
-        app = create_app(config)
+        source, quads = prepare_source(config)
     except StoreError as exc:
         raise UserError(str(exc)) from None
-    state = app.extensions["policykg"]
-    if not state.pool.wait_ready():
-        state.close()
-        raise UserError("the query workers could not open the data (see the log above)")
-    print(f"policykg: serving {len(state.store)} quads at http://{config.host}:{config.port}/ "
-          f"(SPARQL at /sparql, {config.query_workers} query workers, {config.threads} threads, "
+    if not _port_free(config.host, config.port):
+        raise UserError(f"cannot listen on {config.host}:{config.port}: the address is in use")
+    print(f"policykg: serving {quads} quads at http://{config.host}:{config.port}/ "
+          f"(SPARQL at /sparql, {config.query_workers} server processes of {config.threads} threads, "
           f"time limit {config.query_timeout:g} s)", file=sys.stderr, flush=True)
-    def _terminate(signum, frame):  # SIGTERM ends the service like Ctrl-C: workers are stopped
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        serve(app, config.host, config.port, config.threads)
-    except OSError as exc:
-        raise UserError(f"cannot listen on {config.host}:{config.port}: {exc}") from None
-    finally:
-        state.close()
+    serve(config, source)
     return 0
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be bound (granian would only log the failure and exit)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True

@@ -388,6 +388,6 @@ def ontology_docs_root():
 @bp.route("/healthz")
 def healthz():
     state = get_state()
-    pool = state._pool
-    workers = pool.live if pool is not None else 0
-    return jsonify(status="ok", quads=len(state.store), query_workers=workers)
+    evaluator = state._evaluator
+    return jsonify(status="ok", quads=len(state.store), pid=os.getpid(),
+                   query_threads=evaluator.size if evaluator is not None else 0)

@@ -5,6 +5,8 @@ into ``QueryResultsFormat``/``RdfFormat`` without any table of its own.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 # (media type, format token), in the service's order of preference.
@@ -134,12 +136,19 @@ def negotiate(header: str | None, offers, default: str | None = None) -> str | N
     return best
 
 
-def choose_format(kind: str, accept: str | None, overrides: list[str]) -> str | None:
+def choose_format(kind: str, accept: str | None, overrides) -> str | None:
     """The format token for a result ``kind`` ("results" or "graph").
 
     The first recognisable override value (``format``/``output``/``results`` parameters,
     by name or media type) wins; otherwise Accept decides. None means 406.
     """
+    return _choose_format(kind, accept, tuple(overrides))
+
+
+# Clients send the same few Accept headers again and again: remember the answers
+# (bounded, so a client inventing headers cannot grow it).
+@functools.lru_cache(maxsize=512)
+def _choose_format(kind: str, accept: str | None, overrides: tuple) -> str | None:
     names = _RESULTS_NAMES if kind == "results" else _GRAPH_NAMES
     offers = RESULTS_OFFERS if kind == "results" else GRAPH_OFFERS
     by_media = dict(offers)

@@ -43,27 +43,29 @@ LANG_COOKIE = "policykg_lang"
 # --------------------------------------------------------------------------------------------
 # Language: ?lang= wins (and is remembered in a cookie), then the cookie, then Chinese.
 # --------------------------------------------------------------------------------------------
-@bp.before_app_request
-def _choose_language() -> None:
+def _choose_language() -> str:
     asked = request.args.get("lang")
     if asked in LANGS:
-        g.lang = asked
-        g.remember_lang = asked
-    else:
-        cookie = request.cookies.get(LANG_COOKIE)
-        g.lang = cookie if cookie in LANGS else "zh"
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGS else "zh"
 
 
 @bp.after_app_request
 def _remember_language(response: Response) -> Response:
-    chosen = g.get("remember_lang")
-    if chosen and request.cookies.get(LANG_COOKIE) != chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
+    # Any response to ?lang= remembers it, redirects included (they render nothing).
+    asked = request.args.get("lang") if request.query_string else None
+    if asked in LANGS and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
     return response
 
 
 def lang() -> str:
-    return g.get("lang", "zh")
+    """The reader's language, decided on first use in a request (so /sparql never pays for it)."""
+    chosen = g.get("lang")
+    if chosen is None:
+        chosen = g.lang = _choose_language()
+    return chosen
 
 
 def t(zh: str, en: str) -> str:

@@ -1,4 +1,4 @@
-"""Evaluating untrusted SPARQL: inspection before parsing, and stoppable worker processes.
+"""Evaluating untrusted SPARQL: inspection before parsing, and evaluation under a time limit.
 
 Two defences, in order:
 
@@ -9,25 +9,19 @@ Two defences, in order:
    bracket nesting depth *before* pyoxigraph's recursive parser sees the text (thousands
    of nested braces overflow its stack and abort the process).
 
-2. :class:`QueryPool` evaluates the query in a worker process (a fresh Python started
-   as ``python -m policykg.api.sandbox --worker``, one query at a time, reused). Each worker opens the data itself and
-   serialises the results with pyoxigraph, sending back bytes. If a query exceeds the
-   time limit its worker is killed (SIGKILL: the work really stops) and replaced in the
-   background while other workers keep answering; a worker that crashes is replaced too.
+2. :class:`Evaluator` runs the query on a helper thread of the server process, with a
+   large stack, and waits at most the time limit. A query that runs over is answered
+   with 503 and its server process is replaced by the supervisor (the only way to stop
+   work inside pyoxigraph), while the other server processes keep answering.
 """
 from __future__ import annotations
 
-import collections
 import itertools
 import logging
 import queue
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-from multiprocessing.connection import Connection
 from dataclasses import dataclass, field
 
 log = logging.getLogger("policykg.sandbox")
@@ -176,7 +170,7 @@ def describe_syntax_error(exc: SyntaxError) -> str:
 
 
 def _evaluate(store, request: dict, union_options: dict):
-    """Run one query in a worker; return ("ok", media_type, bytes) or ("error", status, message)."""
+    """Run one query; return ("ok", media_type, bytes) or ("error", status, message)."""
     import pyoxigraph as ox
 
     kwargs = {}
@@ -225,286 +219,77 @@ def _evaluate(store, request: dict, union_options: dict):
         return ("error", 400, f"the query could not be evaluated: {exc}")
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """End this worker if the service process is gone (it was reparented), checked each second.
+class Evaluator:
+    """Evaluates user queries in this process, on helper threads, under the time limit.
 
-    (Linux's PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends,
-    which here is a short-lived starter thread, so it cannot be used.)
-    """
-    import os
-
-    def watch():
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent_pid:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _worker_main(conn, source_kind: str, source_path: str, base: str, include_background: bool) -> None:
-    """A worker process: open the data, then answer requests until the connection closes."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # an alarm ends the process (see below)
-    import os
-
-    _watch_parent(os.getppid())
-    from policykg.api.store import DataSource, default_graph_options
-
-    try:
-        store = DataSource(source_kind, source_path).open(read_only=True)
-        graphs = [g.value for g in store.named_graphs() if hasattr(g, "value")]
-        union_options = default_graph_options(base, include_background, graphs)
-    except Exception as exc:  # reported to the parent, which logs it
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", len(store)))
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        if request is None:
-            return
-        # Defence in depth: even if the parent cannot kill this worker (it died, or is
-        # stuck), the kernel ends it a little after the query's own time limit.
-        ceiling = request.get("deadline")
-        if ceiling:
-            signal.setitimer(signal.ITIMER_REAL, float(ceiling))
-        try:
-            reply = _evaluate(store, request, union_options)
-        except Exception as exc:  # never let one query end the worker
-            reply = ("error", 500, f"the query could not be evaluated ({type(exc).__name__})")
-        finally:
-            if ceiling:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        try:
-            conn.send(reply)
-        except (OSError, ValueError):
-            return
-
-
-class _Worker:
-    """One worker: ``python -m policykg.api.sandbox --worker FD …`` joined by a socket pair.
-
-    A plain subprocess (rather than multiprocessing's spawn) never re-imports the
-    embedding program's ``__main__``, so the pool works from any script or server.
+    pyoxigraph releases the GIL while it evaluates and serialises, so the request thread
+    can wait for a helper with a timeout and answer 503 on time. The runaway evaluation
+    itself cannot be interrupted inside a process, so ``on_timeout`` is called: under
+    ``policykg serve`` it asks the supervisor to replace this server process, which it
+    does gracefully (a fresh process first, then this one is stopped once its other
+    requests are answered), and the work really stops. See :mod:`policykg.api.server`.
     """
 
-    _ids = itertools.count(1)
+    # Deep algebra trees recurse in pyoxigraph: give helpers a stack far beyond what the
+    # lexer's nesting and operator limits allow (the main thread's 8 MB overflowed at ~5,000).
+    STACK_BYTES = 256 << 20
 
-    def __init__(self, args):
-        self.id = next(self._ids)
-        parent, child = socket.socketpair()
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "policykg.api.sandbox", "--worker", str(child.fileno()),
-                 *[str(a) for a in args]],
-                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, close_fds=True,
-            )
-        finally:
-            child.close()
-        self.conn = Connection(parent.detach())
-
-    def wait_ready(self, timeout: float) -> bool:
-        try:
-            if not self.conn.poll(timeout):
-                return False
-            message = self.conn.recv()
-        except (EOFError, OSError):
-            return False
-        if message[0] != "ready":
-            log.error("query worker %s could not open the data: %s", self.id, message[1])
-            return False
-        return True
-
-    def kill(self) -> None:
-        try:
-            self.process.kill()
-            self.process.wait(10)
-        except Exception:  # pragma: no cover - already gone
-            pass
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-
-
-class QueryPool:
-    """A fixed number of reusable worker processes evaluating user queries."""
-
-    START_TIMEOUT = 600.0   # seconds a worker may take to load the data
-
-    def __init__(self, source, base: str, include_background: bool, size: int = 2):
-        self._args = (source.kind, source.path, base, include_background)
-        self._idle: list[_Worker] = []          # guarded by _lock
-        self._waiters: collections.deque = collections.deque()   # (Event, slot) in arrival order
-        self._lock = threading.Lock()
-        self._live: set[_Worker] = set()
-        self._closed = False
-        self._starting = 0
-        self._ready_event = threading.Event()
-        self.size = max(1, int(size))
+    def __init__(self, store, union_options: dict, threads: int = 4, on_timeout=None):
+        self._store = store
+        self._union = union_options
+        self._jobs: "queue.SimpleQueue" = queue.SimpleQueue()
+        self._on_timeout = on_timeout
+        self.size = max(1, int(threads))
         self.timeouts = 0
-        self.crashes = 0
-        for _ in range(self.size):
-            self._spawn()
-
-    @classmethod
-    def for_state(cls, state) -> "QueryPool":
-        store = state.store
-        return cls(store.source, state.config.base, state.config.include_background,
-                   size=state.config.query_workers)
-
-    # -- life cycle ---------------------------------------------------------
-    def _spawn(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._starting += 1
-        threading.Thread(target=self._start_one, name="policykg-worker-starter", daemon=True).start()
-
-    def _start_one(self) -> None:
-        worker = None
+        self._lock = threading.Lock()
+        self._running: dict[int, float] = {}     # job id -> monotonic start, for the watchdog
+        self._ids = itertools.count(1)
+        previous = threading.stack_size()
+        threading.stack_size(self.STACK_BYTES)
         try:
-            for attempt in range(3):
-                worker = _Worker(self._args)
-                if worker.wait_ready(self.START_TIMEOUT):
-                    break
-                worker.kill()
-                worker = None
-                time.sleep(0.5 * (attempt + 1))
+            for n in range(self.size):
+                threading.Thread(target=self._serve, name=f"policykg-eval-{n}", daemon=True).start()
         finally:
+            threading.stack_size(previous)
+
+    def _serve(self) -> None:
+        while True:
+            job_id, request, slot, done = self._jobs.get()
+            store, union = self._store, self._union
             with self._lock:
-                self._starting -= 1
-                if worker is not None and not self._closed:
-                    self._live.add(worker)
-                    self._release_locked(worker)
-                    self._ready_event.set()
-                elif worker is not None:
-                    worker.kill()
+                self._running[job_id] = time.monotonic()
+            try:
+                slot.append(_evaluate(store, request, union))
+            except Exception as exc:  # never let one query end the helper
+                slot.append(("error", 500, f"the query could not be evaluated ({type(exc).__name__})"))
+            finally:
+                with self._lock:
+                    self._running.pop(job_id, None)
+            done.release()
 
-    def _retire(self, worker: _Worker) -> None:
-        worker.kill()
+    def use(self, store, union_options: dict) -> None:
+        """Evaluate later queries over ``store`` (queries in progress finish on the old one)."""
+        self._store, self._union = store, union_options
+
+    def longest_running(self) -> float:
+        """Seconds the oldest evaluation in progress has been running (0 when idle)."""
         with self._lock:
-            self._live.discard(worker)
-        self._spawn()
+            if not self._running:
+                return 0.0
+            return time.monotonic() - min(self._running.values())
 
-    def wait_ready(self, timeout: float | None = None) -> bool:
-        """Wait until every worker has loaded the data (or ``timeout`` passed)."""
-        deadline = time.monotonic() + (self.START_TIMEOUT if timeout is None else timeout)
-        while time.monotonic() < deadline:
-            with self._lock:
-                if len(self._live) >= self.size or (self._starting == 0 and self._live):
-                    return True
-                if self._starting == 0 and not self._live:
-                    return False
-            time.sleep(0.05)
-        return False
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            workers = list(self._live)
-            self._live.clear()
-        for worker in workers:
-            worker.kill()
-
-    def recycle(self, source=None) -> None:
-        """Replace every worker (after the data changed), optionally with a new source."""
-        if source is not None:
-            self._args = (source.kind, source.path) + self._args[2:]
-        with self._lock:
-            workers = list(self._live)
-        for worker in workers:
-            self._retire(worker)
-
-    @property
-    def live(self) -> int:
-        with self._lock:
-            return len(self._live)
-
-    # -- fair hand-off: the longest-waiting request gets the next free worker ----
-    def _acquire(self, timeout: float) -> _Worker:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-            event, slot = threading.Event(), []
-            waiter = (event, slot)
-            self._waiters.append(waiter)
-        if event.wait(timeout):
-            return slot[0]
-        with self._lock:
-            if slot:                      # handed over just as the wait ended
-                return slot[0]
-            self._waiters.remove(waiter)
-        raise queue.Empty
-
-    def _release(self, worker: _Worker) -> None:
-        with self._lock:
-            self._release_locked(worker)
-
-    def _release_locked(self, worker: _Worker) -> None:
-        if self._waiters:
-            event, slot = self._waiters.popleft()
-            slot.append(worker)
-            event.set()
-        else:
-            self._idle.append(worker)
-
-    # -- evaluation ---------------------------------------------------------
-    def run(self, request: dict, timeout: float, _retry: bool = False) -> tuple[str, bytes]:
-        """Evaluate ``request`` in a worker; return (media type, body) or raise QueryRefused."""
-        try:
-            worker = self._acquire(timeout)
-        except queue.Empty:
-            raise QueryRefused(503, f"all query workers are busy; try again in a moment "
-                                    f"(waited {timeout:g} s)") from None
-        with self._lock:
-            alive = worker in self._live
-        if not alive:  # retired while idle (recycle); try another
-            return self.run(request, timeout, _retry)
-        try:
-            if worker.process.poll() is not None:
-                raise OSError("the worker has exited")
-            worker.conn.send(dict(request, deadline=timeout + 5.0))
-        except (OSError, BrokenPipeError, ValueError):
-            # it died while idle (killed from outside, out of memory): replace it, try another
-            self.crashes += 1
-            self._retire(worker)
-            if _retry:
-                raise QueryRefused(503, "no query worker is available; try again in a moment") from None
-            return self.run(request, timeout, _retry=True)
-        try:
-            if worker.conn.poll(timeout):
-                reply = worker.conn.recv()
-            else:
-                self.timeouts += 1
-                self._retire(worker)
-                raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s")
-        except (EOFError, OSError):
-            self.crashes += 1
-            self._retire(worker)
-            raise QueryRefused(500, "the query ended its worker process abnormally; "
-                                    "the worker was replaced") from None
-        self._release(worker)
+    def run(self, request: dict, timeout: float) -> tuple[str, bytes]:
+        """Evaluate ``request``; return (media type, body) or raise QueryRefused."""
+        slot: list = []
+        done = threading.Lock()     # released by the helper when the answer is in ``slot``
+        done.acquire()
+        self._jobs.put((next(self._ids), request, slot, done))
+        if not done.acquire(timeout=timeout):
+            self.timeouts += 1
+            if self._on_timeout is not None:
+                self._on_timeout()
+            raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s")
+        reply = slot[0]
         if reply[0] == "ok":
             return reply[1], reply[2]
         raise QueryRefused(reply[1], reply[2])
-
-
-def _worker_entry(argv: list[str]) -> int:
-    """``python -m policykg.api.sandbox --worker FD KIND PATH BASE INCLUDE_BACKGROUND``."""
-    fd, kind, path, base, include_background = argv
-    conn = Connection(int(fd))
-    _worker_main(conn, kind, path, base, include_background == "True")
-    return 0
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 7 and sys.argv[1] == "--worker":
-        sys.exit(_worker_entry(sys.argv[2:]))
-    sys.exit("usage: python -m policykg.api.sandbox --worker FD KIND PATH BASE INCLUDE_BACKGROUND")

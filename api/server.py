@@ -4,18 +4,24 @@
   (OPTIONS) are answered for GET/POST with the headers SPARQL clients send.
 * gzip: responses over 1 KB of a textual type are compressed when the client asks.
 * logging: one line per request on stderr: method, path, status, milliseconds.
-* :func:`serve`: waitress, a production WSGI server, with the configured threads.
+* :func:`serve`: granian (a production HTTP server with a Rust core) running several
+  server processes of the WSGI application, supervised (see :func:`serve`).
 """
 from __future__ import annotations
 
 import gzip
 import logging
+import os
+import signal
 import sys
+import threading
 import time
+from pathlib import Path
 
 from flask import request
 
 log = logging.getLogger("policykg.access")
+_server_log = logging.getLogger("policykg.server")
 
 _COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results",
                  "application/n-triples", "application/n-quads", "application/trig", "application/rdf+xml",
@@ -132,11 +138,80 @@ class _Logged:
             self._on_close()
 
 
-def serve(app, host: str, port: int, threads: int) -> None:
-    """Serve ``app`` with waitress until interrupted."""
-    import waitress
+# ---------------------------------------------------------------------------
+# Server processes and their supervisor
+# ---------------------------------------------------------------------------
 
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    waitress.serve(AccessLog(app), host=host, port=port, threads=threads, ident="policykg",
-                   channel_timeout=120, connection_limit=1000, clear_untrusted_proxy_headers=True,
-                   _quiet=True)
+WSGI_TARGET = "policykg.api.wsgi:app"
+REPLACEMENT_GRACE = 60.0   # seconds past the time limit before a process ends itself
+_replacement_asked = threading.Event()
+
+
+def serve(config, source) -> None:
+    """Serve with granian until interrupted: ``config.query_workers`` server processes.
+
+    This process is the supervisor. It shares the configuration and the runtime folder
+    with the server processes through the environment, publishes the data ``source`` in
+    the runtime folder, and lets granian start the processes, replace one that dies, and
+    on SIGHUP (sent by a process whose query ran over the time limit) replace them one by
+    one: a fresh process first, then the old one is stopped after answering what it holds.
+    """
+    import shutil
+    import tempfile
+
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
+
+    from policykg.api import runtime
+
+    folder = Path(tempfile.mkdtemp(prefix="policykg-run-"))
+    try:
+        runtime.publish(folder, source)
+        for setting, value in config.values.items():
+            os.environ[f"POLICYKG_{setting.upper()}"] = str(value)
+        os.environ[runtime.RUNTIME_ENV] = str(folder)
+        os.environ[runtime.SUPERVISOR_ENV] = str(os.getpid())
+        Granian(
+            WSGI_TARGET, address=config.host, port=config.port, interface=Interfaces.WSGI,
+            workers=max(1, int(config.query_workers)), blocking_threads=max(1, int(config.threads)),
+            http=HTTPModes.http1, respawn_failed_workers=True, respawn_interval=1.0,
+            backpressure=max(1, int(config.threads)), workers_kill_timeout=30, log_level="warning",
+        ).serve()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def request_replacement() -> None:
+    """Ask the supervisor to replace this process: a query over the time limit still runs here."""
+    from policykg.api import runtime
+
+    if _replacement_asked.is_set():
+        return
+    _replacement_asked.set()
+    pid = runtime.supervisor_pid()
+    if pid is None or os.getppid() != pid:
+        _server_log.warning("a query over the time limit keeps running: no supervisor can replace this process")
+        return
+    _server_log.warning(
+        "a query ran over the time limit: asking the supervisor to replace server process %d", os.getpid())
+    os.kill(pid, signal.SIGHUP)
+
+
+def watch_process(state) -> None:
+    """In a server process: end it if the supervisor is gone, or if a runaway query was
+    not stopped by a replacement well past the time limit (defence in depth)."""
+    from policykg.api import runtime
+
+    supervisor = runtime.supervisor_pid()
+    limit = float(state.config.query_timeout) + REPLACEMENT_GRACE
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if supervisor is not None and os.getppid() != supervisor:
+                os._exit(0)
+            evaluator = state._evaluator
+            if evaluator is not None and evaluator.longest_running() > limit:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="policykg-watch", daemon=True).start()

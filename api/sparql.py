@@ -1,14 +1,13 @@
 """SPARQL 1.1 Protocol at /sparql (read-only), and /update when an admin token is set.
 
 Every user query is inspected (:func:`policykg.api.sandbox.inspect_query`) and then
-evaluated in a worker process under the time limit; the worker sends back the bytes
-pyoxigraph serialised, so the request thread does almost nothing per query.
+evaluated under the time limit (:class:`policykg.api.sandbox.Evaluator`); pyoxigraph
+serialises the results, so the request thread does almost nothing per query.
 """
 from __future__ import annotations
 
 import hmac
 import os
-import tempfile
 import threading
 
 import pyoxigraph as ox
@@ -239,7 +238,7 @@ def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, byt
         "max_results": config.max_results,
         "max_bytes": max(8 << 20, config.max_results * 512),
     }
-    return state.pool.run(job, timeout=config.query_timeout)
+    return state.evaluator.run(job, timeout=config.query_timeout)
 
 
 # ---------------------------------------------------------------------------
@@ -347,40 +346,55 @@ def update():
             raise ProtocolError(400, f"the update nests brackets more than {state.config.max_nesting} levels deep")
         if info.uses_load or info.uses_service:
             raise ProtocolError(400, "LOAD and SERVICE are not allowed: this service never fetches data")
-        with state._lock:
-            try:
-                state.store.ox.update(text)
-            except SyntaxError as exc:
-                raise ProtocolError(400, f"syntax error: {exc}") from None
-            except OSError as exc:
-                raise ProtocolError(400, f"the update failed: {exc}") from None
-            _publish_change(state)
+        _apply_update(state, text)
     except ProtocolError as exc:
         return error_response(exc.status, exc.message)
     return Response(status=204)
 
 
-def _publish_change(state) -> None:
-    """Make the query workers see the updated data."""
-    from policykg.api.store import DataSource
+def _apply_update(state, text: str) -> None:
+    """Apply an update so that every later query sees it, in every server process."""
+    folder = state.runtime_dir
+    if folder is None:                       # one process, embedded: change the store in place
+        with state._lock:
+            _run_update(state.store.ox, text)
+            state.invalidate()
+        return
+    from policykg.api import runtime
+    from policykg.api.store import DataSource, OxigraphStore
 
-    state.cache.clear()   # the result cache, the service description, VoID, dumps
-    store = state.store
-    if store.source.kind == "folder":
-        store.ox.flush()
-        source = store.source
-    else:
-        fd, path = tempfile.mkstemp(prefix="policykg-snapshot-", suffix=".nq")
-        os.close(fd)
-        store.ox.dump(path, format=ox.RdfFormat.N_QUADS)
-        old = store.source
-        source = DataSource("file", path)
-        store.source = source
-        if os.path.basename(old.path).startswith("policykg-snapshot-"):
+    with runtime.update_lock(folder):
+        state.refresh()                      # start from what the last update published
+        source = state.store.source
+        if source.kind == "folder":
+            # Server processes hold the folder read-only; the writer opens it for this update only.
+            writer = ox.Store(source.path)
             try:
-                os.unlink(old.path)
-            except OSError:
-                pass
-    if state._pool is not None:
-        state._pool.recycle(source)
-        state._pool.wait_ready()  # answer 204 only once queries see the change
+                _run_update(writer, text)
+                writer.flush()
+            finally:
+                del writer
+            runtime.publish(folder, source)
+            state.refresh()
+            return
+        # In memory: update this process's store, then publish a snapshot for the others.
+        with state._lock:
+            _run_update(state.store.ox, text)
+            snapshot = runtime.new_snapshot_path(folder)
+            tmp = snapshot.with_suffix(".part")
+            state.store.ox.dump(str(tmp), format=ox.RdfFormat.N_QUADS)
+            os.replace(tmp, snapshot)
+            new_source = DataSource("file", str(snapshot))
+            runtime.publish(folder, new_source)
+            store = OxigraphStore(state.store.ox, state.config.base, state.config.include_background, new_source)
+            state.adopt(store, runtime.stamp(folder))
+            runtime.remove_old_snapshots(folder, keep=str(snapshot))
+
+
+def _run_update(store, text: str) -> None:
+    try:
+        store.update(text)
+    except SyntaxError as exc:
+        raise ProtocolError(400, f"syntax error: {exc}") from None
+    except OSError as exc:
+        raise ProtocolError(400, f"the update failed: {exc}") from None

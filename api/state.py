@@ -1,18 +1,27 @@
-"""The application's state: configuration, store and query workers, in one object.
+"""The application's state: configuration, store and query evaluator, in one object.
 
 ``create_app`` stores an :class:`AppState` at ``app.extensions["policykg"]``; blueprints
 reach it with :func:`get_state`. Nothing lives in process globals, so two applications
 over different data can share a process (as tests do).
+
+Under ``policykg serve`` several server processes share a runtime folder
+(:mod:`policykg.api.runtime`): each opens the current data source it names (folders
+read-only) and :meth:`AppState.refresh` reopens it when an /update replaced it.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import current_app
 
-from policykg.api.store import OxigraphStore, open_store
+from policykg.api import runtime
+from policykg.api.store import OxigraphStore, StoreError, open_store
 from policykg.settings import Config, load_config
+
+log = logging.getLogger("policykg.state")
 
 
 @dataclass
@@ -20,13 +29,22 @@ class AppState:
     config: Config
     store: OxigraphStore
     cache: dict = field(default_factory=dict)
-    _pool: object = None
+    runtime_dir: Path | None = None
+    _evaluator: object = None
+    _stamp: tuple | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
     def from_config(cls, config: Config | None = None) -> "AppState":
-        """Open the data the configuration names (``data`` file, ``store`` folder, or the bundled policy)."""
+        """Open the data the runtime folder names, else the configuration's (``data``, ``store``, bundled)."""
         config = config or load_config()
+        folder = runtime.runtime_dir()
+        if folder is not None:
+            stamp = runtime.stamp(folder)
+            source = runtime.current(folder)
+            if source is not None:
+                store = OxigraphStore.open_source(source, config.base, config.include_background)
+                return cls(config=config, store=store, runtime_dir=folder, _stamp=stamp)
         return cls(config=config, store=open_store(config))
 
     @property
@@ -34,26 +52,54 @@ class AppState:
         return self.config.base
 
     @property
-    def pool(self):
-        """The worker processes that evaluate user SPARQL (started on first use)."""
-        if self._pool is None:
+    def evaluator(self):
+        """Evaluates user SPARQL under the time limit (created on first use)."""
+        if self._evaluator is None:
             with self._lock:
-                if self._pool is None:
-                    from policykg.api.sandbox import QueryPool
+                if self._evaluator is None:
+                    from policykg.api.sandbox import Evaluator
+                    from policykg.api.server import request_replacement
 
-                    self._pool = QueryPool.for_state(self)
-        return self._pool
+                    self._evaluator = Evaluator(self.store.ox, self.store.query_options(),
+                                                threads=self.config.threads, on_timeout=request_replacement)
+        return self._evaluator
 
-    def start_workers(self, wait: bool = True) -> None:
-        """Start the query workers now (``serve`` does, so the first query is not slow)."""
-        pool = self.pool
-        if wait:
-            pool.wait_ready()
+    def refresh(self) -> None:
+        """Reopen the store if another process published new data (one ``stat`` otherwise)."""
+        if self.runtime_dir is None:
+            return
+        stamp = runtime.stamp(self.runtime_dir)
+        if stamp == self._stamp:
+            return
+        with self._lock:
+            for attempt in range(3):   # the pointer may be replaced again while we read it
+                stamp = runtime.stamp(self.runtime_dir)
+                if stamp == self._stamp:
+                    return
+                source = runtime.current(self.runtime_dir)
+                if source is None:
+                    return
+                try:
+                    store = OxigraphStore.open_source(source, self.config.base, self.config.include_background)
+                except StoreError:
+                    if attempt == 2:
+                        raise
+                    continue
+                self.adopt(store, stamp)
+                return
+
+    def adopt(self, store: OxigraphStore, stamp: tuple | None) -> None:
+        """Serve ``store`` from now on (after an /update or a refresh)."""
+        with self._lock:
+            self.store = store
+            self._stamp = stamp
+            self.cache.clear()   # the result cache, the service description, VoID, dumps
+            if self._evaluator is not None:
+                self._evaluator.use(store.ox, store.query_options())
+            log.info("now serving %s (%d quads)", store.source.path if store.source else "memory", len(store))
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        self._evaluator = None
 
     def cached(self, key, make):
         """A value computed once per state (dumps, VoID, the service description)."""

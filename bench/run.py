@@ -5,7 +5,7 @@
 For each dataset (the seed graph, then a generated city of about a million triples),
 every peer is started on a free loopback port over the same data:
 
-    policykg          `policykg serve --data …` (waitress + pyoxigraph worker processes)
+    policykg          `policykg serve --data …` (granian + Flask server processes, pyoxigraph in memory)
     oxigraph          Oxigraph's own server on its RocksDB store (`oxigraph load` +
                       `oxigraph serve-read-only --union-default-graph`), its usual deployment
     oxigraph-mem      Oxigraph's server with its in-memory store (data POSTed to /store)
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import itertools
 import json
 import math
 import os
@@ -169,7 +170,7 @@ class PolicykgPeer(Peer):
         env = dict(os.environ)
         env.update({
             "POLICYKG_QUERY_WORKERS": str(os.cpu_count() or 2),
-            "POLICYKG_THREADS": "16",
+            "POLICYKG_THREADS": "8",
             "POLICYKG_QUERY_TIMEOUT": "120",
             "POLICYKG_MAX_RESULTS": "10000000",
         })
@@ -333,11 +334,17 @@ class Measurement:
         return statistics.median(self.latencies) * 1000 if self.latencies else math.nan
 
 
+_MEASUREMENT_IDS = itertools.count(1)
+
+
 def measure(peer: Peer, query: str, accept: str, concurrency: int, max_requests: int, max_seconds: float,
             request_timeout: float, distinct: bool = False) -> Measurement:
     """Send ``query`` at ``concurrency``; with ``distinct``, every request's text differs by a
     trailing comment, so that no cache of answers to identical requests can help."""
     result = Measurement()
+    # Unique across the whole run: a text measured at c=1 must not come back at c=8,
+    # or an answer cache would serve it (an earlier version of this benchmark let it).
+    salt = next(_MEASUREMENT_IDS)
     lock = threading.Lock()
     issued = [0]
     stop_at = [0.0]   # set after the warm-up, so slow warm-up answers do not eat the window
@@ -351,7 +358,7 @@ def measure(peer: Peer, query: str, accept: str, concurrency: int, max_requests:
                         return
                     issued[0] += 1
                     number = issued[0]
-                text = f"{query}\n# request {number}" if distinct else query
+                text = f"{query}\n# request {salt}-{number}" if distinct else query
                 started = time.perf_counter()
                 try:
                     status, _ = client.get(text, accept)

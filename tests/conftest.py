@@ -199,7 +199,7 @@ def live_server(live_server_process) -> str:
 
 
 def _worker_pids(server_pid: int) -> set[int]:
-    """Live query workers of a server: its children running ``policykg.api.sandbox`` (zombies excluded)."""
+    """Live server processes of a ``policykg serve`` supervisor: its children (zombies excluded)."""
     pids = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -207,16 +207,14 @@ def _worker_pids(server_pid: int) -> set[int]:
         try:
             with open(f"/proc/{entry}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                cmdline = fh.read()
         except (OSError, IndexError):
             continue
-        if int(fields[1]) == server_pid and fields[0] != "Z" and b"policykg.api.sandbox" in cmdline:
+        if int(fields[1]) == server_pid and fields[0] != "Z":
             pids.add(int(entry))
     return pids
 
 
 @pytest.fixture(scope="session")
 def worker_pids():
-    """``worker_pids(server_pid) -> set[int]``: the live query worker processes of a server."""
+    """``worker_pids(server_pid) -> set[int]``: the live server processes under a supervisor."""
     return _worker_pids

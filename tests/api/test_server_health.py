@@ -10,7 +10,7 @@ def test_healthz_reports_data_and_workers(live_server):
     body = response.json()
     assert body["status"] == "ok"
     assert body["quads"] > 0
-    assert body["query_workers"] >= 1
+    assert body["query_threads"] >= 1
 
 
 def test_one_log_line_per_request(live_server, live_server_process):

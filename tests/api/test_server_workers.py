@@ -1,4 +1,4 @@
-"""Query workers: replaced when they die, never outlive the service, stopped on SIGTERM."""
+"""Server processes: replaced when they die, never outlive the supervisor, stopped on SIGTERM."""
 from __future__ import annotations
 
 import os
@@ -33,22 +33,47 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_a_worker_killed_while_idle_is_replaced_without_failing_queries(server_factory, worker_pids):
+def _answering_pids(url: str, expected: int, seconds: float = 60) -> set[int]:
+    """The server processes seen answering /healthz, once ``expected`` of them have been seen."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + seconds
+    while len(seen) < expected and time.monotonic() < deadline:
+        seen.add(requests.get(f"{url}/healthz", timeout=30).json()["pid"])
+    return seen
+
+
+def test_a_server_process_killed_is_replaced_while_the_other_answers(server_factory, worker_pids):
     server = server_factory(POLICYKG_QUERY_WORKERS="2")
     pids = worker_pids(server.process.pid)
     assert len(pids) == 2
+    assert _answering_pids(server.url, 2) == pids     # both have loaded the data and answer
+    victim = min(pids)
+    os.kill(victim, signal.SIGKILL)
+    assert _wait(lambda: not _alive(victim), 30)
+    # the other process keeps answering: no query fails meanwhile
+    for _ in range(10):
+        assert _ask(server.url).status_code == 200
+    assert _wait(lambda: len(worker_pids(server.process.pid)) == 2, 60)
+    assert victim not in worker_pids(server.process.pid)
+
+
+def test_the_service_recovers_when_every_server_process_dies(server_factory, worker_pids):
+    server = server_factory(POLICYKG_QUERY_WORKERS="2")
+    pids = worker_pids(server.process.pid)
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
     assert _wait(lambda: not any(_alive(p) for p in pids), 30)
-    # both workers are gone: the next queries are still answered, by fresh workers
-    for _ in range(3):
-        response = _ask(server.url)
-        assert response.status_code in (200, 503)
-        if response.status_code == 200:
-            break
-    assert _wait(lambda: _ask(server.url).status_code == 200, 60)
+
+    def answered() -> bool:
+        try:
+            return _ask(server.url).status_code == 200
+        except requests.ConnectionError:   # nobody listens until the fresh processes are up
+            return False
+
+    assert _wait(answered, 60)
     assert _wait(lambda: len(worker_pids(server.process.pid)) == 2, 60)
     assert not (worker_pids(server.process.pid) & pids)
+    assert server.alive()
 
 
 def test_workers_end_with_the_service(server_factory, worker_pids):

@@ -1,0 +1,104 @@
+"""What the server processes of one ``policykg serve`` share: where the current data is.
+
+``policykg serve`` runs several server processes (see :mod:`policykg.api.server`), each
+with the data in its own store. They share a small *runtime folder* named by the
+environment variable ``POLICYKG_RUNTIME_DIR``:
+
+    data.json     the current data source {"kind": "file"|"folder", "path": ...},
+                  replaced atomically (write a temporary file, then rename)
+    update.lock   taken (fcntl) while an /update changes the data
+    snapshot-*.nq the data after an /update, for stores held in memory
+
+Each process checks ``data.json`` before every request (one ``stat``); when it was
+replaced, the process reopens its store from the new source before answering. So an
+/update answered with 204 is seen by every later query, whichever process serves it.
+Without the variable (the application embedded elsewhere) there is one process and
+nothing is shared.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from policykg.api.store import DataSource
+
+RUNTIME_ENV = "POLICYKG_RUNTIME_DIR"
+SUPERVISOR_ENV = "POLICYKG_SUPERVISOR_PID"
+_POINTER = "data.json"
+
+
+def runtime_dir() -> Path | None:
+    value = os.environ.get(RUNTIME_ENV)
+    return Path(value) if value else None
+
+
+def supervisor_pid() -> int | None:
+    value = os.environ.get(SUPERVISOR_ENV)
+    return int(value) if value and value.isdigit() else None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def publish(folder: Path, source: DataSource) -> None:
+    """Make ``source`` the current data of every server process."""
+    body = json.dumps({"kind": source.kind, "path": source.path}).encode("utf-8")
+    _write_atomically(folder / _POINTER, body)
+
+
+def stamp(folder: Path) -> tuple[int, int] | None:
+    """A value that changes whenever the data pointer is replaced (None if there is none)."""
+    try:
+        info = os.stat(folder / _POINTER)
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_mtime_ns
+
+
+def current(folder: Path) -> DataSource | None:
+    try:
+        data = json.loads((folder / _POINTER).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return DataSource(data["kind"], data["path"])
+
+
+@contextlib.contextmanager
+def update_lock(folder: Path):
+    """Serialise /update requests across the server processes."""
+    import fcntl
+
+    with open(folder / "update.lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def new_snapshot_path(folder: Path) -> Path:
+    fd, path = tempfile.mkstemp(prefix="snapshot-", suffix=".nq", dir=folder)
+    os.close(fd)
+    return Path(path)
+
+
+def remove_old_snapshots(folder: Path, keep: str) -> None:
+    """Delete snapshots other than ``keep`` (a process still loading one has it open already)."""
+    for path in folder.glob("snapshot-*.nq"):
+        if str(path) != keep:
+            with contextlib.suppress(OSError):
+                path.unlink()

@@ -1,0 +1,23 @@
+"""The WSGI application of one server process (``policykg serve`` starts several).
+
+granian imports ``policykg.api.wsgi:app`` in each server process; the configuration and
+the runtime folder come from the environment the supervisor set (:func:`policykg.api.server.serve`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from policykg.api import create_app
+from policykg.api.server import AccessLog, watch_process
+
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+_flask_app = create_app()
+_state = _flask_app.extensions["policykg"]
+_state.evaluator   # start the helper threads now, not on the first query
+watch_process(_state)
+print(f"policykg: server process {os.getpid()} ready with {len(_state.store)} quads", file=sys.stderr, flush=True)
+
+app = AccessLog(_flask_app)
