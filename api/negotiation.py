@@ -1,6 +1,6 @@
 """Content negotiation: Accept headers with q-values, and ``format``-style overrides.
 
-Format tokens are pyoxigraph enum member names, so a worker process can turn them back
+Format tokens are pyoxigraph enum member names, so the evaluator can turn them back
 into ``QueryResultsFormat``/``RdfFormat`` without any table of its own.
 """
 from __future__ import annotations

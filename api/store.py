@@ -47,10 +47,10 @@ def rdf_format_for(path: Path) -> ox.RdfFormat:
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where the data lives, in a form a worker process can reopen by itself.
+    """Where the data lives, in a form every server process can reopen by itself.
 
     ``kind`` is ``"file"`` (an RDF file loaded into memory) or ``"folder"`` (a
-    persistent pyoxigraph store, opened read-only by workers).
+    persistent pyoxigraph store, opened read-only by the server processes).
     """
 
     kind: str
@@ -301,12 +301,14 @@ def prepare_source(config) -> tuple[DataSource, int]:
     before any server process starts; without either, the bundled policy is built.
     """
     if config.store:
-        store = OxigraphStore.open_folder(config.store, config.base, config.include_background,
-                                          config.data or None)
-        count = len(store)
-        source = store.source
-        del store   # releases the folder's lock
-        return source, count
+        # In a separate, fresh interpreter: RocksDB started in this process would leave its
+        # threads' locks behind in the server processes forked from it (an open there hangs).
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            count = pool.apply(_prepare_folder, (config.store, config.base, config.include_background,
+                                                 config.data or None))
+        return DataSource("folder", str(Path(config.store).resolve())), count
     path = Path(config.data) if config.data else build_bundled(config)
     if not path.is_file():
         raise StoreError(f"{path}: no such file")
@@ -319,6 +321,11 @@ def prepare_source(config) -> tuple[DataSource, int]:
     except (SyntaxError, ValueError, OSError) as exc:
         raise StoreError(f"{path}: cannot load: {exc}") from exc
     return DataSource("file", str(path.resolve())), count
+
+
+def _prepare_folder(folder: str, base: str, include_background: bool, data: str | None) -> int:
+    store = OxigraphStore.open_folder(folder, base, include_background, data)
+    return len(store)
 
 
 def build_bundled(config) -> Path:
