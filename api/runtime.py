@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from policykg.api.store import DataSource
+from policykg.files import write_atomically
 
 RUNTIME_ENV = "POLICYKG_RUNTIME_DIR"
 SUPERVISOR_ENV = "POLICYKG_SUPERVISOR_PID"
@@ -40,24 +41,10 @@ def supervisor_pid() -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def publish(folder: Path, source: DataSource) -> None:
     """Make ``source`` the current data of every server process."""
     body = json.dumps({"kind": source.kind, "path": source.path}).encode("utf-8")
-    _write_atomically(folder / _POINTER, body)
+    write_atomically(folder / _POINTER, body)
 
 
 def stamp(folder: Path) -> tuple[int, int] | None:

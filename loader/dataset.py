@@ -15,8 +15,6 @@ on any failure the temporary file is removed and an existing output is left unto
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 
 from policykg import iris
+from policykg.files import write_atomically
 from policykg.loader.document_graph import document_graph
 from policykg.loader.parser import Document, parse_document
 from policykg.loader.text import SourceError
@@ -152,23 +151,7 @@ def write_dataset(dataset: Dataset, out_path: Path | str) -> Path:
     if fmt is None:
         raise ValueError(f"{out_path}: unknown output format {out_path.suffix!r}; "
                          f"use one of {', '.join(FORMATS)}")
-    data = serialize_dataset(dataset, fmt)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return out_path
+    return write_atomically(out_path, serialize_dataset(dataset, fmt))
 
 
 def triple_counts(graphs: dict[str, Graph]) -> dict[str, int]:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import html
 import importlib.metadata
 import logging
-import os
 import sys
-import tempfile
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from policykg.files import write_atomically
 from policykg.ontology import ONTOLOGY_IRI, ontology_graph, shapes_graph
 from policykg.ontology.namespaces import PKG_URI
 
@@ -63,12 +62,7 @@ def _import_pylode():
 
 
 def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
+    return write_atomically(path, text.encode("utf-8"))
 
 
 def _local(iri) -> str:

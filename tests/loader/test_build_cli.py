@@ -14,7 +14,7 @@ import pytest
 RUN_CLI = "import sys; from policykg.cli import main; sys.exit(main())"
 
 from policykg.cli import main
-from policykg.loader import dataset as dataset_module
+from policykg import files as files_module
 from policykg.loader.dataset import BUNDLED_SOURCE, write_dataset
 
 GRAPH = "https://w3id.org/policykg/graph/"
@@ -91,7 +91,7 @@ def test_failed_build_keeps_previous_output(tmp_path, capsys):
 def test_failed_write_removes_temporary_file(tmp_path, built, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
-    monkeypatch.setattr(dataset_module.os, "replace", broken_replace)
+    monkeypatch.setattr(files_module.os, "replace", broken_replace)   # write_dataset writes through it
     with pytest.raises(OSError):
         write_dataset(built.dataset, tmp_path / "kg.nq")
     assert list(tmp_path.iterdir()) == []
