@@ -240,31 +240,28 @@ class Evaluator:
         self._jobs: "queue.SimpleQueue" = queue.SimpleQueue()
         self._on_timeout = on_timeout
         self.size = max(1, int(threads))
-        self.timeouts = 0
-        self._lock = threading.Lock()
-        self._running: dict[int, float] = {}     # job id -> monotonic start, for the watchdog
-        self._ids = itertools.count(1)
+        # When each helper started its current query (0.0 when idle), for the watchdog.
+        # One slot per helper, written only by it: no lock on the hot path.
+        self._started = [0.0] * self.size
         previous = threading.stack_size()
         threading.stack_size(self.STACK_BYTES)
         try:
             for n in range(self.size):
-                threading.Thread(target=self._serve, name=f"policykg-eval-{n}", daemon=True).start()
+                threading.Thread(target=self._serve, args=(n,), name=f"policykg-eval-{n}", daemon=True).start()
         finally:
             threading.stack_size(previous)
 
-    def _serve(self) -> None:
+    def _serve(self, slot_index: int) -> None:
         while True:
-            job_id, request, slot, done = self._jobs.get()
+            request, slot, done = self._jobs.get()
             store, union = self._store, self._union
-            with self._lock:
-                self._running[job_id] = time.monotonic()
+            self._started[slot_index] = time.monotonic()
             try:
                 slot.append(_evaluate(store, request, union))
             except Exception as exc:  # never let one query end the helper
                 slot.append(("error", 500, f"the query could not be evaluated ({type(exc).__name__})"))
             finally:
-                with self._lock:
-                    self._running.pop(job_id, None)
+                self._started[slot_index] = 0.0
             done.release()
 
     def use(self, store, union_options: dict) -> None:
@@ -273,19 +270,16 @@ class Evaluator:
 
     def longest_running(self) -> float:
         """Seconds the oldest evaluation in progress has been running (0 when idle)."""
-        with self._lock:
-            if not self._running:
-                return 0.0
-            return time.monotonic() - min(self._running.values())
+        running = [t for t in self._started if t]
+        return time.monotonic() - min(running) if running else 0.0
 
     def run(self, request: dict, timeout: float) -> tuple[str, bytes]:
         """Evaluate ``request``; return (media type, body) or raise QueryRefused."""
         slot: list = []
         done = threading.Lock()     # released by the helper when the answer is in ``slot``
         done.acquire()
-        self._jobs.put((next(self._ids), request, slot, done))
+        self._jobs.put((request, slot, done))
         if not done.acquire(timeout=timeout):
-            self.timeouts += 1
             if self._on_timeout is not None:
                 self._on_timeout()
             raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s")

@@ -93,13 +93,10 @@ class AppState:
         with self._lock:
             self.store = store
             self._stamp = stamp
-            self.cache.clear()   # the result cache, the service description, VoID, dumps
+            self.invalidate()
             if self._evaluator is not None:
                 self._evaluator.use(store.ox, store.query_options())
             log.info("now serving %s (%d quads)", store.source.path if store.source else "memory", len(store))
-
-    def close(self) -> None:
-        self._evaluator = None
 
     def cached(self, key, make):
         """A value computed once per state (dumps, VoID, the service description)."""
@@ -113,7 +110,8 @@ class AppState:
             return self.cache[key]
 
     def invalidate(self) -> None:
-        """Forget cached values after the data changed (/update)."""
+        """Forget cached values after the data changed: the result cache, the service
+        description, VoID, dumps."""
         with self._lock:
             self.cache.clear()
 
