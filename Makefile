@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
-          $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py)
+          $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py) $(wildcard policykg/*.py)
 
 .PHONY: serve test bench build install assets browser clean docs
 
