@@ -214,6 +214,24 @@ def _worker_pids(server_pid: int) -> set[int]:
     return pids
 
 
+def _answering_pids(url: str, expected: int, each=None, seconds: float = 60) -> set[int]:
+    """Ask /healthz on new connections until ``expected`` server processes have answered
+    (at most ``seconds``); ``each()`` runs before every ask, to check something in turn."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + seconds
+    while len(seen) < expected and time.monotonic() < deadline:
+        if each is not None:
+            each()
+        seen.add(requests.get(f"{url}/healthz", timeout=30).json()["pid"])
+    return seen
+
+
+@pytest.fixture(scope="session")
+def answering_pids():
+    """``answering_pids(url, expected, each=None) -> set[int]``: the server processes seen answering."""
+    return _answering_pids
+
+
 @pytest.fixture(scope="session")
 def worker_pids():
     """``worker_pids(server_pid) -> set[int]``: the live server processes under a supervisor."""

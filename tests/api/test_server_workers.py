@@ -33,20 +33,11 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _answering_pids(url: str, expected: int, seconds: float = 60) -> set[int]:
-    """The server processes seen answering /healthz, once ``expected`` of them have been seen."""
-    seen: set[int] = set()
-    deadline = time.monotonic() + seconds
-    while len(seen) < expected and time.monotonic() < deadline:
-        seen.add(requests.get(f"{url}/healthz", timeout=30).json()["pid"])
-    return seen
-
-
-def test_a_server_process_killed_is_replaced_while_the_other_answers(server_factory, worker_pids):
+def test_a_server_process_killed_is_replaced_while_the_other_answers(server_factory, worker_pids, answering_pids):
     server = server_factory(POLICYKG_QUERY_WORKERS="2")
     pids = worker_pids(server.process.pid)
     assert len(pids) == 2
-    assert _answering_pids(server.url, 2) == pids     # both have loaded the data and answer
+    assert answering_pids(server.url, 2) == pids     # both have loaded the data and answer
     victim = min(pids)
     os.kill(victim, signal.SIGKILL)
     assert _wait(lambda: not _alive(victim), 30)

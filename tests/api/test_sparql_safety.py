@@ -141,7 +141,7 @@ def test_keywords_inside_strings_iris_and_comments_are_not_refused(live_server):
     assert response.json()["results"]["bindings"][0]["x"]["value"].startswith("SERVICE")
 
 
-def test_update_with_admin_token(server_factory, listener):
+def test_update_with_admin_token(server_factory, listener, answering_pids):
     server = server_factory(POLICYKG_ADMIN_TOKEN="s3cret-token")
     url = f"{server.url}/update"
     assert requests.post(url, data={"update": UPDATE}, timeout=30).status_code == 401
@@ -154,7 +154,7 @@ def test_update_with_admin_token(server_factory, listener):
     assert listener.connections == 0
     done = requests.post(url, data=UPDATE, headers={**auth, "Content-Type": "application/sparql-update"}, timeout=30)
     assert done.status_code == 204
-    _every_process_sees_the_mark(server.url)
+    _every_process_sees_the_mark(answering_pids, server.url)
     # /sparql stays read-only even with a token
     refused = requests.post(f"{server.url}/sparql", data={"update": f"DELETE DATA {{ <{MARK}> <{MARK}> <{MARK}> }}"},
                             headers=auth, timeout=30)
@@ -162,25 +162,23 @@ def test_update_with_admin_token(server_factory, listener):
     assert _mark_present(server.url)
 
 
-def _every_process_sees_the_mark(url: str) -> None:
-    """Ask on new connections until both server processes have answered; each must see the update."""
-    seen: set[int] = set()
-    for _ in range(200):
-        assert _mark_present(url)
-        seen.add(requests.get(f"{url}/healthz", timeout=30).json()["pid"])
-        if len(seen) == 2:
-            break
-    assert len(seen) == 2
+def _every_process_sees_the_mark(answering_pids, url: str) -> None:
+    """Each server process, asked on new connections until both answered, sees the update."""
+    assert len(answering_pids(url, 2, each=lambda: _assert_mark_present(url))) == 2
 
 
-def test_update_on_a_store_folder_reaches_every_process(server_factory, tmp_path):
+def _assert_mark_present(url: str) -> None:
+    assert _mark_present(url)
+
+
+def test_update_on_a_store_folder_reaches_every_process(server_factory, tmp_path, answering_pids):
     server = server_factory(POLICYKG_ADMIN_TOKEN="t0ken", POLICYKG_STORE=str(tmp_path / "store"),
                             POLICYKG_QUERY_WORKERS="2")
     assert not _mark_present(server.url)
     done = requests.post(f"{server.url}/update", data={"update": UPDATE},
                          headers={"Authorization": "Bearer t0ken"}, timeout=60)
     assert done.status_code == 204, done.text
-    _every_process_sees_the_mark(server.url)
+    _every_process_sees_the_mark(answering_pids, server.url)
     server.stop()
     again = server_factory(POLICYKG_STORE=str(tmp_path / "store"))   # persisted in the folder
     assert _mark_present(again.url)
