@@ -147,6 +147,25 @@ REPLACEMENT_GRACE = 60.0   # seconds past the time limit before a process ends i
 _replacement_asked = threading.Event()
 
 
+class _IntendedThreads(logging.Filter):
+    """Drop granian's warning that request threads outnumber 2 × CPUs + 1: ours spend their
+    time waiting for the query threads, so that many is intended (a user need not worry)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "which seems quite high compared to the number of CPU cores" not in record.getMessage()
+
+
+# granian's own logging setup, with that filter on its console handler (access log off: ours is AccessLog).
+_GRANIAN_LOGGING = {
+    "filters": {"intended_threads": {"()": _IntendedThreads}},
+    "handlers": {
+        "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                    "filters": ["intended_threads"]},
+        "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+    },
+}
+
+
 def serve(config, source) -> None:
     """Serve with granian until interrupted: ``config.query_workers`` server processes.
 
@@ -176,6 +195,7 @@ def serve(config, source) -> None:
             workers=max(1, int(config.query_workers)), blocking_threads=max(1, int(config.threads)),
             http=HTTPModes.http1, respawn_failed_workers=True, respawn_interval=1.0,
             backpressure=max(1, int(config.threads)), workers_kill_timeout=30, log_level="warning",
+            log_dictconfig=_GRANIAN_LOGGING,
         ).serve()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
