@@ -25,11 +25,11 @@ TITLES = {
 }
 
 
-def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+def wants_json(path: str, accept: str | None) -> bool:
+    """Errors under /api/, or for a client that prefers JSON, are JSON; others plain text."""
+    if path.startswith("/api/"):
         return True
-    chosen = negotiate(request.headers.get("Accept"),
-                       ["text/plain", "application/json", "application/sparql-results+json"],
+    chosen = negotiate(accept, ["text/plain", "application/json", "application/sparql-results+json"],
                        default="text/plain")
     return chosen in ("application/json", "application/sparql-results+json")
 
@@ -41,15 +41,19 @@ CODES = {
 }
 
 
-def error_response(status: int, message: str, headers: dict | None = None, code: str | None = None) -> Response:
+def error_body(status: int, message: str, path: str, accept: str | None,
+               code: str | None = None) -> tuple[str, bytes]:
+    """(Content-Type, body) of an error, without Flask (the /sparql endpoint uses it directly)."""
     title = TITLES.get(status, "Error")
-    if wants_json():
+    if wants_json(path, accept):
         error = {"code": code or CODES.get(status, "error"), "status": status, "title": title, "message": message}
-        body = json.dumps({"ok": False, "error": error}, ensure_ascii=False)
-        response = Response(body + "\n", status=status, mimetype="application/json")
-    else:
-        response = Response(f"{status} {title}: {message}\n", status=status,
-                            content_type="text/plain; charset=utf-8")
+        return "application/json", (json.dumps({"ok": False, "error": error}, ensure_ascii=False) + "\n").encode()
+    return "text/plain; charset=utf-8", f"{status} {title}: {message}\n".encode()
+
+
+def error_response(status: int, message: str, headers: dict | None = None, code: str | None = None) -> Response:
+    content_type, body = error_body(status, message, request.path, request.headers.get("Accept"), code)
+    response = Response(body, status=status, content_type=content_type)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -30,21 +30,32 @@ log = logging.getLogger("policykg.sandbox")
 # 1. Inspection
 # ---------------------------------------------------------------------------
 
-# One alternation, tried left to right at each position; every construct that may
-# contain brackets or keywords as plain text (strings, IRIs, comments) is one token.
+# Tokens that may contain brackets or keywords as plain text (strings, IRIs, comments),
+# and variables and prefixed names: each is one whole token, and none of them matters
+# to the inspection, so the pattern consumes them (possessively: no re-splitting) in front
+# of each token that does. Alternatives are tried left to right at each position.
+_SKIPPED = r"""
+    \s+
+  | \#[^\n\r]*
+  | '''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+  | '(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"
+  | <[^<>"{}|^`\\\x00-\x20]*>
+  | [?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+
+  | (?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?
+"""
+# findall gives (word, open, close, operator) per significant token; all four are empty
+# for any other character (".", ";", ",", digits…) and at the end of the text.
 _TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<open>[{(\[])
-  | (?P<close>[})\]])
-  | (?P<other>.)
+    rf"""
+    (?:{_SKIPPED})*+
+    (?:
+        (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<open>[{{(\[])
+      | (?P<close>[}})\]])
+      | (?P<operator>[+\-*/|&=<>!^])
+      | .
+      | \Z     # skipped tokens up to the end: without this the search would restart inside them
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -52,7 +63,6 @@ _TOKEN = re.compile(
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
 # Long chains of these build deep expression or algebra trees (1+1+…, {…} UNION {…} …)
 # whose evaluation recurses: tens of thousands overflow pyoxigraph's stack in the worker.
-_OPERATOR_CHARS = frozenset("+-*/|&=<>!^")
 _OPERATOR_WORDS = frozenset({"UNION", "MINUS", "OPTIONAL"})
 MAX_OPERATORS = 2000
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
@@ -76,13 +86,9 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
     """Lex ``text`` once; stop early when the nesting exceeds ``max_depth``."""
     info = QueryInfo()
     depth = 0
-    prev_word = None
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind in ("ws", "comment"):
-            continue
-        if kind == "open":
-            if match.group() == "{":
+    for word, opening, closing, operator in _TOKEN.findall(text):
+        if opening:
+            if opening == "{":
                 info.operators += 1
             depth += 1
             if depth > info.depth:
@@ -90,10 +96,10 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
                 if max_depth is not None and depth > max_depth:
                     info.too_deep = True
                     return info
-        elif kind == "close":
+        elif closing:
             depth -= 1
-        elif kind == "word":
-            word = match.group().upper()
+        elif word:
+            word = word.upper()
             info.keywords.add(word)
             if word in _OPERATOR_WORDS:
                 info.operators += 1
@@ -109,12 +115,8 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
                     info.update_keyword = word
             if word == "FROM" and info.form is not None:
                 info.has_dataset_clause = True
-            prev_word = word
-            continue
-        elif kind == "other" and match.group() in _OPERATOR_CHARS:
+        elif operator:
             info.operators += 1
-        prev_word = None
-    del prev_word
     return info
 
 

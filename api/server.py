@@ -46,32 +46,47 @@ def _accepts_gzip(header: str | None) -> bool:
     return False
 
 
+# Every response carries these (CORS for browser clients, without credentials).
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "Content-Type, Content-Length, Content-Encoding"),
+)
+
+
+def compressible(media_type: str) -> bool:
+    return media_type.startswith(_COMPRESSIBLE)
+
+
+def gzip_if_asked(body: bytes, media_type: str, accept_encoding: str | None) -> bytes | None:
+    """``body`` gzipped when the client accepts gzip and compressing is worth it, else None."""
+    if len(body) < MIN_GZIP_SIZE or not compressible(media_type) or not _accepts_gzip(accept_encoding):
+        return None
+    return gzip.compress(body, compresslevel=5, mtime=0)
+
+
 def _after_request(response):
     headers = response.headers
-    headers.setdefault("Access-Control-Allow-Origin", "*")
+    for name, value in CORS_HEADERS:
+        headers.setdefault(name, value)
     if request.method == "OPTIONS":
         headers.setdefault("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
         headers.setdefault("Access-Control-Allow-Headers",
                            request.headers.get("Access-Control-Request-Headers")
                            or "Accept, Content-Type, Authorization")
         headers.setdefault("Access-Control-Max-Age", "86400")
-    headers.setdefault("Access-Control-Expose-Headers", "Content-Type, Content-Length, Content-Encoding")
     if (response.status_code < 200 or response.status_code in (204, 304) or response.direct_passthrough
             or response.is_streamed or "Content-Encoding" in headers):
         return response
     mimetype = response.mimetype or ""
-    if not mimetype.startswith(_COMPRESSIBLE):
+    if not compressible(mimetype):
         return response
     vary = headers.get("Vary", "")
     if "accept-encoding" not in vary.lower():
         headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
-    if not _accepts_gzip(request.headers.get("Accept-Encoding")):
-        return response
-    data = response.get_data()
-    if len(data) < MIN_GZIP_SIZE:
-        return response
-    response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
-    headers["Content-Encoding"] = "gzip"
+    compressed = gzip_if_asked(response.get_data(), mimetype, request.headers.get("Accept-Encoding"))
+    if compressed is not None:
+        response.set_data(compressed)
+        headers["Content-Encoding"] = "gzip"
     return response
 
 
@@ -107,6 +122,11 @@ class AccessLog:
         except Exception:
             self._write(environ, "500", started)
             raise
+        if isinstance(result, list):
+            # The whole answer is in hand: log now and give the server the list itself
+            # (granian sends a list in one go, but iterates any other body from Python).
+            self._write(environ, status_holder[0], started)
+            return result
         return _Logged(result, lambda: self._write(environ, status_holder[0], started))
 
     def _write(self, environ, status, started):

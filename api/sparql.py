@@ -1,24 +1,33 @@
 """SPARQL 1.1 Protocol at /sparql (read-only), and /update when an admin token is set.
 
-Every user query is inspected (:func:`policykg.api.sandbox.inspect_query`) and then
-evaluated under the time limit (:class:`policykg.api.sandbox.Evaluator`); pyoxigraph
-serialises the results, so the request thread does almost nothing per query.
+Queries are answered by :class:`SparqlEndpoint`, a WSGI middleware in front of the Flask
+app (installed by this blueprint), so that a query costs little more than its evaluation;
+the Flask view of /sparql serves the service description. Every user query is inspected
+(:func:`policykg.api.sandbox.inspect_query`) and then evaluated under the time limit
+(:class:`policykg.api.sandbox.Evaluator`); pyoxigraph serialises the results.
 """
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import threading
+from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
+from werkzeug.wsgi import get_input_stream
 
-from policykg.api.errors import error_response, register_error_handlers
+from policykg.api.errors import error_body, error_response, register_error_handlers
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
 from policykg.api.sandbox import MAX_OPERATORS, QueryRefused, inspect_query
+from policykg.api.server import CORS_HEADERS, gzip_if_asked, install_http_features
 from policykg.api.state import get_state
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger("policykg.api")
 
 QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
@@ -31,10 +40,10 @@ DEFAULT_RESULT_CACHE_MB = 64   # until the settings table has a row for it
 
 @bp.record_once
 def _install(state):
-    register_error_handlers(state.app)
-    from policykg.api.server import install_http_features
-
-    install_http_features(state.app)
+    app = state.app
+    register_error_handlers(app)
+    install_http_features(app)
+    app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["policykg"], app.config["MAX_CONTENT_LENGTH"])
 
 
 class ResultCache:
@@ -101,54 +110,82 @@ class ProtocolError(Exception):
         self.message = message
 
 
-def _params(name: str) -> list[str]:
-    """Values of ``name`` from the URL and, for a form POST, from the body."""
-    values = request.args.getlist(name)
-    if request.method == "POST" and request.mimetype == FORM_MEDIA:
-        values = values + request.form.getlist(name)
-    return values
+READ_ONLY = "this endpoint is read-only: SPARQL updates are not accepted at /sparql"
 
 
-def _body_text() -> str:
-    data = request.get_data(cache=True)
-    charset = request.mimetype_params.get("charset", "utf-8")
-    try:
-        return data.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        raise ProtocolError(400, f"the request body is not valid {charset} text") from None
+class ProtocolRequest:
+    """What the SPARQL protocol reads from one WSGI request: parameters from the URL and a
+    form body, the body's type and text, Accept. Read straight from the WSGI environ (no
+    Flask request object: the query path must stay small, see :class:`SparqlEndpoint`)."""
 
-
-def _read_query() -> str | None:
-    """The query text of the request, or None when there is none (service description)."""
-    if request.method == "GET":
-        values = request.args.getlist("query")
-        if request.args.getlist("update"):
-            raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted at /sparql")
-        if not values:
-            return None
-    else:
-        mimetype = request.mimetype
-        if mimetype == UPDATE_MEDIA or _params("update"):
-            raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted at /sparql")
-        if mimetype == QUERY_MEDIA:
-            values = [_body_text()] + request.args.getlist("query")
-        elif mimetype == FORM_MEDIA:
-            values = _params("query")
+    def __init__(self, environ: dict, max_body: int):
+        self.environ = environ
+        self.method = environ.get("REQUEST_METHOD", "GET")
+        self.args = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        self.accept = environ.get("HTTP_ACCEPT")
+        self._max_body = max_body
+        self._body: bytes | None = None
+        self._form: dict | None = None
+        if self.method == "POST":
+            self.mimetype, self.mime_params = parse_options_header(environ.get("CONTENT_TYPE", ""))
+            self.mimetype = self.mimetype.lower()
         else:
-            raise ProtocolError(415, f"unsupported request body type {mimetype or '(none)'!r}; send "
-                                     f"{FORM_MEDIA} with a 'query' parameter or {QUERY_MEDIA}")
-        if not values:
-            raise ProtocolError(400, "missing 'query' parameter")
-    if len(values) > 1:
-        raise ProtocolError(400, "the request holds more than one query; send exactly one")
-    if not values[0].strip():
-        raise ProtocolError(400, "the 'query' parameter is empty")
-    return values[0]
+            self.mimetype, self.mime_params = "", {}
+
+    def body(self) -> bytes:
+        if self._body is None:
+            try:
+                self._body = get_input_stream(self.environ, max_content_length=self._max_body).read()
+            except RequestEntityTooLarge:
+                raise ProtocolError(413, f"the request body is larger than {self._max_body} bytes") from None
+        return self._body
+
+    def text(self) -> str:
+        charset = self.mime_params.get("charset", "utf-8")
+        try:
+            return self.body().decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            raise ProtocolError(400, f"the request body is not valid {charset} text") from None
+
+    def params(self, name: str) -> list[str]:
+        """Values of ``name`` from the URL and, for a form POST, from the body."""
+        values = self.args.get(name, [])
+        if self.mimetype == FORM_MEDIA:
+            if self._form is None:
+                self._form = parse_qs(self.text(), keep_blank_values=True)
+            values = values + self._form.get(name, [])
+        return values
+
+    def query(self) -> str | None:
+        """The query text, or None when there is none (a GET for the service description)."""
+        if self.method != "POST":
+            values = self.args.get("query", [])
+            if "update" in self.args:
+                raise ProtocolError(403, READ_ONLY)
+            if not values:
+                return None
+        else:
+            if self.mimetype == UPDATE_MEDIA or self.params("update"):
+                raise ProtocolError(403, READ_ONLY)
+            if self.mimetype == QUERY_MEDIA:
+                values = [self.text()] + self.args.get("query", [])
+            elif self.mimetype == FORM_MEDIA:
+                values = self.params("query")
+            else:
+                raise ProtocolError(415, f"unsupported request body type {self.mimetype or '(none)'!r}; send "
+                                         f"{FORM_MEDIA} with a 'query' parameter or {QUERY_MEDIA}")
+            if not values:
+                raise ProtocolError(400, "missing 'query' parameter")
+        if len(values) > 1:
+            raise ProtocolError(400, "the request holds more than one query; send exactly one")
+        if not values[0].strip():
+            raise ProtocolError(400, "the 'query' parameter is empty")
+        return values[0]
 
 
-def _dataset(state) -> tuple[list[str] | None, list[str] | None]:
-    default = _params("default-graph-uri")
-    named = _params("named-graph-uri")
+def _dataset(state, req: ProtocolRequest) -> tuple[list[str] | None, list[str] | None]:
+    default = req.params("default-graph-uri")
+    named = req.params("named-graph-uri")
     if not default and not named:
         return None, None
     own = set(state.cached("graph_names", state.store.graph_names))
@@ -185,37 +222,85 @@ def _with_charset(media_type: str) -> str:
     return media_type
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
-def sparql():
-    state = get_state()
-    try:
-        query = _read_query()
-        if query is None:
-            return service_description(state)
-        default, named = _dataset(state)
-        overrides = [v for name in FORMAT_PARAMS for v in _params(name)]
-        accept = request.headers.get("Accept")
-        cache = result_cache(state)
-        key = (query, accept, tuple(overrides), tuple(default or ()), tuple(named or ()))
-        hit = cache.get(key)
-        if hit is not None:
-            media_type, body = hit
-        else:
-            media_type, body = _evaluate(state, query, default, named, accept, overrides)
-            cache.put(key, media_type, body)
-    except ProtocolError as exc:
-        return error_response(exc.status, exc.message)
-    except QueryRefused as exc:
-        headers = {"Retry-After": "1"} if exc.status == 503 else None
-        code = "timeout" if "time limit" in exc.message else None
-        return error_response(exc.status, exc.message, headers, code)
-    response = Response(body, content_type=_with_charset(media_type))
-    response.headers["Vary"] = "Accept, Accept-Encoding"
-    return response
+_STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES.get(code, 'Error')}" for code in HTTP_STATUS_CODES}
+
+
+class SparqlEndpoint:
+    """WSGI middleware that answers SPARQL queries at /sparql itself; every other request
+    (the service description, OPTIONS, the pages, the API) goes on to the Flask app.
+
+    Why not a Flask view: a query over the seed graph takes pyoxigraph about 0.04 ms, and
+    Flask's request and response objects, hooks and routing took 0.2 ms around it, which
+    decided the throughput against Oxigraph's own server. Here a query costs one parse of
+    the query string, the lexer, the hand-off to the evaluator and a list of headers.
+    CORS, gzip and the data refresh are the same functions the Flask app uses.
+    """
+
+    def __init__(self, app, state, max_body: int):
+        self.app = app
+        self.state = state
+        self.max_body = max_body
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") != "/sparql" or method not in ("GET", "HEAD", "POST"):
+            return self.app(environ, start_response)
+        if method != "POST":
+            qs = environ.get("QUERY_STRING", "")
+            if "query=" not in qs and "update=" not in qs:   # no query: the service description
+                return self.app(environ, start_response)
+        req = ProtocolRequest(environ, self.max_body)
+        try:
+            status, media_type, body, extra = self.answer(req)
+        except Exception:  # noqa: BLE001 - never a stack trace in a response
+            log.exception("unhandled error on %s /sparql", method)
+            status, media_type, body, extra = self._error(
+                req, 500, "the server could not answer this request; the error was logged")
+        if status is None:            # a GET whose parameters hold no query after all
+            return self.app(environ, start_response)
+        headers = [("Content-Type", media_type), ("Vary", "Accept, Accept-Encoding"), *CORS_HEADERS, *extra]
+        compressed = gzip_if_asked(body, media_type, environ.get("HTTP_ACCEPT_ENCODING"))
+        if compressed is not None:
+            body = compressed
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(_STATUS_LINES.get(status, f"{status} Error"), headers)
+        return [] if method == "HEAD" else [body]
+
+    def answer(self, req: ProtocolRequest):
+        """(status, Content-Type, body, extra headers) for a request that may hold a query."""
+        state = self.state
+        state.refresh()   # another server process may have published new data (/update)
+        try:
+            query = req.query()
+            if query is None:
+                return None, None, None, ()
+            default, named = _dataset(state, req)
+            overrides = [v for name in FORMAT_PARAMS for v in req.params(name)]
+            cache = result_cache(state)
+            key = (query, req.accept, tuple(overrides), tuple(default or ()), tuple(named or ()))
+            hit = cache.get(key)
+            if hit is not None:
+                media_type, body = hit
+            else:
+                media_type, body = _evaluate(state, query, default, named, req.accept, overrides)
+                cache.put(key, media_type, body)
+        except ProtocolError as exc:
+            return self._error(req, exc.status, exc.message)
+        except QueryRefused as exc:
+            extra = (("Retry-After", "1"),) if exc.status == 503 else ()
+            code = "timeout" if "time limit" in exc.message else None
+            return self._error(req, exc.status, exc.message, extra, code)
+        return 200, _with_charset(media_type), body, ()
+
+    @staticmethod
+    def _error(req, status, message, extra=(), code=None):
+        media_type, body = error_body(status, message, "/sparql", req.accept, code)
+        return status, media_type, body, extra
 
 
 def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, bytes]:
-    """Inspect ``query``, negotiate its format and evaluate it in a worker."""
+    """Inspect ``query``, negotiate its format and evaluate it under the time limit."""
     config = state.config
     info = _check(query, config)
     results_format = graph_format = None
@@ -239,6 +324,12 @@ def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, byt
         "max_bytes": max(8 << 20, config.max_results * 512),
     }
     return state.evaluator.run(job, timeout=config.query_timeout)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    """What :class:`SparqlEndpoint` leaves to Flask: the service description."""
+    return service_description(get_state())
 
 
 # ---------------------------------------------------------------------------
@@ -329,11 +420,12 @@ def update():
     if not _authorized(token):
         return error_response(401, "a valid bearer token is required",
                               {"WWW-Authenticate": 'Bearer realm="policykg"'})
+    req = ProtocolRequest(request.environ, current_app.config["MAX_CONTENT_LENGTH"])
     try:
-        if request.mimetype == UPDATE_MEDIA:
-            values = [_body_text()]
-        elif request.mimetype == FORM_MEDIA:
-            values = _params("update")
+        if req.mimetype == UPDATE_MEDIA:
+            values = [req.text()]
+        elif req.mimetype == FORM_MEDIA:
+            values = req.params("update")
         else:
             raise ProtocolError(415, f"send {UPDATE_MEDIA} or {FORM_MEDIA} with an 'update' parameter")
         if len(values) != 1 or not values[0].strip():

@@ -44,6 +44,21 @@ def test_service_detection(query, uses):
     assert inspect_query(query).uses_service is uses
 
 
+@pytest.mark.parametrize("tail", [
+    "# SERVICE LOAD INSERT {{{{ ((((",
+    "ORDER BY ?service",
+    "LIMIT 5 OFFSET 0 # load <http://x/> {",
+    'VALUES ?x { "SERVICE" }',
+    "ORDER BY load:x",
+])
+def test_words_inside_tokens_at_the_end_of_the_text_do_not_count(tail):
+    # Tokens that end the text are skipped whole: the lexer must not resume inside them.
+    info = inspect_query(f"SELECT ?service WHERE {{ ?service ?p ?o }} {tail}", max_depth=8)
+    assert not info.uses_service and not info.uses_load and not info.is_update
+    assert not info.too_deep and info.depth == 1
+    assert info.keywords.isdisjoint({"SERVICE", "LOAD", "INSERT", "X"})
+
+
 def test_depth_counts_only_real_brackets():
     assert inspect_query("SELECT * " + "{" * 10 + "}" * 10).depth == 10
     assert inspect_query('SELECT * { BIND("((((((((((((" AS ?x) }').depth == 2

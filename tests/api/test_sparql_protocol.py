@@ -192,3 +192,46 @@ def test_results_are_utf8_chinese(live_server):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     value = response.content.decode("utf-8").splitlines()[1]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in value)
+
+
+def test_head_with_a_query_answers_headers_only(live_server):
+    params = {"query": COUNT}
+    head = requests.head(f"{live_server}/sparql", params=params, headers={"Accept": JSON_RESULTS}, timeout=30)
+    get = requests.get(f"{live_server}/sparql", params=params, headers={"Accept": JSON_RESULTS}, timeout=30)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"] == JSON_RESULTS
+    assert int(head.headers["Content-Length"]) == len(get.content)
+
+
+def test_query_parameters_and_a_form_body_are_read_together(live_server):
+    # The format chosen in the URL applies to a query sent in a form body, and a
+    # repeated, unknown or empty parameter is tolerated.
+    response = requests.post(f"{live_server}/sparql?format=csv&format=csv&x=&x=1",
+                             data={"query": COUNT, "output": "csv", "unknown": ""}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.text.splitlines()[0] == "n"
+
+
+def test_an_unexpected_failure_is_a_500_without_trace_and_the_next_query_is_answered(built_dataset):
+    # In process: the only way to make evaluation itself fail unexpectedly.
+    from policykg.api import create_app
+
+    app = create_app(data=str(built_dataset))
+    state = app.extensions["policykg"]
+    real = state.evaluator
+
+    class Broken:
+        def run(self, job, timeout):
+            raise KeyError("an internal detail")
+
+    client = app.test_client()
+    state._evaluator = Broken()
+    failed = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert failed.status_code == 500
+    assert "internal detail" not in failed.get_data(as_text=True)
+    assert "Traceback" not in failed.get_data(as_text=True)
+    assert failed.headers["Access-Control-Allow-Origin"] == "*"
+    state._evaluator = real
+    answered = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": JSON_RESULTS})
+    assert answered.status_code == 200 and answered.get_json()["boolean"] is True
