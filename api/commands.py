@@ -25,6 +25,9 @@ def register(subparsers) -> None:
                    help="server processes (default: POLICYKG_QUERY_WORKERS or 2)")
     p.add_argument("--timeout", type=float, dest="query_timeout",
                    help="SPARQL query time limit in seconds (default: POLICYKG_QUERY_TIMEOUT or 10)")
+    p.add_argument("--cpu-affinity", choices=("auto", "on", "off"), dest="cpu_affinity",
+                   help="pin each server process to a CPU of its own (default: POLICYKG_CPU_AFFINITY or "
+                        "auto: when there are at least as many processes as CPUs)")
     p.set_defaults(func=run)
 
 
@@ -39,6 +42,7 @@ def run(args) -> int:
         "base": getattr(args, "base", None),
         "host": args.host, "port": args.port, "data": args.data, "store": args.store,
         "threads": args.threads, "query_workers": args.query_workers, "query_timeout": args.query_timeout,
+        "cpu_affinity": args.cpu_affinity,
     }
     try:
         config = load_config(overrides)

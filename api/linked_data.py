@@ -389,5 +389,6 @@ def ontology_docs_root():
 def healthz():
     state = get_state()
     evaluator = state._evaluator
-    return jsonify(status="ok", quads=len(state.store), pid=os.getpid(),
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return jsonify(status="ok", quads=len(state.store), pid=os.getpid(), cpus=cpus,
                    query_threads=evaluator.size if evaluator is not None else 0)

@@ -237,9 +237,10 @@ def request_replacement() -> None:
     os.kill(pid, signal.SIGHUP)
 
 
-def watch_process(state) -> None:
+def watch_process(state, pinning=None) -> None:
     """In a server process: end it if the supervisor is gone, or if a runaway query was
-    not stopped by a replacement well past the time limit (defence in depth)."""
+    not stopped by a replacement well past the time limit (defence in depth); keep its
+    CPU share even when processes are replaced (``pinning``, see :mod:`policykg.api.affinity`)."""
     from policykg.api import runtime
 
     supervisor = runtime.supervisor_pid()
@@ -253,5 +254,10 @@ def watch_process(state) -> None:
             evaluator = state._evaluator
             if evaluator is not None and evaluator.longest_running() > limit:
                 os._exit(70)
+            if pinning is not None:
+                try:
+                    pinning.balance()
+                except OSError as exc:   # never let balancing end the watch
+                    _server_log.warning("could not balance CPUs: %s", exc)
 
     threading.Thread(target=watch, name="policykg-watch", daemon=True).start()

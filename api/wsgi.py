@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 
-from policykg.api import create_app
+from policykg.api import affinity, create_app, runtime
 from policykg.api.server import AccessLog, watch_process
 
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
@@ -17,7 +17,8 @@ logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s
 _flask_app = create_app()
 _state = _flask_app.extensions["policykg"]
 _state.evaluator   # start the helper threads now, not on the first query
-watch_process(_state)
+_pinning = affinity.start(runtime.runtime_dir(), _state.config.cpu_affinity, _state.config.query_workers)
+watch_process(_state, _pinning)
 print(f"policykg: server process {os.getpid()} ready with {len(_state.store)} quads", file=sys.stderr, flush=True)
 
 app = AccessLog(_flask_app)

@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Most result rows (or triples) a SPARQL query may return before it is refused."),
     Setting("query_workers", 2, int,
             "Server processes, each with the data in memory; one whose query overruns is replaced."),
+    Setting("cpu_affinity", "auto", str,
+            "Pin each server process to a CPU of its own: auto (when processes >= CPUs), on, or off."),
     Setting("result_cache_mb", 64, int,
             "Megabytes of SPARQL answers kept for identical requests (0 disables); cleared by /update."),
     Setting("page_size", 100, int, "Default number of rows per page of the REST API."),
@@ -104,6 +106,8 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> C
     unknown = set(overrides) - set(_BY_NAME)
     if unknown:
         raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    if values["cpu_affinity"] not in ("auto", "on", "off"):
+        raise ValueError(f"setting cpu_affinity: {values['cpu_affinity']!r} must be auto, on or off")
     if not str(values["base"]).endswith(("/", "#")):
         raise ValueError(f"setting base: {values['base']!r} must end with '/' or '#'")
     return Config(values)
