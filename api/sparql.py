@@ -245,10 +245,8 @@ class SparqlEndpoint:
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") != "/sparql" or method not in ("GET", "HEAD", "POST"):
             return self.app(environ, start_response)
-        if method != "POST":
-            qs = environ.get("QUERY_STRING", "")
-            if "query=" not in qs and "update=" not in qs:   # no query: the service description
-                return self.app(environ, start_response)
+        if method != "POST" and not environ.get("QUERY_STRING"):   # the service description
+            return self.app(environ, start_response)
         req = ProtocolRequest(environ, self.max_body)
         try:
             status, media_type, body, extra = self.answer(req)
@@ -256,7 +254,7 @@ class SparqlEndpoint:
             log.exception("unhandled error on %s /sparql", method)
             status, media_type, body, extra = self._error(
                 req, 500, "the server could not answer this request; the error was logged")
-        if status is None:            # a GET whose parameters hold no query after all
+        if status is None:            # a GET without a query: the service description
             return self.app(environ, start_response)
         headers = [("Content-Type", media_type), ("Vary", "Accept, Accept-Encoding"), *CORS_HEADERS, *extra]
         compressed = gzip_if_asked(body, media_type, environ.get("HTTP_ACCEPT_ENCODING"))

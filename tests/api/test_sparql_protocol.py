@@ -235,3 +235,14 @@ def test_an_unexpected_failure_is_a_500_without_trace_and_the_next_query_is_answ
     state._evaluator = real
     answered = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": JSON_RESULTS})
     assert answered.status_code == 200 and answered.get_json()["boolean"] is True
+
+
+def test_parameter_names_are_percent_decoded_like_any_form(live_server):
+    # 'qu%65ry' is 'query': a client that escapes names still gets its query answered,
+    # and a GET with only other parameters gets the service description.
+    answered = requests.get(f"{live_server}/sparql?qu%65ry=ASK%7B%7D", headers={"Accept": JSON_RESULTS}, timeout=30)
+    assert answered.status_code == 200 and answered.json()["boolean"] is True
+    description = requests.get(f"{live_server}/sparql?format=ttl&xquery=1", timeout=30)
+    assert description.status_code == 200
+    assert description.headers["Content-Type"].startswith("text/turtle")
+    assert b"sparql-service-description" in description.content
