@@ -52,7 +52,7 @@ test: $(VENV)/.installed assets browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed $(DATA)
-	$(PY) -m bench.run --data $(DATA) $(BENCH_ARGS)
+	$(PY) -m bench.run --data $(DATA) --out bench/RESULTS.md $(BENCH_ARGS)
 
 docs: $(VENV)/.installed
 	$(PKG) docs --out build/docs
