@@ -176,6 +176,22 @@ class PolicykgPeer(Peer):
         })
         return env
 
+    def after_start(self) -> None:
+        """Wait until every server process has loaded the data and answers (a new connection
+        may reach any of them), so no measurement runs beside a process still loading."""
+        wanted = int(self.env()["POLICYKG_QUERY_WORKERS"])
+        seen: set[int] = set()
+        deadline = time.monotonic() + 900
+        while len(seen) < wanted and time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                conn.request("GET", "/healthz")
+                seen.add(json.loads(conn.getresponse().read())["pid"])
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.2)
+            finally:
+                conn.close()
+
 
 class OxigraphPeer(Peer):
     name = "oxigraph"
@@ -312,6 +328,60 @@ def normalise(body: bytes, accept: str):
 
 def same(a, b) -> bool:
     return a[:2] == b[:2]
+
+
+# ---------------------------------------------------------------------------
+# Memory
+# ---------------------------------------------------------------------------
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (policykg's supervisor and its server processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo and len(tree) < 10_000:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def _kb(path: str, field_name: str) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        with open(path, encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+    return 0
+
+
+@dataclass
+class Memory:
+    pss_mb: float       # proportional set size: shared pages split between the processes sharing them
+    peak_rss_mb: float  # sum of each process's peak resident size (shared pages counted in each)
+
+
+def memory(pid: int) -> Memory:
+    """Memory of a peer: every process of its tree, summed."""
+    pids = process_tree(pid)
+    pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids)
+    peak = sum(_kb(f"/proc/{p}/status", "VmHWM") for p in pids)
+    return Memory(pss / 1024, peak / 1024)
+
+
+def memory_table(rows: dict) -> str:
+    lines = ["| peer | ready in s | memory when ready, MB (PSS) | memory after the run, MB (PSS) | peak, MB (sum of peak RSS) |",
+             "|---|---|---|---|---|"]
+    for name, (ready, loaded, after) in rows.items():
+        lines.append(f"| {name} | {fmt(ready, 1)} | {fmt(loaded.pss_mb, 0)} | "
+                     f"{fmt(after.pss_mb, 0) if after else '–'} | {fmt(after.peak_rss_mb, 0) if after else '–'} |")
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -487,6 +557,7 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
                for q, text in queries.items()}
     full = {q: PREFIXES + text for q, text in queries.items()}
     notes = []
+    memories: dict[str, list] = {}
     for name in peers:
         peer = PEERS[name](data, workdir)
         try:
@@ -496,6 +567,7 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
             notes.append(f"{name} could not start: {exc}")
             continue
         print(f"  {name}: ready in {took:.1f} s", file=sys.stderr, flush=True)
+        memories[name] = [took, memory(peer.process.pid), None]
         try:
             for q in queries:
                 try:
@@ -534,6 +606,8 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
                         peer.start()
                         break
         finally:
+            if peer.process is not None and peer.process.poll() is None:
+                memories[name][2] = memory(peer.process.pid)
             peer.stop()
     sizes = sum(1 for _ in open(data, "rb")) if data.suffix == ".nq" else None
     out = ""
@@ -547,6 +621,8 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
         ok = [p for p in peers if checks.get((p, q))]
         verdict.append(f"{q}: {'same results from ' + ', '.join(ok) if ok else 'not compared'}")
     out += "\nResults check: " + "; ".join(verdict) + ".\n"
+    out += "\nStart-up and memory (every process of a peer summed; policykg runs a supervisor and its server processes, " \
+           "each with the data in memory):\n\n" + memory_table(memories)
     if notes:
         out += "\nNotes:\n" + "\n".join(f"- {n}" for n in notes) + "\n"
     return out

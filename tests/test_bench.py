@@ -1,0 +1,80 @@
+"""The benchmark's own arithmetic: how it compares answers and measures memory."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bench import run
+
+
+def _select(rows: list[dict]) -> bytes:
+    return json.dumps({"head": {"vars": ["c", "s"]}, "results": {"bindings": rows}}).encode()
+
+
+def _row(c: dict, s: dict) -> dict:
+    return {"c": c, "s": s}
+
+
+IRI = {"type": "uri", "value": "https://w3id.org/policykg/def/A"}
+
+
+def test_blank_node_labels_do_not_matter_but_their_rows_count():
+    ours = _select([_row(IRI, {"type": "bnode", "value": "c14n0"}), _row(IRI, {"type": "bnode", "value": "c14n1"})])
+    theirs = _select([_row(IRI, {"type": "bnode", "value": "x9"}), _row(IRI, {"type": "bnode", "value": "x7"})])
+    one_row = _select([_row(IRI, {"type": "bnode", "value": "x9"})])
+    a, b, c = (run.normalise(body, run.RESULTS_JSON) for body in (ours, theirs, one_row))
+    assert run.same(a, b)
+    assert not run.same(a, c)          # two rows are not one, though the blank nodes look alike
+
+
+def test_numbers_compare_by_value_and_plain_strings_match_xsd_string():
+    ours = _select([_row({"type": "literal", "value": "1.0",
+                          "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
+                         {"type": "literal", "value": "x"})])
+    theirs = _select([_row({"type": "literal", "value": "1.00",
+                            "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
+                           {"type": "literal", "value": "x",
+                            "datatype": "http://www.w3.org/2001/XMLSchema#string"})])
+    assert run.same(run.normalise(ours, run.RESULTS_JSON), run.normalise(theirs, run.RESULTS_JSON))
+    other = ours.replace(b'"1.0"', b'"2.0"')
+    assert not run.same(run.normalise(ours, run.RESULTS_JSON), run.normalise(other, run.RESULTS_JSON))
+
+
+def test_graph_answers_compare_blank_nodes_without_labels():
+    a = b'_:a <https://x/p> "1" .\n<https://x/s> <https://x/p> _:a .\n'
+    b = b'_:zz <https://x/p> "1" .\n<https://x/s> <https://x/p> _:q .\n'
+    c = b'<https://x/s> <https://x/p> _:q .\n'
+    assert run.same(run.normalise(a, run.NTRIPLES), run.normalise(b, run.NTRIPLES))
+    assert not run.same(run.normalise(a, run.NTRIPLES), run.normalise(c, run.NTRIPLES))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_memory_sums_a_process_and_its_children():
+    # A parent holding ~40 MB that starts a child holding ~40 MB more.
+    holder = "import time; b = bytearray(40 << 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c",
+                               f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {holder!r}]); "
+                               f"exec({holder!r})"])
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (len(run.process_tree(parent.pid)) < 2
+                                               or run.memory(parent.pid).pss_mb < 80):
+            time.sleep(0.1)
+        assert len(run.process_tree(parent.pid)) == 2
+        used = run.memory(parent.pid)
+        assert 80 <= used.pss_mb < 400
+        assert used.peak_rss_mb >= used.pss_mb
+    finally:
+        for pid in run.process_tree(parent.pid)[1:]:
+            subprocess.run(["kill", "-9", str(pid)], check=False)
+        parent.kill()
+        parent.wait(30)
+
+
+def test_geometric_mean_ignores_missing_cells():
+    assert run.geomean([100, 400, float("nan"), 0]) == pytest.approx(200)
+    assert run.geomean([]) != run.geomean([])   # nan: nothing measured
