@@ -64,6 +64,23 @@ def prefixes() -> dict[str, str]:
         return {"pkg": VOCAB, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 
 
+def serialize_graph(triples, token: str) -> bytes:
+    """``triples`` in the format ``token``, with the project's prefixes where the format has them.
+
+    pyoxigraph writes JSON-LD in expanded form only; a document system reading one resource
+    wants short keys, so JSON-LD here is compacted by rdflib against an ``@context`` of the
+    same prefixes (a resource is tens of triples; the whole ontology a few thousand, cached).
+    """
+    if token == "JSON_LD":
+        import rdflib
+
+        graph = rdflib.Graph()
+        graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+        return graph.serialize(format="json-ld", context=prefixes(), auto_compact=True).encode("utf-8")
+    kwargs = {"prefixes": prefixes()} if token in ("TURTLE", "RDF_XML") else {}
+    return ox.serialize(triples, format=getattr(ox.RdfFormat, token), **kwargs)
+
+
 # ---------------------------------------------------------------------------
 # Dereferencing
 # ---------------------------------------------------------------------------
@@ -107,9 +124,7 @@ def describe(iri: str):
         body = _minimal_html(iri, triples)
         response = Response(body, content_type="text/html; charset=utf-8")
     else:
-        fmt = getattr(ox.RdfFormat, token)
-        kwargs = {"prefixes": prefixes()} if token in ("TURTLE", "RDF_XML") else {}
-        body = ox.serialize(triples, format=fmt, **kwargs)
+        body = serialize_graph(triples, token)
         response = Response(body, content_type=_charset(media_type_for("graph", token)))
     response.headers["Vary"] = "Accept, Accept-Encoding"
     return response
@@ -196,8 +211,7 @@ def vocabulary():
     def make():
         graph = ox.NamedNode(graph_iri(state.base, "ontology"))
         triples = [q.triple for q in state.store.ox.quads_for_pattern(None, None, None, graph)]
-        kwargs = {"prefixes": prefixes()} if token in ("TURTLE", "RDF_XML") else {}
-        return ox.serialize(triples, format=getattr(ox.RdfFormat, token), **kwargs)
+        return serialize_graph(triples, token)
 
     body = state.cached(("ontology", token), make)
     response = Response(body, content_type=_charset(media_type_for("graph", token)))

@@ -56,10 +56,19 @@ def test_unit_iri_by_content_negotiation(live_server, reference, accept, media, 
         assert _subject_triples(reference, fragment) <= got
 
 
-def test_format_parameter(live_server):
+def test_format_parameter_gives_compact_json_ld_with_a_context(live_server, reference):
     response = requests.get(f"{live_server}{PATH}", params={"format": "jsonld"}, timeout=30)
     assert response.headers["Content-Type"].startswith("application/ld+json")
-    assert any(node.get("@id") == ARTICLE for node in json.loads(response.text))
+    document = json.loads(response.text)
+    context = document["@context"]
+    assert context["pkg"] == "https://w3id.org/policykg/def/"
+    assert context["rdfs"] == "http://www.w3.org/2000/01/rdf-schema#"
+    nodes = document.get("@graph", [document])
+    keys = {key for node in nodes for key in node if not key.startswith("@")}
+    assert keys and all(":" in key and "://" not in key for key in keys)   # short keys: prefix:name
+    # and it means the same triples as the Turtle view
+    graph = rdflib.Graph().parse(data=response.text, format="json-ld")
+    assert _subject_triples(reference, ARTICLE) <= _as_set(graph)
 
 
 def test_browser_gets_html(live_server):
