@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from policykg.api.store import OxigraphStore
 from policykg.queries.ask import RULES, answer, normalize_question, route
 from policykg.queries.library import load_library
-from policykg.queries.resolve import Resolver
 
 BASE = "https://w3id.org/policykg/"
 PKG = "https://w3id.org/policykg/def/"
@@ -39,16 +37,6 @@ ROUTES = [
     ("本意见有几个部分", "toc", {}),
     ("业委会", "relations", {"actor": "HomeownersCommittee"}),
 ]
-
-
-@pytest.fixture(scope="module")
-def store(built_dataset):
-    return OxigraphStore.from_file(built_dataset, BASE)
-
-
-@pytest.fixture(scope="module")
-def resolver(store):
-    return Resolver(store, BASE)
 
 
 @pytest.mark.parametrize("question, name, expected", ROUTES, ids=[r[0] for r in ROUTES])

@@ -9,9 +9,7 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from policykg.api.store import OxigraphStore
 from policykg.queries.chains import ActorGraph
-from policykg.queries.resolve import Resolver
 
 BASE = "https://w3id.org/policykg/"
 PKG = "https://w3id.org/policykg/def/"
@@ -22,13 +20,8 @@ STATEMENTS = f"<{BASE}graph/statements>"
 
 
 @pytest.fixture(scope="module")
-def store(built_dataset):
-    return OxigraphStore.from_file(built_dataset, BASE)
-
-
-@pytest.fixture(scope="module")
-def graph(store):
-    return ActorGraph.build(store, Resolver(store, BASE))
+def graph(store, resolver):
+    return ActorGraph.build(store, resolver)
 
 
 def sparql_reachable(store, path: str, node: str) -> set[str]:

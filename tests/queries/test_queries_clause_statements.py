@@ -5,18 +5,15 @@ from collections import Counter
 
 import pytest
 
-from policykg.api.store import OxigraphStore
 from policykg.queries.library import get_query, run_query
-from policykg.queries.resolve import ClauseIndex, Resolver
+from policykg.queries.resolve import ClauseIndex
 
 BASE = "https://w3id.org/policykg/"
 
 
 @pytest.fixture(scope="module")
-def rows(built_dataset):
-    store = OxigraphStore.from_file(built_dataset, BASE)
-    result = run_query(get_query("clause_statements"), store, {"clause": "19"}, Resolver(store, BASE),
-                       ClauseIndex(store, BASE))
+def rows(store, resolver):
+    result = run_query(get_query("clause_statements"), store, {"clause": "19"}, resolver, ClauseIndex(store, BASE))
     return result["rows"]
 
 

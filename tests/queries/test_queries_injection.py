@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from policykg.api.store import OxigraphStore
 from policykg.queries.library import ParameterError, load_library, run_query
-from policykg.queries.resolve import Resolver
 
 BASE = "https://w3id.org/policykg/"
 INJECTIONS = [
@@ -20,16 +18,6 @@ INJECTIONS = [
     "居委会'} ; DROP",
     "INSERT DATA { <a:b> <a:c> <a:d> }",
 ]
-
-
-@pytest.fixture(scope="module")
-def store(built_dataset):
-    return OxigraphStore.from_file(built_dataset, BASE)
-
-
-@pytest.fixture(scope="module")
-def resolver(store):
-    return Resolver(store, BASE)
 
 
 @pytest.mark.parametrize("value", INJECTIONS)

@@ -6,25 +6,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from policykg.api.store import OxigraphStore
 from policykg.queries.library import (ANY, LibraryError, ParameterError, bind_params, load_library, parse_rq,
                                       run_query, split_words)
-from policykg.queries.resolve import Resolver
 
 BASE = "https://w3id.org/policykg/"
 REQUIRED_QUESTIONS = {"leaders_of", "led_by", "duties", "numeric_norms", "deadlines", "responsibility_chain",
                       "downstream", "responsible_persons", "coordination_mechanisms", "cost_sharing",
                       "clause_statements", "clauses_mentioning", "search", "toc"}
-
-
-@pytest.fixture(scope="module")
-def store(built_dataset):
-    return OxigraphStore.from_file(built_dataset, BASE)
-
-
-@pytest.fixture(scope="module")
-def resolver(store):
-    return Resolver(store, BASE)
 
 
 def test_library_has_the_questions_the_issue_asks_for():
