@@ -121,16 +121,18 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
 
 
 # ---------------------------------------------------------------------------
-# 2. Worker processes
+# 2. Evaluation under the time limit
 # ---------------------------------------------------------------------------
 
 class QueryRefused(Exception):
-    """The query cannot be answered; ``status`` is the HTTP status to use."""
+    """The query cannot be answered; ``status`` is the HTTP status to use, ``code`` the
+    error code of the JSON envelope when it says more than the status (``timeout``)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, code: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
 
 
 class _CappedWriter:
@@ -284,7 +286,7 @@ class Evaluator:
         if not done.acquire(timeout=timeout):
             if self._on_timeout is not None:
                 self._on_timeout()
-            raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s")
+            raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s", "timeout")
         reply = slot[0]
         if reply[0] == "ok":
             return reply[1], reply[2]

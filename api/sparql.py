@@ -35,7 +35,6 @@ FORM_MEDIA = "application/x-www-form-urlencoded"
 FORMAT_PARAMS = ("format", "output", "results")
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
-DEFAULT_RESULT_CACHE_MB = 64   # until the settings table has a row for it
 
 
 @bp.record_once
@@ -49,32 +48,29 @@ def _install(state):
 class ResultCache:
     """Answers to identical requests, kept while the data does not change (LRU, bounded in bytes).
 
-    The data behind /sparql only changes through /update, which clears the cache, so a
-    cached answer is exactly what evaluating the query again would give. Only successful
-    answers are kept; an entry larger than 1/16 of the budget is never kept.
+    The data behind /sparql only changes through /update, which drops the cache with every
+    other cached value (:meth:`AppState.invalidate`), so a cached answer is exactly what
+    evaluating the query again would give. Only successful answers are kept; an entry
+    larger than 1/16 of the budget is never kept.
     """
 
     def __init__(self, budget_bytes: int):
         from collections import OrderedDict
 
         self.budget = max(0, int(budget_bytes))
-        self.entries: "OrderedDict[tuple, tuple[str, bytes]]" = OrderedDict()
+        self.entries: "OrderedDict[tuple, tuple[str, bytes, int]]" = OrderedDict()
         self.size = 0
-        self.hits = 0
-        self.misses = 0
         self.lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key) -> tuple[str, bytes] | None:
         if not self.budget:
             return None
         with self.lock:
             entry = self.entries.get(key)
             if entry is None:
-                self.misses += 1
                 return None
             self.entries.move_to_end(key)
-            self.hits += 1
-            return entry
+            return entry[0], entry[1]
 
     def put(self, key, media_type: str, body: bytes) -> None:
         cost = len(body) + len(key[0]) + 200
@@ -83,31 +79,18 @@ class ResultCache:
         with self.lock:
             if key in self.entries:
                 return
-            self.entries[key] = (media_type, body)
+            self.entries[key] = (media_type, body, cost)
             self.size += cost
             while self.size > self.budget and self.entries:
-                old_key, (_, old_body) = self.entries.popitem(last=False)
-                self.size -= len(old_body) + len(old_key[0]) + 200
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-            self.size = 0
+                self.size -= self.entries.popitem(last=False)[1][2]
 
 
 def result_cache(state) -> ResultCache:
-    cache = state.cache.get("results")
-    if cache is None:
-        megabytes = getattr(state.config, "result_cache_mb", DEFAULT_RESULT_CACHE_MB)
-        cache = state.cached("results", lambda: ResultCache(int(float(megabytes) * (1 << 20))))
-    return cache
+    return state.cached("results", lambda: ResultCache(state.config.result_cache_mb << 20))
 
 
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class ProtocolError(QueryRefused):
+    """A request the SPARQL protocol refuses before any evaluation."""
 
 
 READ_ONLY = "this endpoint is read-only: SPARQL updates are not accepted at /sparql"
@@ -196,17 +179,20 @@ def _dataset(state, req: ProtocolRequest) -> tuple[list[str] | None, list[str] |
     return (default or None), (named or None)
 
 
-def _check(query: str, config):
-    if len(query) > config.max_query_length:
-        raise ProtocolError(413, f"the query is {len(query)} characters long; the limit is "
+def _check(text: str, config, update: bool = False):
+    """Refuse what must never reach pyoxigraph: too long, too deep, too complex, SERVICE,
+    LOAD, and (at /sparql) an update sent as a query. Returns what the lexer found."""
+    what = "update" if update else "query"
+    if len(text) > config.max_query_length:
+        raise ProtocolError(413, f"the {what} is {len(text)} characters long; the limit is "
                                  f"{config.max_query_length}")
-    info = inspect_query(query, max_depth=config.max_nesting)
+    info = inspect_query(text, max_depth=config.max_nesting)
     if info.too_deep:
-        raise ProtocolError(400, f"the query nests brackets more than {config.max_nesting} levels deep")
+        raise ProtocolError(400, f"the {what} nests brackets more than {config.max_nesting} levels deep")
     if info.operators > MAX_OPERATORS:
-        raise ProtocolError(400, f"the query is too complex: {info.operators} operators, groups and "
+        raise ProtocolError(400, f"the {what} is too complex: {info.operators} operators, groups and "
                                  f"UNION/MINUS/OPTIONAL (the limit is {MAX_OPERATORS})")
-    if info.is_update:
+    if info.is_update and not update:
         raise ProtocolError(400, f"this is a SPARQL update ({info.update_keyword}), not a query; "
                                  "/sparql is read-only")
     if info.uses_service:
@@ -283,12 +269,9 @@ class SparqlEndpoint:
             else:
                 media_type, body = _evaluate(state, query, default, named, req.accept, overrides)
                 cache.put(key, media_type, body)
-        except ProtocolError as exc:
-            return self._error(req, exc.status, exc.message)
-        except QueryRefused as exc:
+        except QueryRefused as exc:   # ProtocolError included
             extra = (("Retry-After", "1"),) if exc.status == 503 else ()
-            code = "timeout" if "time limit" in exc.message else None
-            return self._error(req, exc.status, exc.message, extra, code)
+            return self._error(req, exc.status, exc.message, extra, exc.code)
         return 200, _with_charset(media_type), body, ()
 
     @staticmethod
@@ -428,15 +411,8 @@ def update():
             raise ProtocolError(415, f"send {UPDATE_MEDIA} or {FORM_MEDIA} with an 'update' parameter")
         if len(values) != 1 or not values[0].strip():
             raise ProtocolError(400, "send exactly one non-empty update")
-        text = values[0]
-        if len(text) > state.config.max_query_length:
-            raise ProtocolError(413, "the update is too long")
-        info = inspect_query(text, max_depth=state.config.max_nesting)
-        if info.too_deep:
-            raise ProtocolError(400, f"the update nests brackets more than {state.config.max_nesting} levels deep")
-        if info.uses_load or info.uses_service:
-            raise ProtocolError(400, "LOAD and SERVICE are not allowed: this service never fetches data")
-        _apply_update(state, text)
+        _check(values[0], state.config, update=True)
+        _apply_update(state, values[0])
     except ProtocolError as exc:
         return error_response(exc.status, exc.message)
     return Response(status=204)

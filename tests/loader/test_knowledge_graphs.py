@@ -1,7 +1,6 @@
 """The knowledge graphs: SHACL-valid, background and inference kept apart, the responsibility chain."""
 from __future__ import annotations
 
-import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
