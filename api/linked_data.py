@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import atexit
 import gzip
 import html
 import os
@@ -202,7 +203,7 @@ def vocabulary():
     if token is None:
         return error_response(406, "the ontology is available as Turtle, JSON-LD, N-Triples and RDF/XML")
     if token == "html":
-        if _ensure_ontology_docs(state):
+        if _ensure_ontology_docs():
             from flask import redirect
 
             return redirect("/ontology/", code=303)
@@ -342,39 +343,33 @@ def void():
 # Ontology documentation (``policykg docs``), when it can be generated
 # ---------------------------------------------------------------------------
 
+# The documentation depends on the ontology package only, not on the served data, so it is
+# generated once per process and kept across /update (which clears the state's cache).
 _docs_lock = threading.Lock()
+_docs: dict = {"folder": None, "failed": False}
 
 
-def _ontology_docs_dir(state):
-    """The folder of the generated ontology documentation (None until generated)."""
-    return state.cache.get("ontology_docs_dir")
-
-
-def _ensure_ontology_docs(state) -> str | None:
-    """Generate the documentation once (pyLODE via policykg.ontology.docs); None if it cannot be."""
-    folder = _ontology_docs_dir(state)
-    if folder:
-        return folder
+def _ensure_ontology_docs() -> str | None:
+    """The folder of the ontology documentation, generated on first use (pyLODE via
+    policykg.ontology.docs); None if it cannot be generated."""
     with _docs_lock:
-        folder = _ontology_docs_dir(state)
-        if folder:
-            return folder
-        if state.cache.get("ontology_docs_failed"):
-            return None
+        if _docs["folder"] or _docs["failed"]:
+            return _docs["folder"]
         try:
             from policykg.ontology.docs import generate_docs
         except ImportError:
-            state.cache["ontology_docs_failed"] = True
+            _docs["failed"] = True
             return None
         out = tempfile.mkdtemp(prefix="policykg-ontology-docs-")
         try:
             generate_docs(Path(out))
         except Exception:  # the docs are optional: log and answer 404
             log.exception("could not generate the ontology documentation")
-            state.cache["ontology_docs_failed"] = True
+            _docs["failed"] = True
             shutil.rmtree(out, ignore_errors=True)
             return None
-        state.cache["ontology_docs_dir"] = out
+        atexit.register(shutil.rmtree, out, ignore_errors=True)
+        _docs["folder"] = out
         return out
 
 
@@ -382,7 +377,7 @@ def _ensure_ontology_docs(state) -> str | None:
 @bp.route("/ontology/<path:name>")
 def ontology_docs(name: str = "index.html"):
     """The ontology's HTML documentation (generated on first request)."""
-    folder = _ensure_ontology_docs(get_state())
+    folder = _ensure_ontology_docs()
     if folder is None:
         return error_response(404, "the ontology documentation is not available; the ontology itself is at /def/")
     return send_from_directory(folder, name)
