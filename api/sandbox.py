@@ -24,6 +24,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 log = logging.getLogger("policykg.sandbox")
 
 # ---------------------------------------------------------------------------
@@ -174,9 +176,7 @@ def describe_syntax_error(exc: SyntaxError) -> str:
 
 
 def _evaluate(store, request: dict, union_options: dict):
-    """Run one query; return ("ok", media_type, bytes) or ("error", status, message)."""
-    import pyoxigraph as ox
-
+    """Run one query; return (media type, body) or raise QueryRefused."""
     kwargs = {}
     if request.get("default") is not None or request.get("named") is not None:
         if request.get("default") is not None:
@@ -192,19 +192,19 @@ def _evaluate(store, request: dict, union_options: dict):
         if isinstance(result, ox.QueryTriples):
             fmt = request.get("graph_format")
             if fmt is None:
-                return ("error", 406, "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
+                raise QueryRefused(406, "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
             triples = list(itertools.islice(result, max_results + 1))
             if len(triples) > max_results:
-                return ("error", 400, f"the result has more than {max_results} triples; "
-                                      "narrow the query or add LIMIT")
+                raise QueryRefused(400, f"the result has more than {max_results} triples; "
+                                        "narrow the query or add LIMIT")
             rdf_format = getattr(ox.RdfFormat, fmt)
-            return ("ok", rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b"")
+            return rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b""
         fmt = request.get("results_format")
         if fmt is None:
-            return ("error", 406, "no acceptable format for a SELECT/ASK result")
+            raise QueryRefused(406, "no acceptable format for a SELECT/ASK result")
         results_format = getattr(ox.QueryResultsFormat, fmt)
         if isinstance(result, ox.QueryBoolean):
-            return ("ok", results_format.media_type, result.serialize(format=results_format))
+            return results_format.media_type, result.serialize(format=results_format)
         out = _CappedWriter(max_bytes)
         result.serialize(out, format=results_format)
         body = out.getvalue()
@@ -212,15 +212,16 @@ def _evaluate(store, request: dict, union_options: dict):
         if len(body) > max_results:
             rows = sum(1 for _ in ox.parse_query_results(body, format=results_format))
             if rows > max_results:
-                return ("error", 400, f"the result has more than {max_results} rows; "
-                                      "narrow the query or add LIMIT")
-        return ("ok", results_format.media_type, body)
+                raise QueryRefused(400, f"the result has more than {max_results} rows; "
+                                        "narrow the query or add LIMIT")
+        return results_format.media_type, body
     except _TooBig:
-        return ("error", 400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT")
+        raise QueryRefused(400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT") \
+            from None
     except SyntaxError as exc:
-        return ("error", 400, describe_syntax_error(exc))
+        raise QueryRefused(400, describe_syntax_error(exc)) from None
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        return ("error", 400, f"the query could not be evaluated: {exc}")
+        raise QueryRefused(400, f"the query could not be evaluated: {exc}") from None
 
 
 class Evaluator:
@@ -262,8 +263,10 @@ class Evaluator:
             self._started[slot_index] = time.monotonic()
             try:
                 slot.append(_evaluate(store, request, union))
+            except QueryRefused as exc:
+                slot.append(exc)
             except Exception as exc:  # never let one query end the helper
-                slot.append(("error", 500, f"the query could not be evaluated ({type(exc).__name__})"))
+                slot.append(QueryRefused(500, f"the query could not be evaluated ({type(exc).__name__})"))
             finally:
                 self._started[slot_index] = 0.0
             done.release()
@@ -288,6 +291,6 @@ class Evaluator:
                 self._on_timeout()
             raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s", "timeout")
         reply = slot[0]
-        if reply[0] == "ok":
-            return reply[1], reply[2]
-        raise QueryRefused(reply[1], reply[2])
+        if isinstance(reply, QueryRefused):
+            raise reply
+        return reply
