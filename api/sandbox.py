@@ -17,7 +17,6 @@ Two defences, in order:
 from __future__ import annotations
 
 import itertools
-import logging
 import queue
 import re
 import threading
@@ -26,7 +25,6 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-log = logging.getLogger("policykg.sandbox")
 
 # ---------------------------------------------------------------------------
 # 1. Inspection

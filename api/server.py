@@ -20,7 +20,6 @@ from pathlib import Path
 
 from flask import request
 
-log = logging.getLogger("policykg.access")
 _server_log = logging.getLogger("policykg.server")
 
 _COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results",
