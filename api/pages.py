@@ -384,6 +384,18 @@ def _bezier(p0, p1, p2, p3, t_: float):
                  for a, b, c, d in zip(p0, p1, p2, p3))
 
 
+def svg_open(svg_id: str, width: float, height: float, title: str, css: str = "") -> str:
+    """The opening of a diagram: its size, its accessible title, and the arrowhead its
+    edges use (``url(#<svg_id>-arrow)``)."""
+    cls = f' class="{css}"' if css else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}"{cls} role="img" '
+            f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'width="{width:.0f}" height="{height:.0f}"><title id="{escape(svg_id)}-title">{escape(title)}</title>'
+            f'<defs><marker id="{escape(svg_id)}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7b8496"/>'
+            f'</marker></defs>')
+
+
 def _overlaps(a, b, pad: float = 3.0) -> bool:
     return not (a[2] + pad <= b[0] or b[2] + pad <= a[0] or a[3] + pad <= b[1] or b[3] + pad <= a[1])
 
@@ -494,13 +506,7 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
         out.append(node_svg(node))
     out.extend(labels)  # labels last, so they sit above lines and boxes
     canvas_w = right
-    out.insert(0, f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" role="img" '
-                  f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {canvas_w:.0f} {canvas_h:.0f}" '
-                  f'width="{canvas_w:.0f}" height="{canvas_h:.0f}">'
-                  f'<title id="{escape(svg_id)}-title">{escape(title)}</title>'
-                  f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-                  f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7b8496"/>'
-                  f'</marker></defs>')
+    out.insert(0, svg_open(svg_id, canvas_w, canvas_h, title))
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -972,12 +978,7 @@ def star_svg(center: GNode, incoming: list, outgoing: list, title: str, svg_id: 
     boxes = []
     for node in [center] + [n for n, _ in incoming + outgoing]:
         boxes.append(node_svg(node))
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(svg_id)}" class="wide" role="img" '
-            f'aria-labelledby="{escape(svg_id)}-title" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'width="{width:.0f}" height="{height:.0f}"><title id="{escape(svg_id)}-title">{escape(title)}</title>'
-            f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7b8496"/>'
-            f'</marker></defs>')
+    head = svg_open(svg_id, width, height, title, css="wide")
     return Markup(head + "".join(parts) + "".join(boxes) + "".join(labels) + "</svg>")
 
 
