@@ -23,9 +23,6 @@ from pathlib import Path
 
 log = logging.getLogger("policykg.server")
 
-CHOICES = ("auto", "on", "off")
-
-
 def usable_cpus() -> list[int]:
     """The CPUs this process may run on, in order."""
     try:

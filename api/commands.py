@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from policykg.settings import CPU_AFFINITY_CHOICES
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -25,7 +27,7 @@ def register(subparsers) -> None:
                    help="server processes (default: POLICYKG_QUERY_WORKERS or 2)")
     p.add_argument("--timeout", type=float, dest="query_timeout",
                    help="SPARQL query time limit in seconds (default: POLICYKG_QUERY_TIMEOUT or 10)")
-    p.add_argument("--cpu-affinity", choices=("auto", "on", "off"), dest="cpu_affinity",
+    p.add_argument("--cpu-affinity", choices=CPU_AFFINITY_CHOICES, dest="cpu_affinity",
                    help="pin each server process to a CPU of its own (default: POLICYKG_CPU_AFFINITY or "
                         "auto: when there are at least as many processes as CPUs)")
     p.set_defaults(func=run)

@@ -53,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+CPU_AFFINITY_CHOICES = ("auto", "on", "off")
 
 
 def _coerce(setting: Setting, value: object) -> object:
@@ -106,8 +107,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> C
     unknown = set(overrides) - set(_BY_NAME)
     if unknown:
         raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    if values["cpu_affinity"] not in ("auto", "on", "off"):
-        raise ValueError(f"setting cpu_affinity: {values['cpu_affinity']!r} must be auto, on or off")
+    if values["cpu_affinity"] not in CPU_AFFINITY_CHOICES:
+        raise ValueError(f"setting cpu_affinity: {values['cpu_affinity']!r} must be one of "
+                         f"{', '.join(CPU_AFFINITY_CHOICES)}")
     if not str(values["base"]).endswith(("/", "#")):
         raise ValueError(f"setting base: {values['base']!r} must end with '/' or '#'")
     return Config(values)
