@@ -11,7 +11,9 @@ threads, so ``auto`` leaves the processes free.
 The processes of one ``policykg serve`` register in the runtime folder (``servers/<pid>``,
 holding when they registered). Each process, once at start and then every second from
 its watch thread, sorts the live registrations and takes the CPU at its position, so the
-CPUs stay evenly shared when the supervisor replaces a process.
+CPUs stay evenly shared when the supervisor replaces a process. Processes starting at the
+same moment may not yet see each other's registration and take the same CPU; the next
+round of the watch thread, a second later, spreads them.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import logging
 import os
 import time
 from pathlib import Path
+
+from policykg.files import write_atomically
 
 log = logging.getLogger("policykg.server")
 
@@ -64,7 +68,9 @@ class CpuPinning:
         self.cpu: int | None = None
         self.folder.mkdir(exist_ok=True)
         # CLOCK_MONOTONIC is one clock for every process of the machine: it orders registrations.
-        (self.folder / str(self.pid)).write_text(str(time.monotonic_ns()), encoding="ascii")
+        # Written whole (temporary file, then rename): a process starting beside this one must
+        # never read an empty registration and take it for the oldest.
+        write_atomically(self.folder / str(self.pid), str(time.monotonic_ns()).encode("ascii"))
 
     def _live_order(self) -> list[int]:
         entries = []
