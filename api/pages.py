@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import threading
 from dataclasses import dataclass, field

@@ -43,8 +43,7 @@ from pathlib import Path
 
 from policykg import iris
 from policykg.loader import metadata as meta
-from policykg.loader.numbering import (FIXED_STYLES, PAREN_STYLES, Label, find_inline_items,
-                                       match_label)
+from policykg.loader.numbering import PAREN_STYLES, Label, find_inline_items, match_label
 from policykg.loader.text import SourceError, read_source
 from policykg.settings import DEFAULT_BASE
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import (DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, TIME, VANN, XSD,
-                              ClosedNamespace, Namespace as _Namespace)
+                              ClosedNamespace)
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent
 # The vocabulary namespace is fixed: vocabularies outlive deployments. Instance

@@ -5,8 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 # Like the `policykg` console script (`python -m policykg.cli` would load cli.py twice,
 # as __main__ and as policykg.cli, and UserError would then escape as a traceback).
 RUN_CLI = "import sys; from policykg.cli import main; sys.exit(main())"

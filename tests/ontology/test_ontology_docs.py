@@ -6,7 +6,6 @@ import html
 import re
 
 import pytest
-from rdflib.namespace import RDFS
 
 from ontology_support import own_classes, own_concepts, own_properties
 from policykg.cli import main

@@ -7,7 +7,7 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VANN
 
-from ontology_support import own_classes, own_properties, own_terms, pkg, superproperties
+from ontology_support import own_classes, own_terms, pkg, superproperties
 from policykg.ontology import ONTOLOGY_IRI, ontology_graph
 from policykg.ontology.namespaces import ORG, PKG_URI
 
@@ -148,7 +148,6 @@ def test_coordination_and_correspondence_are_symmetric(g):
 
 
 def test_no_literal_is_untagged_where_a_language_is_expected(g):
-    from ontology_support import own_properties as _props  # noqa: F401 (same module, clarity)
     for term in own_terms(g):
         for prop in (RDFS.label, SKOS.definition, SKOS.altLabel, SKOS.prefLabel):
             for value in g.objects(term, prop):
