@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import threading
 from urllib.parse import parse_qs
 
@@ -25,6 +24,7 @@ from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for
 from policykg.api.sandbox import MAX_OPERATORS, QueryRefused, inspect_query
 from policykg.api.server import CORS_HEADERS, gzip_if_asked, install_http_features
 from policykg.api.state import get_state
+from policykg.api.updates import apply_update
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("policykg.api")
@@ -412,55 +412,8 @@ def update():
         if len(values) != 1 or not values[0].strip():
             raise ProtocolError(400, "send exactly one non-empty update")
         _check(values[0], state.config, update=True)
-        _apply_update(state, values[0])
-    except ProtocolError as exc:
-        return error_response(exc.status, exc.message)
+        apply_update(state, values[0])
+    except QueryRefused as exc:   # ProtocolError included
+        extra = {"Retry-After": "1"} if exc.status == 503 else None
+        return error_response(exc.status, exc.message, extra, exc.code)
     return Response(status=204)
-
-
-def _apply_update(state, text: str) -> None:
-    """Apply an update so that every later query sees it, in every server process."""
-    folder = state.runtime_dir
-    if folder is None:                       # one process, embedded: change the store in place
-        with state._lock:
-            _run_update(state.store.ox, text)
-            state.invalidate()
-        return
-    from policykg.api import runtime
-    from policykg.api.store import DataSource, OxigraphStore
-
-    with runtime.update_lock(folder):
-        state.refresh()                      # start from what the last update published
-        source = state.store.source
-        if source.kind == "folder":
-            # Server processes hold the folder read-only; the writer opens it for this update only.
-            writer = ox.Store(source.path)
-            try:
-                _run_update(writer, text)
-                writer.flush()
-            finally:
-                del writer
-            runtime.publish(folder, source)
-            state.refresh()
-            return
-        # In memory: update this process's store, then publish a snapshot for the others.
-        with state._lock:
-            _run_update(state.store.ox, text)
-            snapshot = runtime.new_snapshot_path(folder)
-            tmp = snapshot.with_suffix(".part")
-            state.store.ox.dump(str(tmp), format=ox.RdfFormat.N_QUADS)
-            os.replace(tmp, snapshot)
-            new_source = DataSource("file", str(snapshot))
-            runtime.publish(folder, new_source)
-            store = OxigraphStore(state.store.ox, state.config.base, state.config.include_background, new_source)
-            state.adopt(store, runtime.stamp(folder))
-            runtime.remove_old_snapshots(folder, keep=str(snapshot))
-
-
-def _run_update(store, text: str) -> None:
-    try:
-        store.update(text)
-    except SyntaxError as exc:
-        raise ProtocolError(400, f"syntax error: {exc}") from None
-    except OSError as exc:
-        raise ProtocolError(400, f"the update failed: {exc}") from None

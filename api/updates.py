@@ -1,0 +1,185 @@
+"""Applying a SPARQL update (``/update``, admin only) under the time limit.
+
+Under ``policykg serve`` an update is evaluated in a child process started for it: the
+child opens the current data (a store folder for writing, or a copy of the in-memory
+data), applies the update, and for in-memory data writes an N-Quads snapshot beside
+the runtime folder. Only when the child reports success is the new data published
+(:mod:`policykg.api.runtime`), so every server process sees it on its next request.
+
+Why a child process: pyoxigraph's ``Store.update`` takes no time limit and cannot be
+interrupted, and an update such as ``INSERT { … } WHERE { a cross join }`` runs for
+hours. A child can be killed at the limit; its transaction is then never committed
+and nothing is published, so an update stopped by the limit changed nothing, and the
+server process that received it goes on serving.
+
+The child speaks one JSON object per line on stdout: ``{"stage": "loaded"}`` once the
+data is open (loading is not counted against the limit), ``{"stage": "applied"}`` once
+the update is committed, ``{"stage": "done"}`` once the snapshot is written, or
+``{"error": {"status": …, "message": …}}``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from policykg.api.sandbox import QueryRefused, describe_syntax_error
+
+# Opening the data and writing the snapshot are bounded too, generously: a million quads
+# load in a few seconds here.
+LOAD_LIMIT = 600.0
+log = logging.getLogger("policykg.server")
+_CHILD = "from policykg.api.updates import child_main; child_main()"
+
+
+def apply_update(state, text: str) -> None:
+    """Apply ``text`` so that every later query sees it, in every server process;
+    raise QueryRefused (400 for a bad update, 503 over the time limit) otherwise."""
+    folder = state.runtime_dir
+    if folder is None:                       # one process, embedded: change the store in place
+        with state._lock:
+            _run(state.store.ox, text)
+            state.invalidate()
+        return
+    from policykg.api import runtime
+    from policykg.api.store import DataSource
+
+    with runtime.update_lock(folder):
+        state.refresh()                      # start from what the last update published
+        source = state.store.source
+        snapshot = None if source.kind == "folder" else runtime.new_snapshot_path(folder)
+        run_in_child(source, text, snapshot, float(state.config.query_timeout))
+        if snapshot is None:
+            runtime.publish(folder, source)  # the folder changed: every process reopens it
+        else:
+            runtime.publish(folder, DataSource("file", str(snapshot)))
+        state.refresh()
+        if snapshot is not None:
+            runtime.remove_old_snapshots(folder, keep=str(snapshot))
+
+
+def run_in_child(source, text: str, snapshot: Path | None, time_limit: float) -> None:
+    """Apply ``text`` to ``source`` in a child process, killed at ``time_limit`` seconds."""
+    request = {"source": {"kind": source.kind, "path": source.path}, "update": text,
+               "snapshot": str(snapshot) if snapshot else None}
+    child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, encoding="utf-8")
+    messages: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_pump, args=(child.stdout, messages), name="policykg-update-reader",
+                     daemon=True).start()
+    try:
+        child.stdin.write(json.dumps(request))
+        child.stdin.close()
+        _expect(child, messages, "loaded", LOAD_LIMIT)
+        try:
+            _expect(child, messages, "applied", time_limit)
+        except queue.Empty:
+            child.kill()
+            child.wait()
+            # A store folder may have been committed in the moment before the kill: then the
+            # update did change the data and is published. A copy in memory died with the child.
+            changed = _said(messages, "applied") and snapshot is None
+            log.warning("an update ran over the time limit of %g s; its process was stopped (%s)", time_limit,
+                        "the folder was committed just before" if changed else "nothing changed")
+            if not changed:
+                raise QueryRefused(503, f"the update was stopped after the time limit of {time_limit:g} s; "
+                                        "nothing was changed", "timeout") from None
+            return
+        if snapshot is not None:
+            _expect(child, messages, "done", LOAD_LIMIT)
+    except queue.Empty:
+        raise QueryRefused(503, f"the update process did not open or save the data within {LOAD_LIMIT:g} s; "
+                                "nothing was changed", "timeout") from None
+    except BrokenPipeError:
+        raise QueryRefused(500, "the update process ended before it read the update; nothing was changed") \
+            from None
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+
+
+def _pump(stream, messages: queue.SimpleQueue) -> None:
+    """Hand the child's lines to the waiting request, then None at the end."""
+    try:
+        for line in stream:
+            try:
+                messages.put(json.loads(line))
+            except ValueError:
+                continue   # not ours (a library printing): ignore
+    finally:
+        messages.put(None)
+
+
+def _expect(child, messages: queue.SimpleQueue, stage: str, seconds: float) -> None:
+    """Wait for the child to reach ``stage``; raise queue.Empty after ``seconds``."""
+    message = messages.get(timeout=seconds)
+    if message is None:
+        child.wait()
+        raise QueryRefused(500, f"the update process ended unexpectedly (exit status {child.returncode}); "
+                                "nothing was changed")
+    if "error" in message:
+        raise QueryRefused(int(message["error"]["status"]), str(message["error"]["message"]))
+    if message.get("stage") != stage:
+        raise QueryRefused(500, f"the update process said {message!r} where {stage!r} was expected")
+
+
+def _said(messages: queue.SimpleQueue, stage: str) -> bool:
+    """Whether ``stage`` is among the child's remaining messages (after it ended)."""
+    while True:
+        try:
+            message = messages.get(timeout=5)
+        except queue.Empty:
+            return False
+        if message is None:
+            return False
+        if message.get("stage") == stage:
+            return True
+
+
+def _run(store: ox.Store, text: str) -> None:
+    try:
+        store.update(text)
+    except SyntaxError as exc:
+        raise QueryRefused(400, describe_syntax_error(exc)) from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise QueryRefused(400, f"the update failed: {exc}") from None
+
+
+# ---------------------------------------------------------------------------
+# The child process
+# ---------------------------------------------------------------------------
+
+def child_main() -> None:
+    """Read one request on stdin, apply it, report each stage on stdout."""
+    from policykg.api.store import DataSource, StoreError
+
+    def say(message: dict) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    request = json.loads(sys.stdin.read())
+    source = DataSource(**request["source"])
+    try:
+        store = source.open()
+        say({"stage": "loaded"})
+        _run(store, request["update"])
+        store.flush()
+        say({"stage": "applied"})
+        if request["snapshot"]:
+            snapshot = Path(request["snapshot"])
+            part = snapshot.with_suffix(".part")
+            store.dump(str(part), format=ox.RdfFormat.N_QUADS)
+            os.replace(part, snapshot)
+            say({"stage": "done"})
+    except QueryRefused as exc:
+        say({"error": {"status": exc.status, "message": exc.message}})
+    except (StoreError, OSError) as exc:
+        say({"error": {"status": 500, "message": f"the data could not be opened for the update: {exc}"}})
