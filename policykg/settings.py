@@ -33,7 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, int, "Port the service listens on."),
     Setting("threads", 8, int, "Request threads of each server process (and query threads beside them)."),
     Setting("query_timeout", 10.0, float,
-            "Seconds a SPARQL query may run before it is stopped and answered with 503."),
+            "Seconds a SPARQL query or update may run before it is stopped and answered with 503."),
     Setting("max_query_length", 100_000, int, "Longest SPARQL query text accepted, in characters."),
     Setting("max_nesting", 200, int, "Deepest nesting of brackets and braces accepted in a query."),
     Setting("max_results", 100_000, int,
