@@ -126,7 +126,10 @@ def openapi_document(config=None) -> dict:
             "operationId": "ask", "summary": "A question in Chinese, answered by a named question",
             "parameters": [_query_param("q", "the question, e.g. 谁领导居民委员会?", True, example="谁领导居委会?")]
             + PAGING,
-            "responses": {"200": _rows_ok("The rows of the named question the question was routed to."),
+            "responses": {"200": _rows_ok("The rows of the named question the question was routed to (`query`, "
+                                          "by `rule`). Where the text names no one who leads the actor (or no one "
+                                          "it leads), the actor's relations instead, with `note` {zh, en} saying so; "
+                                          "`note` is null otherwise. A question no rule reads is searched."),
                           **_errors(400, 404, 409)}}},
         "/api/clauses": {"get": {
             "operationId": "listClauses", "summary": "The document's units in reading order, with text and offsets",

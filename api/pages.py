@@ -1191,7 +1191,15 @@ def question(name: str):
         except ParameterError as exc:
             error = exc
     shown = display_columns(result["columns"], {p.name for p in query.params}) if result else []
+    nothing_found = None
+    if result is not None and not result["rows"] and "actor" in result["params"]:
+        # Who leads X, where the text says no one: say so, and point to what it does say of X.
+        from policykg.queries.ask import nothing_found_note
+        nothing_found = nothing_found_note(name, result["params"]["actor"], follow=False)
+        if nothing_found is not None:
+            nothing_found["url"] = url_for("pages.question", name="relations", actor=params["actor"])
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
+                nothing_found=nothing_found,
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,
                 api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}")
 

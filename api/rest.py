@@ -262,7 +262,8 @@ def ask():
     res = resolver()
     result = answer(q, state.store, res)
     return rows_response(result["rows"], result["columns"], question=q, query=result["query"],
-                         title_zh=result["title_zh"], params=result["params"], rule=result["rule"])
+                         title_zh=result["title_zh"], params=result["params"], rule=result["rule"],
+                         note=result["note"])
 
 
 @bp.get("/clauses")

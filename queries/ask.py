@@ -42,11 +42,11 @@ RULES: list[dict] = [
     {"id": "chain", "query": "responsibility_chain",
      "pattern": r"^(?:从)?(?P<from>[^,，到至?？]{2,15})(?:到|至)(?P<to>[^,，?？]{2,15}?)的?(?:责任链|责任链条|责任传导|链条)"},
     {"id": "downstream", "query": "downstream",
-     "pattern": rf"^{_ACTOR}的?(?:责任)?(?:向下)?(?:传导|下游|管到|管辖)"},
+     "pattern": rf"^{_ACTOR}的?(?:责任链条?|(?:责任)?(?:向下)?(?:传导|下游|管到|管辖))"},
     {"id": "leaders", "query": "leaders_of",
-     "pattern": rf"^(?:谁|哪个组织|哪些组织|什么组织|哪个部门|哪一级)(?:来)?(?:领导|指导|管理|负责领导|政治领导){_ACTOR}(?:的工作)?$"},
+     "pattern": rf"^(?:谁|哪个组织|哪些组织|什么组织|哪个部门|哪一级)(?:来)?(?:领导|指导|管理|监督|负责领导|政治领导){_ACTOR}(?:的工作)?$"},
     {"id": "leaders-passive", "query": "leaders_of",
-     "pattern": rf"^{_ACTOR}(?:归|由|受)(?:谁|哪个组织|哪些组织|什么组织)(?:来)?(?:领导|指导|管|管理)"},
+     "pattern": rf"^{_ACTOR}(?:归|由|受)(?:谁|哪个组织|哪些组织|什么组织)(?:来)?(?:领导|指导|管|管理|监督)"},
     {"id": "leaders-of", "query": "leaders_of",
      "pattern": rf"^{_ACTOR}的(?:领导|上级|领导机构|领导者)(?:是谁|是什么|有哪些|是哪个)?$"},
     {"id": "led-by", "query": "led_by", "pattern": rf"^{_ACTOR}(?:领导|指导|管理|负责领导)(?:哪些|谁|什么)"},
@@ -69,6 +69,7 @@ RULES: list[dict] = [
     {"id": "duties", "query": "duties",
      "pattern": rf"^{_ACTOR}(?:有|的|要|应该|应当|需要|必须)?(?:哪些|什么)?(?:主要)?(?:职责|任务|义务|责任|要求|工作)"},
     {"id": "duties-2", "query": "duties", "pattern": rf"^{_ACTOR}(?:要|应该|应当|需要|必须)(?:做|干)(?:哪些|什么)"},
+    {"id": "duties-3", "query": "duties", "pattern": rf"^{_ACTOR}(?:负责|管)(?:哪些|什么)"},
     {"id": "relations", "query": "relations",
      "pattern": rf"^{_ACTOR}(?:和|与|同)(?P<other>[^,，?？]{{2,15}}?)(?:是)?什么关系", "drop": ["other"]},
     # A bare name (居委会, 社区书记): everything the policy relates it to.
@@ -78,6 +79,25 @@ RULES: list[dict] = [
 
 # Questions routed here that find no rows are answered by full-text search instead.
 FALL_BACK_TO_SEARCH = {"numeric_norms", "duties", "norms", "deadlines"}
+
+# Who leads an actor, or whom it leads, where the text sets no such relation: every relation
+# the text does set for that actor answers better than nothing, with a note that says so.
+FALL_BACK_TO_RELATIONS = {
+    "leaders_of": ("原文没有规定谁领导、指导或支持{zh}。", "The text names no one who leads, guides or supports the {en}."),
+    "led_by": ("原文没有规定{zh}领导、指导或支持哪些主体。", "The text names no one the {en} leads, guides or supports."),
+}
+_RELATIONS_FOLLOW = ("下面是原文为{zh}规定的全部关系。", "Below is every relation it sets for the {en}.")
+
+
+def nothing_found_note(name: str, actor: dict, follow: bool = True) -> dict | None:
+    """{"zh", "en"}: why a question about ``actor`` found nothing (and, with ``follow``, that its
+    relations come instead); None for a question that has no such note."""
+    if name not in FALL_BACK_TO_RELATIONS:
+        return None
+    parts = [FALL_BACK_TO_RELATIONS[name]] + ([_RELATIONS_FOLLOW] if follow else [])
+    labels = {"zh": actor.get("label_zh") or actor.get("value", ""), "en": actor.get("label_en") or ""}
+    return {"zh": "".join(zh.format(**labels) for zh, _ in parts),
+            "en": " ".join(en.format(**labels) for _, en in parts)}
 
 
 def normalize_question(text: str) -> str:
@@ -121,13 +141,20 @@ def answer(question: str, store, resolver) -> dict:
         name, params, rule = routed
     query = get_query(name)
     result = run_query(query, store, params, resolver, resolver.clauses)
+    note = None
+    if not result["rows"] and name in FALL_BACK_TO_RELATIONS:
+        actor = result["params"]["actor"]
+        note = nothing_found_note(name, actor)
+        name, rule = "relations", f"{rule}>relations"
+        query = get_query(name)
+        result = run_query(query, store, {"actor": actor["iri"]}, resolver, resolver.clauses)
     if not result["rows"] and name in FALL_BACK_TO_SEARCH:
         # A reading that finds nothing is less useful than the clauses that use the words.
         name, rule = "search", f"{rule}>search"
         query = get_query(name)
         result = run_query(query, store, {"q": normalize_question(question)}, resolver, resolver.clauses)
     return {"query": name, "title_zh": query.title_zh, "params": result["params"], "rule": rule,
-            "rows": result["rows"], "columns": result["columns"]}
+            "rows": result["rows"], "columns": result["columns"], "note": note}
 
 
-__all__ = ["RULES", "answer", "normalize_question", "route"]
+__all__ = ["RULES", "answer", "normalize_question", "nothing_found_note", "route"]

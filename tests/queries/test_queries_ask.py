@@ -36,6 +36,8 @@ ROUTES = [
     ("哪些条款提到工作站?", "clauses_mentioning", {"actor": "CommunityWorkstation"}),
     ("本意见有几个部分", "toc", {}),
     ("业委会", "relations", {"actor": "HomeownersCommittee"}),
+    ("街道党工委负责什么?", "duties", {"actor": "SubdistrictPartyWorkingCommittee"}),
+    ("区委书记的责任链", "downstream", {"actor": "DistrictPartySecretary"}),
 ]
 
 
@@ -75,3 +77,34 @@ def test_a_name_that_does_not_resolve_skips_the_rule(store, resolver):
 def test_normalize_question():
     assert normalize_question("请问 居委会归谁领导？") == "居委会归谁领导"
     assert normalize_question("第１９条说了什么吗?") == "第19条说了什么"
+
+
+@pytest.mark.parametrize("question, actor, asked", [
+    ("业主委员会受谁指导?", "HomeownersCommittee", "leaders_of"),
+    ("物业服务企业由谁监督?", "PropertyServiceCompany", "leaders_of"),
+    ("社区工作站领导哪些组织?", "CommunityWorkstation", "led_by"),
+])
+def test_who_leads_where_the_text_says_no_one_gives_the_relations_it_does_set(store, resolver, question,
+                                                                               actor, asked):
+    assert route(question, store, resolver)[0] == asked
+    result = answer(question, store, resolver)
+    assert result["query"] == "relations" and result["rule"].endswith(">relations")
+    assert result["rows"]
+    for row in result["rows"]:
+        assert PKG + actor in (row["subject"], row["object"])
+        assert row["clause"] and row["quote"]
+    label = result["params"]["actor"]["label_zh"]
+    assert result["note"]["zh"].startswith("原文没有规定") and label in result["note"]["zh"]
+    assert result["note"]["en"].startswith("The text names no one")
+
+
+def test_a_question_the_text_answers_carries_no_note(store, resolver):
+    result = answer("谁领导居民委员会?", store, resolver)
+    assert result["query"] == "leaders_of" and result["rows"] and result["note"] is None
+
+
+def test_an_actors_own_duties_come_before_those_of_broader_kinds(store, resolver):
+    result = answer("街道党工委有哪些职责?", store, resolver)
+    own = [row["bearer"] == PKG + "SubdistrictPartyWorkingCommittee" for row in result["rows"]]
+    assert own[0] and not all(own)                 # both kinds are there…
+    assert own == sorted(own, reverse=True)        # …its own first

@@ -111,6 +111,19 @@ def test_search_routes_names_and_questions(live_server, http):
     assert r.status_code == 200 and "第8条" in r.text
 
 
+def test_who_leads_where_the_text_says_no_one_says_so_and_links_to_what_it_does_say(live_server, http):
+    r = http.get(f"{live_server}/search", params={"q": "业主委员会受谁指导?"}, timeout=30)
+    assert r.status_code == 200 and "/questions/leaders_of" in r.url
+    note = re.search(r'<p id="nothing-found">(.*?)<a href="([^"]+)">', r.text, re.S)
+    assert note and "原文没有规定谁领导、指导或支持业主委员会" in note.group(1)
+    relations = http.get(live_server + note.group(2).replace("&amp;", "&"), timeout=30)
+    assert "/questions/relations" in relations.url
+    assert "与……协调" in relations.text and "第5条" in relations.text
+    # A question the text answers carries no such note.
+    answered = http.get(f"{live_server}/search", params={"q": "居委会归谁领导"}, timeout=30)
+    assert 'id="nothing-found"' not in answered.text
+
+
 def test_question_form_is_generated_from_the_header(live_server, http):
     html = http.get(f"{live_server}/questions/duties", timeout=30).text
     for name in ("actor", "topic", "modality"):
