@@ -162,15 +162,75 @@ class _TooBig(Exception):
 
 
 _POSITION = re.compile(r"^error at (\d+):(\d+): ?")
+# pyoxigraph lists what it expected, character classes included ("['A' ..= 'Z' | …]"):
+# tens of lines that tell a person nothing. Its real reasons ("Prefix not found", "IRI
+# parsing failed") are sentences among the items.
+_CHAR_CLASS = re.compile(r"\[(?:[^\[\]'\"]|'[^']*'|\"[^\"]*\")*\]", re.S)
+_REASON = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Za-z]+){2,}$")
+
+# For "the prefix is not declared": strings, IRIs, comments and variables are skipped, so a
+# colon inside them is not taken for a prefixed name.
+_PREFIX_SCAN = re.compile(r"""
+    (?:"{3}.*?"{3} | '{3}.*?'{3} | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
+       | <[^<>"{}|^`\\\s]*> | \#[^\n]* | [?$]\w+)
+  | PREFIX\s+(?P<declared>[^\W\d_][\w.-]*|)\s*:
+  | (?<![\w.-])(?P<used>[^\W\d_][\w.-]*|):(?P<local>[\w.%\\:-]*)
+""", re.X | re.S | re.I)
 
 
-def describe_syntax_error(exc: SyntaxError) -> str:
-    """pyoxigraph's "error at 4:2: expected …" as "syntax error at line 4, column 2: expected …"."""
+def undeclared_prefix(text: str) -> tuple[str, str, int, int] | None:
+    """(prefix, prefixed name, line, column) of the first prefixed name whose prefix the
+    text does not declare, or None."""
+    declared, used = set(), []
+    for match in _PREFIX_SCAN.finditer(text):
+        if match.group("declared") is not None:
+            declared.add(match.group("declared"))
+        elif match.group("used") is not None:
+            used.append(match)
+    for match in used:
+        if match.group("used") not in declared:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            return match.group("used"), match.group(0), line, column
+    return None
+
+
+def _known_namespace(prefix: str) -> str | None:
+    try:
+        from policykg.ontology.namespaces import PREFIXES
+    except ImportError:  # pragma: no cover - the ontology package is always installed with the service
+        return None
+    return dict(PREFIXES).get(prefix)
+
+
+def describe_syntax_error(exc: SyntaxError, text: str | None = None) -> str:
+    """pyoxigraph's "error at 4:2: expected …" as "syntax error at line 4, column 2: expected …",
+    without its character classes; an undeclared prefix in ``text`` is named, with the
+    declaration to add when the service knows the namespace."""
     message = str(exc)
     match = _POSITION.match(message)
-    if match:
-        return f"syntax error at line {match.group(1)}, column {match.group(2)}: {message[match.end():]}"
-    return f"syntax error: {message}"
+    where, detail = (f"line {match.group(1)}, column {match.group(2)}", message[match.end():]) if match \
+        else (None, message)
+    missing = undeclared_prefix(text) if text is not None else None
+    if missing is not None:
+        prefix, name, line, column = missing
+        namespace = _known_namespace(prefix)
+        advice = f"add PREFIX {prefix}: <{namespace}>" if namespace else f"declare it with PREFIX {prefix}: <…>"
+        return (f"syntax error at line {line}, column {column}: the prefix '{prefix}:' of {name} is not "
+                f"declared; {advice}")
+    if detail.startswith("expected "):
+        items = [item.strip() for item in _CHAR_CLASS.sub("", detail[len("expected "):]).removeprefix(
+            "one of ").split(", ")]
+        reasons = [item for item in items if _REASON.match(item)]
+        tokens = [item for item in items if item and not _REASON.match(item)]
+        if reasons:
+            detail = "; ".join(reason[0].lower() + reason[1:] if reason[1:2].islower() else reason
+                               for reason in reasons)
+        elif tokens:
+            detail = "expected " + (tokens[0] if len(tokens) == 1 else "one of " + ", ".join(tokens))
+        else:
+            detail = "unexpected character"
+    return f"syntax error at {where}: {detail}" if where else f"syntax error: {detail}"
 
 
 def _evaluate(store, request: dict, union_options: dict):
@@ -217,7 +277,7 @@ def _evaluate(store, request: dict, union_options: dict):
         raise QueryRefused(400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT") \
             from None
     except SyntaxError as exc:
-        raise QueryRefused(400, describe_syntax_error(exc)) from None
+        raise QueryRefused(400, describe_syntax_error(exc, request["query"])) from None
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         raise QueryRefused(400, f"the query could not be evaluated: {exc}") from None
 

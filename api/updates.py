@@ -148,7 +148,7 @@ def _run(store: ox.Store, text: str) -> None:
     try:
         store.update(text)
     except SyntaxError as exc:
-        raise QueryRefused(400, describe_syntax_error(exc)) from None
+        raise QueryRefused(400, describe_syntax_error(exc, text)) from None
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryRefused(400, f"the update failed: {exc}") from None
 
