@@ -64,6 +64,10 @@ RULES: list[dict] = [
      "pattern": rf"^{_ACTOR}的?(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限)?(?:是多少|是什么|有多少|多少|几次|几天|怎么规定)?$"},
     {"id": "numeric", "query": "numeric_norms",
      "pattern": rf"(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限|比例)?(?:是多少|是什么|有多少|多少|几次|几天|怎么规定|标准)"},
+    # How many members (or households) it takes to set up a body: the size thresholds.
+    {"id": "threshold", "query": "numeric_norms", "params": {"topic": "门槛"},
+     "pattern": r"(?:多少|几)(?:名|个)?(?:正式)?党员|(?:多少|几)(?:个)?(?:人|户).{0,6}(?:成立|设立|建立|组建|设置)"
+                r"|(?:超过|满|达到|不足|少于|不到)\d+(?:名|个)?(?:正式)?(?:党员|人|户)|党员人数|户数"},
     {"id": "numbers", "query": "numeric_norms", "pattern": r"(数值标准|数字标准|量化|指标)"},
     {"id": "modality", "query": "norms", "pattern": r"(?P<modality>原则上|必须|提倡|鼓励|不得)"},
     {"id": "duties", "query": "duties",

@@ -38,6 +38,11 @@ ROUTES = [
     ("业委会", "relations", {"actor": "HomeownersCommittee"}),
     ("街道党工委负责什么?", "duties", {"actor": "SubdistrictPartyWorkingCommittee"}),
     ("区委书记的责任链", "downstream", {"actor": "DistrictPartySecretary"}),
+    ("社区党组织多少人可以成立党委?", "numeric_norms", {"topic": "topicThreshold"}),
+    ("党员超过100人怎么办?", "numeric_norms", {"topic": "topicThreshold"}),
+    ("党员人数标准是多少", "numeric_norms", {"topic": "topicThreshold"}),
+    ("少于100名党员的社区经费是多少", "numeric_norms", {"topic": "topicFunding"}),
+    ("社区工作者待遇是多少", "numeric_norms", {"about": "CommunityWorker", "topic": "topicSalary"}),
 ]
 
 
@@ -108,3 +113,16 @@ def test_an_actors_own_duties_come_before_those_of_broader_kinds(store, resolver
     own = [row["bearer"] == PKG + "SubdistrictPartyWorkingCommittee" for row in result["rows"]]
     assert own[0] and not all(own)                 # both kinds are there…
     assert own == sorted(own, reverse=True)        # …its own first
+
+
+def test_the_pay_of_community_workers_includes_their_narrower_kinds(store, resolver):
+    result = answer("社区工作者待遇是多少", store, resolver)
+    texts = {row["value_text"] for row in result["rows"]}
+    assert "不低于上年度当地城镇职工平均工资水平" in texts              # full-time staff (article 9)
+    assert "不低于上年度当地城镇职工平均工资水平的1.2倍" in texts         # secretaries (article 9)
+    assert {row["article"] for row in result["rows"]} == {"9"}
+
+
+def test_how_many_members_it_takes_cites_article_3(store, resolver):
+    result = answer("社区党组织多少人可以成立党委?", store, resolver)
+    assert any(row["article"] == "3" and "100人" in row["quote"] for row in result["rows"])
