@@ -43,6 +43,10 @@ ROUTES = [
     ("党员人数标准是多少", "numeric_norms", {"topic": "topicThreshold"}),
     ("少于100名党员的社区经费是多少", "numeric_norms", {"topic": "topicFunding"}),
     ("社区工作者待遇是多少", "numeric_norms", {"about": "CommunityWorker", "topic": "topicSalary"}),
+    ("社区工作者要参加哪些培训?", "duties", {"actor": "CommunityWorker", "topic": "topicTraining"}),
+    ("社区工作站有哪些职责", "duties", {"actor": "CommunityWorkstation"}),
+    ("社区用房面积多大?", "numeric_norms", {"topic": "topicFloorArea"}),
+    ("社区党组织每年开几次会?", "numeric_norms", {"topic": "topicMeetings"}),
 ]
 
 
