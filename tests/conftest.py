@@ -236,3 +236,19 @@ def answering_pids():
 def worker_pids():
     """``worker_pids(server_pid) -> set[int]``: the live server processes under a supervisor."""
     return _worker_pids
+
+
+def _wait_until(predicate, seconds: float) -> bool:
+    """Whether ``predicate()`` became true within ``seconds`` (polled every 0.2 s)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+@pytest.fixture(scope="session")
+def wait_until():
+    """``wait_until(predicate, seconds) -> bool``: poll until true or out of time."""
+    return _wait_until

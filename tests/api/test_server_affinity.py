@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -30,15 +29,6 @@ def _thread_cpus(pid: int) -> list[set[int]]:
         except OSError:   # the thread ended
             pass
     return found
-
-
-def _wait(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def test_when_to_pin():
@@ -86,7 +76,7 @@ def test_registration_order_gives_the_cpu_and_dead_processes_are_forgotten(tmp_p
 
 @needs_two_cpus
 def test_each_server_process_and_all_its_threads_get_a_cpu_of_their_own(server_factory, worker_pids,
-                                                                          answering_pids):
+                                                                          answering_pids, wait_until):
     server = server_factory(POLICYKG_QUERY_WORKERS="2", POLICYKG_CPU_AFFINITY="on")
     pids = worker_pids(server.process.pid)
     assert answering_pids(server.url, 2) == pids
@@ -97,7 +87,7 @@ def test_each_server_process_and_all_its_threads_get_a_cpu_of_their_own(server_f
 
     # Processes that start together may first take the same CPU; the watch thread spreads
     # them within a second or two.
-    assert _wait(lambda: spread(pids), 10), {pid: _allowed(pid) for pid in pids}
+    assert wait_until(lambda: spread(pids), 10), {pid: _allowed(pid) for pid in pids}
     cpus = {pid: _allowed(pid) for pid in pids}
     for pid in pids:
         assert all(c == cpus[pid] for c in _thread_cpus(pid)), f"a thread of {pid} is not pinned"
@@ -108,9 +98,9 @@ def test_each_server_process_and_all_its_threads_get_a_cpu_of_their_own(server_f
     # A replaced process takes the CPU that was freed.
     victim = min(pids)
     os.kill(victim, signal.SIGKILL)
-    assert _wait(lambda: len(worker_pids(server.process.pid) - {victim}) == 2, 60)
+    assert wait_until(lambda: len(worker_pids(server.process.pid) - {victim}) == 2, 60)
     fresh = worker_pids(server.process.pid) - {victim}
-    assert _wait(lambda: spread(fresh), 30), {pid: _allowed(pid) for pid in fresh}
+    assert wait_until(lambda: spread(fresh), 30), {pid: _allowed(pid) for pid in fresh}
 
 
 @needs_two_cpus

@@ -51,7 +51,7 @@ def _update_children(server_pid: int) -> list[int]:
     return found
 
 
-def _runaway_is_stopped(server) -> None:
+def _runaway_is_stopped(server, wait_until) -> None:
     """Send the runaway update while another client queries; check the 503 and the timing."""
     answers = []
     outcome = {}
@@ -77,21 +77,12 @@ def _runaway_is_stopped(server) -> None:
     assert response.headers["Retry-After"] == "1"
     assert TIME_LIMIT <= outcome["elapsed"] < TIME_LIMIT + 30   # generous: loading the copy is not counted
     # The work really stopped: no update process is left running.
-    assert _wait_until(lambda: not _update_children(server.process.pid), 30)
+    assert wait_until(lambda: not _update_children(server.process.pid), 30)
 
 
-def _wait_until(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
-
-
-def test_a_runaway_update_in_memory_is_stopped_and_changes_nothing(server_factory, answering_pids):
+def test_a_runaway_update_in_memory_is_stopped_and_changes_nothing(server_factory, answering_pids, wait_until):
     server = server_factory(POLICYKG_ADMIN_TOKEN=TOKEN)
-    _runaway_is_stopped(server)
+    _runaway_is_stopped(server, wait_until)
     # Every process still serves the old data…
     assert len(answering_pids(server.url, 2, each=lambda: _assert_absent(server.url))) == 2
     # …and the next update goes through: the update lock was released.
@@ -100,10 +91,10 @@ def test_a_runaway_update_in_memory_is_stopped_and_changes_nothing(server_factor
     assert len(answering_pids(server.url, 2, each=lambda: _assert_present(server.url))) == 2
 
 
-def test_a_runaway_update_on_a_store_folder_is_stopped_and_changes_nothing(server_factory, tmp_path):
+def test_a_runaway_update_on_a_store_folder_is_stopped_and_changes_nothing(server_factory, tmp_path, wait_until):
     store = tmp_path / "store"
     server = server_factory(POLICYKG_ADMIN_TOKEN=TOKEN, POLICYKG_STORE=str(store))
-    _runaway_is_stopped(server)
+    _runaway_is_stopped(server, wait_until)
     done = requests.post(f"{server.url}/update", data={"update": SMALL}, headers=AUTH, timeout=60)
     assert done.status_code == 204, done.text
     server.stop()
