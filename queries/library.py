@@ -322,7 +322,8 @@ def bind_params(query: NamedQuery, raw: Mapping[str, str], resolver) -> tuple[di
         bindings[p.variable] = term
         resolved[p.name] = info
         if p.type == "words":
-            words = split_words(value)
+            clauses = getattr(resolver, "clauses", None)
+            words = informative_words(split_words(value, limit=None), clauses.leaf_texts() if clauses else [])
             info["words"] = words
             for i in range(1, MAX_WORDS + 1):
                 if f"{p.variable}_{i}" in projected:
@@ -330,7 +331,20 @@ def bind_params(query: NamedQuery, raw: Mapping[str, str], resolver) -> tuple[di
     return bindings, resolved
 
 
-def split_words(text: str) -> list[str]:
+def informative_words(words: list[str], texts: list[str]) -> list[str]:
+    """``words`` (in their order, at most MAX_WORDS) without those no text contains (the two-
+    character pieces that straddle two words: 费标 of 经费标准) and without those in more than
+    half of ``texts`` (社区, 党员 … are in nearly every clause and would outvote the word that
+    matters); the words some text contains when every one of them is that common."""
+    if not texts:
+        return words[:MAX_WORDS]
+    counts = {word: sum(1 for text in texts if word in text) for word in words}
+    present = [word for word in words if counts[word]]
+    rare = [word for word in present if counts[word] * 2 <= len(texts)]
+    return (rare or present or words)[:MAX_WORDS]
+
+
+def split_words(text: str, limit: int | None = MAX_WORDS) -> list[str]:
     """Words of a search string: pieces between spaces and punctuation; longer Chinese pieces
     also give their overlapping two-character words (经费标准 → 经费, 费标, 标准)."""
     pieces = [p for p in re.split(r"[\s,，、。;；:：!！?？\"“”'‘’()（）《》]+", text) if p]
@@ -345,7 +359,7 @@ def split_words(text: str) -> list[str]:
                     words.append(bigram)
     if len(words) > 1 and words[0] == text.strip():
         words = words[1:]   # the whole string is matched as a substring already
-    return words[:MAX_WORDS]
+    return words[:limit] if limit else words
 
 
 def bind_value(param: Param, value: str, resolver) -> tuple[ox.NamedNode | ox.Literal, dict]:

@@ -6,7 +6,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from policykg.queries.library import (ANY, LibraryError, ParameterError, bind_params, load_library, parse_rq,
+from policykg.queries.library import (ANY, LibraryError, ParameterError, bind_params, informative_words,
+                                      load_library, parse_rq,
                                       run_query, split_words)
 
 BASE = "https://w3id.org/policykg/"
@@ -115,6 +116,21 @@ def test_bad_values_give_parameter_errors(resolver, name, params, code, paramete
     assert info.value.code == code and info.value.parameter == parameter
     if code in ("ambiguous",):
         assert len(info.value.candidates) >= 2
+
+
+def test_informative_words_drop_what_no_clause_or_nearly_every_clause_holds():
+    texts = ["社区党组织要领导居民委员会", "社区党组织可以成立党委", "社区经费标准", "社区党员培训"]
+    words = split_words("社区党组织多少人可以成立党委", limit=None)
+    assert informative_words(words, texts) == ["党组", "组织", "可以", "以成", "成立", "立党", "党委"]
+    assert informative_words(["社区"], texts) == ["社区"]          # all common: kept
+    assert informative_words(["火星"], texts) == ["火星"]          # nothing matches: kept, finds nothing
+
+
+def test_search_ranks_the_clause_with_the_telling_words_first(store, resolver):
+    # Before, 社区 and 党组 outvoted 成立 and 党委 and the preamble came first.
+    rows = run_query(load_library()["search"], store, {"q": "社区党组织多少人可以成立党委"}, resolver,
+                     resolver.clauses)["rows"]
+    assert rows[0]["article"] == "3" and "党委" in rows[0]["passage"]
 
 
 def test_split_words():
