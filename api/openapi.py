@@ -103,11 +103,11 @@ def openapi_document(config=None) -> dict:
             "responses": {"200": _rows_ok("Answer rows with citations."), **_errors(400, 404, 409)}}},
     }
     for query in library.values():
-        params = [_query_param(p.name, (p.help or p.type) + f" ({p.type})", p.required, _param_schema(p),
-                               p.example) for p in query.params]
+        params = [_query_param(p.name, " — ".join(filter(None, (p.help_zh, p.help))) + f" ({p.type})", p.required,
+                               _param_schema(p), p.example) for p in query.params]
         paths[f"/api/queries/{query.name}"] = {"get": {
             "operationId": f"query_{query.name}", "summary": f"{query.title_zh} — {query.title_en}",
-            "description": query.description, "tags": ["named questions"],
+            "description": f"{query.description_zh}\n\n{query.description}", "tags": ["named questions"],
             "parameters": params + PAGING,
             "responses": {"200": _rows_ok("Answer rows; each carries clause, article, clause_label and quote."),
                           **_errors(400, 404, 409)}}}

@@ -7,7 +7,8 @@ with ``#+``) says what it answers and which parameters it takes::
     #+ title_zh: 谁领导某一主体
     #+ title_en: Who leads an actor
     #+ description: Bodies that lead, guide or support the actor, by relation kind.
-    #+ param: actor type=actor required example=居委会 help="the actor led"
+    #+ description_zh: 领导、指导或支持该主体的组织,按关系类别。
+    #+ param: actor type=actor required example=居委会 help="the actor led" help_zh="被领导的主体"
     #+ param: relation type=relation example=leads
     #+ example: actor=居委会
     #+ example: actor=社区工作站 relation=leads
@@ -102,6 +103,7 @@ class Param:
     default: str | None = None
     example: str | None = None
     help: str = ""
+    help_zh: str = ""
     min: int | None = None
     max: int | None = None
     var: str = ""           # the SPARQL variable bound (default: the parameter's name)
@@ -112,7 +114,7 @@ class Param:
 
     def as_dict(self) -> dict:
         out = {"name": self.name, "type": self.type, "required": self.required,
-               "default": self.default, "example": self.example, "help": self.help}
+               "default": self.default, "example": self.example, "help": self.help, "help_zh": self.help_zh}
         if self.type == "integer":
             out["min"], out["max"] = self.min, self.max
         return out
@@ -124,6 +126,7 @@ class NamedQuery:
     title_zh: str
     title_en: str
     description: str
+    description_zh: str
     params: tuple[Param, ...]
     sparql: str
     path: Path
@@ -142,7 +145,8 @@ class NamedQuery:
     def metadata(self) -> dict:
         return {
             "name": self.name, "title_zh": self.title_zh, "title_en": self.title_en,
-            "description": self.description, "params": [p.as_dict() for p in self.params],
+            "description": self.description, "description_zh": self.description_zh,
+            "params": [p.as_dict() for p in self.params],
             "examples": list(self.examples), "columns": list(self.columns), "tags": list(self.tags),
         }
 
@@ -181,7 +185,7 @@ def _parse_param(text: str, where: str) -> Param:
             attrs[key] = value
         else:
             flags.add(word)
-    unknown = (set(attrs) - {"type", "default", "example", "help", "min", "max", "var"}) | (flags - {"required"})
+    unknown = (set(attrs) - {"type", "default", "example", "help", "help_zh", "min", "max", "var"}) | (flags - {"required"})
     if unknown:
         raise LibraryError(f"{where}: param {name}: unknown attribute(s) {sorted(unknown)}")
     if not _NAME.match(name) or name in RESERVED_PARAMS:
@@ -191,7 +195,7 @@ def _parse_param(text: str, where: str) -> Param:
         raise LibraryError(f"{where}: param {name}: unknown type {ptype!r}")
     return Param(name=name, type=ptype, required="required" in flags,
                  default=attrs.get("default") or None, example=attrs.get("example") or None,
-                 help=attrs.get("help", ""),
+                 help=attrs.get("help", ""), help_zh=attrs.get("help_zh", ""),
                  min=int(attrs["min"]) if "min" in attrs else None,
                  max=int(attrs["max"]) if "max" in attrs else None, var=attrs.get("var", ""))
 
@@ -209,12 +213,12 @@ def parse_rq(path: Path) -> NamedQuery:
         if not sep:
             raise LibraryError(f"{path.name}: header line without ':': {stripped!r}")
         header.setdefault(key.strip(), []).append(value.strip())
-    known = {"name", "title_zh", "title_en", "description", "param", "example", "columns", "tags",
-             "handler", "order"}
+    known = {"name", "title_zh", "title_en", "description", "description_zh", "param", "example", "columns",
+             "tags", "handler", "order"}
     unknown = set(header) - known
     if unknown:
         raise LibraryError(f"{path.name}: unknown header key(s) {sorted(unknown)}")
-    for key in ("name", "title_zh", "title_en", "description"):
+    for key in ("name", "title_zh", "title_en", "description", "description_zh"):
         if not header.get(key):
             raise LibraryError(f"{path.name}: header needs '#+ {key}:'")
     name = header["name"][0]
@@ -243,7 +247,8 @@ def parse_rq(path: Path) -> NamedQuery:
         c for c in projected if c not in hidden)
     return NamedQuery(
         name=name, title_zh=header["title_zh"][0], title_en=header["title_en"][0],
-        description=" ".join(header["description"]), params=params, sparql=text, path=path,
+        description=" ".join(header["description"]), description_zh="".join(header["description_zh"]),
+        params=params, sparql=text, path=path,
         examples=tuple(examples), columns=columns, tags=tuple(" ".join(header.get("tags", [])).split()),
         handler=(header.get("handler") or [None])[0], order=int((header.get("order") or ["100"])[0]),
     )

@@ -1,6 +1,7 @@
 """The named-question library: headers, parameter checks, typed binding, every question runs."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,6 +22,10 @@ def test_library_has_the_questions_the_issue_asks_for():
     assert REQUIRED_QUESTIONS <= set(library)
     for q in library.values():
         assert q.title_zh and q.title_en and q.description, q.name
+        # Chinese first: the pages show these to policy staff.
+        assert re.search(r"[\u4e00-\u9fff]{4}", q.description_zh), q.name
+        for p in q.params:
+            assert re.search(r"[\u4e00-\u9fff]{2}", p.help_zh), f"{q.name}: {p.name} has no Chinese help"
         assert q.path.name == f"{q.name}.rq"
         assert q.examples, f"{q.name} has no example"
 
@@ -57,7 +62,8 @@ GOOD = """#+ name: demo
 #+ title_zh: 演示
 #+ title_en: Demo
 #+ description: A demo.
-#+ param: actor type=actor required example=居委会
+#+ description_zh: 演示用的问题。
+#+ param: actor type=actor required example=居委会 help="the actor" help_zh="主体"
 #+ example: actor=居委会
 SELECT ?actor ?x WHERE { ?x ?p ?actor }
 """
@@ -68,6 +74,7 @@ def test_header_is_parsed(tmp_path):
     assert q.name == "demo" and q.params[0].name == "actor" and q.params[0].required
     assert q.columns == ("x",)            # parameters are bound, not answered
     assert q.examples == ({"actor": "居委会"},)
+    assert q.description_zh == "演示用的问题。" and q.params[0].help_zh == "主体"
 
 
 @pytest.mark.parametrize("mutation, message", [
@@ -75,6 +82,7 @@ def test_header_is_parsed(tmp_path):
     (lambda t: t.replace("SELECT ?actor ?x", "SELECT ?x"), "must be projected"),
     (lambda t: t.replace("type=actor", "type=colour"), "unknown type"),
     (lambda t: t.replace("#+ title_en: Demo\n", ""), "title_en"),
+    (lambda t: t.replace("#+ description_zh: 演示用的问题。\n", ""), "description_zh"),
     (lambda t: t.replace("#+ example: actor=居委会", "#+ example: nobody=1"), "unknown parameter"),
     (lambda t: t.replace("#+ param: actor", "#+ param: page"), "reserved"),
     (lambda t: t.replace("#+ description: A demo.", "#+ descr: A demo."), "unknown header"),

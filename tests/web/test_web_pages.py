@@ -124,6 +124,19 @@ def test_who_leads_where_the_text_says_no_one_says_so_and_links_to_what_it_does_
     assert 'id="nothing-found"' not in answered.text
 
 
+def test_question_pages_explain_in_the_readers_language(live_server, http):
+    from policykg.queries.library import load_library
+
+    duties = load_library()["duties"]
+    zh = http.get(f"{live_server}/questions/duties", timeout=30).text
+    assert duties.description_zh in zh and duties.param("actor").help_zh in zh
+    assert duties.description not in zh
+    en = requests.get(f"{live_server}/questions/duties", params={"lang": "en"}, headers=HTML, timeout=30).text
+    assert duties.description in en and duties.param("actor").help in en
+    listing = http.get(f"{live_server}/questions", timeout=30).text
+    assert duties.description_zh in listing
+
+
 def test_question_form_is_generated_from_the_header(live_server, http):
     html = http.get(f"{live_server}/questions/duties", timeout=30).text
     for name in ("actor", "topic", "modality"):
