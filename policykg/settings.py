@@ -42,8 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Server processes, each with the data in memory; one whose query overruns is replaced."),
     Setting("cpu_affinity", "auto", str,
             "Pin each server process to a CPU of its own: auto (when processes >= CPUs), on, or off."),
-    Setting("result_cache_mb", 64, int,
-            "Megabytes of SPARQL answers kept for identical requests (0 disables); cleared by /update."),
+    Setting("result_cache_mb", 16, int,
+            "Megabytes of SPARQL answers kept per server process for identical requests (0 disables); "
+            "cleared by /update."),
     Setting("page_size", 100, int, "Default number of rows per page of the REST API."),
     Setting("max_page_size", 1000, int, "Largest page the REST API serves."),
     Setting("admin_token", "", str,
