@@ -37,8 +37,13 @@ RULES: list[dict] = [
     {"id": "part-text", "query": "clause_text",
      "pattern": r"^(?P<clause>第?[一二三四五六七八九十]+部分)(?:说了什么|讲了什么|内容|是什么)?$"},
     {"id": "toc", "query": "toc", "pattern": r"(目录|结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
+    # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
+    {"id": "managed-by", "query": "relations",
+     "pattern": rf"^{_ACTOR}(?:分别)?(?:由谁|归谁)(?:来)?(?:负责|管理|管)"},
+    {"id": "responsible-task", "query": "responsible_persons",
+     "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由谁|归谁)(?:来)?负(?:总|主要|直接)?责"},
     {"id": "responsible", "query": "responsible_persons",
-     "pattern": r"(谁|哪些人|什么人)(?:对|为)?[^,，?？]*?负(?:总|主要|直接)?责|第一责任人|直接责任人|责任人是谁"},
+     "pattern": r"^(?:谁|哪些人|什么人|哪个)(?:对|为)?[^,，?？]*?负(?:总|主要|直接)?责|第一责任人|直接责任人|责任人是谁"},
     {"id": "chain", "query": "responsibility_chain",
      "pattern": r"^(?:从)?(?P<from>[^,，到至?？]{2,15})(?:到|至)(?P<to>[^,，?？]{2,15}?)的?(?:责任链|责任链条|责任传导|链条)"},
     {"id": "downstream", "query": "downstream",
@@ -80,7 +85,14 @@ RULES: list[dict] = [
     {"id": "duties-2", "query": "duties", "pattern": rf"^{_ACTOR}(?:要|应该|应当|需要|必须)(?:做|干)(?:哪些|什么)"},
     {"id": "duties-3", "query": "duties", "pattern": rf"^{_ACTOR}(?:负责|管)(?:哪些|什么)"},
     {"id": "relations", "query": "relations",
-     "pattern": rf"^{_ACTOR}(?:和|与|同)(?P<other>[^,，?？]{{2,15}}?)(?:是)?什么关系", "drop": ["other"]},
+     "pattern": rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系"},
+    # The other name is not an actor the text knows: the first one's relations.
+    {"id": "relations-one", "query": "relations",
+     "pattern": rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系",
+     "drop": ["other"]},
+    # Any other question that opens with a clause (第4条的标题是什么, 第4条规定的六项职责): its text.
+    {"id": "clause-other", "query": "clause_text",
+     "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:第?[(（]?(?P<item>[0-9一二三四五六]+)[)）]?项)?"},
     # A bare name (居委会, 社区书记): everything the policy relates it to.
     {"id": "actor", "query": "relations", "pattern": r"^(?P<actor>[^,，。?？]{2,20})$"},
 ]

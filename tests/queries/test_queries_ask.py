@@ -47,6 +47,10 @@ ROUTES = [
     ("社区工作站有哪些职责", "duties", {"actor": "CommunityWorkstation"}),
     ("社区用房面积多大?", "numeric_norms", {"topic": "topicFloorArea"}),
     ("社区党组织每年开几次会?", "numeric_norms", {"topic": "topicMeetings"}),
+    ("社区党组织与社区居民委员会是什么关系?", "relations",
+     {"actor": "CommunityPartyOrganization", "other": "ResidentsCommittee"}),
+    ("居委会和火星人协会是什么关系", "relations", {"actor": "ResidentsCommittee"}),
+    ("第4条的标题是什么?该条共列举了几项主要职责?", "clause_text", {"clause": "/art/4"}),
 ]
 
 
@@ -130,3 +134,10 @@ def test_the_pay_of_community_workers_includes_their_narrower_kinds(store, resol
 def test_how_many_members_it_takes_cites_article_3(store, resolver):
     result = answer("社区党组织多少人可以成立党委?", store, resolver)
     assert any(row["article"] == "3" and "100人" in row["quote"] for row in result["rows"])
+
+
+def test_relations_between_two_actors_are_only_theirs(store, resolver):
+    result = answer("社区党组织与社区居民委员会是什么关系?", store, resolver)
+    pair = {PKG + "CommunityPartyOrganization", PKG + "ResidentsCommittee"}
+    assert result["rows"] and all({row["subject"], row["object"]} == pair for row in result["rows"])
+    assert "leadsAndGuides" in {row["predicate"].rsplit("/", 1)[-1] for row in result["rows"]}
