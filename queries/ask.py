@@ -39,9 +39,9 @@ RULES: list[dict] = [
     {"id": "toc", "query": "toc", "pattern": r"(目录|结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
     # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
     {"id": "managed-by", "query": "relations",
-     "pattern": rf"^{_ACTOR}(?:分别)?(?:由谁|归谁)(?:来)?(?:负责|管理|管)"},
+     "pattern": rf"^{_ACTOR}(?:分别)?(?:由|归)?谁(?:来)?(?:负责|管理|管)"},
     {"id": "responsible-task", "query": "responsible_persons",
-     "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由谁|归谁)(?:来)?负(?:总|主要|直接)?责"},
+     "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由|归)?谁(?:来)?负(?:总|主要|直接)?责"},
     {"id": "responsible", "query": "responsible_persons",
      "pattern": r"^(?:谁|哪些人|什么人|哪个)(?:对|为)?[^,，?？]*?负(?:总|主要|直接)?责|第一责任人|直接责任人|责任人是谁"},
     {"id": "chain", "query": "responsibility_chain",
