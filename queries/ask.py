@@ -36,6 +36,13 @@ RULES: list[dict] = [
      "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:规定了哪些|有哪些规定|涉及哪些主体|涉及谁|提到了?谁|的主体)"},
     {"id": "part-text", "query": "clause_text",
      "pattern": r"^(?P<clause>第?[一二三四五六七八九十]+部分)(?:说了什么|讲了什么|内容|是什么)?$"},
+    # About the document itself (not a clause): its title, issuing bodies, dates, keywords.
+    {"id": "document", "query": "document",
+     "pattern": r"^(?!.*第?[0-9一二三四五六七八九十]+(?:条|部分|项))"
+                r"(?:.*(?:本文件|本意见|这份文件|这个文件|该文件|文件|意见)的?(?:标题|题目|名称|全称|文种)"
+                r"|.*(?:发文机关|发文单位|落款|印发机关|印发日期|成文日期|主题词)"
+                r"|.*(?:谁|哪个部门|哪个单位|哪个机关)(?:印发|发布|下发|制定|发)的?"
+                r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文))"},
     {"id": "toc", "query": "toc", "pattern": r"(目录|结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
     # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
     {"id": "managed-by", "query": "relations",

@@ -53,6 +53,12 @@ ROUTES = [
     ("第4条的标题是什么?该条共列举了几项主要职责?", "clause_text", {"clause": "/art/4"}),
     ("社区党建谁负责", "relations", {"actor": "urban-community-party-organization-building"}),
     ("在职党员由谁管理", "relations", {"actor": "InServicePartyMember"}),
+    ("本文件的标题是什么?", "document", {}),
+    ("这份文件是谁发的", "document", {}),
+    ("意见是什么时候印发的?", "document", {}),
+    ("主题词有哪些", "document", {}),
+    ("第4条的标题是什么", "clause_text", {"clause": "/art/4"}),
+    ("经费什么时候拨付", "deadlines", {}),
 ]
 
 
@@ -143,3 +149,17 @@ def test_relations_between_two_actors_are_only_theirs(store, resolver):
     pair = {PKG + "CommunityPartyOrganization", PKG + "ResidentsCommittee"}
     assert result["rows"] and all({row["subject"], row["object"]} == pair for row in result["rows"])
     assert "leadsAndGuides" in {row["predicate"].rsplit("/", 1)[-1] for row in result["rows"]}
+
+
+def test_the_document_answers_what_it_says_of_itself_with_its_words(store, resolver):
+    result = answer("本文件的标题是什么?", store, resolver)
+    facts = {}
+    for row in result["rows"]:
+        facts.setdefault(row["fact"], []).append(row)
+        assert row["quote"] and row["clause"]
+    title = facts["title"][0]
+    assert title["value"] == "关于进一步加强和改进全市城市社区党组织建设的意见" == title["quote"]
+    assert facts["passed_by"][0]["value_label"] == "中共苏州市委组织部" and facts["passed_by"][0]["clause_label"] == "落款"
+    assert facts["date_publication"][0]["quote"] == "2011年6月24日"          # as the imprint writes it
+    assert facts["issued"][0]["quote"] == "2011年6月"
+    assert {row["value_label"] for row in facts["subject"]} == {"党建", "社区工作", "基层党组织", "意见"}
