@@ -45,8 +45,9 @@ RULES: list[dict] = [
                 r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文))"},
     {"id": "toc", "query": "toc", "pattern": r"(目录|结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
     # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
+    # (X由谁领导/管理 is a leadership question, read below.)
     {"id": "managed-by", "query": "relations",
-     "pattern": rf"^{_ACTOR}(?:分别)?(?:由|归)?谁(?:来)?(?:负责|管理|管)"},
+     "pattern": rf"^{_ACTOR}(?:分别)?(?:由|归)?谁(?:来)?负责"},
     {"id": "responsible-task", "query": "responsible_persons",
      "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由|归)?谁(?:来)?负(?:总|主要|直接)?责"},
     {"id": "responsible", "query": "responsible_persons",

@@ -52,7 +52,7 @@ ROUTES = [
     ("居委会和火星人协会是什么关系", "relations", {"actor": "ResidentsCommittee"}),
     ("第4条的标题是什么?该条共列举了几项主要职责?", "clause_text", {"clause": "/art/4"}),
     ("社区党建谁负责", "relations", {"actor": "urban-community-party-organization-building"}),
-    ("在职党员由谁管理", "relations", {"actor": "InServicePartyMember"}),
+    ("工作站归谁管", "leaders_of", {"actor": "CommunityWorkstation"}),
     ("本文件的标题是什么?", "document", {}),
     ("这份文件是谁发的", "document", {}),
     ("意见是什么时候印发的?", "document", {}),
