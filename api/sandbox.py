@@ -30,19 +30,22 @@ import pyoxigraph as ox
 # 1. Inspection
 # ---------------------------------------------------------------------------
 
-# Tokens that may contain brackets or keywords as plain text (strings, IRIs, comments),
-# and variables and prefixed names: each is one whole token, and none of them matters
-# to the inspection, so the pattern consumes them (possessively: no re-splitting) in front
-# of each token that does. Alternatives are tried left to right at each position.
-_SKIPPED = r"""
-    \s+
-  | \#[^\n\r]*
+# Tokens that may contain brackets, keywords or colons as plain text: comments, strings,
+# IRIs, variables. With prefixed names they are what the inspection skips (and what the
+# prefix check of a syntax error skips, below), so each is written once here.
+_OPAQUE = r"""
+    \#[^\n\r]*
   | '''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
   | '(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"
   | <[^<>"{}|^`\\\x00-\x20]*>
   | [?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+
-  | (?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?
 """
+_PN_PREFIX = r"[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*"
+_PN_LOCAL = r"(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?"
+# Whitespace, the opaque tokens and prefixed names: none of them matters to the inspection,
+# so the pattern consumes them (possessively: no re-splitting) in front of each token that
+# does. Alternatives are tried left to right at each position.
+_SKIPPED = rf"\s+ | {_OPAQUE} | (?:{_PN_PREFIX})?:{_PN_LOCAL}"
 # findall gives (word, open, close, operator) per significant token; all four are empty
 # for any other character (".", ";", ",", digits…) and at the end of the text.
 _TOKEN = re.compile(
@@ -168,13 +171,12 @@ _POSITION = re.compile(r"^error at (\d+):(\d+): ?")
 _CHAR_CLASS = re.compile(r"\[(?:[^\[\]'\"]|'[^']*'|\"[^\"]*\")*\]", re.S)
 _REASON = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Za-z]+){2,}$")
 
-# For "the prefix is not declared": strings, IRIs, comments and variables are skipped, so a
-# colon inside them is not taken for a prefixed name.
-_PREFIX_SCAN = re.compile(r"""
-    (?:"{3}.*?"{3} | '{3}.*?'{3} | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
-       | <[^<>"{}|^`\\\s]*> | \#[^\n]* | [?$]\w+)
-  | PREFIX\s+(?P<declared>[^\W\d_][\w.-]*|)\s*:
-  | (?<![\w.-])(?P<used>[^\W\d_][\w.-]*|):(?P<local>[\w.%\\:-]*)
+# For "the prefix is not declared": the opaque tokens first, so a colon inside them is not
+# taken for a prefixed name.
+_PREFIX_SCAN = re.compile(rf"""
+    {_OPAQUE}
+  | PREFIX\s+(?P<declared>{_PN_PREFIX}|)\s*:
+  | (?<![\w.-])(?P<used>{_PN_PREFIX}|):{_PN_LOCAL}
 """, re.X | re.S | re.I)
 
 
@@ -196,10 +198,8 @@ def undeclared_prefix(text: str) -> tuple[str, str, int, int] | None:
 
 
 def _known_namespace(prefix: str) -> str | None:
-    try:
-        from policykg.ontology.namespaces import PREFIXES
-    except ImportError:  # pragma: no cover - the ontology package is always installed with the service
-        return None
+    from policykg.ontology.namespaces import PREFIXES   # only on this error path
+
     return dict(PREFIXES).get(prefix)
 
 
