@@ -25,6 +25,8 @@ from policykg.queries.library import ParameterError, bind_params, get_query, run
 _FILLER = re.compile(r"(请问|请|一下|告诉我|我想知道|想知道|麻烦|呢|吗|啊|呀|的话)")
 _ACTOR = r"(?P<actor>[^,，。?？]{2,20}?)"
 _TOPICS = "经费|资金|培训|会议|座谈会|面积|用房|待遇|工资|报酬|人员|人数|门槛|党员人数|选举|述职|服务|信息化|教育|考核|监督|协调"
+# X和Y是什么关系: two actors (read by two rules, with Y and without it).
+_PAIR = rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系"
 
 # Each rule: id, a pattern over the normalized question, the named question it asks, fixed
 # parameters, and renames (pattern group -> parameter). Order matters: specific before general.
@@ -92,12 +94,9 @@ RULES: list[dict] = [
      "pattern": rf"^{_ACTOR}(?:有|的|要|应该|应当|需要|必须)?(?:哪些|什么)?(?:主要)?(?:职责|任务|义务|责任|要求|工作(?!者|站|经费|人员))"},
     {"id": "duties-2", "query": "duties", "pattern": rf"^{_ACTOR}(?:要|应该|应当|需要|必须)(?:做|干)(?:哪些|什么)"},
     {"id": "duties-3", "query": "duties", "pattern": rf"^{_ACTOR}(?:负责|管)(?:哪些|什么)"},
-    {"id": "relations", "query": "relations",
-     "pattern": rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系"},
+    {"id": "relations", "query": "relations", "pattern": _PAIR},
     # The other name is not an actor the text knows: the first one's relations.
-    {"id": "relations-one", "query": "relations",
-     "pattern": rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系",
-     "drop": ["other"]},
+    {"id": "relations-one", "query": "relations", "pattern": _PAIR, "drop": ["other"]},
     # Any other question that opens with a clause (第4条的标题是什么, 第4条规定的六项职责): its text.
     {"id": "clause-other", "query": "clause_text",
      "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:第?[(（]?(?P<item>[0-9一二三四五六]+)[)）]?项)?"},

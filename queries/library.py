@@ -328,7 +328,7 @@ def bind_params(query: NamedQuery, raw: Mapping[str, str], resolver) -> tuple[di
         resolved[p.name] = info
         if p.type == "words":
             clauses = getattr(resolver, "clauses", None)
-            words = informative_words(split_words(value, limit=None), clauses.leaf_texts() if clauses else [])
+            words = informative_words(split_words(value, limit=None), clauses.leaf_texts if clauses else [])
             info["words"] = words
             for i in range(1, MAX_WORDS + 1):
                 if f"{p.variable}_{i}" in projected:

@@ -21,6 +21,7 @@ caller gets :class:`ParameterError` ``ambiguous`` or ``not_found`` with the cand
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -362,12 +363,11 @@ class ClauseIndex:
         for unit in sorted(self.units.values(), key=lambda u: u.sequence):
             self.by_path.setdefault(unit.path, []).append(unit)
 
+    @functools.cached_property
     def leaf_texts(self) -> list[str]:
         """The texts of the units that hold no other unit (a part's text repeats its articles')."""
-        if not hasattr(self, "_leaf_texts"):
-            parents = {unit.parent for unit in self.units.values() if unit.parent}
-            self._leaf_texts = [u.text for u in self.units.values() if u.text and u.iri not in parents]
-        return self._leaf_texts
+        parents = {unit.parent for unit in self.units.values() if unit.parent}
+        return [u.text for u in self.units.values() if u.text and u.iri not in parents]
 
     def ordered(self) -> list[Unit]:
         return sorted(self.units.values(), key=lambda u: (u.sequence, u.iri))
