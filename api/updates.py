@@ -19,6 +19,7 @@ the update is committed, ``{"stage": "done"}`` once the snapshot is written, or
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -55,7 +56,14 @@ def apply_update(state, text: str) -> None:
         state.refresh()                      # start from what the last update published
         source = state.store.source
         snapshot = None if source.kind == "folder" else runtime.new_snapshot_path(folder)
-        run_in_child(source, text, snapshot, float(state.config.query_timeout))
+        try:
+            run_in_child(source, text, snapshot, float(state.config.query_timeout))
+        except QueryRefused:
+            if snapshot is not None:   # the update failed: its snapshot (and a half-written one) go
+                for leftover in (snapshot, snapshot.with_suffix(".part")):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+            raise
         if snapshot is None:
             runtime.publish(folder, source)  # the folder changed: every process reopens it
         else:

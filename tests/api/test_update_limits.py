@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -80,15 +81,23 @@ def _runaway_is_stopped(server, wait_until) -> None:
     assert wait_until(lambda: not _update_children(server.process.pid), 30)
 
 
-def test_a_runaway_update_in_memory_is_stopped_and_changes_nothing(server_factory, answering_pids, wait_until):
-    server = server_factory(POLICYKG_ADMIN_TOKEN=TOKEN)
+def _snapshots(tmp: Path) -> list[str]:
+    """The data snapshots in the runtime folder of a ``policykg serve`` started with TMPDIR=tmp."""
+    return sorted(p.name for p in tmp.glob("policykg-run-*/snapshot-*"))
+
+
+def test_a_runaway_update_in_memory_is_stopped_and_changes_nothing(server_factory, answering_pids, wait_until,
+                                                                   tmp_path):
+    server = server_factory(POLICYKG_ADMIN_TOKEN=TOKEN, TMPDIR=str(tmp_path))
     _runaway_is_stopped(server, wait_until)
+    assert _snapshots(tmp_path) == []                # the failed update left no file behind
     # Every process still serves the old data…
     assert len(answering_pids(server.url, 2, each=lambda: _assert_absent(server.url))) == 2
     # …and the next update goes through: the update lock was released.
     done = requests.post(f"{server.url}/update", data={"update": SMALL}, headers=AUTH, timeout=60)
     assert done.status_code == 204, done.text
     assert len(answering_pids(server.url, 2, each=lambda: _assert_present(server.url))) == 2
+    assert len(_snapshots(tmp_path)) == 1            # the published one
 
 
 def test_a_runaway_update_on_a_store_folder_is_stopped_and_changes_nothing(server_factory, tmp_path, wait_until):
@@ -110,13 +119,14 @@ def test_a_runaway_update_on_a_store_folder_is_stopped_and_changes_nothing(serve
     (f"INSERT DATA {{ <{MARK}> <{MARK}> }}", "syntax error at line 1, column"),
     (f"INSERT DATA {{ <{MARK}> <{MARK}> <{MARK}> }} ;\nDELETE WHERE {{ ?s ?p }}", "syntax error at line 2"),
 ])
-def test_a_bad_update_is_refused_with_its_position_and_changes_nothing(server_factory, text, expected):
-    server = server_factory(POLICYKG_ADMIN_TOKEN=TOKEN)
+def test_a_bad_update_is_refused_with_its_position_and_changes_nothing(server_factory, text, expected, tmp_path):
+    server = server_factory(POLICYKG_ADMIN_TOKEN=TOKEN, TMPDIR=str(tmp_path))
     response = requests.post(f"{server.url}/update", data=text.encode("utf-8"),
                              headers={**AUTH, "Content-Type": "application/sparql-update"}, timeout=60)
     assert response.status_code == 400, response.text
     assert expected in response.json()["error"]["message"]
     assert not _mark_present(server.url)
+    assert _snapshots(tmp_path) == []
 
 
 def _assert_absent(url: str) -> None:
