@@ -6,6 +6,13 @@ Graphs: ``{base}graph/ontology`` (ONTO's ``policykg.ontology.ontology_graph()``)
 (KNOW's ``policykg.loader.reasoning.infer``). Each contribution is used only once its module
 and function exist, so the build works while the project grows.
 
+One graph per triple: a triple that two graphs state (the background graph cites the Organic Law
+for the ontology's axiom that a residents' committee is a self-governing organization) is stored
+only in the first of them, in the order above. The service's default graph is the union of the
+named graphs, and pyoxigraph's union, like Oxigraph's server's, keeps a triple once per graph that
+holds it; disjoint graphs make that union a set, as RDF's merge is, so no answer repeats a row.
+The background fact's ``rdf:Statement`` and citation stay in the background graph.
+
 Determinism: the output must be byte-identical for the same input across processes, although
 Python's hash seed (set iteration order) and blank-node labels vary. So the quads go through
 pyoxigraph, which canonicalizes blank nodes (RDFC-1.0), and are sorted before serializing.
@@ -95,12 +102,24 @@ def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Build:
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
+    _keep_each_triple_once(graphs)
     for name in iris.GRAPH_NAMES:
         if name in graphs:
             target = dataset.graph(URIRef(iris.graph_iri(base, name)))
             for triple in graphs[name]:
                 target.add(triple)
     return Build(documents, graphs, dataset, time.perf_counter() - started, timings)
+
+
+def _keep_each_triple_once(graphs: dict[str, Graph]) -> None:
+    """Remove from each graph the triples an earlier graph (in GRAPH_NAMES order) holds."""
+    earlier: set = set()
+    for name in iris.GRAPH_NAMES:
+        if name in graphs:
+            graph = graphs[name]
+            for triple in [t for t in graph if t in earlier]:
+                graph.remove(triple)
+            earlier.update(graph)
 
 
 def build_dataset(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Dataset:

@@ -186,6 +186,28 @@ def test_service_description(live_server, graphs):
     assert json.loads(as_jsonld.text)
 
 
+def test_the_default_graph_is_a_set_and_the_description_counts_it(live_server):
+    """The union default graph repeats no triple, and the description's count is what COUNT(*) finds."""
+    def count(query):
+        return _count(requests.get(f"{live_server}/sparql", params={"query": query},
+                                   headers={"Accept": JSON_RESULTS}, timeout=30))
+
+    everything = count(COUNT)
+    assert everything == count("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+    rows = requests.get(f"{live_server}/sparql", params={"query": (
+        "SELECT ?super WHERE { <https://w3id.org/policykg/def/ResidentsCommittee> "
+        "<http://www.w3.org/2000/01/rdf-schema#subClassOf> ?super }")},
+        headers={"Accept": JSON_RESULTS}, timeout=30).json()["results"]["bindings"]
+    supers = [r["super"]["value"] for r in rows]
+    assert supers and len(supers) == len(set(supers)), supers
+    description = ox.Store()
+    description.load(requests.get(f"{live_server}/sparql", timeout=30).content, format=ox.RdfFormat.TURTLE)
+    stated = list(description.query(
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> PREFIX void: <http://rdfs.org/ns/void#> "
+        "SELECT ?n WHERE { ?service sd:defaultDataset/sd:defaultGraph/void:triples ?n }"))
+    assert [int(r["n"].value) for r in stated] == [everything]
+
+
 def test_results_are_utf8_chinese(live_server):
     query = 'SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(lang(?l) = "zh") } LIMIT 1'
     response = requests.get(f"{live_server}/sparql", params={"query": query, "format": "csv"}, timeout=30)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from policykg.loader.reasoning import infer
 from policykg.ontology import validate_shapes
@@ -41,6 +41,22 @@ def test_inferred_graph_holds_only_new_triples(built):
     assert len(inferred) > 500
     for name in ("ontology", "document", "statements"):
         assert not (set(inferred) & set(built.graphs[name])), name
+
+
+def test_each_triple_is_stored_in_one_graph_so_the_union_is_a_set(built):
+    named = {str(g.identifier): set(g) for g in built.dataset.graphs() if len(g)}
+    assert len(named) == 5
+    seen: dict = {}
+    for name, triples in named.items():
+        for triple in triples:
+            assert triple not in seen, f"{triple} is in {seen[triple]} and {name}"
+            seen[triple] = name
+    # The background fact that restates an ontology axiom keeps its citation; the triple is the ontology's.
+    axiom = (PKG.ResidentsCommittee, RDFS.subClassOf, PKG.SelfGoverningOrganization)
+    assert axiom in built.graphs["ontology"] and axiom not in built.graphs["background"]
+    fact = next(built.graphs["background"].subjects(RDF.object, PKG.SelfGoverningOrganization))
+    assert (fact, RDF.subject, PKG.ResidentsCommittee) in built.graphs["background"]
+    assert built.graphs["background"].value(fact, DCTERMS.source) is not None
 
 
 def test_inferred_graph_does_not_rest_on_background(built):
