@@ -137,6 +137,11 @@ class QueryRefused(Exception):
         self.message = message
         self.code = code
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers it calls for: a 503 (over the time limit) says when to try again."""
+        return {"Retry-After": "1"} if self.status == 503 else {}
+
 
 class _CappedWriter:
     """A binary sink that refuses to grow past ``cap`` bytes."""

@@ -270,8 +270,7 @@ class SparqlEndpoint:
                 media_type, body = _evaluate(state, query, default, named, req.accept, overrides)
                 cache.put(key, media_type, body)
         except QueryRefused as exc:   # ProtocolError included
-            extra = (("Retry-After", "1"),) if exc.status == 503 else ()
-            return self._error(req, exc.status, exc.message, extra, exc.code)
+            return self._error(req, exc.status, exc.message, tuple(exc.headers.items()), exc.code)
         return 200, _with_charset(media_type), body, ()
 
     @staticmethod
@@ -414,6 +413,5 @@ def update():
         _check(values[0], state.config, update=True)
         apply_update(state, values[0])
     except QueryRefused as exc:   # ProtocolError included
-        extra = {"Retry-After": "1"} if exc.status == 503 else None
-        return error_response(exc.status, exc.message, extra, exc.code)
+        return error_response(exc.status, exc.message, exc.headers, exc.code)
     return Response(status=204)

@@ -42,6 +42,7 @@ def test_timeout_stops_the_work_while_others_are_served(live_server, live_server
     assert "time limit" in response.json()["error"]["message"]
     assert response.json()["error"]["code"] == "timeout"
     assert response.headers["Content-Type"].startswith("application/json")
+    assert response.headers["Retry-After"] == "1"
     assert TIME_LIMIT <= slow["elapsed"] < TIME_LIMIT + 20   # generous: the machine is noisy
     # The work really stops: the supervisor replaces the server processes (fresh ones first),
     # so none of those that were running, the one holding the runaway query among them, survives.
