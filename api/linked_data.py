@@ -210,9 +210,7 @@ def vocabulary():
         token = "TURTLE"
 
     def make():
-        graph = ox.NamedNode(graph_iri(state.base, "ontology"))
-        triples = [q.triple for q in state.store.ox.quads_for_pattern(None, None, None, graph)]
-        return serialize_graph(triples, token)
+        return serialize_graph(state.store.graph_triples(graph_iri(state.base, "ontology")), token)
 
     body = state.cached(("ontology", token), make)
     response = Response(body, content_type=_charset(media_type_for("graph", token)))
@@ -237,20 +235,8 @@ def _dump_dir(state) -> str:
 
 def _write_dump(state, kind: str, path: str) -> None:
     fmt, _ = DUMPS[kind]
-    store = state.store.ox
     tmp = path + ".tmp"
-    if fmt.supports_datasets:
-        kwargs = {"prefixes": prefixes()} if fmt == ox.RdfFormat.TRIG else {}
-        store.dump(tmp, format=fmt, **kwargs)
-    else:  # Turtle: the default graph, the union of the named graphs (without duplicates)
-        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", **state.store.query_options())
-        seen = set()
-        unique = []
-        for t in triples:
-            if t not in seen:
-                seen.add(t)
-                unique.append(t)
-        ox.serialize(unique, tmp, format=fmt, prefixes=prefixes())
+    state.store.dump(tmp, fmt, prefixes() if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None)
     with open(tmp, "rb") as src, gzip.open(path + ".gz.tmp", "wb", compresslevel=6) as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
     os.replace(path + ".gz.tmp", path + ".gz")
@@ -288,10 +274,10 @@ def dump(kind: str):
 def _void_turtle(state, root: str) -> str:
     store = state.store
     sizes = store.graph_sizes()
-    total_default = int(next(iter(store.ox.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
-                                                 **store.query_options())))["n"].value)
+    total_default = int(store.select(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")[0]["n"].value)
     subjects = {}
-    for row in store.ox.query("SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+    for row in store.select("SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
         if isinstance(row["g"], ox.NamedNode):
             subjects[row["g"].value] = int(row["n"].value)
     dataset = f"{root}void#dataset"

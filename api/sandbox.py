@@ -16,14 +16,12 @@ Two defences, in order:
 """
 from __future__ import annotations
 
-import itertools
 import queue
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
 
 
 # ---------------------------------------------------------------------------
@@ -143,32 +141,6 @@ class QueryRefused(Exception):
         return {"Retry-After": "1"} if self.status == 503 else {}
 
 
-class _CappedWriter:
-    """A binary sink that refuses to grow past ``cap`` bytes."""
-
-    def __init__(self, cap: int):
-        self.cap = cap
-        self.parts: list[bytes] = []
-        self.size = 0
-
-    def write(self, data) -> int:
-        self.size += len(data)
-        if self.size > self.cap:
-            raise _TooBig()
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def getvalue(self) -> bytes:
-        return b"".join(self.parts)
-
-
-class _TooBig(Exception):
-    pass
-
-
 _POSITION = re.compile(r"^error at (\d+):(\d+): ?")
 # pyoxigraph lists what it expected, character classes included ("['A' ..= 'Z' | …]"):
 # tens of lines that tell a person nothing. Its real reasons ("Prefix not found", "IRI
@@ -238,55 +210,6 @@ def describe_syntax_error(exc: SyntaxError, text: str | None = None) -> str:
     return f"syntax error at {where}: {detail}" if where else f"syntax error: {detail}"
 
 
-def _evaluate(store, request: dict, union_options: dict):
-    """Run one query; return (media type, body) or raise QueryRefused."""
-    kwargs = {}
-    if request.get("default") is not None or request.get("named") is not None:
-        if request.get("default") is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default"]] or [ox.DefaultGraph()]
-        if request.get("named") is not None:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named"]]
-    elif not request.get("dataset_clause"):
-        kwargs.update(union_options)
-    max_results = request["max_results"]
-    max_bytes = request["max_bytes"]
-    try:
-        result = store.query(request["query"], **kwargs)
-        if isinstance(result, ox.QueryTriples):
-            fmt = request.get("graph_format")
-            if fmt is None:
-                raise QueryRefused(406, "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
-            triples = list(itertools.islice(result, max_results + 1))
-            if len(triples) > max_results:
-                raise QueryRefused(400, f"the result has more than {max_results} triples; "
-                                        "narrow the query or add LIMIT")
-            rdf_format = getattr(ox.RdfFormat, fmt)
-            return rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b""
-        fmt = request.get("results_format")
-        if fmt is None:
-            raise QueryRefused(406, "no acceptable format for a SELECT/ASK result")
-        results_format = getattr(ox.QueryResultsFormat, fmt)
-        if isinstance(result, ox.QueryBoolean):
-            return results_format.media_type, result.serialize(format=results_format)
-        out = _CappedWriter(max_bytes)
-        result.serialize(out, format=results_format)
-        body = out.getvalue()
-        # A row takes at least one byte, so only a large body can hold too many rows.
-        if len(body) > max_results:
-            rows = sum(1 for _ in ox.parse_query_results(body, format=results_format))
-            if rows > max_results:
-                raise QueryRefused(400, f"the result has more than {max_results} rows; "
-                                        "narrow the query or add LIMIT")
-        return results_format.media_type, body
-    except _TooBig:
-        raise QueryRefused(400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT") \
-            from None
-    except SyntaxError as exc:
-        raise QueryRefused(400, describe_syntax_error(exc, request["query"])) from None
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        raise QueryRefused(400, f"the query could not be evaluated: {exc}") from None
-
-
 class Evaluator:
     """Evaluates user queries in this process, on helper threads, under the time limit.
 
@@ -302,9 +225,8 @@ class Evaluator:
     # lexer's nesting and operator limits allow (the main thread's 8 MB overflowed at ~5,000).
     STACK_BYTES = 256 << 20
 
-    def __init__(self, store, union_options: dict, threads: int = 4, on_timeout=None):
-        self._store = store
-        self._union = union_options
+    def __init__(self, store, threads: int = 4, on_timeout=None):
+        self._store = store          # a policykg.api.store.Store: its answer() does the work
         self._jobs: "queue.SimpleQueue" = queue.SimpleQueue()
         self._on_timeout = on_timeout
         self.size = max(1, int(threads))
@@ -322,10 +244,10 @@ class Evaluator:
     def _serve(self, slot_index: int) -> None:
         while True:
             request, slot, done = self._jobs.get()
-            store, union = self._store, self._union
+            store = self._store
             self._started[slot_index] = time.monotonic()
             try:
-                slot.append(_evaluate(store, request, union))
+                slot.append(store.answer(request))
             except QueryRefused as exc:
                 slot.append(exc)
             except Exception as exc:  # never let one query end the helper
@@ -334,9 +256,9 @@ class Evaluator:
                 self._started[slot_index] = 0.0
             done.release()
 
-    def use(self, store, union_options: dict) -> None:
+    def use(self, store) -> None:
         """Evaluate later queries over ``store`` (queries in progress finish on the old one)."""
-        self._store, self._union = store, union_options
+        self._store = store
 
     def longest_running(self) -> float:
         """Seconds the oldest evaluation in progress has been running (0 when idle)."""

@@ -60,8 +60,7 @@ class AppState:
                     from policykg.api.sandbox import Evaluator
                     from policykg.api.server import request_replacement
 
-                    self._evaluator = Evaluator(self.store.ox, self.store.query_options(),
-                                                threads=self.config.threads, on_timeout=request_replacement)
+                    self._evaluator = Evaluator(self.store, threads=self.config.threads, on_timeout=request_replacement)
         return self._evaluator
 
     def refresh(self) -> None:
@@ -95,7 +94,7 @@ class AppState:
             self._stamp = stamp
             self.invalidate()
             if self._evaluator is not None:
-                self._evaluator.use(store.ox, store.query_options())
+                self._evaluator.use(store)
             log.info("now serving %s (%d quads)", store.source.path if store.source else "memory", len(store))
 
     def cached(self, key, make):

@@ -6,11 +6,15 @@ pyoxigraph ``substitutions`` (SEP-0007), never pasted into the query text. The
 default graph of every query is the union of the dataset's named graphs (without
 the background graph when ``include_background`` is off).
 
-User-supplied SPARQL never comes here directly: /sparql inspects it and evaluates it
-under the time limit (see :mod:`policykg.api.sandbox`).
+User-supplied SPARQL comes to :meth:`Store.answer` only after /sparql has inspected it,
+and on a helper thread that the time limit watches (:mod:`policykg.api.sandbox`).
+The service uses no other way in (tests/api/test_store_interface.py serves every kind
+of request from a store that has nothing but the interface), so a remote backend, for
+instance another SPARQL endpoint, can take the embedded one's place.
 """
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +22,7 @@ from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
+from policykg.api.sandbox import QueryRefused, describe_syntax_error
 from policykg.iris import GRAPH_NAMES, graph_iri
 
 _FORMATS_BY_SUFFIX = {
@@ -118,7 +123,13 @@ def _substitutions(bindings: Mapping | None):
 
 
 class Store:
-    """The interface every backend implements (embedded now, a remote endpoint later)."""
+    """The interface every backend implements (embedded now, a remote endpoint later).
+
+    Trusted code asks with :meth:`select`, :meth:`construct` and :meth:`ask`; the
+    SPARQL endpoint hands a user's checked query to :meth:`answer`; linked data and the
+    dumps read with the remaining methods. Only /update reaches past it: it opens the
+    data itself, in a child process it can stop (:mod:`policykg.api.updates`).
+    """
 
     def select(self, query: str, bindings: Mapping | None = None) -> list[dict]:
         raise NotImplementedError
@@ -129,7 +140,42 @@ class Store:
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
         raise NotImplementedError
 
+    def answer(self, request: dict) -> tuple[str, bytes]:
+        """A user's query, as the SPARQL protocol asks, serialised: (media type, body).
+
+        ``request`` holds ``query``, the dataset (``default``/``named`` graph IRIs or
+        None, ``dataset_clause`` when the text has FROM), the chosen ``results_format``
+        or ``graph_format`` and the limits ``max_results`` and ``max_bytes``. Raises
+        QueryRefused (400, 406) when it cannot be answered."""
+        raise NotImplementedError
+
     def graph_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def default_graph_names(self) -> list[str]:
+        """The named graphs whose union is the default graph."""
+        raise NotImplementedError
+
+    def graph_sizes(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def graph_triples(self, name: str) -> list[ox.Triple]:
+        raise NotImplementedError
+
+    def dump(self, path: str, fmt: ox.RdfFormat, prefixes: Mapping | None = None) -> None:
+        raise NotImplementedError
+
+    def triples_about(self, iri: str) -> list[ox.Triple]:
+        raise NotImplementedError
+
+    def triples_pointing_to(self, iri: str, limit: int = 1000) -> list[ox.Triple]:
+        raise NotImplementedError
+
+    def is_known(self, iri: str) -> bool:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        """The number of quads."""
         raise NotImplementedError
 
 
@@ -214,7 +260,73 @@ class OxigraphStore(Store):
             raise TypeError("ask() needs an ASK query")
         return bool(result)
 
+    def answer(self, request: dict) -> tuple[str, bytes]:
+        """See :meth:`Store.answer`; the default graph is the union unless the request names one."""
+        kwargs = {}
+        if request.get("default") is not None or request.get("named") is not None:
+            if request.get("default") is not None:
+                kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default"]] or [ox.DefaultGraph()]
+            if request.get("named") is not None:
+                kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named"]]
+        elif not request.get("dataset_clause"):
+            kwargs.update(self.query_options())
+        max_results = request["max_results"]
+        max_bytes = request["max_bytes"]
+        try:
+            result = self.ox.query(request["query"], **kwargs)
+            if isinstance(result, ox.QueryTriples):
+                fmt = request.get("graph_format")
+                if fmt is None:
+                    raise QueryRefused(406, "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
+                triples = list(itertools.islice(result, max_results + 1))
+                if len(triples) > max_results:
+                    raise QueryRefused(400, f"the result has more than {max_results} triples; "
+                                            "narrow the query or add LIMIT")
+                rdf_format = getattr(ox.RdfFormat, fmt)
+                return rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b""
+            fmt = request.get("results_format")
+            if fmt is None:
+                raise QueryRefused(406, "no acceptable format for a SELECT/ASK result")
+            results_format = getattr(ox.QueryResultsFormat, fmt)
+            if isinstance(result, ox.QueryBoolean):
+                return results_format.media_type, result.serialize(format=results_format)
+            out = _CappedWriter(max_bytes)
+            result.serialize(out, format=results_format)
+            body = out.getvalue()
+            # A row takes at least one byte, so only a large body can hold too many rows.
+            if len(body) > max_results:
+                rows = sum(1 for _ in ox.parse_query_results(body, format=results_format))
+                if rows > max_results:
+                    raise QueryRefused(400, f"the result has more than {max_results} rows; "
+                                            "narrow the query or add LIMIT")
+            return results_format.media_type, body
+        except _TooBig:
+            raise QueryRefused(400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT") \
+                from None
+        except SyntaxError as exc:
+            raise QueryRefused(400, describe_syntax_error(exc, request["query"])) from None
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            raise QueryRefused(400, f"the query could not be evaluated: {exc}") from None
+
     # -- helpers for the service -------------------------------------------
+    def graph_triples(self, name: str) -> list[ox.Triple]:
+        """The triples of one named graph."""
+        return [q.triple for q in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(name))]
+
+    def dump(self, path: str, fmt: ox.RdfFormat, prefixes: Mapping | None = None) -> None:
+        """Write the data to ``path``: every quad in a dataset format; in a triple format the
+        default graph (the union), each triple once."""
+        if fmt.supports_datasets:
+            self.ox.dump(path, format=fmt, **({"prefixes": dict(prefixes)} if prefixes else {}))
+            return
+        seen: set = set()
+        unique = []
+        for triple in self.ox.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", **self.query_options()):
+            if triple not in seen:
+                seen.add(triple)
+                unique.append(triple)
+        ox.serialize(unique, path, format=fmt, **({"prefixes": dict(prefixes)} if prefixes else {}))
+
     def triples_about(self, iri: str) -> list[ox.Triple]:
         """The description of ``iri``: every triple (any graph) whose subject is ``iri``, one of
         its fragment sub-nodes ``iri#…``, or a blank node reachable from those (as in a
@@ -275,6 +387,32 @@ class OxigraphStore(Store):
 
     def __len__(self) -> int:
         return len(self.ox)
+
+
+class _CappedWriter:
+    """A binary sink that refuses to grow past ``cap`` bytes."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise _TooBig()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+class _TooBig(Exception):
+    pass
 
 
 def default_graph_options(base: str, include_background: bool, graph_names: Iterable[str]) -> dict:
