@@ -126,9 +126,11 @@ class ProtocolRequest:
     def text(self) -> str:
         charset = self.mime_params.get("charset", "utf-8")
         try:
-            return self.body().decode(charset)
+            text = self.body().decode(charset)
         except (LookupError, UnicodeDecodeError):
             raise ProtocolError(400, f"the request body is not valid {charset} text") from None
+        # A query file saved with a byte-order mark (common on Windows) and sent as it is.
+        return text[1:] if text.startswith("\ufeff") else text
 
     def params(self, name: str) -> list[str]:
         """Values of ``name`` from the URL and, for a form POST, from the body."""

@@ -208,6 +208,14 @@ def test_the_default_graph_is_a_set_and_the_description_counts_it(live_server):
     assert [int(r["n"].value) for r in stated] == [everything]
 
 
+def test_a_query_file_with_a_byte_order_mark_is_read_without_it(live_server):
+    response = requests.post(f"{live_server}/sparql", data="\ufeffASK { ?s ?p ?o }".encode("utf-8"),
+                             headers={"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS},
+                             timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["boolean"] is True
+
+
 def test_results_are_utf8_chinese(live_server):
     query = 'SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(lang(?l) = "zh") } LIMIT 1'
     response = requests.get(f"{live_server}/sparql", params={"query": query, "format": "csv"}, timeout=30)
