@@ -169,8 +169,10 @@ class ProtocolRequest:
 
 
 def _dataset(state, req: ProtocolRequest) -> tuple[list[str] | None, list[str] | None]:
-    default = req.params("default-graph-uri")
-    named = req.params("named-graph-uri")
+    # Empty values are left out: HTML query forms (Virtuoso's, and those copied from it)
+    # send an empty default-graph-uri field that means "no choice", not the IRI <>.
+    default = [iri for iri in req.params("default-graph-uri") if iri.strip()]
+    named = [iri for iri in req.params("named-graph-uri") if iri.strip()]
     if not default and not named:
         return None, None
     own = set(state.cached("graph_names", state.store.graph_names))

@@ -58,6 +58,17 @@ def test_default_graph_uri_selects_one_graph(live_server, graphs):
     assert got < total
 
 
+def test_an_empty_graph_field_of_a_query_form_means_no_choice(live_server, graphs):
+    url = f"{live_server}/sparql"
+    total = _count(requests.get(url, params={"query": COUNT}, headers={"Accept": JSON_RESULTS}, timeout=30))
+    blank = requests.post(url, data={"query": COUNT, "default-graph-uri": "", "named-graph-uri": ""},
+                          headers={"Accept": JSON_RESULTS}, timeout=30)
+    assert _count(blank) == total
+    one = _count(requests.get(url, params={"query": COUNT, "default-graph-uri": ["", graphs[0]]},
+                              headers={"Accept": JSON_RESULTS}, timeout=30))
+    assert one < total
+
+
 def test_named_graph_uri_restricts_graph_clause(live_server, graphs):
     response = requests.post(f"{live_server}/sparql", data={"query": GRAPHS, "named-graph-uri": graphs[-1]},
                              headers={"Accept": JSON_RESULTS}, timeout=30)
