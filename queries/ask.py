@@ -25,6 +25,8 @@ from policykg.queries.library import ParameterError, bind_params, get_query, run
 _FILLER = re.compile(r"(请问|请|一下|告诉我|我想知道|想知道|麻烦|呢|吗|啊|呀|的话)")
 _ACTOR = r"(?P<actor>[^,，。?？]{2,20}?)"
 _TOPICS = "经费|资金|培训|会议|座谈会|面积|用房|待遇|工资|报酬|人员|人数|门槛|党员人数|选举|述职|服务|信息化|教育|考核|监督|协调"
+# 每人每年, 每名党员…: the basis a number is counted on, between a topic and the question word.
+_PER = r"(?:(?:每|人均)(?:人|名党员|个党员|名|户|年|人·年))*"
 # X和Y是什么关系: two actors (read by two rules, with Y and without it).
 _PAIR = rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系"
 
@@ -78,12 +80,13 @@ RULES: list[dict] = [
     {"id": "numeric-actor", "query": "numeric_norms", "rename": {"actor": "about"},
      "pattern": rf"^{_ACTOR}的?(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限)?(?:是多少|是什么|有多少|多少|几次|几天|多大|多长|怎么规定)?$"},
     {"id": "numeric", "query": "numeric_norms",
-     "pattern": rf"(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限|比例)?(?:是多少|是什么|有多少|多少|几次|几天|多大|多长|怎么规定|标准)"},
+     "pattern": rf"(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限|比例)?{_PER}(?:是|有|不少于|不低于|至少|最少)?"
+                rf"(?:多少|几次|几天|多大|多长|怎么规定|标准|是什么)"},
     {"id": "meetings", "query": "numeric_norms", "params": {"topic": "会议"},
      "pattern": r"(?:开|召开|举行)(?:几|多少)次(?:会|会议|座谈会)?"},
     # How many members (or households) it takes to set up a body: the size thresholds.
     {"id": "threshold", "query": "numeric_norms", "params": {"topic": "门槛"},
-     "pattern": r"(?:多少|几)(?:名|个)?(?:正式)?党员|(?:多少|几)(?:个)?(?:人|户).{0,6}(?:成立|设立|建立|组建|设置)"
+     "pattern": r"(?:多少|几)(?:名|个)?(?:正式)?党员|(?:多少|几)(?:个)?(?:人|户).{0,6}(?:成立|设立|建立|组建|设置|设)"
                 r"|(?:超过|满|达到|不足|少于|不到)\d+(?:名|个)?(?:正式)?(?:党员|人|户)|党员人数|户数"},
     {"id": "numbers", "query": "numeric_norms", "pattern": r"(数值标准|数字标准|量化|指标)"},
     {"id": "modality", "query": "norms", "pattern": r"(?P<modality>原则上|必须|提倡|鼓励|不得)"},

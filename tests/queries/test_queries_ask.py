@@ -58,6 +58,10 @@ ROUTES = [
     ("意见是什么时候印发的?", "document", {}),
     ("主题词有哪些", "document", {}),
     ("第4条的标题是什么", "clause_text", {"clause": "/art/4"}),
+    ("党员活动经费每人多少钱?", "numeric_norms", {"topic": "topicFunding"}),
+    ("社区工作经费每人每年多少元", "numeric_norms", {"topic": "topicFunding"}),
+    ("社区办公用房不少于多少平方米?", "numeric_norms", {"topic": "topicFloorArea"}),
+    ("社区党员多少人以上设党委?", "numeric_norms", {"topic": "topicThreshold"}),
     ("经费什么时候拨付", "deadlines", {}),
 ]
 
@@ -103,6 +107,7 @@ def test_normalize_question():
 @pytest.mark.parametrize("question, actor, asked", [
     ("业主委员会受谁指导?", "HomeownersCommittee", "leaders_of"),
     ("物业服务企业由谁监督?", "PropertyServiceCompany", "leaders_of"),
+    ("物业管理企业归谁指导?", "PropertyServiceCompany", "leaders_of"),
     ("社区工作站领导哪些组织?", "CommunityWorkstation", "led_by"),
 ])
 def test_who_leads_where_the_text_says_no_one_gives_the_relations_it_does_set(store, resolver, question,
