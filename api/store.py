@@ -335,10 +335,13 @@ class OxigraphStore(Store):
         Sub-nodes are found by following objects from ``iri`` (breadth first), so the
         cost is proportional to the description, never to the dataset.
         """
+        node = _named_node(iri)
+        if node is None:
+            return []
         prefix = iri + "#"
         seen: set = set()
         triples: list[ox.Triple] = []
-        queue: list = [ox.NamedNode(iri)]
+        queue: list = [node]
         visited: set = {queue[0]}
         while queue:
             subject = queue.pop(0)
@@ -358,9 +361,12 @@ class OxigraphStore(Store):
 
     def triples_pointing_to(self, iri: str, limit: int = 1000) -> list[ox.Triple]:
         """Triples (any graph) whose object is ``iri``, at most ``limit``."""
+        node = _named_node(iri)
+        if node is None:
+            return []
         seen: set = set()
         out: list[ox.Triple] = []
-        for quad in self.ox.quads_for_pattern(None, None, ox.NamedNode(iri), None):
+        for quad in self.ox.quads_for_pattern(None, None, node, None):
             t = quad.triple
             if t not in seen:
                 seen.add(t)
@@ -370,7 +376,9 @@ class OxigraphStore(Store):
         return out
 
     def is_known(self, iri: str) -> bool:
-        node = ox.NamedNode(iri)
+        node = _named_node(iri)
+        if node is None:
+            return False
         for _ in self.ox.quads_for_pattern(node, None, None, None):
             return True
         for _ in self.ox.quads_for_pattern(None, None, node, None):
@@ -413,6 +421,15 @@ class _CappedWriter:
 
 class _TooBig(Exception):
     pass
+
+
+def _named_node(iri: str) -> ox.NamedNode | None:
+    """The IRI as a term, or None when it cannot be one (a path such as /id/%FF or /def/%00
+    asks about a string that no dataset can hold: nothing is known about it)."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
 
 
 def default_graph_options(base: str, include_background: bool, graph_names: Iterable[str]) -> dict:

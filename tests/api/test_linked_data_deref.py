@@ -110,7 +110,9 @@ def test_whole_ontology(live_server, reference):
 
 
 def test_unknown_iris_are_404(live_server):
-    for path in ("/id/doc/suzhou-2011-community-party-building/art/999", "/id/nothing", "/def/NoSuchTerm"):
+    # The last ones are no IRI at all (a byte that is not UTF-8, a control character, a space).
+    for path in ("/id/doc/suzhou-2011-community-party-building/art/999", "/id/nothing", "/def/NoSuchTerm",
+                 "/id/%FF", "/def/%00", "/id/a%20b", "/def/%7Bx%7D"):
         response = requests.get(f"{live_server}{path}", headers={"Accept": "text/turtle"}, timeout=30)
         assert response.status_code == 404
         assert "Traceback" not in response.text
