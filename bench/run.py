@@ -239,6 +239,18 @@ class RdflibPeer(Peer):
         return [sys.executable, "-m", "bench.rdflib_endpoint", "--data", str(self.data), "--port", str(self.port)]
 
 
+class FloorPeer(Peer):
+    """granian with policykg's settings (processes, threads, HTTP/1) over bench/floor_app.py."""
+    name = "http-floor"
+
+    def command(self):
+        env = PolicykgPeer.env(self)
+        threads = env["POLICYKG_THREADS"]
+        return [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
+                "--workers", env["POLICYKG_QUERY_WORKERS"], "--blocking-threads", threads, "--backpressure", threads,
+                "--http", "1", "--log-level", "warning", "bench.floor_app:app"]
+
+
 PEERS = {"policykg": PolicykgPeer, "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer,
          "rdflib": RdflibPeer}
 
@@ -628,11 +640,47 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
     return out
 
 
+FLOOR_QUERY = "ASK { }"
+FLOOR_PEERS = ("http-floor", "policykg", "oxigraph-mem", "oxigraph")
+
+
+def run_floor(data: Path, workdir: Path, args) -> str:
+    """The cost of HTTP itself: the floor answers without any work, the SPARQL servers answer
+    ``ASK { }`` (no data touched), with the same client, concurrencies and limits."""
+    print("\n== HTTP floor ==", file=sys.stderr, flush=True)
+    rows = []
+    for name in FLOOR_PEERS:
+        peer = (FloorPeer if name == "http-floor" else PEERS[name])(data, workdir)
+        try:
+            peer.start()
+        except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
+            rows.append(f"| {name} | could not start: {exc} |")
+            continue
+        try:
+            cells = []
+            for c in args.concurrency:
+                m = measure(peer, FLOOR_QUERY, RESULTS_JSON, c, args.requests, args.seconds, args.request_timeout,
+                            distinct=True)
+                cells += [fmt(m.median, 2), fmt(m.percentile(99), 2), fmt(m.rps, 0)]
+                print(f"  floor {name:12s} c={c}: median {fmt(m.median, 2)} ms, {fmt(m.rps, 0)} req/s",
+                      file=sys.stderr, flush=True)
+            rows.append(f"| {name} | " + " | ".join(cells) + " |")
+        finally:
+            peer.stop()
+    head = " | ".join(f"c={c} median ms | c={c} p99 ms | c={c} req/s" for c in args.concurrency)
+    return ("### HTTP floor: what answering costs before any query work\n\n"
+            "http-floor is granian with policykg's settings (processes, threads, HTTP/1) answering every request "
+            "with a constant result from a WSGI function that does nothing else (bench/floor_app.py); the others "
+            f"answer `{FLOOR_QUERY}`, which touches no data.\n\n"
+            f"| server | {head} |\n|---|" + "---|" * (3 * len(args.concurrency)) + "\n" + "\n".join(rows) + "\n")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="policykg SPARQL benchmark")
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig", help="the seed dataset")
     parser.add_argument("--peers", default="policykg,oxigraph,oxigraph-mem,rdflib")
-    parser.add_argument("--datasets", default="seed,city", help="seed, city or both")
+    parser.add_argument("--datasets", default="seed,floor,city",
+                        help="any of seed, floor (the HTTP floor), city; comma-separated")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--modes", default="distinct,repeated", help="distinct, repeated or both")
     parser.add_argument("--requests", type=int, default=3000, help="most requests per query and concurrency")
@@ -671,6 +719,9 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         if "seed" in datasets:
             report.append(run_dataset("Seed graph", args.data.resolve(), SEED_QUERIES, peers, tmp, args))
+            _flush(report[-1], args)
+        if "floor" in datasets:
+            report.append(run_floor(args.data.resolve(), tmp, args))
             _flush(report[-1], args)
         if "city" in datasets:
             from bench.generate import build_city
