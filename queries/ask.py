@@ -72,7 +72,8 @@ RULES: list[dict] = [
     {"id": "coordination", "query": "coordination_mechanisms", "pattern": r"协调机制|联席会议"},
     {"id": "cost-sharing", "query": "cost_sharing",
      "pattern": r"(经费|费用|资金)(?:如何|怎么|怎样)?(?:分担|承担|分摊)|分担比例|承担比例|谁承担"},
-    {"id": "deadlines", "query": "deadlines", "pattern": r"(期限|截止|什么时候|何时|时间要求|到\d{4}年|从\d{4}年|自\d{4}年)"},
+    {"id": "deadlines", "query": "deadlines",
+     "pattern": r"(期限|截止|什么时候|何时|时间要求|到\d{4}年|从\d{4}年|自\d{4}年|\d{4}年(?:前|以前|之前|底|末|内))"},
     {"id": "mentions", "query": "clauses_mentioning",
      "pattern": rf"^(?:哪些|什么)(?:条款|条|地方)(?:提到|提及|涉及|说到)(?:了)?{_ACTOR}$"},
     {"id": "mentions-2", "query": "clauses_mentioning",
@@ -103,6 +104,10 @@ RULES: list[dict] = [
     # Any other question that opens with a clause (第4条的标题是什么, 第4条规定的六项职责): its text.
     {"id": "clause-other", "query": "clause_text",
      "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:第?[(（]?(?P<item>[0-9一二三四五六]+)[)）]?项)?"},
+    # A bare phrase that ends in a quantity (党组织用房, 社区工作经费, 社区工作者待遇标准): its numbers.
+    {"id": "numeric-bare", "query": "numeric_norms",
+     "pattern": r"^(?!.*(?:谁|什么|哪|怎|如何|为何|是否))[^,，。?？]{0,14}?(?P<topic>经费|资金|面积|用房|待遇|工资|报酬)"
+                r"(?:的)?(?:标准|要求|规定)?$"},
     # A bare name (居委会, 社区书记): everything the policy relates it to.
     {"id": "actor", "query": "relations", "pattern": r"^(?P<actor>[^,，。?？]{2,20})$"},
 ]

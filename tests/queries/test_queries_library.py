@@ -52,6 +52,13 @@ def test_every_example_runs_and_cites(name, store, resolver):
                 assert row["quote"]
 
 
+def test_deadlines_come_before_start_dates_and_durations(store, resolver):
+    rows = run_query(load_library()["deadlines"], store, {}, resolver, resolver.clauses)["rows"]
+    kinds = [0 if row["deadline"] else 1 if row["start"] else 2 for row in rows]
+    assert kinds == sorted(kinds) and kinds[0] == 0 and 2 in kinds, kinds
+    assert "到2015年" in rows[0]["quote"]
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / f"{name}.rq"
     path.write_text(text, encoding="utf-8")
