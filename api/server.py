@@ -209,15 +209,46 @@ def serve(config, source) -> None:
             os.environ[f"POLICYKG_{setting.upper()}"] = str(value)
         os.environ[runtime.RUNTIME_ENV] = str(folder)
         os.environ[runtime.SUPERVISOR_ENV] = str(os.getpid())
-        Granian(
+        server = Granian(
             WSGI_TARGET, address=config.host, port=config.port, interface=Interfaces.WSGI,
             workers=max(1, int(config.query_workers)), blocking_threads=max(1, int(config.threads)),
             http=HTTPModes.http1, respawn_failed_workers=True, respawn_interval=1.0,
             backpressure=max(1, int(config.threads)), workers_kill_timeout=30, log_level="warning",
             log_dictconfig=_GRANIAN_LOGGING,
-        ).serve()
+        )
+        guard_signal_handlers(server)
+        server.serve()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def guard_signal_handlers(server) -> None:
+    """Make the supervisor's signal handlers safe against a signal that arrives inside one.
+
+    granian's handlers set a flag and a ``threading.Event``. Python runs signal handlers on
+    the main thread, a later one inside an earlier one, so a signal that lands while a
+    handler holds the Event's lock makes the inner handler wait for that lock forever: the
+    supervisor hangs, no longer replaces processes nor stops (seen here: a SIGTERM from
+    ``pkill`` and the same SIGTERM forwarded by ``timeout`` a moment apart; two server
+    processes over the time limit send two SIGHUPs the same way). A nested call therefore
+    only records its signal; the outer call is waking the main loop, which reads the flags
+    once the handlers have returned."""
+    busy = [False]
+
+    def guarded(handler, flag: str):
+        def run(*args, **kwargs):
+            if busy[0]:
+                setattr(server, flag, True)
+                return
+            busy[0] = True
+            try:
+                handler(*args, **kwargs)
+            finally:
+                busy[0] = False
+        return run
+
+    server.signal_handler_interrupt = guarded(server.signal_handler_interrupt, "interrupt_signal")
+    server.signal_handler_reload = guarded(server.signal_handler_reload, "reload_signal")
 
 
 def request_replacement() -> None:

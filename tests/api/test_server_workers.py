@@ -91,3 +91,41 @@ def test_sigterm_stops_workers(server_factory, worker_pids):
     server.process.terminate()
     assert server.process.wait(30) is not None
     assert _wait(lambda: not any(_alive(p) for p in pids), 30)
+
+
+def test_a_signal_inside_a_signal_handler_does_not_hang_the_supervisor():
+    """Python runs a signal's handler inside the handler of an earlier one when it lands there;
+    granian's handlers set a threading.Event, whose lock the inner one would wait for forever."""
+    import threading
+
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from policykg.api.server import WSGI_TARGET, guard_signal_handlers
+
+    server = Granian(WSGI_TARGET, address="127.0.0.1", port=0, interface=Interfaces.WSGI, workers=2)
+    guard_signal_handlers(server)
+
+    class SignalInside(threading.Event):
+        """An Event into whose set() a SIGTERM arrives while set() holds the Event's lock."""
+        nested = True
+
+        def set(self):
+            with self._cond:
+                if self.nested:
+                    self.nested = False
+                    server.signal_handler_interrupt()     # the SIGTERM's handler, on the same thread
+                self._flag = True
+                self._cond.notify_all()
+
+    server.main_loop_interrupt = SignalInside()
+    outer = threading.Thread(target=server.signal_handler_reload, daemon=True)   # the SIGHUP's handler
+    outer.start()
+    outer.join(10)
+    assert not outer.is_alive(), "the handlers deadlocked"
+    assert server.main_loop_interrupt.is_set()
+    assert server.reload_signal and server.interrupt_signal       # both signals reach the main loop
+    # Once the handlers have returned, a later signal is handled in full again.
+    server.main_loop_interrupt = threading.Event()
+    server.signal_handler_reload()
+    assert server.main_loop_interrupt.is_set()
