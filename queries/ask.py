@@ -81,7 +81,8 @@ RULES: list[dict] = [
     {"id": "numeric-actor", "query": "numeric_norms", "rename": {"actor": "about"},
      "pattern": rf"^{_ACTOR}的?(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限)?(?:是多少|是什么|有多少|多少|几次|几天|多大|多长|怎么规定)?$"},
     {"id": "numeric", "query": "numeric_norms",
-     "pattern": rf"(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限|比例)?{_PER}(?:是|有|不少于|不低于|至少|最少)?"
+     "pattern": rf"(?P<topic>{_TOPICS})(?:的)?(?:标准|要求|规定|下限|比例)?{_PER}"
+                rf"(?:是|有|按|按照|不少于|不低于|至少|最少)?(?:什么|何种)?"
                 rf"(?:多少|几次|几天|多大|多长|怎么规定|标准|是什么)"},
     {"id": "meetings", "query": "numeric_norms", "params": {"topic": "会议"},
      "pattern": r"(?:开|召开|举行)(?:几|多少)次(?:会|会议|座谈会)?"},
