@@ -70,6 +70,9 @@ RULES: list[dict] = [
     {"id": "coordination-member", "query": "coordination_mechanisms",
      "pattern": rf"^{_ACTOR}(?:参加|参与)(?:了)?(?:哪些|什么)?(?:协调机制|联席会议)"},
     {"id": "coordination", "query": "coordination_mechanisms", "pattern": r"协调机制|联席会议"},
+    # 谁是…的领导核心: the leadership-core relation, whatever the sentence names as led.
+    {"id": "leadership-core", "query": "relations", "params": {"relation": "领导核心"},
+     "pattern": r"领导核心"},
     {"id": "cost-sharing", "query": "cost_sharing",
      "pattern": r"(经费|费用|资金)(?:如何|怎么|怎样)?(?:分担|承担|分摊)|分担比例|承担比例|谁承担"},
     {"id": "deadlines", "query": "deadlines",

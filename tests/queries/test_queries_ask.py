@@ -60,6 +60,7 @@ ROUTES = [
     ("第4条的标题是什么", "clause_text", {"clause": "/art/4"}),
     ("党员活动经费每人多少钱?", "numeric_norms", {"topic": "topicFunding"}),
     ("2015年前要完成什么", "deadlines", {}),
+    ("谁是社区各种组织和各项工作的领导核心?", "relations", {"relation": "isLeadershipCoreOf"}),
     ("社区工作经费按什么标准核拨?", "numeric_norms", {"topic": "topicFunding"}),
     ("党员少于100名的社区,党组织活动经费按多少划拨?", "numeric_norms", {"topic": "topicFunding"}),
     ("新建小区的党组织用房", "numeric_norms", {"topic": "topicFloorArea"}),
