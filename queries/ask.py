@@ -31,7 +31,9 @@ _PER = r"(?:(?:每|人均)(?:人|名党员|个党员|名|户|年|人·年))*"
 _PAIR = rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系"
 
 # Each rule: id, a pattern over the normalized question, the named question it asks, fixed
-# parameters, and renames (pattern group -> parameter). Order matters: specific before general.
+# parameters, renames (pattern group -> parameter), parameters to drop, and ``actor_is: object``
+# for a question on who acts on the actor (only rows with the actor as object answer it).
+# Order matters: specific before general.
 RULES: list[dict] = [
     {"id": "clause-text", "query": "clause_text",
      "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:第?[(（]?(?P<item>[0-9一二三四五六]+)[)）]?项)?"
@@ -70,6 +72,9 @@ RULES: list[dict] = [
     {"id": "coordination-member", "query": "coordination_mechanisms",
      "pattern": rf"^{_ACTOR}(?:参加|参与)(?:了)?(?:哪些|什么)?(?:协调机制|联席会议)"},
     {"id": "coordination", "query": "coordination_mechanisms", "pattern": r"协调机制|联席会议"},
+    # X由哪一级党组织设置: who sets X up.
+    {"id": "set-up-by", "query": "relations", "params": {"relation": "设立"}, "actor_is": "object",
+     "pattern": rf"^{_ACTOR}(?:由|归)(?:谁|哪个|哪一?级|哪一?层级|哪些|什么)[^,，?？]{{0,8}}?(?:设置|设立|成立|组建|建立)"},
     # 谁是…的领导核心: the leadership-core relation, whatever the sentence names as led.
     {"id": "leadership-core", "query": "relations", "params": {"relation": "领导核心"},
      "pattern": r"领导核心"},
@@ -117,6 +122,8 @@ RULES: list[dict] = [
 ]
 
 
+_RULES_BY_ID = {rule["id"]: rule for rule in RULES}
+
 # Questions routed here that find no rows are answered by full-text search instead.
 FALL_BACK_TO_SEARCH = {"numeric_norms", "duties", "norms", "deadlines"}
 
@@ -126,6 +133,9 @@ FALL_BACK_TO_RELATIONS = {
     "leaders_of": ("原文没有规定谁领导、指导或支持{zh}。", "The text names no one who leads, guides or supports the {en}."),
     "led_by": ("原文没有规定{zh}领导、指导或支持哪些主体。", "The text names no one the {en} leads, guides or supports."),
 }
+# Rules that ask who does something to the actor: rows where the actor is the one doing it
+# answer another question and are left out; with none left, the note says so, keyed by rule id.
+FALL_BACK_TO_RELATIONS["set-up-by"] = ("原文没有规定由谁设立{zh}。", "The text names no one who sets up the {en}.")
 _RELATIONS_FOLLOW = ("下面是原文为{zh}规定的全部关系。", "Below is every relation it sets for the {en}.")
 
 
@@ -182,9 +192,12 @@ def answer(question: str, store, resolver) -> dict:
     query = get_query(name)
     result = run_query(query, store, params, resolver, resolver.clauses)
     note = None
-    if not result["rows"] and name in FALL_BACK_TO_RELATIONS:
+    if _RULES_BY_ID.get(rule, {}).get("actor_is") == "object":
+        result["rows"] = [row for row in result["rows"] if row.get("object") == result["params"]["actor"]["iri"]]
+    reason = rule if rule in FALL_BACK_TO_RELATIONS else name
+    if not result["rows"] and reason in FALL_BACK_TO_RELATIONS:
         actor = result["params"]["actor"]
-        note = nothing_found_note(name, actor)
+        note = nothing_found_note(reason, actor)
         name, rule = "relations", f"{rule}>relations"
         query = get_query(name)
         result = run_query(query, store, {"actor": actor["iri"]}, resolver, resolver.clauses)

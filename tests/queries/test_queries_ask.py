@@ -60,6 +60,8 @@ ROUTES = [
     ("第4条的标题是什么", "clause_text", {"clause": "/art/4"}),
     ("党员活动经费每人多少钱?", "numeric_norms", {"topic": "topicFunding"}),
     ("2015年前要完成什么", "deadlines", {}),
+    ("社区党支部由哪一层级的党组织设置?设置依据是什么?", "relations",
+     {"actor": "CommunityPartyBranch", "relation": "setsUp"}),
     ("谁是社区各种组织和各项工作的领导核心?", "relations", {"relation": "isLeadershipCoreOf"}),
     ("社区工作经费按什么标准核拨?", "numeric_norms", {"topic": "topicFunding"}),
     ("党员少于100名的社区,党组织活动经费按多少划拨?", "numeric_norms", {"topic": "topicFunding"}),
@@ -90,7 +92,22 @@ def test_rules_are_data_that_name_real_questions():
     assert len(ids) == len(set(ids))
     for rule in RULES:
         assert rule["query"] in library
-        assert set(rule) <= {"id", "query", "pattern", "params", "rename", "drop"}
+        assert set(rule) <= {"id", "query", "pattern", "params", "rename", "drop", "actor_is"}
+
+
+def test_who_sets_up_an_actor_lists_only_those_that_set_it_up(store, resolver):
+    branch = answer("社区党支部由哪一层级的党组织设置?", store, resolver)
+    assert branch["rule"] == "set-up-by" and branch["note"] is None
+    assert {row["subject"] for row in branch["rows"]} == {PKG + "CommunityGeneralPartyBranch",
+                                                          PKG + "CommunityPartyCommittee"}
+    assert all(row["object"] == PKG + "CommunityPartyBranch" for row in branch["rows"])
+    # The text says when a community Party committee may be set up, not by whom: what it sets up
+    # answers another question, so its relations come with a note instead.
+    committee = answer("社区党委由谁设立", store, resolver)
+    assert committee["rule"] == "set-up-by>relations"
+    assert committee["note"]["zh"].startswith("原文没有规定由谁设立")
+    assert committee["rows"] and all(PKG + "CommunityPartyCommittee" in (row["subject"], row["object"])
+                                     for row in committee["rows"])
 
 
 def test_unmatched_questions_fall_back_to_search(store, resolver):
