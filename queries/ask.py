@@ -57,7 +57,7 @@ RULES: list[dict] = [
     {"id": "responsible-task", "query": "responsible_persons",
      "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由|归)?谁(?:来)?负(?:总|主要|直接)?责"},
     {"id": "responsible", "query": "responsible_persons",
-     "pattern": r"^(?:谁|哪些人|什么人|哪个)(?:对|为)?[^,，?？]*?负(?:总|主要|直接)?责|第一责任人|直接责任人|责任人是谁"},
+     "pattern": r"^(?:谁|哪些人|什么人|哪个)(?:对|为)?[^,，?？]*?负(?:总|主要|直接)?责|第一责任人|直接责任人|责任人是谁|(?:什么|哪种|哪一种)责任人"},
     {"id": "chain", "query": "responsibility_chain",
      "pattern": r"^(?:从)?(?P<from>[^,，到至?？]{2,15})(?:到|至)(?P<to>[^,，?？]{2,15}?)的?(?:责任链|责任链条|责任传导|链条)"},
     {"id": "downstream", "query": "downstream",
@@ -107,7 +107,7 @@ RULES: list[dict] = [
      "pattern": rf"^{_ACTOR}(?:有|的|要|应该|应当|需要|必须)?(?:哪些|什么)?(?:主要)?(?:职责|任务|义务|责任|要求|工作(?!者|站|经费|人员))"},
     {"id": "duties-2", "query": "duties", "pattern": rf"^{_ACTOR}(?:要|应该|应当|需要|必须)(?:做|干)(?:哪些|什么)"},
     {"id": "duties-3", "query": "duties", "pattern": rf"^{_ACTOR}(?:负责|管)(?:哪些|什么)"},
-    {"id": "relations", "query": "relations", "pattern": _PAIR},
+    {"id": "relations-pair", "query": "relations", "pattern": _PAIR},
     # The other name is not an actor the text knows: the first one's relations.
     {"id": "relations-one", "query": "relations", "pattern": _PAIR, "drop": ["other"]},
     # Any other question that opens with a clause (第4条的标题是什么, 第4条规定的六项职责): its text.
@@ -136,16 +136,21 @@ FALL_BACK_TO_RELATIONS = {
 # Rules that ask who does something to the actor: rows where the actor is the one doing it
 # answer another question and are left out; with none left, the note says so, keyed by rule id.
 FALL_BACK_TO_RELATIONS["set-up-by"] = ("原文没有规定由谁设立{zh}。", "The text names no one who sets up the {en}.")
+# Two actors the text relates to no one in common clause: the first one's relations, and why.
+FALL_BACK_TO_RELATIONS["relations-pair"] = ("原文没有直接规定{zh}与{other_zh}之间的关系。",
+                                            "The text sets no relation between the {en} and the {other_en}.")
 _RELATIONS_FOLLOW = ("下面是原文为{zh}规定的全部关系。", "Below is every relation it sets for the {en}.")
 
 
-def nothing_found_note(name: str, actor: dict, follow: bool = True) -> dict | None:
-    """{"zh", "en"}: why a question about ``actor`` found nothing (and, with ``follow``, that its
-    relations come instead); None for a question that has no such note."""
+def nothing_found_note(name: str, actor: dict, follow: bool = True, other: dict | None = None) -> dict | None:
+    """{"zh", "en"}: why a question about ``actor`` (and ``other``) found nothing (and, with
+    ``follow``, that its relations come instead); None for a question that has no such note."""
     if name not in FALL_BACK_TO_RELATIONS:
         return None
     parts = [FALL_BACK_TO_RELATIONS[name]] + ([_RELATIONS_FOLLOW] if follow else [])
-    labels = {"zh": actor.get("label_zh") or actor.get("value", ""), "en": actor.get("label_en") or ""}
+    other = other or {}
+    labels = {"zh": actor.get("label_zh") or actor.get("value", ""), "en": actor.get("label_en") or "",
+              "other_zh": other.get("label_zh") or other.get("value", ""), "other_en": other.get("label_en") or ""}
     return {"zh": "".join(zh.format(**labels) for zh, _ in parts),
             "en": " ".join(en.format(**labels) for _, en in parts)}
 
@@ -197,7 +202,7 @@ def answer(question: str, store, resolver) -> dict:
     reason = rule if rule in FALL_BACK_TO_RELATIONS else name
     if not result["rows"] and reason in FALL_BACK_TO_RELATIONS:
         actor = result["params"]["actor"]
-        note = nothing_found_note(reason, actor)
+        note = nothing_found_note(reason, actor, other=result["params"].get("other"))
         name, rule = "relations", f"{rule}>relations"
         query = get_query(name)
         result = run_query(query, store, {"actor": actor["iri"]}, resolver, resolver.clauses)

@@ -60,6 +60,7 @@ ROUTES = [
     ("第4条的标题是什么", "clause_text", {"clause": "/art/4"}),
     ("党员活动经费每人多少钱?", "numeric_norms", {"topic": "topicFunding"}),
     ("2015年前要完成什么", "deadlines", {}),
+    ("街道党工委书记是什么责任人", "responsible_persons", {}),
     ("社区党支部由哪一层级的党组织设置?设置依据是什么?", "relations",
      {"actor": "CommunityPartyBranch", "relation": "setsUp"}),
     ("谁是社区各种组织和各项工作的领导核心?", "relations", {"relation": "isLeadershipCoreOf"}),
@@ -108,6 +109,18 @@ def test_who_sets_up_an_actor_lists_only_those_that_set_it_up(store, resolver):
     assert committee["note"]["zh"].startswith("原文没有规定由谁设立")
     assert committee["rows"] and all(PKG + "CommunityPartyCommittee" in (row["subject"], row["object"])
                                      for row in committee["rows"])
+
+
+def test_two_actors_the_text_does_not_relate_get_the_first_ones_relations_and_a_note(store, resolver):
+    result = answer("业委会和区委是什么关系", store, resolver)
+    assert result["rule"] == "relations-pair>relations"
+    assert result["note"]["zh"] == ("原文没有直接规定业主委员会与区委之间的关系。"
+                                    "下面是原文为业主委员会规定的全部关系。")
+    assert "district Party committee" in result["note"]["en"]
+    assert result["rows"] and all(PKG + "HomeownersCommittee" in (row["subject"], row["object"])
+                                  for row in result["rows"])
+    related = answer("业委会和物业公司是什么关系", store, resolver)   # these two the text does relate
+    assert related["rule"] == "relations-pair" and related["note"] is None and related["rows"]
 
 
 def test_unmatched_questions_fall_back_to_search(store, resolver):
