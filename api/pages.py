@@ -1142,6 +1142,7 @@ FIELD_NAMES_ZH = {
     "length": "长度", "topics": "主题", "action": "行为", "unit": "条款", "unit_kind": "类型", "words": "词",
     "sequence": "顺序", "start": "起", "end": "止", "exact": "原文", "parent": "上级", "period": "周期",
     "basis": "基数", "unit_label": "单位", "bearers": "责任主体", "name": "名称", "names": "名称",
+    "other": "另一主体", "acted_on": "客体",
 }
 
 
@@ -1192,12 +1193,13 @@ def question(name: str):
             error = exc
     shown = display_columns(result["columns"], {p.name for p in query.params}) if result else []
     nothing_found = None
-    if result is not None and not result["rows"] and "actor" in result["params"]:
+    if result is not None and not result["rows"]:
         # Who leads X, where the text says no one: say so, and point to what it does say of X.
         from policykg.queries.ask import nothing_found_note
-        nothing_found = nothing_found_note(name, result["params"]["actor"], follow=False)
+        nothing_found = nothing_found_note(name, result["params"], follow=False)
         if nothing_found is not None:
-            nothing_found["url"] = url_for("pages.question", name="relations", actor=params["actor"])
+            actor = nothing_found.pop("actor")
+            nothing_found["url"] = url_for("pages.question", name="relations", actor=actor["value"])
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
                 nothing_found=nothing_found,
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,

@@ -31,8 +31,7 @@ _PER = r"(?:(?:每|人均)(?:人|名党员|个党员|名|户|年|人·年))*"
 _PAIR = rf"^{_ACTOR}(?:和|与|同|对)(?P<other>[^,，?？]{{2,15}}?)(?:之间)?(?:是|有)?(?:什么|哪些|何种)关系"
 
 # Each rule: id, a pattern over the normalized question, the named question it asks, fixed
-# parameters, renames (pattern group -> parameter), parameters to drop, and ``actor_is: object``
-# for a question on who acts on the actor (only rows with the actor as object answer it).
+# parameters, renames (pattern group -> parameter) and parameters to drop.
 # Order matters: specific before general.
 RULES: list[dict] = [
     {"id": "clause-text", "query": "clause_text",
@@ -73,7 +72,7 @@ RULES: list[dict] = [
      "pattern": rf"^{_ACTOR}(?:参加|参与)(?:了)?(?:哪些|什么)?(?:协调机制|联席会议)"},
     {"id": "coordination", "query": "coordination_mechanisms", "pattern": r"协调机制|联席会议"},
     # X由哪一级党组织设置: who sets X up.
-    {"id": "set-up-by", "query": "relations", "params": {"relation": "设立"}, "actor_is": "object",
+    {"id": "set-up-by", "query": "relations", "params": {"relation": "设立"}, "rename": {"actor": "acted_on"},
      "pattern": rf"^{_ACTOR}(?:由|归)(?:谁|哪个|哪一?级|哪一?层级|哪些|什么)[^,，?？]{{0,8}}?(?:设置|设立|成立|组建|建立)"},
     # 谁是…的领导核心: the leadership-core relation, whatever the sentence names as led.
     {"id": "leadership-core", "query": "relations", "params": {"relation": "领导核心"},
@@ -122,37 +121,54 @@ RULES: list[dict] = [
 ]
 
 
-_RULES_BY_ID = {rule["id"]: rule for rule in RULES}
-
 # Questions routed here that find no rows are answered by full-text search instead.
 FALL_BACK_TO_SEARCH = {"numeric_norms", "duties", "norms", "deadlines"}
 
-# Who leads an actor, or whom it leads, where the text sets no such relation: every relation
-# the text does set for that actor answers better than nothing, with a note that says so.
-FALL_BACK_TO_RELATIONS = {
+# Who leads an actor, or whom it leads, or acts on it, or how two actors relate, where the text
+# says nothing of it: every relation the text does set for that actor answers better than
+# nothing, with a note that says so. Keys: a named question, or "relations" asked with one of
+# its narrowing parameters.
+NOTHING_FOUND = {
     "leaders_of": ("原文没有规定谁领导、指导或支持{zh}。", "The text names no one who leads, guides or supports the {en}."),
     "led_by": ("原文没有规定{zh}领导、指导或支持哪些主体。", "The text names no one the {en} leads, guides or supports."),
+    "relations/other": ("原文没有直接规定{zh}与{other_zh}之间的关系。",
+                        "The text sets no relation between the {en} and the {other_en}."),
+    "relations/acted_on": ("原文没有规定谁{relation_zh}{zh}。", "The text names no one who {relation_en} the {en}."),
 }
-# Rules that ask who does something to the actor: rows where the actor is the one doing it
-# answer another question and are left out; with none left, the note says so, keyed by rule id.
-FALL_BACK_TO_RELATIONS["set-up-by"] = ("原文没有规定由谁设立{zh}。", "The text names no one who sets up the {en}.")
-# Two actors the text relates to no one in common clause: the first one's relations, and why.
-FALL_BACK_TO_RELATIONS["relations-pair"] = ("原文没有直接规定{zh}与{other_zh}之间的关系。",
-                                            "The text sets no relation between the {en} and the {other_en}.")
 _RELATIONS_FOLLOW = ("下面是原文为{zh}规定的全部关系。", "Below is every relation it sets for the {en}.")
 
 
-def nothing_found_note(name: str, actor: dict, follow: bool = True, other: dict | None = None) -> dict | None:
-    """{"zh", "en"}: why a question about ``actor`` (and ``other``) found nothing (and, with
-    ``follow``, that its relations come instead); None for a question that has no such note."""
-    if name not in FALL_BACK_TO_RELATIONS:
+def _note_key(name: str, params: dict) -> str | None:
+    if name != "relations":
+        return name if name in NOTHING_FOUND else None
+    if "other" in params and "actor" in params:
+        return "relations/other"
+    if "acted_on" in params and "relation" in params:
+        return "relations/acted_on"
+    return None
+
+
+def nothing_found_note(name: str, params: dict, follow: bool = True) -> dict | None:
+    """{"zh", "en", "actor"}: why named question ``name`` found nothing for the resolved
+    ``params`` (and, with ``follow``, that the actor's relations come instead); None for a
+    question that has no such note. ``actor`` is the resolved actor the note is about."""
+    key = _note_key(name, params)
+    if key is None:
         return None
-    parts = [FALL_BACK_TO_RELATIONS[name]] + ([_RELATIONS_FOLLOW] if follow else [])
-    other = other or {}
-    labels = {"zh": actor.get("label_zh") or actor.get("value", ""), "en": actor.get("label_en") or "",
-              "other_zh": other.get("label_zh") or other.get("value", ""), "other_en": other.get("label_en") or ""}
-    return {"zh": "".join(zh.format(**labels) for zh, _ in parts),
-            "en": " ".join(en.format(**labels) for _, en in parts)}
+    actor = params.get("actor") or params.get("acted_on")
+    if not actor:
+        return None
+    parts = [NOTHING_FOUND[key]] + ([_RELATIONS_FOLLOW] if follow else [])
+    other, relation = params.get("other") or {}, params.get("relation") or {}
+
+    def zh(term):
+        return term.get("label_zh") or term.get("value", "")
+
+    labels = {"zh": zh(actor), "en": actor.get("label_en") or "", "other_zh": zh(other),
+              "other_en": other.get("label_en") or "", "relation_zh": zh(relation),
+              "relation_en": relation.get("label_en") or ""}
+    return {"zh": "".join(z.format(**labels) for z, _ in parts),
+            "en": " ".join(e.format(**labels) for _, e in parts), "actor": actor}
 
 
 def normalize_question(text: str) -> str:
@@ -196,13 +212,9 @@ def answer(question: str, store, resolver) -> dict:
         name, params, rule = routed
     query = get_query(name)
     result = run_query(query, store, params, resolver, resolver.clauses)
-    note = None
-    if _RULES_BY_ID.get(rule, {}).get("actor_is") == "object":
-        result["rows"] = [row for row in result["rows"] if row.get("object") == result["params"]["actor"]["iri"]]
-    reason = rule if rule in FALL_BACK_TO_RELATIONS else name
-    if not result["rows"] and reason in FALL_BACK_TO_RELATIONS:
-        actor = result["params"]["actor"]
-        note = nothing_found_note(reason, actor, other=result["params"].get("other"))
+    note = nothing_found_note(name, result["params"]) if not result["rows"] else None
+    if note is not None:
+        actor = note.pop("actor")
         name, rule = "relations", f"{rule}>relations"
         query = get_query(name)
         result = run_query(query, store, {"actor": actor["iri"]}, resolver, resolver.clauses)

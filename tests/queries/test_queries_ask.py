@@ -62,7 +62,7 @@ ROUTES = [
     ("2015年前要完成什么", "deadlines", {}),
     ("街道党工委书记是什么责任人", "responsible_persons", {}),
     ("社区党支部由哪一层级的党组织设置?设置依据是什么?", "relations",
-     {"actor": "CommunityPartyBranch", "relation": "setsUp"}),
+     {"acted_on": "CommunityPartyBranch", "relation": "setsUp"}),
     ("谁是社区各种组织和各项工作的领导核心?", "relations", {"relation": "isLeadershipCoreOf"}),
     ("社区工作经费按什么标准核拨?", "numeric_norms", {"topic": "topicFunding"}),
     ("党员少于100名的社区,党组织活动经费按多少划拨?", "numeric_norms", {"topic": "topicFunding"}),
@@ -93,7 +93,7 @@ def test_rules_are_data_that_name_real_questions():
     assert len(ids) == len(set(ids))
     for rule in RULES:
         assert rule["query"] in library
-        assert set(rule) <= {"id", "query", "pattern", "params", "rename", "drop", "actor_is"}
+        assert set(rule) <= {"id", "query", "pattern", "params", "rename", "drop"}
 
 
 def test_who_sets_up_an_actor_lists_only_those_that_set_it_up(store, resolver):
@@ -106,7 +106,8 @@ def test_who_sets_up_an_actor_lists_only_those_that_set_it_up(store, resolver):
     # answers another question, so its relations come with a note instead.
     committee = answer("社区党委由谁设立", store, resolver)
     assert committee["rule"] == "set-up-by>relations"
-    assert committee["note"]["zh"].startswith("原文没有规定由谁设立")
+    assert committee["note"]["zh"].startswith("原文没有规定谁设立社区党委。")
+    assert committee["note"]["en"].startswith("The text names no one who sets up the community Party committee.")
     assert committee["rows"] and all(PKG + "CommunityPartyCommittee" in (row["subject"], row["object"])
                                      for row in committee["rows"])
 

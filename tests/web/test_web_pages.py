@@ -124,6 +124,21 @@ def test_who_leads_where_the_text_says_no_one_says_so_and_links_to_what_it_does_
     assert 'id="nothing-found"' not in answered.text
 
 
+@pytest.mark.parametrize("question, said, shown", [
+    # who sets up X, where the text names no one: what X itself sets up is not shown as the answer
+    ("社区党委由谁设立", "原文没有规定谁设立社区党委", "社区党支部"),
+    ("业委会和区委是什么关系", "原文没有直接规定业主委员会与区委之间的关系", "物业服务企业"),
+])
+def test_narrowed_relations_the_text_does_not_set_say_so_on_the_page(live_server, http, question, said, shown):
+    r = http.get(f"{live_server}/search", params={"q": question}, timeout=30)
+    assert r.status_code == 200 and "/questions/relations" in r.url
+    note = re.search(r'<p id="nothing-found">(.*?)<a href="([^"]+)">', r.text, re.S)
+    assert note and said in note.group(1), r.text[:2000]
+    assert re.search(r'id="answer-h">答案 <small class="muted">\(0 行\)', r.text)   # no row given as the answer
+    relations = http.get(live_server + note.group(2).replace("&amp;", "&"), timeout=30)
+    assert shown in relations.text
+
+
 def test_question_pages_explain_in_the_readers_language(live_server, http):
     from policykg.queries.library import load_library
 
