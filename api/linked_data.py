@@ -6,6 +6,8 @@
                         policykg.api.pages offers one); 404 for IRIs the data does not know
     /def/<term>         https://w3id.org/policykg/def/<term>: the vocabulary term
     /def/               the whole ontology graph
+    /graph/<name>       {base}graph/<name>: that named graph's triples by Accept (or ?format=),
+                        generated once; a short page for browsers; 404 for other names
     /dump.trig /dump.nq /dump.ttl /dump.jsonld     the whole dataset, generated once
     /.well-known/void, /void                        VoID: triple counts per graph, links
     /ontology/          the ontology's HTML documentation (pyLODE, generated on first request)
@@ -233,14 +235,32 @@ def _dump_dir(state) -> str:
     return folder
 
 
-def _write_dump(state, kind: str, path: str) -> None:
-    fmt, _ = DUMPS[kind]
-    tmp = path + ".tmp"
-    state.store.dump(tmp, fmt, prefixes() if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None)
-    with open(tmp, "rb") as src, gzip.open(path + ".gz.tmp", "wb", compresslevel=6) as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-    os.replace(path + ".gz.tmp", path + ".gz")
-    os.replace(tmp, path)
+def _generated(state, filename: str, write) -> str:
+    """The path of ``filename`` in this state's dump folder, written once by ``write(path)``
+    (to a temporary name, then renamed) with a gzip twin beside it."""
+    with _dump_lock:
+        path = os.path.join(_dump_dir(state), filename)
+        if not os.path.exists(path):
+            tmp = path + ".tmp"
+            write(tmp)
+            with open(tmp, "rb") as src, gzip.open(path + ".gz.tmp", "wb", compresslevel=6) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            os.replace(path + ".gz.tmp", path + ".gz")
+            os.replace(tmp, path)
+    return path
+
+
+def _send_generated(path: str, media_type: str, filename: str, vary: str = "Accept-Encoding") -> Response:
+    from policykg.api.server import _accepts_gzip
+
+    gzipped = _accepts_gzip(request.headers.get("Accept-Encoding"))
+    response = send_file(path + ".gz" if gzipped else path, mimetype=media_type, download_name=filename,
+                         conditional=True, etag=True)
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = vary
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @bp.route("/dump.<kind>")
@@ -248,23 +268,70 @@ def dump(kind: str):
     if kind not in DUMPS:
         abort(404)
     state = get_state()
-    with _dump_lock:
-        path = os.path.join(_dump_dir(state), f"policykg.{kind}")
-        if not os.path.exists(path):
-            _write_dump(state, kind, path)
-    _, media_type = DUMPS[kind]
-    from policykg.api.server import _accepts_gzip
+    fmt, media_type = DUMPS[kind]
+    with_prefixes = prefixes() if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
+    path = _generated(state, f"policykg.{kind}", lambda tmp: state.store.dump(tmp, fmt, with_prefixes))
+    return _send_generated(path, media_type, f"policykg.{kind}")
 
-    if _accepts_gzip(request.headers.get("Accept-Encoding")):
-        response = send_file(path + ".gz", mimetype=media_type, download_name=f"policykg.{kind}",
-                             conditional=True, etag=True)
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = send_file(path, mimetype=media_type, download_name=f"policykg.{kind}",
-                             conditional=True, etag=True)
-    response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Content-Disposition"] = f'inline; filename="policykg.{kind}"'
-    return response
+
+# ---------------------------------------------------------------------------
+# Named graphs: {base}graph/<name> dereferences to the graph itself
+# ---------------------------------------------------------------------------
+
+GRAPH_DESCRIPTIONS = {
+    "ontology": ("本体:OWL 词汇(类、属性)和 SKOS 概念方案", "The ontology: the OWL vocabulary and the SKOS schemes"),
+    "document": ("文件:政策原文的结构单元(部分、条、项)及其文本", "The document: the policy's units (parts, articles, items) and their text"),
+    "statements": ("陈述:政策规定的关系与规范,每条引用原文条款和字句",
+                   "Statements: the relations and norms the policy sets, each citing its clause and words"),
+    "background": ("背景:政策所依据、由其他法规规定的事实,各注出处",
+                   "Background: facts from other regulations that the policy presupposes, each with its source"),
+    "inferred": ("推理:由本体推出的三元组,与断言分开", "Inferred: what the ontology entails, kept apart from what was asserted"),
+}
+_GRAPH_FILES = {"TURTLE": "ttl", "N_TRIPLES": "nt", "JSON_LD": "jsonld", "RDF_XML": "rdf"}
+
+
+@bp.route("/graph/<name>")
+def named_graph(name: str):
+    """A named graph of the dataset: its triples by content negotiation (generated once, like
+    the dumps), or for a browser a page with its size, its formats and a query over it."""
+    state = get_state()
+    iri = graph_iri(state.base, name) if name in GRAPH_DESCRIPTIONS else None
+    if iri is None or iri not in state.cached("graph_names", state.store.graph_names):
+        return error_response(404, f"<{state.base}graph/{name}> is not a graph of this service")
+    token = _choose(request.headers.get("Accept"))
+    if token is None:
+        return error_response(406, "a graph is available as text/html, text/turtle, application/ld+json, "
+                                   "application/n-triples and application/rdf+xml")
+    if token == "html":
+        size = state.cached("graph_sizes", state.store.graph_sizes).get(iri, 0)
+        return Response(_graph_html(iri, name, size), content_type="text/html; charset=utf-8",
+                        headers={"Vary": "Accept, Accept-Encoding"})
+    fmt = getattr(ox.RdfFormat, token)
+    filename = f"policykg-{name}.{_GRAPH_FILES[token]}"
+    with_prefixes = prefixes() if token in ("TURTLE", "RDF_XML") else None
+    path = _generated(state, filename, lambda tmp: state.store.dump(tmp, fmt, with_prefixes, graph=iri))
+    # send_file adds the charset of text and XML types itself.
+    return _send_generated(path, media_type_for("graph", token), filename, "Accept, Accept-Encoding")
+
+
+def _graph_html(iri: str, name: str, size: int) -> str:
+    zh, en = GRAPH_DESCRIPTIONS[name]
+    query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100"
+    from urllib.parse import quote
+
+    title = html.escape(iri)
+    return (
+        "<!doctype html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
+        f"<title>{title}</title></head><body><h1>{title}</h1>"
+        f"<p>{html.escape(zh)}</p><p lang=\"en\">{html.escape(en)}</p>"
+        f"<p>三元组 / triples: <strong id=\"triples\">{size}</strong></p>"
+        "<p>下载 / download: "
+        '<a href="?format=ttl">Turtle</a> · <a href="?format=nt">N-Triples</a> · '
+        '<a href="?format=jsonld">JSON-LD</a> · <a href="?format=rdf">RDF/XML</a></p>'
+        f'<p><a href="/sparql?query={quote(query)}&amp;format=json">SPARQL: {html.escape(query)}</a></p>'
+        '<p><a href="/void">VoID</a> · <a href="/sparql">Service Description</a></p>'
+        "</body></html>\n"
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -162,7 +162,7 @@ class Store:
     def graph_triples(self, name: str) -> list[ox.Triple]:
         raise NotImplementedError
 
-    def dump(self, path: str, fmt: ox.RdfFormat, prefixes: Mapping | None = None) -> None:
+    def dump(self, path: str, fmt: ox.RdfFormat, prefixes: Mapping | None = None, graph: str | None = None) -> None:
         raise NotImplementedError
 
     def triples_about(self, iri: str) -> list[ox.Triple]:
@@ -313,11 +313,16 @@ class OxigraphStore(Store):
         """The triples of one named graph."""
         return [q.triple for q in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(name))]
 
-    def dump(self, path: str, fmt: ox.RdfFormat, prefixes: Mapping | None = None) -> None:
-        """Write the data to ``path``: every quad in a dataset format; in a triple format the
-        default graph (the union), each triple once."""
+    def dump(self, path: str, fmt: ox.RdfFormat, prefixes: Mapping | None = None, graph: str | None = None) -> None:
+        """Write the data to ``path``: with ``graph``, that named graph's triples (a triple
+        format); else every quad in a dataset format, or in a triple format the default graph
+        (the union), each triple once."""
+        kwargs = {"prefixes": dict(prefixes)} if prefixes else {}
+        if graph is not None:
+            self.ox.dump(path, format=fmt, from_graph=ox.NamedNode(graph), **kwargs)
+            return
         if fmt.supports_datasets:
-            self.ox.dump(path, format=fmt, **({"prefixes": dict(prefixes)} if prefixes else {}))
+            self.ox.dump(path, format=fmt, **kwargs)
             return
         seen: set = set()
         unique = []
@@ -325,7 +330,7 @@ class OxigraphStore(Store):
             if triple not in seen:
                 seen.add(triple)
                 unique.append(triple)
-        ox.serialize(unique, path, format=fmt, **({"prefixes": dict(prefixes)} if prefixes else {}))
+        ox.serialize(unique, path, format=fmt, **kwargs)
 
     def triples_about(self, iri: str) -> list[ox.Triple]:
         """The description of ``iri``: every triple (any graph) whose subject is ``iri``, one of

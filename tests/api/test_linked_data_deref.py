@@ -121,3 +121,57 @@ def test_unknown_iris_are_404(live_server):
 def test_406_for_unavailable_type(live_server):
     response = requests.get(f"{live_server}{PATH}", headers={"Accept": "image/png"}, timeout=30)
     assert response.status_code == 406
+
+
+GRAPH_NAMES = ("ontology", "document", "statements", "background", "inferred")
+
+
+@pytest.mark.parametrize("name", GRAPH_NAMES)
+@pytest.mark.parametrize("accept, fmt", [("text/turtle", ox.RdfFormat.TURTLE),
+                                         ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+                                         ("application/ld+json", ox.RdfFormat.JSON_LD)])
+def test_graph_iris_dereference_to_the_graph(live_server, reference, name, accept, fmt):
+    iri = f"{BASE}graph/{name}"
+    response = requests.get(f"{live_server}/graph/{name}", headers={"Accept": accept}, timeout=60)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["Content-Type"].split(";")[0] == accept
+    assert response.headers["Content-Type"].count("charset") <= 1
+    served = list(ox.parse(response.content, format=fmt))
+    stored = list(reference.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+    assert len(served) == len(stored) > 0
+    ground = {(t.subject.value, t.predicate.value, t.object.value) for t in served
+              if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
+    assert ground == {(q.subject.value, q.predicate.value, q.object.value) for q in stored
+                      if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
+
+
+def test_a_graph_for_a_browser_and_unknown_graphs(live_server, reference):
+    page = requests.get(f"{live_server}/graph/background", headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    size = sum(1 for _ in reference.quads_for_pattern(None, None, None, ox.NamedNode(f"{BASE}graph/background")))
+    assert f'<strong id="triples">{size}</strong>' in page.text and "背景" in page.text
+    assert requests.get(f"{live_server}/graph/background?format=nt", timeout=30).headers[
+        "Content-Type"].startswith("application/n-triples")
+    for path in ("/graph/nothing", "/graph/", "/graph/%FF"):
+        response = requests.get(f"{live_server}{path}", headers={"Accept": "text/turtle"}, timeout=30)
+        assert response.status_code == 404, path
+
+
+def test_every_kind_of_minted_iri_dereferences(live_server, reference):
+    """Each kind of IRI under the base (by its first two path segments: def, graph, id/doc,
+    id/agent …), three of each, answers 200 with RDF."""
+    kinds: dict[str, list[str]] = {}
+    for quad in reference:
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(BASE):
+                rest = term.value[len(BASE):].split("#")[0]
+                kind = "/".join(rest.split("/")[:2]) if rest.startswith("id/") else rest.split("/")[0]
+                members = kinds.setdefault(kind, [])
+                if len(members) < 3 and rest not in members:
+                    members.append(rest)
+    assert {"def", "graph", "id/doc", "id/agent"} <= set(kinds)
+    for kind, members in kinds.items():
+        for rest in members:
+            response = requests.get(f"{live_server}/{rest}", headers={"Accept": "application/n-triples"}, timeout=30)
+            assert response.status_code == 200, (kind, rest, response.status_code)
+            assert list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)), (kind, rest)

@@ -69,6 +69,8 @@ def test_the_interface_covers_what_the_service_does():
     ("/dump.nq", {}, "*/*"),
     ("/dump.ttl", {}, "*/*"),
     ("/void", {}, "text/turtle"),
+    ("/graph/statements", {}, "text/turtle"),
+    ("/graph/statements", {}, "text/html"),
     ("/def", {}, "text/turtle"),
     ("/def/ResidentsCommittee", {}, "text/turtle"),
     ("/id/doc/suzhou-2011-community-party-building/art/5", {}, "application/ld+json"),
