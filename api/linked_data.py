@@ -348,6 +348,7 @@ def _void_turtle(state, root: str) -> str:
         if isinstance(row["g"], ox.NamedNode):
             subjects[row["g"].value] = int(row["n"].value)
     dataset = f"{root}void#dataset"
+    graphs_root = state.base + "graph/"
     lines = [
         "@prefix void: <http://rdfs.org/ns/void#> .",
         "@prefix dcterms: <http://purl.org/dc/terms/> .",
@@ -366,8 +367,10 @@ def _void_turtle(state, root: str) -> str:
     ]
     for name in sorted(sizes):
         lines[-1] += " ;"
+        local = name[len(graphs_root):] if name.startswith(graphs_root) else None
+        dump = f" ; void:dataDump <{root}graph/{local}>" if local in GRAPH_DESCRIPTIONS else ""   # /graph/<name>
         lines.append(f"    void:subset [ a void:Dataset , sd:NamedGraph ; sd:name <{name}> ; "
-                     f"void:triples {sizes[name]} ; void:distinctSubjects {subjects.get(name, 0)} ]")
+                     f"void:triples {sizes[name]} ; void:distinctSubjects {subjects.get(name, 0)}{dump} ]")
     lines[-1] += " ."
     return "\n".join(lines) + "\n"
 

@@ -69,14 +69,18 @@ def test_void_counts_per_graph(live_server, reference, path):
     by_subject: dict = {}
     for t in triples:
         by_subject.setdefault(t.subject, {})[t.predicate.value] = t.object
-    counts = {}
+    counts, graph_dumps = {}, {}
     for props in by_subject.values():
         if f"{SD}name" in props:
             counts[props[f"{SD}name"].value] = int(props[f"{VOID}triples"].value)
+            graph_dumps[props[f"{SD}name"].value] = props[f"{VOID}dataDump"].value
     expected = {}
     for q in reference:
         expected[q.graph_name.value] = expected.get(q.graph_name.value, 0) + 1
     assert counts == expected
+    for name, dump in graph_dumps.items():   # each graph's own dump is its IRI on this service
+        assert dump == f"{live_server}/graph/{name.rsplit('/', 1)[-1]}"
+        assert requests.head(dump, timeout=30).status_code == 200
     dumps = {t.object.value for t in triples if t.predicate.value == f"{VOID}dataDump"}
     assert f"{live_server}/dump.trig" in dumps
     endpoint = {t.object.value for t in triples if t.predicate.value == f"{VOID}sparqlEndpoint"}
