@@ -144,3 +144,19 @@ def test_ntriples_by_accept(live_server, reference):
     assert response.headers["Content-Type"].startswith("application/n-triples")
     graph = rdflib.Graph().parse(data=response.text, format="nt")
     assert _as_set(graph) == _expected_graph(reference, CONSTRUCT)
+
+
+def test_rdflib_sparqlstore_reads_the_endpoint_as_a_graph(live_server, reference):
+    """rdflib's SPARQLStore, as a notebook uses it: queries, triple patterns, the graphs and the size."""
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    store = SPARQLStore(f"{live_server}/sparql", returnFormat="json")
+    graph = rdflib.Graph(store=store)
+    got = sorted((str(s), str(label)) for s, label in graph.query(SELECT))
+    assert got == sorted(_expected_rows(reference, SELECT))
+    about = {(str(p), str(o)) for _, p, o in graph.triples((rdflib.URIRef(ARTICLE), None, None))}
+    expected = {(q.predicate.value, q.object.value)
+                for q in reference.quads_for_pattern(ox.NamedNode(ARTICLE), None, None, None)}
+    assert about == expected
+    assert {str(g) for g in store.contexts()} == {g.value for g in reference.named_graphs()}
+    assert len(store) == len(reference)
