@@ -24,6 +24,7 @@ import tempfile
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, request, send_file, send_from_directory
@@ -39,6 +40,8 @@ log = logging.getLogger("policykg.linked_data")
 VOCAB = "https://w3id.org/policykg/def/"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RDF_OFFERS = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
+# What a resource or a graph can be had as (the 406 message says it).
+AVAILABLE_AS = "text/html, text/turtle, application/ld+json, application/n-triples and application/rdf+xml"
 _TOKENS = {"text/turtle": "TURTLE", "application/ld+json": "JSON_LD",
            "application/n-triples": "N_TRIPLES", "application/rdf+xml": "RDF_XML"}
 
@@ -67,6 +70,11 @@ def prefixes() -> dict[str, str]:
         return {"pkg": VOCAB, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 
 
+def declared_prefixes(fmt: ox.RdfFormat) -> dict[str, str] | None:
+    """The project's prefixes for a format that declares prefixes (Turtle, TriG, RDF/XML), else None."""
+    return prefixes() if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
+
+
 def serialize_graph(triples, token: str) -> bytes:
     """``triples`` in the format ``token``, with the project's prefixes where the format has them.
 
@@ -80,8 +88,9 @@ def serialize_graph(triples, token: str) -> bytes:
         graph = rdflib.Graph()
         graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
         return graph.serialize(format="json-ld", context=prefixes(), auto_compact=True).encode("utf-8")
-    kwargs = {"prefixes": prefixes()} if token in ("TURTLE", "RDF_XML") else {}
-    return ox.serialize(triples, format=getattr(ox.RdfFormat, token), **kwargs)
+    fmt = getattr(ox.RdfFormat, token)
+    with_prefixes = declared_prefixes(fmt)
+    return ox.serialize(triples, format=fmt, **({"prefixes": with_prefixes} if with_prefixes else {}))
 
 
 # ---------------------------------------------------------------------------
@@ -118,8 +127,7 @@ def describe(iri: str):
         return error_response(404, f"<{iri}> is not described by this service")
     token = _choose(request.headers.get("Accept"))
     if token is None:
-        return error_response(406, "this resource is available as text/html, text/turtle, application/ld+json, "
-                                   "application/n-triples and application/rdf+xml")
+        return error_response(406, f"this resource is available as {AVAILABLE_AS}")
     if token == "html":
         page = _pages_view(iri)
         if page is not None:
@@ -269,8 +277,7 @@ def dump(kind: str):
         abort(404)
     state = get_state()
     fmt, media_type = DUMPS[kind]
-    with_prefixes = prefixes() if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
-    path = _generated(state, f"policykg.{kind}", lambda tmp: state.store.dump(tmp, fmt, with_prefixes))
+    path = _generated(state, f"policykg.{kind}", lambda tmp: state.store.dump(tmp, fmt, declared_prefixes(fmt)))
     return _send_generated(path, media_type, f"policykg.{kind}")
 
 
@@ -300,16 +307,14 @@ def named_graph(name: str):
         return error_response(404, f"<{state.base}graph/{name}> is not a graph of this service")
     token = _choose(request.headers.get("Accept"))
     if token is None:
-        return error_response(406, "a graph is available as text/html, text/turtle, application/ld+json, "
-                                   "application/n-triples and application/rdf+xml")
+        return error_response(406, f"a graph is available as {AVAILABLE_AS}")
     if token == "html":
         size = state.cached("graph_sizes", state.store.graph_sizes).get(iri, 0)
         return Response(_graph_html(iri, name, size), content_type="text/html; charset=utf-8",
                         headers={"Vary": "Accept, Accept-Encoding"})
     fmt = getattr(ox.RdfFormat, token)
     filename = f"policykg-{name}.{_GRAPH_FILES[token]}"
-    with_prefixes = prefixes() if token in ("TURTLE", "RDF_XML") else None
-    path = _generated(state, filename, lambda tmp: state.store.dump(tmp, fmt, with_prefixes, graph=iri))
+    path = _generated(state, filename, lambda tmp: state.store.dump(tmp, fmt, declared_prefixes(fmt), graph=iri))
     # send_file adds the charset of text and XML types itself.
     return _send_generated(path, media_type_for("graph", token), filename, "Accept, Accept-Encoding")
 
@@ -317,8 +322,6 @@ def named_graph(name: str):
 def _graph_html(iri: str, name: str, size: int) -> str:
     zh, en = GRAPH_DESCRIPTIONS[name]
     query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100"
-    from urllib.parse import quote
-
     title = html.escape(iri)
     return (
         "<!doctype html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
