@@ -1195,11 +1195,11 @@ def question(name: str):
     nothing_found = None
     if result is not None and not result["rows"]:
         # Who leads X, where the text says no one: say so, and point to what it does say of X.
-        from policykg.queries.ask import nothing_found_note
+        from policykg.queries.ask import noted_actor, nothing_found_note
         nothing_found = nothing_found_note(name, result["params"], follow=False)
         if nothing_found is not None:
-            actor = nothing_found.pop("actor")
-            nothing_found["url"] = url_for("pages.question", name="relations", actor=actor["value"])
+            nothing_found["url"] = url_for("pages.question", name="relations",
+                                           actor=noted_actor(result["params"])["value"])
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
                 nothing_found=nothing_found,
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,

@@ -148,15 +148,18 @@ def _note_key(name: str, params: dict) -> str | None:
     return None
 
 
+def noted_actor(params: dict) -> dict | None:
+    """The resolved actor a nothing-found note is about (whose relations come instead)."""
+    return params.get("actor") or params.get("acted_on")
+
+
 def nothing_found_note(name: str, params: dict, follow: bool = True) -> dict | None:
-    """{"zh", "en", "actor"}: why named question ``name`` found nothing for the resolved
-    ``params`` (and, with ``follow``, that the actor's relations come instead); None for a
-    question that has no such note. ``actor`` is the resolved actor the note is about."""
+    """{"zh", "en"}: why named question ``name`` found nothing for the resolved ``params``
+    (and, with ``follow``, that the relations of :func:`noted_actor` come instead); None for
+    a question that has no such note."""
     key = _note_key(name, params)
-    if key is None:
-        return None
-    actor = params.get("actor") or params.get("acted_on")
-    if not actor:
+    actor = noted_actor(params)
+    if key is None or not actor:
         return None
     parts = [NOTHING_FOUND[key]] + ([_RELATIONS_FOLLOW] if follow else [])
     other, relation = params.get("other") or {}, params.get("relation") or {}
@@ -168,7 +171,7 @@ def nothing_found_note(name: str, params: dict, follow: bool = True) -> dict | N
               "other_en": other.get("label_en") or "", "relation_zh": zh(relation),
               "relation_en": relation.get("label_en") or ""}
     return {"zh": "".join(z.format(**labels) for z, _ in parts),
-            "en": " ".join(e.format(**labels) for _, e in parts), "actor": actor}
+            "en": " ".join(e.format(**labels) for _, e in parts)}
 
 
 def normalize_question(text: str) -> str:
@@ -214,7 +217,7 @@ def answer(question: str, store, resolver) -> dict:
     result = run_query(query, store, params, resolver, resolver.clauses)
     note = nothing_found_note(name, result["params"]) if not result["rows"] else None
     if note is not None:
-        actor = note.pop("actor")
+        actor = noted_actor(result["params"])
         name, rule = "relations", f"{rule}>relations"
         query = get_query(name)
         result = run_query(query, store, {"actor": actor["iri"]}, resolver, resolver.clauses)
@@ -227,4 +230,4 @@ def answer(question: str, store, resolver) -> dict:
             "rows": result["rows"], "columns": result["columns"], "note": note}
 
 
-__all__ = ["RULES", "answer", "normalize_question", "nothing_found_note", "route"]
+__all__ = ["RULES", "answer", "normalize_question", "noted_actor", "nothing_found_note", "route"]
