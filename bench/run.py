@@ -159,6 +159,15 @@ class Peer:
             self._log.close()
 
 
+# How the benchmark runs policykg (and the HTTP floor, with the same processes and threads).
+POLICYKG_SETTINGS = {
+    "POLICYKG_QUERY_WORKERS": str(os.cpu_count() or 2),
+    "POLICYKG_THREADS": "8",
+    "POLICYKG_QUERY_TIMEOUT": "120",
+    "POLICYKG_MAX_RESULTS": "10000000",
+}
+
+
 class PolicykgPeer(Peer):
     name = "policykg"
 
@@ -167,14 +176,7 @@ class PolicykgPeer(Peer):
                 "--port", str(self.port)]
 
     def env(self):
-        env = dict(os.environ)
-        env.update({
-            "POLICYKG_QUERY_WORKERS": str(os.cpu_count() or 2),
-            "POLICYKG_THREADS": "8",
-            "POLICYKG_QUERY_TIMEOUT": "120",
-            "POLICYKG_MAX_RESULTS": "10000000",
-        })
-        return env
+        return {**os.environ, **POLICYKG_SETTINGS}
 
     def after_start(self) -> None:
         """Wait until every server process has loaded the data and answers (a new connection
@@ -244,10 +246,10 @@ class FloorPeer(Peer):
     name = "http-floor"
 
     def command(self):
-        env = PolicykgPeer.env(self)
-        threads = env["POLICYKG_THREADS"]
+        threads = POLICYKG_SETTINGS["POLICYKG_THREADS"]
         return [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
-                "--workers", env["POLICYKG_QUERY_WORKERS"], "--blocking-threads", threads, "--backpressure", threads,
+                "--workers", POLICYKG_SETTINGS["POLICYKG_QUERY_WORKERS"], "--blocking-threads", threads,
+                "--backpressure", threads,
                 "--http", "1", "--log-level", "warning", "bench.floor_app:app"]
 
 
