@@ -12,7 +12,7 @@ BENCH_ARGS ?=
 SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
           $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py) $(wildcard policykg/*.py)
 
-.PHONY: serve test bench build install assets browser clean docs
+.PHONY: serve test check bench build install assets browser clean docs
 
 # A virtualenv with the package (editable) and its test and bench extras.
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -50,6 +50,11 @@ browser:
 
 test: $(VENV)/.installed assets browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but server processes, browsers, HermiT and the slowest builds (under a minute).
+# `make test` (what CI runs) still runs every test.
+check: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not server and not browser and not java and not slow" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed $(DATA)
 	$(PY) -m bench.run --data $(DATA) --out bench/RESULTS.md $(BENCH_ARGS)

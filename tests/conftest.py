@@ -252,3 +252,15 @@ def _wait_until(predicate, seconds: float) -> bool:
 def wait_until():
     """``wait_until(predicate, seconds) -> bool``: poll until true or out of time."""
     return _wait_until
+
+
+# Fixtures that start a real server process: tests using them carry the ``server`` marker, so the
+# fast loop (``make check``) can leave them out while ``make test`` runs everything.
+SERVER_FIXTURES = frozenset({"live_server", "live_server_process", "server_factory", "answering_pids",
+                             "worker_pids"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)

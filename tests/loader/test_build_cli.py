@@ -26,6 +26,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=300, env=env)
 
 
+@pytest.mark.slow
 def test_build_prints_one_summary_line(tmp_path, capsys):
     out = tmp_path / "kg.trig"
     assert main(["build", "--out", str(out)]) == 0
@@ -97,6 +98,7 @@ def test_failed_write_removes_temporary_file(tmp_path, built, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_several_sources(tmp_path, capsys):
     other = tmp_path / "other-policy.txt"
     other.write_text("某办法\n第一条　为了规范管理，制定本办法。\n第二条　本办法自公布之日起施行。\n", encoding="utf-8")

@@ -1,6 +1,8 @@
 """Two builds in separate processes (different hash seeds) are byte-identical."""
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import sys
 RUN_CLI = "import sys; from policykg.cli import main; sys.exit(main())"
 
 
+@pytest.mark.slow
 def test_builds_are_byte_identical(tmp_path):
     suffix = ".trig"  # the other formats share the same canonical, sorted quads (test_build_cli)
     outputs = []

@@ -1,6 +1,8 @@
 """`policykg validate`: the built graph conforms to the shapes; a broken one does not."""
 from __future__ import annotations
 
+import pytest
+
 from rdflib import Dataset, URIRef
 
 from policykg.cli import main
@@ -20,6 +22,7 @@ def document_only(tmp_path) -> tuple[Dataset, object]:
     return dataset, document
 
 
+@pytest.mark.slow
 def test_bundled_document_graph_conforms(tmp_path, capsys):
     dataset, document = document_only(tmp_path)
     out = write_dataset(dataset, tmp_path / "document.trig")
@@ -28,6 +31,7 @@ def test_bundled_document_graph_conforms(tmp_path, capsys):
     assert report.startswith(f"SHACL: conforms ({len(document)} triples, 0 violation(s)")
 
 
+@pytest.mark.slow
 def test_broken_selector_is_reported(tmp_path, capsys):
     dataset, document = document_only(tmp_path)
     broken = next(document.subjects(OA.end, None))

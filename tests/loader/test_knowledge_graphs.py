@@ -1,6 +1,8 @@
 """The knowledge graphs: SHACL-valid, background and inference kept apart, the responsibility chain."""
 from __future__ import annotations
 
+import pytest
+
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
@@ -11,6 +13,7 @@ from policykg.ontology.namespaces import PKG, PREFIXES
 PROLOGUE = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
 
 
+@pytest.mark.slow
 def test_full_graph_conforms_to_the_shapes(built):
     data = Graph()
     for name in ("document", "statements", "background", "inferred"):
@@ -103,6 +106,7 @@ def test_no_link_the_policy_does_not_state(built):
     assert (PKG.DistrictPartyCommittee, PKG.leads, PKG.SubdistrictPartyWorkingCommittee) in built.graphs["background"]
 
 
+@pytest.mark.slow
 def test_build_reports_asserted_and_inferred_counts(tmp_path, capsys):
     from policykg.cli import main
     assert main(["build", "--out", str(tmp_path / "x.trig")]) == 0

@@ -201,6 +201,7 @@ def test_hermit_classifies_real_organizations_by_the_relations_of_their_kind(bui
 
 
 @pytest.mark.java
+@pytest.mark.slow
 def test_without_the_axioms_punned_triples_alone_give_instances_nothing(built, instances, tmp_path):
     """The control: the classification above comes from the axioms, not from punning."""
     graph = Graph()

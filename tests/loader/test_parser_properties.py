@@ -1,6 +1,8 @@
 """Invariants that hold for any text the parser accepts (property-based, hypothesis)."""
 from __future__ import annotations
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,7 @@ LINE = st.builds(lambda indent, label, sentence: indent + label + sentence,
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(LINE, min_size=1, max_size=25), st.sampled_from(["\n", "\n\n"]))
+@pytest.mark.slow
 def test_accepted_text_has_consistent_units(lines, joiner):
     text = joiner.join(lines)
     try:

@@ -45,6 +45,7 @@ def _build_fails(tmp_path, capsys, *expected):
     return err
 
 
+@pytest.mark.slow
 def test_the_bundled_annotations_build(tmp_path, capsys):
     out = tmp_path / "ok.trig"
     assert main(["build", "--out", str(out)]) == 0

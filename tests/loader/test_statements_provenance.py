@@ -160,6 +160,7 @@ def test_practices_are_skos_concepts_anchored_in_their_clauses(statements, docum
         assert document.text[start:end] == str(statements.value(quote, OA.exact))
 
 
+@pytest.mark.slow
 def test_statements_graph_is_deterministic():
     a, b = build().graphs["statements"], build().graphs["statements"]
     assert sorted(a) == sorted(b)

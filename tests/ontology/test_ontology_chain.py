@@ -74,6 +74,7 @@ def test_concrete_relation_path_pyoxigraph(asserted, queries):
     assert found == _rdflib(asserted, queries[1])
 
 
+@pytest.mark.slow
 def test_transitive_property_needs_no_concrete_relations_after_reasoning(asserted, materialised, queries):
     # Asserted triples alone have no pkg:responsibilityFlowsTo: the ontology states no chain itself.
     assert _rdflib(asserted, queries[0]) == set()

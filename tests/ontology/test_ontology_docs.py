@@ -21,6 +21,7 @@ def docs_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_pylode_page_lists_every_class_and_property(docs_dir):
     page = (docs_dir / "index.html").read_text(encoding="utf-8")
     g = ontology_graph()
@@ -53,6 +54,7 @@ def test_turtle_copies_parse(docs_dir):
     assert len(Graph().parse(docs_dir / "shapes.ttl")) > 100
 
 
+@pytest.mark.slow
 def test_cli_docs_command(tmp_path, capsys):
     out = tmp_path / "site"
     assert main(["docs", "--out", str(out)]) == 0
@@ -61,6 +63,7 @@ def test_cli_docs_command(tmp_path, capsys):
     assert (out / "index.html").stat().st_size > 100_000
 
 
+@pytest.mark.slow
 def test_cli_check_ontology_command(tmp_path, capsys):
     from ontology_support import GOOD_STATEMENTS
     data = tmp_path / "good.ttl"

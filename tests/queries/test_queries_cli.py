@@ -1,6 +1,8 @@
 """`policykg query` and `policykg graph` from the shell."""
 from __future__ import annotations
 
+import pytest
+
 import csv
 import io
 import json
@@ -30,6 +32,7 @@ def test_list_shows_every_question():
     assert "谁领导" in proc.stdout
 
 
+@pytest.mark.slow
 def test_table_json_and_csv(built_dataset):
     table = run("query", "toc", "--param", "kind=article", "--data", str(built_dataset))
     assert table.returncode == 0, table.stderr
@@ -43,6 +46,7 @@ def test_table_json_and_csv(built_dataset):
     assert as_csv[0]["article"] == "8"
 
 
+@pytest.mark.slow
 def test_ask_and_errors(built_dataset):
     proc = run("query", "--ask", "第4条第3项说了什么", "--data", str(built_dataset))
     assert proc.returncode == 0 and "领导居民委员会" in proc.stdout
@@ -54,6 +58,7 @@ def test_ask_and_errors(built_dataset):
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
 
 
+@pytest.mark.slow
 def test_graph_export(built_dataset, tmp_path):
     out = tmp_path / "actors.graphml"
     proc = run("graph", "--format", "graphml", "--out", str(out), "--data", str(built_dataset))
