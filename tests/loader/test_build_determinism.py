@@ -1,11 +1,10 @@
-"""Two builds in separate processes (different hash seeds) are byte-identical."""
 from __future__ import annotations
-
-import pytest
 
 import os
 import subprocess
 import sys
+
+import pytest
 
 # Like the `policykg` console script (`python -m policykg.cli` would load cli.py twice,
 # as __main__ and as policykg.cli, and UserError would then escape as a traceback).
