@@ -1,3 +1,4 @@
+"""Two builds in separate processes (different hash seeds) are byte-identical."""
 from __future__ import annotations
 
 import os
