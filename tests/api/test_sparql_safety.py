@@ -182,3 +182,27 @@ def test_update_on_a_store_folder_reaches_every_process(server_factory, tmp_path
     server.stop()
     again = server_factory(POLICYKG_STORE=str(tmp_path / "store"))   # persisted in the folder
     assert _mark_present(again.url)
+
+
+SERVICE_UPDATES = [
+    "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    "DELETE {{ ?s ?p ?o }} WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
+    "INSERT DATA {{ <urn:x:a> <urn:x:b> 1 }} ; INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    "WITH <urn:x:g> INSERT {{ ?s ?p ?o }} WHERE {{ OPTIONAL {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+]
+
+
+def test_service_in_an_update_is_refused_and_never_contacted(server_factory, listener):
+    # /update is as closed to the outside as /sparql: an update that names a remote service is refused
+    # before evaluation, changes nothing, and no connection is ever made.
+    server = server_factory(POLICYKG_ADMIN_TOKEN="s3rvice-token")
+    auth = {"Authorization": "Bearer s3rvice-token"}
+    for text in SERVICE_UPDATES:
+        response = requests.post(f"{server.url}/update", data={"update": text.format(url=listener.url)},
+                                 headers=auth, timeout=30)
+        assert response.status_code == 400, (text, response.status_code, response.text)
+        assert "SERVICE" in response.text
+    assert listener.connections == 0
+    leaked = requests.get(f"{server.url}/sparql", params={"query": "ASK { <urn:x:a> ?p ?o }"},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert leaked.json()["boolean"] is False

@@ -81,6 +81,25 @@ def test_quote_twice_in_the_clause_fails(annotations, tmp_path, capsys):
     assert "times" in err
 
 
+def _substring_occurring(text: str, times: int) -> str:
+    """The longest substring of ``text`` (up to 12 characters) that occurs exactly ``times`` times in it."""
+    for size in range(12, 1, -1):
+        for start in range(len(text) - size + 1):
+            words = text[start:start + size]
+            if text.count(words) == times and words.strip() == words and "\n" not in words and '"' not in words:
+                return words
+    raise AssertionError(f"no substring occurs exactly {times} times")
+
+
+@pytest.mark.parametrize("times", [2, 3])
+def test_a_quote_found_more_than_once_fails_whatever_the_count(document, annotations, tmp_path, capsys, times):
+    # The boundary of "exactly once": a quote found exactly twice must fail as surely as one found three times.
+    words = _substring_occurring(document.unit("art/5").text, times)
+    _edit(annotations, "part-2.yaml", f'  quote: "{QUOTE}"\n', f'  quote: "{words}"\n')
+    err = _build_fails(tmp_path, capsys, "part-2.yaml", STMT, words)
+    assert f"occurs {times} times" in err
+
+
 def test_missing_clause_fails(annotations, tmp_path, capsys):
     _edit(annotations, "part-2.yaml", f"- id: {STMT}\n  clause: art/5\n", f"- id: {STMT}\n  clause: art/55\n")
     _build_fails(tmp_path, capsys, "part-2.yaml", STMT, "art/55")
