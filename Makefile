@@ -14,17 +14,22 @@ SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
 
 .PHONY: serve test check bench build install assets browser clean docs
 
-# A virtualenv with the package (editable) and its test and bench extras.
-$(VENV)/.installed: setup.cfg pyproject.toml
+# A virtualenv with the package (editable): what serving needs, and nothing else.
+$(VENV)/.runtime: setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "policykg needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+# The same virtualenv with the test and bench extras, for `make test`, `make check` and `make bench`.
+$(VENV)/.installed: $(VENV)/.runtime
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	@touch $@
 
 install: $(VENV)/.installed
 
-$(DATA): $(VENV)/.installed $(SOURCES)
+$(DATA): $(VENV)/.runtime $(SOURCES)
 	@mkdir -p build
 	$(PKG) build --out $(DATA)
 
@@ -59,7 +64,7 @@ check: $(VENV)/.installed
 bench: $(VENV)/.installed $(DATA)
 	$(PY) -m bench.run --data $(DATA) --out bench/RESULTS.md $(BENCH_ARGS)
 
-docs: $(VENV)/.installed
+docs: $(VENV)/.runtime
 	$(PKG) docs --out build/docs
 
 clean:
