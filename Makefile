@@ -8,11 +8,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+MUTATE_ARGS ?=
 
 SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
           $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py) $(wildcard policykg/*.py)
 
-.PHONY: serve test check bench build install assets browser clean docs
+.PHONY: serve test check mutate bench build install assets browser clean docs
 
 # A virtualenv with the package (editable): what serving needs, and nothing else.
 $(VENV)/.runtime: setup.cfg pyproject.toml
@@ -60,6 +61,11 @@ test: $(VENV)/.installed assets browser
 # `make test` (what CI runs) still runs every test.
 check: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not server and not browser and not java and not slow" $(PYTEST_ARGS)
+
+# Mutation testing of the safety and fidelity code (slow: one test run per mutant; not in CI).
+# MUTATE_ARGS="--only negotiation" runs one target. Report: docs/mutation.md.
+mutate:
+	$(PYTHON) tests/mutation/run.py $(MUTATE_ARGS)
 
 bench: $(VENV)/.installed $(DATA)
 	$(PY) -m bench.run --data $(DATA) --out bench/RESULTS.md $(BENCH_ARGS)

@@ -1,0 +1,201 @@
+"""`make mutate`: mutation testing of the modules where a silent bug hurts users most.
+
+For each target of ``targets.toml`` cosmic-ray changes one small thing in the module at a time (a comparison, a
+boolean, a number, an operator, a loop) and runs the module's tests, stopping at the first failure: a mutant the
+tests notice is killed, one they do not is a survivor — a bug that could ship unnoticed. Survivors are either
+killed by a new test or listed in ``equivalent.toml`` with the reason no test can tell them apart.
+
+The mutants are applied in a scratch clone of the committed tree (``build/mutation/tree``, with its own virtualenv),
+never in the working tree: server processes the tests start import the mutated module from there too. The report
+goes to ``docs/mutation.md``. Slow by nature (one test run per mutant), so it is not part of ``make test``.
+
+    python tests/mutation/run.py [--only WORD] [--timeout S] [--out docs/mutation.md]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+WORK = ROOT / "build" / "mutation"
+
+# One mutation per kind of plausible slip: boundaries (< vs <=), negations, booleans, numbers, arithmetic,
+# and/or, loops that never run. cosmic-ray's other operators (every binary operator into every other,
+# shifts, bitwise) multiply the count without modelling bugs people make.
+KEPT_OPERATORS = {
+    "ReplaceComparisonOperator_Lt_LtE", "ReplaceComparisonOperator_LtE_Lt", "ReplaceComparisonOperator_Gt_GtE",
+    "ReplaceComparisonOperator_GtE_Gt", "ReplaceComparisonOperator_Eq_NotEq", "ReplaceComparisonOperator_NotEq_Eq",
+    "ReplaceComparisonOperator_Is_IsNot", "ReplaceComparisonOperator_IsNot_Is",
+    "ReplaceBinaryOperator_Add_Sub", "ReplaceBinaryOperator_Sub_Add", "ReplaceBinaryOperator_Mul_Div",
+    "ReplaceBinaryOperator_Div_Mul", "ReplaceUnaryOperator_USub_UAdd", "ReplaceUnaryOperator_Delete_Not",
+    "AddNot", "ReplaceTrueWithFalse", "ReplaceFalseWithTrue", "ReplaceAndWithOr", "ReplaceOrWithAnd",
+    "ReplaceBreakWithContinue", "ReplaceContinueWithBreak", "NumberReplacer", "ZeroIterationForLoop",
+}
+
+
+@dataclass
+class Outcome:
+    name: str
+    module: str
+    killed: int = 0
+    survived: list[str] = field(default_factory=list)
+    equivalent: list[tuple[str, str]] = field(default_factory=list)
+    incompetent: int = 0
+    pending: int = 0
+    seconds: float = 0.0
+
+    @property
+    def generated(self) -> int:
+        return self.killed + len(self.survived) + len(self.equivalent) + self.incompetent + self.pending
+
+
+def run(command: list[str], cwd: Path | None = None) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"mutate: {' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def prepare_tree() -> Path:
+    """A clone of the committed tree with the package installed from it (editable), test extras included."""
+    tree = WORK / "tree"
+    if (tree / ".git").is_dir():
+        run(["git", "-C", str(tree), "fetch", "--quiet", str(ROOT), "HEAD"])
+        run(["git", "-C", str(tree), "reset", "--quiet", "--hard", "FETCH_HEAD"])
+        run(["git", "-C", str(tree), "clean", "--quiet", "-fdx", "-e", ".venv"])
+    else:
+        WORK.mkdir(parents=True, exist_ok=True)
+        run(["git", "clone", "--quiet", str(ROOT), str(tree)])
+    python = tree / ".venv" / "bin" / "python"
+    if not python.exists():
+        run([sys.executable, "-m", "venv", str(tree / ".venv")])
+    run([str(python), "-m", "pip", "install", "--quiet", "-e", ".[test,mutation]"], cwd=tree)
+    return tree
+
+
+def operator_name(raw: str) -> str:
+    return raw.split("/", 1)[-1]
+
+
+def write_config(tree: Path, target: dict, timeout: float) -> Path:
+    python = tree / ".venv" / "bin" / "python"
+    tests = " ".join(shlex.quote(str(tree / t)) for t in target["tests"])
+    command = f"{python} -m pytest -x -q -p no:cacheprovider -m 'not browser' {tests}"
+    operators = run([str(tree / ".venv" / "bin" / "cosmic-ray"), "operators"]).split()
+    excluded = sorted(f"^{re.escape(op)}$" for op in operators if operator_name(op) not in KEPT_OPERATORS)
+    slug = re.sub(r"\W+", "-", target["module"]).strip("-")
+    config = WORK / f"{slug}.toml"
+    lines = [
+        "[cosmic-ray]",
+        f"module-path = {json.dumps(str(tree / target['module']))}",
+        f"timeout = {timeout}",
+        "excluded-modules = []",
+        f"test-command = {json.dumps(command)}",
+        "",
+        "[cosmic-ray.distributor]",
+        'name = "local"',
+        "",
+        "[cosmic-ray.filters.operators-filter]",
+        "exclude-operators = [" + ", ".join(json.dumps(e) for e in excluded) + "]",
+        "",
+    ]
+    config.write_text("\n".join(lines), encoding="utf-8")
+    return config
+
+
+def mutate(tree: Path, target: dict, timeout: float, equivalent: dict) -> Outcome:
+    bin_dir = tree / ".venv" / "bin"
+    config = write_config(tree, target, timeout)
+    session = config.with_suffix(".sqlite")
+    session.unlink(missing_ok=True)
+    started = time.monotonic()
+    run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
+    run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree)
+    run([str(bin_dir / "cr-filter-pragma"), str(session)], cwd=tree)
+    run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree)
+    # The tree is clean again after each mutant; check it, so a crash never leaves a mutant in place.
+    run(["git", "-C", str(tree), "diff", "--quiet", "--", target["module"]])
+    outcome = Outcome(target["name"], target["module"], seconds=time.monotonic() - started)
+    documented = equivalent.get(target["module"], {})
+    for line in run([str(bin_dir / "cosmic-ray"), "dump", str(session)]).splitlines():
+        item, result = json.loads(line)
+        if result is None:
+            outcome.pending += 1
+            continue
+        if result.get("worker_outcome") == "skipped":
+            continue
+        mutation = item["mutations"][0]
+        where = f"{mutation['start_pos'][0]}:{operator_name(mutation['operator_name'])}"
+        verdict = result.get("test_outcome")
+        if verdict == "killed":
+            outcome.killed += 1
+        elif verdict == "survived":
+            if where in documented:
+                outcome.equivalent.append((where, documented[where]))
+            else:
+                outcome.survived.append(where)
+        else:
+            outcome.incompetent += 1
+    return outcome
+
+
+def report(outcomes: list[Outcome]) -> str:
+    lines = ["# Mutation testing", "",
+             "Written by `make mutate` (`tests/mutation/run.py`, cosmic-ray); the targets and their tests are in",
+             "`tests/mutation/targets.toml`, the survivors documented as equivalent in `tests/mutation/equivalent.toml`.",
+             f"Run on {time.strftime('%Y-%m-%d')}, tree {run(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD']).strip()}.",
+             "", "| module | what | mutants | killed | survived | equivalent | incompetent | survivors not equivalent | minutes |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for o in outcomes:
+        judged = o.killed + len(o.survived) + len(o.equivalent)
+        rate = f"{100 * len(o.survived) / judged:.1f} %" if judged else "–"
+        lines.append(f"| `{o.module}` | {o.name} | {o.generated} | {o.killed} | {len(o.survived)} | "
+                     f"{len(o.equivalent)} | {o.incompetent} | {rate} | {o.seconds / 60:.1f} |")
+    for o in outcomes:
+        if o.survived or o.equivalent:
+            lines += ["", f"## `{o.module}`", ""]
+            lines += [f"- survived: line {w.replace(':', ', ', 1)}" for w in o.survived]
+            lines += [f"- equivalent: line {w.replace(':', ', ', 1)} — {why}" for w, why in o.equivalent]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="run only the targets whose module or name contains this word")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds one test run of a mutant may take")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mutation.md")
+    args = parser.parse_args(argv)
+    targets = tomllib.loads((HERE / "targets.toml").read_text(encoding="utf-8"))["target"]
+    if args.only:
+        targets = [t for t in targets if args.only in t["module"] or args.only in t["name"]]
+        if not targets:
+            parser.error(f"no target matches {args.only!r}")
+    equivalent = tomllib.loads((HERE / "equivalent.toml").read_text(encoding="utf-8"))
+    tree = prepare_tree()
+    outcomes = []
+    for target in targets:
+        print(f"mutate: {target['module']} …", flush=True)
+        outcomes.append(mutate(tree, target, args.timeout, equivalent))
+        o = outcomes[-1]
+        print(f"mutate: {o.module}: {o.generated} mutants, {o.killed} killed, {len(o.survived)} survived, "
+              f"{len(o.equivalent)} equivalent ({o.seconds / 60:.1f} min)", flush=True)
+    text = report(outcomes)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, args.out)
+    print(f"mutate: report written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
