@@ -32,9 +32,10 @@ from markupsafe import Markup, escape
 from policykg.api.state import get_state
 from policykg.ontology.namespaces import PKG_URI, PREFIXES
 
-bp = Blueprint("pages", __name__, template_folder="templates")
+API_DIR = Path(__file__).resolve().parent.parent
+bp = Blueprint("pages", __name__, template_folder=str(API_DIR / "templates"))
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = API_DIR / "static"
 LANGS = ("zh", "en")
 LANG_COOKIE = "policykg_lang"
 
