@@ -31,6 +31,7 @@ from markupsafe import Markup, escape
 
 from policykg.api.state import get_state
 from policykg.ontology.namespaces import PKG_URI, PREFIXES
+from policykg.queries.citation import cite, path_steps
 
 API_DIR = Path(__file__).resolve().parent.parent
 bp = Blueprint("pages", __name__, template_folder=str(API_DIR / "templates"))
@@ -268,50 +269,17 @@ def iri_url(iri) -> str:
     return iri
 
 
-_CN_DIGITS = "零一二三四五六七八九十"
-
-
 def cite_text(unit_iri) -> str:
-    """How the policy itself numbers a unit: 第5条, 第4条第(3)项, 第二部分, 序言 ..."""
+    """How the policy itself numbers a unit, in the reader's language: 第5条, 第4条第(3)项,
+    第二部分, 序言, 结语 … (written by :func:`policykg.queries.citation.cite`, as in the REST API)."""
     iri = str(getattr(unit_iri, "value", unit_iri) or "")
-    if lang() == "zh":
-        try:
-            index = clause_index()
-            if iri in index.units:
-                return index.label(index.units[iri])     # the REST area's citation form
-        except Exception:  # noqa: BLE001 - no data loaded: fall back to the IRI's path
-            pass
-    path = iri.split("/id/doc/", 1)[-1].split("/", 1)[-1] if "/id/doc/" in iri else iri
-    parts = path.split("/")
-    words = []
-    i = 0
-    while i < len(parts):
-        kind = parts[i]
-        number = parts[i + 1] if i + 1 < len(parts) else ""
-        if kind == "art":
-            words.append(t(f"第{number}条", f"art. {number}"))
-        elif kind == "item":
-            words.append(t(f"第({number})项", f"item ({number})"))
-        elif kind == "para":
-            words.append(t(f"第{number}段", f"para. {number}"))
-        elif kind == "part":
-            n = int(number) if number.isdigit() else 0
-            zh = _CN_DIGITS[n] if 0 < n <= 10 else number
-            words.append(t(f"第{zh}部分", f"part {number}"))
-        elif kind == "chapter":
-            words.append(t(f"第{number}章", f"chapter {number}"))
-        elif kind == "section":
-            words.append(t(f"第{number}节", f"section {number}"))
-        else:
-            fixed = {"preamble": ("序言", "preamble"), "closing": ("结语", "closing"),
-                     "signature": ("落款", "signature"), "keywords": ("主题词", "keywords"),
-                     "imprint": ("印发", "imprint"), "title": ("标题", "title")}
-            zh, en = fixed.get(kind, (kind, kind))
-            words.append(t(zh, en))
-            i += 1
-            continue
-        i += 2
-    return "".join(words) if lang() == "zh" else ", ".join(words)
+    try:
+        index = clause_index()
+    except Exception:  # noqa: BLE001 - no data loaded: cite from the IRI's path
+        index = None
+    if index is not None and iri in index.units:
+        return index.label(index.units[iri], lang())
+    return cite(path_steps(iri), lang())
 
 
 def modality_name(iri) -> str:
