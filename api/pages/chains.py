@@ -16,14 +16,6 @@ CHAIN_DEFAULT_LENGTH = 8     # the policy's longest chain (区委书记 … 社�
 CHAIN_MAX = 10
 
 
-def _chains_module():
-    try:
-        from policykg.queries import chains
-    except ImportError:
-        return None
-    return chains
-
-
 def chain_svg(chains: list[dict], source: str, target: str) -> Markup:
     """Every chain drawn as one layered picture; each edge labelled with relation and clause."""
     nodes: dict[str, GNode] = {}
@@ -50,9 +42,6 @@ def chain_svg(chains: list[dict], source: str, target: str) -> Markup:
 def find_chains(source: str, target: str, max_length: int) -> list[dict]:
     """Chains between two actors, shortest first, from the REST area's chains module (networkx), as
     ``[{"edges": [{"source", "relation", "target", "clause", "quote", "statement"}]}]``."""
-    chains = _chains_module()
-    if chains is None:
-        raise LookupError("chains")
     graph = actor_graph()
     paths = graph.chains(source, target, max_length)
     found: dict[int, dict] = {}
@@ -70,7 +59,7 @@ def chain():
         max_length = CHAIN_DEFAULT_LENGTH
     submitted = bool(asked["from"] or asked["to"])
     values = asked if submitted else dict(CHAIN_DEFAULTS)
-    errors, resolved, chains, picture, unavailable = {}, {}, [], Markup(""), False
+    errors, resolved, chains, picture = {}, {}, [], Markup("")
     for end in ("from", "to"):
         if not values[end]:
             errors[end] = t("请输入主体。", "Name an actor.")
@@ -80,11 +69,8 @@ def chain():
         except ParameterError as exc:
             errors[end] = exc
     if not errors:
-        try:
-            chains = find_chains(resolved["from"]["iri"], resolved["to"]["iri"], max_length)
-        except LookupError:
-            unavailable = True
+        chains = find_chains(resolved["from"]["iri"], resolved["to"]["iri"], max_length)
         picture = chain_svg(chains, resolved["from"]["iri"], resolved["to"]["iri"]) if chains else Markup("")
     return page("chain.html", active="pages.chain", values=values, resolved=resolved, errors=errors,
-                chains=chains, picture=picture, max_length=max_length, unavailable=unavailable,
+                chains=chains, picture=picture, max_length=max_length,
                 ParameterError=ParameterError)
