@@ -65,7 +65,7 @@ KIND_TERMS = {"preamble": "subdivisionPreamble", "part": "subdivisionPart", "cha
               "paragraph": "subdivisionParagraph", "item": "subdivisionItem", "subitem": "subdivisionSubitem",
               "closing": "subdivisionClosing", "signature": "subdivisionSignature",
               "keywords": "subdivisionKeywords", "imprint": "subdivisionImprint"}
-KIND_LABELS = {"preamble": ("序言", "Preamble"), "closing": ("结束语", "Closing"),
+KIND_LABELS = {"preamble": ("序言", "Preamble"), "closing": ("结语", "Closing"),
                "signature": ("落款", "Signature"), "keywords": ("主题词", "Subject keywords"),
                "imprint": ("印发", "Imprint"), "paragraph": ("段", "Paragraph"), "part": ("部分", "Part"),
                "chapter": ("章", "Chapter"), "section": ("节", "Section"), "article": ("条", "Article"),

@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from policykg.ontology.namespaces import PREFIXES
+from policykg.queries.citation import cite, cn_numeral
 from policykg.queries.library import ParameterError
 
 PKG = PREFIXES["pkg"]
@@ -292,18 +293,6 @@ SELECT ?unit ?type ?number ?ordinal ?sequence ?heading ?text ?start ?end ?parent
 }
 """
 
-_CN = "零一二三四五六七八九十"
-
-
-def cn_numeral(n: int) -> str:
-    if n <= 10:
-        return _CN[n]
-    if n < 20:
-        return "十" + (_CN[n - 10] if n > 10 else "")
-    tens, ones = divmod(n, 10)
-    return _CN[tens] + "十" + (_CN[ones] if ones else "")
-
-
 def _to_int(text: str) -> int | None:
     text = unicodedata.normalize("NFKC", text).strip()
     if text.isdigit():
@@ -378,22 +367,27 @@ class ClauseIndex:
             unit = self.units.get(unit.parent) if unit.parent else None
         return unit
 
-    def label(self, unit: Unit) -> str:
-        """How people cite the unit: 第19条, 第4条第(3)项, 第二部分, 序言."""
+    def label(self, unit: Unit, language: str = "zh") -> str:
+        """How people cite the unit: 第19条, 第4条第(3)项, 第二部分, 序言, 结语 (English: art. 19 …)."""
+        return cite(self.steps(unit), language)
+
+    def steps(self, unit: Unit) -> list[tuple[str, object]]:
+        """The (kind, number) steps of the unit's citation (see :mod:`policykg.queries.citation`):
+        an item names its article, a paragraph the unit it belongs to."""
         if unit.kind == "article":
-            return f"第{unit.number or unit.ordinal}条"
+            return [("article", unit.number or unit.ordinal)]
         if unit.kind == "item":
             article = self.article_of(unit.iri)
-            head = f"第{article.number or article.ordinal}条" if article else ""
-            return f"{head}第({unit.ordinal})项"
+            head = [("article", article.number or article.ordinal)] if article else []
+            return head + [("item", unit.ordinal)]
         if unit.kind == "part":
-            return f"第{cn_numeral(unit.ordinal) if unit.ordinal else unit.number}部分"
+            return [("part", unit.ordinal or unit.number)]
         if unit.kind == "paragraph":
             parent = self.units.get(unit.parent) if unit.parent else None
-            return (self.label(parent) if parent else "") + f"第{unit.ordinal or 1}段"
-        names = {"preamble": "序言", "closing": "结尾", "signature": "落款", "keywords": "主题词",
-                 "imprint": "印发", "chapter": f"第{unit.number}章", "section": f"第{unit.number}节"}
-        return names.get(unit.kind, unit.path)
+            return (self.steps(parent) if parent else []) + [("paragraph", unit.ordinal or 1)]
+        if unit.kind in ("chapter", "section"):
+            return [(unit.kind, unit.number)]
+        return [(unit.kind, unit.path)]
 
     def cite(self, row: dict) -> dict:
         """Fill ``article`` and ``clause_label`` (and ``quote`` if missing) from ``row['clause']``."""
@@ -421,7 +415,8 @@ class ClauseIndex:
         m = re.search(r"/id/doc/[^/]+/(.+)$", text)
         if m:
             return m.group(1)
-        aliases = {"序言": "preamble", "前言": "preamble", "导语": "preamble", "结尾": "closing",
+        aliases = {"序言": "preamble", "前言": "preamble", "导语": "preamble",
+                   "结语": "closing", "结尾": "closing", "结束语": "closing",   # 结语 is how it is cited
                    "落款": "signature", "主题词": "keywords", "印发": "imprint"}
         if text in aliases:
             return aliases[text]

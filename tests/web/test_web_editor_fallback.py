@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from policykg.api import create_app
-from policykg.api import pages
+from policykg.api.pages import editor as editor_page
 from web_support import ROOT, parse_page, unlabelled_fields
 
 
@@ -21,7 +21,7 @@ def client(built_dataset):
 
 
 def test_editor_without_yasgui_offers_a_plain_form(client, monkeypatch):
-    monkeypatch.setattr(pages, "yasgui_available", lambda: False)
+    monkeypatch.setattr(editor_page, "yasgui_available", lambda: False)
     html = client.get("/editor").get_data(as_text=True)
     assert 'id="editor-fallback-notice"' in html
     assert "vendor/yasgui" not in html
@@ -32,7 +32,7 @@ def test_editor_without_yasgui_offers_a_plain_form(client, monkeypatch):
 
 
 def test_editor_with_yasgui_loads_only_local_files(client, monkeypatch):
-    monkeypatch.setattr(pages, "yasgui_available", lambda: True)
+    monkeypatch.setattr(editor_page, "yasgui_available", lambda: True)
     html = client.get("/editor").get_data(as_text=True)
     page = parse_page(html)
     assert "/static/vendor/yasgui/yasgui.min.js" in page.assets

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from policykg.api.pages import GEdge, GNode, layout_svg
+from policykg.api.pages.drawing import GEdge, GNode, layout_svg, star_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -61,8 +61,6 @@ def test_no_nodes_no_picture():
 
 
 def test_hub_picture_puts_sources_left_and_targets_right():
-    from policykg.api.pages import star_svg
-
     center = GNode("c", "社区党组织", "", "focus")
     incoming = [(GNode("a", "社区党组织书记", "/actors/A"), [("担任负责人 · 第6条", "/id/doc/x/art/6", "")])]
     outgoing = [(GNode(f"t{i}", f"主体{i}", f"/actors/T{i}"), [("领导 · 第5条", "/id/doc/x/art/5", "q"),
