@@ -9,7 +9,7 @@ The mutants are applied in a scratch clone of the committed tree (``build/mutati
 never in the working tree: server processes the tests start import the mutated module from there too. The report
 goes to ``docs/mutation.md``. Slow by nature (one test run per mutant), so it is not part of ``make test``.
 
-    python tests/mutation/run.py [--only WORD] [--timeout S] [--out docs/mutation.md]
+    python tests/mutation/run.py [--only WORD] [--timeout S] [--out docs/mutation.md] [--report-only]
 """
 from __future__ import annotations
 
@@ -113,10 +113,15 @@ def write_config(tree: Path, target: dict, timeout: float) -> Path:
     return config
 
 
-def mutate(tree: Path, target: dict, timeout: float, equivalent: dict) -> Outcome:
+def session_path(target: dict) -> Path:
+    return WORK / (re.sub(r"\W+", "-", target["module"]).strip("-") + ".sqlite")
+
+
+def mutate(tree: Path, target: dict, timeout: float) -> float:
+    """Run every mutant of the target's module; the seconds it took."""
     bin_dir = tree / ".venv" / "bin"
     config = write_config(tree, target, timeout)
-    session = config.with_suffix(".sqlite")
+    session = session_path(target)
     session.unlink(missing_ok=True)
     started = time.monotonic()
     run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
@@ -125,9 +130,15 @@ def mutate(tree: Path, target: dict, timeout: float, equivalent: dict) -> Outcom
     run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree)
     # The tree is clean again after each mutant; check it, so a crash never leaves a mutant in place.
     run(["git", "-C", str(tree), "diff", "--quiet", "--", target["module"]])
-    outcome = Outcome(target["name"], target["module"], seconds=time.monotonic() - started)
+    return time.monotonic() - started
+
+
+def collect(target: dict, equivalent: dict, seconds: float) -> Outcome:
+    """The verdicts of a target's session, survivors documented as equivalent set apart."""
+    outcome = Outcome(target["name"], target["module"], seconds=seconds)
     documented = equivalent.get(target["module"], {})
-    for line in run([str(bin_dir / "cosmic-ray"), "dump", str(session)]).splitlines():
+    dump = run([str(WORK / "tree" / ".venv" / "bin" / "cosmic-ray"), "dump", str(session_path(target))])
+    for line in dump.splitlines():
         item, result = json.loads(line)
         if result is None:
             outcome.pending += 1
@@ -135,7 +146,8 @@ def mutate(tree: Path, target: dict, timeout: float, equivalent: dict) -> Outcom
         if result.get("worker_outcome") == "skipped":
             continue
         mutation = item["mutations"][0]
-        where = f"{mutation['start_pos'][0]}:{operator_name(mutation['operator_name'])}"
+        row, column = mutation["start_pos"]
+        where = f"{row}:{column}:{operator_name(mutation['operator_name'])}"
         verdict = result.get("test_outcome")
         if verdict == "killed":
             outcome.killed += 1
@@ -149,23 +161,28 @@ def mutate(tree: Path, target: dict, timeout: float, equivalent: dict) -> Outcom
     return outcome
 
 
+def _position(where: str) -> tuple[int, int, str]:
+    row, column, operator = where.split(":", 2)
+    return int(row), int(column), operator
+
+
 def report(outcomes: list[Outcome]) -> str:
     lines = ["# Mutation testing", "",
              "Written by `make mutate` (`tests/mutation/run.py`, cosmic-ray); the targets and their tests are in",
              "`tests/mutation/targets.toml`, the survivors documented as equivalent in `tests/mutation/equivalent.toml`.",
-             f"Run on {time.strftime('%Y-%m-%d')}, tree {run(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD']).strip()}.",
-             "", "| module | what | mutants | killed | survived | equivalent | incompetent | survivors not equivalent | minutes |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             f"Run on {time.strftime('%Y-%m-%d')}, tree {run(['git', '-C', str(WORK / 'tree'), 'rev-parse', '--short', 'HEAD']).strip()}.",
+             "", "| module | what | mutants | killed | survived | equivalent | incompetent | not run | survivors not equivalent | minutes |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for o in outcomes:
         judged = o.killed + len(o.survived) + len(o.equivalent)
         rate = f"{100 * len(o.survived) / judged:.1f} %" if judged else "–"
         lines.append(f"| `{o.module}` | {o.name} | {o.generated} | {o.killed} | {len(o.survived)} | "
-                     f"{len(o.equivalent)} | {o.incompetent} | {rate} | {o.seconds / 60:.1f} |")
+                     f"{len(o.equivalent)} | {o.incompetent} | {o.pending} | {rate} | {o.seconds / 60:.1f} |")
     for o in outcomes:
         if o.survived or o.equivalent:
             lines += ["", f"## `{o.module}`", ""]
-            lines += [f"- survived: line {w.replace(':', ', ', 1)}" for w in o.survived]
-            lines += [f"- equivalent: line {w.replace(':', ', ', 1)} — {why}" for w, why in o.equivalent]
+            lines += [f"- survived: `{w}` (line:column:operator)" for w in sorted(o.survived, key=_position)]
+            lines += [f"- equivalent: `{w}` — {why}" for w, why in sorted(o.equivalent, key=lambda e: _position(e[0]))]
     return "\n".join(lines) + "\n"
 
 
@@ -174,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="run only the targets whose module or name contains this word")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds one test run of a mutant may take")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mutation.md")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the report from the sessions of the last run (after editing equivalent.toml)")
     args = parser.parse_args(argv)
     targets = tomllib.loads((HERE / "targets.toml").read_text(encoding="utf-8"))["target"]
     if args.only:
@@ -181,14 +200,19 @@ def main(argv: list[str] | None = None) -> int:
         if not targets:
             parser.error(f"no target matches {args.only!r}")
     equivalent = tomllib.loads((HERE / "equivalent.toml").read_text(encoding="utf-8"))
-    tree = prepare_tree()
+    tree = None if args.report_only else prepare_tree()
     outcomes = []
     for target in targets:
-        print(f"mutate: {target['module']} …", flush=True)
-        outcomes.append(mutate(tree, target, args.timeout, equivalent))
-        o = outcomes[-1]
+        seconds = 0.0
+        if tree is not None:
+            print(f"mutate: {target['module']} …", flush=True)
+            seconds = mutate(tree, target, args.timeout)
+        elif not session_path(target).exists():
+            continue
+        o = collect(target, equivalent, seconds)
+        outcomes.append(o)
         print(f"mutate: {o.module}: {o.generated} mutants, {o.killed} killed, {len(o.survived)} survived, "
-              f"{len(o.equivalent)} equivalent ({o.seconds / 60:.1f} min)", flush=True)
+              f"{len(o.equivalent)} equivalent", flush=True)
     text = report(outcomes)
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
