@@ -40,6 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Most result rows (or triples) a SPARQL query may return before it is refused."),
     Setting("query_workers", 2, int,
             "Server processes, each with the data in memory; one whose query overruns is replaced."),
+    Setting("query_processes", 2, int,
+            "Evaluation processes of each server process, each with a copy of the data: an engine crash or a "
+            "query over the time limit ends only its evaluation process; 0 evaluates on threads (unprotected)."),
     Setting("cpu_affinity", "auto", str,
             "Pin each server process to a CPU of its own: auto (when processes >= CPUs), on, or off."),
     Setting("result_cache_mb", 16, int,
