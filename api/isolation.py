@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 
-from policykg.api.sandbox import QueryRefused
+from policykg.api.sandbox import QueryRefused, limit_reached
 
 log = logging.getLogger("policykg.server")
 _CHILD = "from policykg.api.isolation import child_main; child_main()"
@@ -213,7 +213,8 @@ class IsolatedEvaluator:
                 job.timed_out = True
                 if job.child is not None:   # kill only while it is this job's: never the next one's
                     job.child.process.kill()
-            raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s", "timeout")
+            raise limit_reached("timeout", f"the query was stopped after the time limit of {timeout:g} s",
+                                "query_timeout")
         reply = job.reply
         if isinstance(reply, QueryRefused):
             raise reply

@@ -140,6 +140,17 @@ class QueryRefused(Exception):
         return {"Retry-After": "1"} if self.status == 503 else {}
 
 
+# A well-formed query beyond a limit of the service is not a bad request: each limit has its
+# own code, a status that says so, and names the setting that raises it (README, "Limits").
+LIMIT_STATUS = {"result_too_large": 422, "query_too_complex": 422, "query_too_long": 413, "timeout": 503}
+
+
+def limit_reached(code: str, message: str, setting: str) -> QueryRefused:
+    """QueryRefused for the limit ``code``; the message ends with the setting that raises it."""
+    return QueryRefused(LIMIT_STATUS[code], f"{message} (limit: {setting}, environment variable "
+                                            f"POLICYKG_{setting.upper()})", code)
+
+
 _POSITION = re.compile(r"^error at (\d+):(\d+): ?")
 # pyoxigraph lists what it expected, character classes included ("['A' ..= 'Z' | …]"):
 # tens of lines that tell a person nothing. Its real reasons ("Prefix not found", "IRI
@@ -273,7 +284,8 @@ class Evaluator:
         if not done.acquire(timeout=timeout):
             if self._on_timeout is not None:
                 self._on_timeout()
-            raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s", "timeout")
+            raise limit_reached("timeout", f"the query was stopped after the time limit of {timeout:g} s",
+                                "query_timeout")
         reply = slot[0]
         if isinstance(reply, QueryRefused):
             raise reply

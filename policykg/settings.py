@@ -36,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a SPARQL query or update may run before it is stopped and answered with 503."),
     Setting("max_query_length", 100_000, int, "Longest SPARQL query text accepted, in characters."),
     Setting("max_nesting", 200, int, "Deepest nesting of brackets and braces accepted in a query."),
+    Setting("max_operators", 2000, int,
+            "Most operators, groups and UNION/MINUS/OPTIONAL a query may hold (long chains recurse in the engine)."),
     Setting("max_results", 100_000, int,
             "Most result rows (or triples) a SPARQL query may return before it is refused."),
     Setting("query_workers", 2, int,
