@@ -307,7 +307,10 @@ class OxigraphStore(Store):
         except SyntaxError as exc:
             raise QueryRefused(400, describe_syntax_error(exc, request["query"])) from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
-            raise QueryRefused(400, f"the query could not be evaluated: {exc}") from None
+            # Well-formed (the parser accepted it) but not evaluable here, e.g. an extension
+            # function the engine lacks: not a bad request (W3C syntax-query test_4).
+            raise QueryRefused(422, f"the query is well-formed but could not be evaluated: {exc}",
+                               "evaluation_error") from None
 
     # -- helpers for the service -------------------------------------------
     def graph_triples(self, name: str) -> list[ox.Triple]:
