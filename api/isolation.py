@@ -109,11 +109,12 @@ class _Child:
 
 
 class _Job:
-    __slots__ = ("request", "reply", "done", "lock", "child", "timed_out")
+    __slots__ = ("request", "reply", "started", "done", "lock", "child", "timed_out")
 
     def __init__(self, request: dict):
         self.request = request
         self.reply = None
+        self.started = threading.Event()   # an evaluation process with the data open took it
         self.done = threading.Lock()
         self.done.acquire()
         self.lock = threading.Lock()   # guards child/timed_out between the helper and the waiter
@@ -145,6 +146,14 @@ class IsolatedEvaluator:
         self.children: list[_Child | None] = [None] * self.size
         for n in range(self.size):
             self.children[n] = self._spawn()
+        # The server process is ready when its evaluation processes are: a first query must
+        # not pay for their start (an interpreter and the data: seconds for a large store).
+        for child in self.children:
+            try:
+                child.wait_ready()
+            except (EOFError, OSError, ValueError, QueryRefused) as exc:
+                log.error("an evaluation process could not open the data (%s); it is started again on use", exc)
+        for n in range(self.size):
             threading.Thread(target=self._serve, args=(n,), name=f"policykg-eval-{n}", daemon=True).start()
 
     def _spawn(self) -> _Child:
@@ -165,11 +174,16 @@ class IsolatedEvaluator:
                 if child is not None:
                     child.stop()
                 child = self.children[n] = self._spawn()
+            try:
+                child.wait_ready()   # a replacement opens the data before the query's time starts
+            except (EOFError, OSError, ValueError, QueryRefused):
+                pass                 # it died opening the data: answer() below reports it
             with job.lock:
                 if job.timed_out:          # waited in the queue past its limit: never start it
                     continue
                 job.child = child
             self._started[n] = time.monotonic()
+            job.started.set()
             try:
                 job.reply = child.answer(job.request)
             except QueryRefused as exc:
@@ -206,8 +220,11 @@ class IsolatedEvaluator:
         return time.monotonic() - min(running) if running else 0.0
 
     def run(self, request: dict, timeout: float) -> tuple[str, bytes]:
+        """Evaluate ``request``; the time limit counts from when an evaluation process with the
+        data open takes it (waiting for one is bounded by the queries before it, and OPEN_LIMIT)."""
         job = _Job(request)
         self._jobs.put(job)
+        job.started.wait(OPEN_LIMIT)
         if not job.done.acquire(timeout=timeout):
             with job.lock:
                 job.timed_out = True
