@@ -35,7 +35,7 @@ import time
 from policykg.api.sandbox import QueryRefused, limit_reached
 
 log = logging.getLogger("policykg.server")
-_CHILD = "from policykg.api.isolation import child_main; child_main()"
+_CHILD = "from policykg.api.isolation import evaluation_main; evaluation_main()"
 # Opening the data is not counted against a query's time limit, but is bounded.
 OPEN_LIMIT = 600.0
 
@@ -173,7 +173,15 @@ class IsolatedEvaluator:
             if child is None or child.generation != self._generation or child.process.poll() is not None:
                 if child is not None:
                     child.stop()
-                child = self.children[n] = self._spawn()
+                try:
+                    child = self.children[n] = self._spawn()
+                except OSError as exc:   # no process to be had (memory, process limit): this query only
+                    self.children[n] = None
+                    job.reply = QueryRefused(503, f"no evaluation process could be started ({exc}); try again",
+                                             "unavailable")
+                    job.started.set()
+                    job.done.release()
+                    continue
             try:
                 child.wait_ready()   # a replacement opens the data before the query's time starts
             except (EOFError, OSError, ValueError, QueryRefused):
@@ -249,7 +257,7 @@ class IsolatedEvaluator:
 # The child process
 # ---------------------------------------------------------------------------
 
-def child_main() -> None:
+def evaluation_main() -> None:
     """Open the data named on the first line of stdin, then answer one query per line."""
     try:
         _child_loop()
