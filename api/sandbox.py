@@ -12,7 +12,10 @@ Two defences, in order:
 2. :class:`Evaluator` runs the query on a helper thread of the server process, with a
    large stack, and waits at most the time limit. A query that runs over is answered
    with 503 and its server process is replaced by the supervisor (the only way to stop
-   work inside pyoxigraph), while the other server processes keep answering.
+   work inside pyoxigraph), while the other server processes keep answering. Under
+   ``policykg serve`` :class:`policykg.api.isolation.IsolatedEvaluator` takes its place
+   (``query_processes`` > 0): evaluation processes, so that an engine crash or a runaway
+   query costs one evaluation process instead.
 """
 from __future__ import annotations
 
