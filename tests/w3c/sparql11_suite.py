@@ -27,6 +27,8 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
+from policykg.api.store import OxigraphStore
+
 HERE = Path(__file__).resolve().parent / "sparql11"
 # The IRI the W3C gives the suite's files: relative IRIs in queries and data resolve against it.
 SUITE_IRI = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
@@ -245,7 +247,6 @@ def _rows_match(expected: list[dict], actual: list[dict], ordered_keys: list[str
                     continue
                 if ev != av:
                     return False
-    remaining = list(range(len(actual)))
     # Rows without blank nodes first: they must match exactly, as a bag.
     exp_plain = sorted((tuple(sorted(r.items())) for r in expected if not any(map(_is_bnode, r.values()))),
                        key=repr)
@@ -255,8 +256,7 @@ def _rows_match(expected: list[dict], actual: list[dict], ordered_keys: list[str
         return False
     exp_b = [r for r in expected if any(map(_is_bnode, r.values()))]
     act_b = [r for r in actual if any(map(_is_bnode, r.values()))]
-    del remaining
-    budget = [200_000]
+    budget = [200_000]   # backtracking steps; a result set too tangled to match within them is a mismatch
 
     def match(i: int, used: set, mapping: dict, inverse: dict) -> bool:
         if i == len(exp_b):
@@ -378,7 +378,7 @@ class ServiceRunner:
     def _client(self, test: W3CTest):
         from policykg.api import create_app
 
-        store = TestDatasetStore(dataset(test), test.base)
+        store = SuiteDatasetStore(dataset(test), test.base)
         app = self._apps.get(test.base)
         if app is None:
             # The base setting is the test folder's IRI: the service's base IRI for user queries.
@@ -421,27 +421,12 @@ class ServiceRunner:
         return compare(test, expected, actual), response.status_code
 
 
-def _dataset_store_class():
-    from policykg.api.store import OxigraphStore
+class SuiteDatasetStore(OxigraphStore):
+    """The service's store over a W3C test's dataset: its default graph is the test's default
+    graph (the policy's store makes it the union of the named graphs instead)."""
 
-    class _TestDatasetStore(OxigraphStore):
-        """The service's store over a W3C test's dataset: its default graph is the test's
-        default graph (the policy's store makes it the union of the named graphs instead)."""
-
-        def __init__(self, store: ox.Store, base: str):
-            super().__init__(store, base)
-
-        def query_options(self) -> dict:
-            return {}
-
-    return _TestDatasetStore
-
-
-def TestDatasetStore(store: ox.Store, base: str):
-    return _dataset_store_class()(store, base)
-
-
-TestDatasetStore.__test__ = False   # not a pytest test
+    def query_options(self) -> dict:
+        return {}
 
 
 def summary() -> dict:

@@ -67,3 +67,23 @@ def test_a_valid_query_is_never_answered_400(outcomes):
             assert status == 400, test.name
         else:
             assert status != 400, test.name
+
+
+def test_the_comparison_follows_the_w3c_rules():
+    iri, one, b1, b2 = ("iri", "http://x/a"), ("literal", "1", None, None), ("bnode", "x"), ("bnode", "y")
+    rows = [{"s": iri, "o": b1}, {"s": iri, "o": b2}]
+    renamed = [{"s": iri, "o": ("bnode", "q")}, {"s": iri, "o": ("bnode", "r")}]
+    merged = [{"s": iri, "o": ("bnode", "q")}, {"s": iri, "o": ("bnode", "q")}]
+    assert suite._rows_match(rows, renamed, None)           # blank nodes up to renaming
+    assert not suite._rows_match(rows, merged, None)        # …but a consistent one: two nodes are not one
+    assert not suite._rows_match(rows, rows[:1], None)      # a bag: multiplicity counts
+    ordered = [{"v": one}, {"v": iri}]
+    assert suite._rows_match(ordered, ordered[::-1], None)
+    assert not suite._rows_match(ordered, ordered[::-1], ["v"])   # ORDER BY ?v: the order counts
+    assert suite.order_keys("SELECT * { ?s ?p ?o } ORDER BY ?s DESC(?o) LIMIT 3") == ["s", "o"]
+    from rdflib import Literal, URIRef
+    decimal = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
+    assert suite._term(Literal("2.0", datatype=decimal)) == suite._term(Literal("2.00", datatype=decimal))
+    assert suite._term(Literal("2.0", datatype=decimal)) != suite._term(Literal("2.1", datatype=decimal))
+    assert suite._term(Literal("a")) == suite._term(Literal("a", datatype=suite.XSD_STRING))
+    assert suite._term(Literal("a", lang="en")) != suite._term(Literal("a"))
