@@ -23,8 +23,9 @@ BLUEPRINT_MODULES = (
 )
 
 
-def create_app(config: Config | None = None, **overrides) -> Flask:
-    """Build the application over the dataset that ``config`` names."""
+def create_app(config: Config | None = None, store=None, **overrides) -> Flask:
+    """Build the application over the dataset that ``config`` names, or over ``store`` (a
+    :class:`policykg.api.store.Store` you built, e.g. a test suite's dataset) when given."""
     from policykg.api.state import AppState
 
     config = (config or load_config()).replace(**overrides) if overrides else (config or load_config())
@@ -33,7 +34,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(Path(tempfile.gettempdir()) / "policykg-instance"))
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
-    state = app.extensions["policykg"] = AppState.from_config(config)
+    state = app.extensions["policykg"] = AppState.from_config(config) if store is None else \
+        AppState(config=config, store=store)
     # First of all: another server process may have published new data (/update).
     app.before_request(state.refresh)
     for name in BLUEPRINT_MODULES:

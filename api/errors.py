@@ -20,7 +20,7 @@ log = logging.getLogger("policykg.api")
 TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
     405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout", 413: "Payload Too Large",
-    414: "URI Too Long", 415: "Unsupported Media Type", 500: "Internal Server Error",
+    414: "URI Too Long", 415: "Unsupported Media Type", 422: "Unprocessable Content", 500: "Internal Server Error",
     503: "Service Unavailable", 504: "Gateway Timeout",
 }
 
@@ -37,6 +37,7 @@ def wants_json(path: str, accept: str | None) -> bool:
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     406: "not_acceptable", 408: "timeout", 413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+    422: "unprocessable",
     500: "internal_error", 503: "unavailable", 504: "timeout",
 }
 

@@ -12,7 +12,10 @@ Two defences, in order:
 2. :class:`Evaluator` runs the query on a helper thread of the server process, with a
    large stack, and waits at most the time limit. A query that runs over is answered
    with 503 and its server process is replaced by the supervisor (the only way to stop
-   work inside pyoxigraph), while the other server processes keep answering.
+   work inside pyoxigraph), while the other server processes keep answering. Under
+   ``policykg serve`` :class:`policykg.api.isolation.IsolatedEvaluator` takes its place
+   (``query_processes`` > 0): evaluation processes, so that an engine crash or a runaway
+   query costs one evaluation process instead.
 """
 from __future__ import annotations
 
@@ -138,6 +141,17 @@ class QueryRefused(Exception):
     def headers(self) -> dict[str, str]:
         """Response headers it calls for: a 503 (over the time limit) says when to try again."""
         return {"Retry-After": "1"} if self.status == 503 else {}
+
+
+# A well-formed query beyond a limit of the service is not a bad request: each limit has its
+# own code, a status that says so, and names the setting that raises it (README, "Limits").
+LIMIT_STATUS = {"result_too_large": 422, "query_too_complex": 422, "query_too_long": 413, "timeout": 503}
+
+
+def limit_reached(code: str, message: str, setting: str) -> QueryRefused:
+    """QueryRefused for the limit ``code``; the message ends with the setting that raises it."""
+    return QueryRefused(LIMIT_STATUS[code], f"{message} (limit: {setting}, environment variable "
+                                            f"POLICYKG_{setting.upper()})", code)
 
 
 _POSITION = re.compile(r"^error at (\d+):(\d+): ?")
@@ -273,7 +287,8 @@ class Evaluator:
         if not done.acquire(timeout=timeout):
             if self._on_timeout is not None:
                 self._on_timeout()
-            raise QueryRefused(503, f"the query was stopped after the time limit of {timeout:g} s", "timeout")
+            raise limit_reached("timeout", f"the query was stopped after the time limit of {timeout:g} s",
+                                "query_timeout")
         reply = slot[0]
         if isinstance(reply, QueryRefused):
             raise reply

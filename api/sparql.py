@@ -21,9 +21,10 @@ from werkzeug.wsgi import get_input_stream
 
 from policykg.api.errors import error_body, error_response, register_error_handlers
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
-from policykg.api.sandbox import MAX_OPERATORS, QueryRefused, inspect_query
+from policykg.api.sandbox import QueryRefused, inspect_query, limit_reached
 from policykg.api.server import CORS_HEADERS, gzip_if_asked, install_http_features
 from policykg.api.state import get_state
+from policykg.api.store import user_base_iri
 from policykg.api.updates import apply_update
 
 bp = Blueprint("sparql", __name__)
@@ -188,14 +189,16 @@ def _check(text: str, config, update: bool = False):
     LOAD, and (at /sparql) an update sent as a query. Returns what the lexer found."""
     what = "update" if update else "query"
     if len(text) > config.max_query_length:
-        raise ProtocolError(413, f"the {what} is {len(text)} characters long; the limit is "
-                                 f"{config.max_query_length}")
+        raise limit_reached("query_too_long", f"the {what} is {len(text)} characters long; the limit is "
+                                              f"{config.max_query_length}", "max_query_length")
     info = inspect_query(text, max_depth=config.max_nesting)
     if info.too_deep:
-        raise ProtocolError(400, f"the {what} nests brackets more than {config.max_nesting} levels deep")
-    if info.operators > MAX_OPERATORS:
-        raise ProtocolError(400, f"the {what} is too complex: {info.operators} operators, groups and "
-                                 f"UNION/MINUS/OPTIONAL (the limit is {MAX_OPERATORS})")
+        raise limit_reached("query_too_complex", f"the {what} is too complex: it nests brackets more than "
+                                                 f"{config.max_nesting} levels deep", "max_nesting")
+    if info.operators > config.max_operators:
+        raise limit_reached("query_too_complex", f"the {what} is too complex: {info.operators} operators, groups "
+                                                 f"and UNION/MINUS/OPTIONAL (the limit is {config.max_operators})",
+                            "max_operators")
     if info.is_update and not update:
         raise ProtocolError(400, f"this is a SPARQL update ({info.update_keyword}), not a query; "
                                  "/sparql is read-only")
@@ -324,6 +327,7 @@ def _description_turtle(state, endpoint: str) -> str:
     sizes = state.store.graph_sizes()
     default_names = state.store.default_graph_names()
     total = sum(n for g, n in sizes.items() if g in default_names)
+    base = user_base_iri(state.base)
     result_formats = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                       "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"]
     lines = [
@@ -336,6 +340,10 @@ def _description_turtle(state, endpoint: str) -> str:
         f"    sd:endpoint <{endpoint}> ;",
         "    rdfs:label \"policykg SPARQL 1.1 endpoint (read-only)\"@en , \"policykg SPARQL 1.1 查询服务（只读）\"@zh ;",
         "    sd:supportedLanguage sd:SPARQL11Query ;",
+        # SPARQL 1.1 Protocol 2.3: the service defines the base IRI of requests. The service
+        # description vocabulary has no term for it, so it is stated in words, with the IRI.
+        f"    rdfs:comment \"Relative IRIs in queries and updates resolve against the base IRI <{base}>.\"@en , "
+        f"\"查询和更新中的相对 IRI 以 <{base}> 为基准 IRI 解析。\"@zh ;",
         "    sd:feature sd:UnionDefaultGraph ;",
         "    sd:resultFormat " + " , ".join(f"<{FORMATS}{f}>" for f in result_formats) + " ;",
         "    sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;",

@@ -57,11 +57,22 @@ class AppState:
         if self._evaluator is None:
             with self._lock:
                 if self._evaluator is None:
-                    from policykg.api.sandbox import Evaluator
-                    from policykg.api.server import request_replacement
-
-                    self._evaluator = Evaluator(self.store, threads=self.config.threads, on_timeout=request_replacement)
+                    self._evaluator = self._make_evaluator()
         return self._evaluator
+
+    def _make_evaluator(self):
+        """Under ``policykg serve`` (a runtime folder) queries run in evaluation processes, so
+        that an engine crash costs one query (:mod:`policykg.api.isolation`); an application
+        embedded in a process of yours (tests, notebooks) evaluates on threads."""
+        processes = int(self.config.query_processes)
+        if processes > 0 and self.runtime_dir is not None and getattr(self.store, "source", None) is not None:
+            from policykg.api.isolation import IsolatedEvaluator
+
+            return IsolatedEvaluator(self.store, processes)
+        from policykg.api.sandbox import Evaluator
+        from policykg.api.server import request_replacement
+
+        return Evaluator(self.store, threads=self.config.threads, on_timeout=request_replacement)
 
     def refresh(self) -> None:
         """Reopen the store if another process published new data (one ``stat`` otherwise)."""

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from policykg.api.sandbox import QueryRefused, describe_syntax_error
+from policykg.api.sandbox import QueryRefused, describe_syntax_error, limit_reached
 from policykg.iris import GRAPH_NAMES, graph_iri
 
 _FORMATS_BY_SUFFIX = {
@@ -273,15 +273,16 @@ class OxigraphStore(Store):
         max_results = request["max_results"]
         max_bytes = request["max_bytes"]
         try:
-            result = self.ox.query(request["query"], **kwargs)
+            # Relative IRIs (<x>) resolve against the one base IRI of user queries (Protocol 2.3).
+            result = self.ox.query(request["query"], base_iri=user_base_iri(self.base), **kwargs)
             if isinstance(result, ox.QueryTriples):
                 fmt = request.get("graph_format")
                 if fmt is None:
                     raise QueryRefused(406, "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
                 triples = list(itertools.islice(result, max_results + 1))
                 if len(triples) > max_results:
-                    raise QueryRefused(400, f"the result has more than {max_results} triples; "
-                                            "narrow the query or add LIMIT")
+                    raise limit_reached("result_too_large", f"the result has more than {max_results} triples; "
+                                        "narrow the query or add LIMIT", "max_results")
                 rdf_format = getattr(ox.RdfFormat, fmt)
                 return rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b""
             fmt = request.get("results_format")
@@ -297,16 +298,19 @@ class OxigraphStore(Store):
             if len(body) > max_results:
                 rows = sum(1 for _ in ox.parse_query_results(body, format=results_format))
                 if rows > max_results:
-                    raise QueryRefused(400, f"the result has more than {max_results} rows; "
-                                            "narrow the query or add LIMIT")
+                    raise limit_reached("result_too_large", f"the result has more than {max_results} rows; "
+                                        "narrow the query or add LIMIT", "max_results")
             return results_format.media_type, body
         except _TooBig:
-            raise QueryRefused(400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT") \
-                from None
+            raise limit_reached("result_too_large", f"the result is larger than {max_bytes} bytes; narrow the "
+                                "query or add LIMIT", "max_results") from None
         except SyntaxError as exc:
             raise QueryRefused(400, describe_syntax_error(exc, request["query"])) from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
-            raise QueryRefused(400, f"the query could not be evaluated: {exc}") from None
+            # Well-formed (the parser accepted it) but not evaluable here, e.g. an extension
+            # function the engine lacks: not a bad request (W3C syntax-query test_4).
+            raise QueryRefused(422, f"the query is well-formed but could not be evaluated: {exc}",
+                               "evaluation_error") from None
 
     # -- helpers for the service -------------------------------------------
     def graph_triples(self, name: str) -> list[ox.Triple]:
@@ -435,6 +439,13 @@ def _named_node(iri: str) -> ox.NamedNode | None:
         return ox.NamedNode(iri)
     except ValueError:
         return None
+
+
+def user_base_iri(base: str) -> str:
+    """The base IRI against which relative IRIs of user queries and updates resolve: the
+    configured base itself (so <id/…> names the service's own resources), declared in the
+    service description."""
+    return base
 
 
 def default_graph_options(base: str, include_background: bool, graph_names: Iterable[str]) -> dict:

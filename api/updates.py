@@ -32,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from policykg.api.sandbox import QueryRefused, describe_syntax_error
+from policykg.api.store import user_base_iri
 
 # Opening the data and writing the snapshot are bounded too, generously: a million quads
 # load in a few seconds here.
@@ -46,7 +47,7 @@ def apply_update(state, text: str) -> None:
     folder = state.runtime_dir
     if folder is None:                       # one process, embedded: change the store in place
         with state._lock:
-            _run(state.store.ox, text)
+            _run(state.store.ox, text, user_base_iri(state.base))
             state.invalidate()
         return
     from policykg.api import runtime
@@ -57,7 +58,7 @@ def apply_update(state, text: str) -> None:
         source = state.store.source
         snapshot = None if source.kind == "folder" else runtime.new_snapshot_path(folder)
         try:
-            run_in_child(source, text, snapshot, float(state.config.query_timeout))
+            run_in_child(source, text, snapshot, float(state.config.query_timeout), state.base)
         except QueryRefused:
             if snapshot is not None:   # the update failed: its snapshot (and a half-written one) go
                 for leftover in (snapshot, snapshot.with_suffix(".part")):
@@ -73,9 +74,10 @@ def apply_update(state, text: str) -> None:
             runtime.remove_old_snapshots(folder, keep=str(snapshot))
 
 
-def run_in_child(source, text: str, snapshot: Path | None, time_limit: float) -> None:
+def run_in_child(source, text: str, snapshot: Path | None, time_limit: float, state_base: str | None = None) -> None:
     """Apply ``text`` to ``source`` in a child process, killed at ``time_limit`` seconds."""
     request = {"source": {"kind": source.kind, "path": source.path}, "update": text,
+               "base_iri": user_base_iri(state_base) if state_base else None,
                "snapshot": str(snapshot) if snapshot else None}
     child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True, encoding="utf-8")
@@ -152,9 +154,9 @@ def _said(messages: queue.SimpleQueue, stage: str) -> bool:
             return True
 
 
-def _run(store: ox.Store, text: str) -> None:
+def _run(store: ox.Store, text: str, base_iri: str | None = None) -> None:
     try:
-        store.update(text)
+        store.update(text, base_iri=base_iri)
     except SyntaxError as exc:
         raise QueryRefused(400, describe_syntax_error(exc, text)) from None
     except (OSError, ValueError, RuntimeError) as exc:
@@ -178,7 +180,7 @@ def child_main() -> None:
     try:
         store = source.open()
         say({"stage": "loaded"})
-        _run(store, request["update"])
+        _run(store, request["update"], request.get("base_iri"))
         store.flush()
         say({"stage": "applied"})
         if request["snapshot"]:

@@ -5,7 +5,10 @@
 For each dataset (the seed graph, then a generated city of about a million triples),
 every peer is started on a free loopback port over the same data:
 
-    policykg          `policykg serve --data …` (granian + Flask server processes, pyoxigraph in memory)
+    policykg          `policykg serve --data …` (granian + Flask server processes, pyoxigraph in memory,
+                      each query in an evaluation process)
+    policykg-threads  the same evaluating on threads of the server processes (query_processes=0):
+                      the cost of the evaluation processes
     oxigraph          Oxigraph's own server on its RocksDB store (`oxigraph load` +
                       `oxigraph serve-read-only --union-default-graph`), its usual deployment
     oxigraph-mem      Oxigraph's server with its in-memory store (data POSTed to /store)
@@ -195,6 +198,15 @@ class PolicykgPeer(Peer):
                 conn.close()
 
 
+class PolicykgThreadsPeer(PolicykgPeer):
+    """policykg evaluating on threads of its server processes (``query_processes=0``): beside
+    ``policykg``, the cost of evaluating each query in an evaluation process (api/isolation.py)."""
+    name = "policykg-threads"
+
+    def env(self):
+        return {**super().env(), "POLICYKG_QUERY_PROCESSES": "0"}
+
+
 class OxigraphPeer(Peer):
     name = "oxigraph"
 
@@ -253,7 +265,8 @@ class FloorPeer(Peer):
                 "--http", "1", "--log-level", "warning", "bench.floor_app:app"]
 
 
-PEERS = {"policykg": PolicykgPeer, "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer,
+PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "oxigraph": OxigraphPeer,
+         "oxigraph-mem": OxigraphMemoryPeer,
          "rdflib": RdflibPeer}
 
 
@@ -643,7 +656,7 @@ def run_dataset(label: str, data: Path, queries: dict, peers: list[str], workdir
 
 
 FLOOR_QUERY = "ASK { }"
-FLOOR_PEERS = ("http-floor", "policykg", "oxigraph-mem", "oxigraph")
+FLOOR_PEERS = ("http-floor", "policykg", "policykg-threads", "oxigraph-mem", "oxigraph")
 
 
 def run_floor(data: Path, workdir: Path, args) -> str:
@@ -680,7 +693,7 @@ def run_floor(data: Path, workdir: Path, args) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="policykg SPARQL benchmark")
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig", help="the seed dataset")
-    parser.add_argument("--peers", default="policykg,oxigraph,oxigraph-mem,rdflib")
+    parser.add_argument("--peers", default="policykg,policykg-threads,oxigraph,oxigraph-mem,rdflib")
     parser.add_argument("--datasets", default="seed,floor,city",
                         help="any of seed, floor (the HTTP floor), city; comma-separated")
     parser.add_argument("--concurrency", default="1,8")

@@ -1,0 +1,143 @@
+"""A query that makes the engine die costs that query, never a server process (issue 20).
+
+pyoxigraph 0.5.13 aborts its process (a Rust panic in its sort: "user-provided comparison
+function does not correctly implement a total order") on ``ORDER BY`` over the mixed terms
+a zero-length property path binds. Under ``policykg serve`` queries run in evaluation
+processes (:mod:`policykg.api.isolation`): the client gets 500 ``engine_error``, the
+server processes and every other client go on.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+import requests
+
+from policykg.api.isolation import IsolatedEvaluator
+from policykg.api.sandbox import QueryRefused
+from policykg.api.store import OxigraphStore
+
+JSON_RESULTS = "application/sparql-results+json"
+FOAF_KNOWS = "<http://xmlns.com/foaf/0.1/knows>"
+PP14 = f"SELECT * WHERE {{ ?X {FOAF_KNOWS}* ?Y }} ORDER BY ?X ?Y"
+VARIATIONS = [
+    f"SELECT ?X ?Y WHERE {{ ?X {FOAF_KNOWS}* ?Y }} ORDER BY ?Y ?X",                     # keys swapped
+    f"SELECT * WHERE {{ ?X ({FOAF_KNOWS}|^{FOAF_KNOWS})* ?Y }} ORDER BY DESC(?X) ?Y",  # alternative, DESC
+    f"SELECT * WHERE {{ ?X {FOAF_KNOWS}? ?Y }} ORDER BY ?X ?Y ?X",                      # zero-or-one, 3 keys
+    "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o",                   # literals, IRIs and blank nodes mixed
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY DESC(?o) ?s",
+]
+OTHER = "ASK { ?s ?p ?o }"
+
+
+def _outcome(response: requests.Response) -> str:
+    """'ok', 'engine_error', or a description of anything else (which fails the test)."""
+    if response.status_code == 200:
+        return "ok"
+    if response.status_code == 500 and response.json()["error"]["code"] == "engine_error":
+        return "engine_error"
+    return f"{response.status_code}: {response.text[:200]}"
+
+
+def test_the_pp14_panic_and_its_variations_never_end_a_server_process(server_factory, worker_pids):
+    server = server_factory(POLICYKG_MAX_RESULTS="1000000", POLICYKG_QUERY_TIMEOUT="30")
+    before = worker_pids(server.process.pid)
+    assert len(before) == 2
+    others: list = []
+    stop = threading.Event()
+
+    def other_client():
+        # Another researcher's queries, on their own connections, all the while.
+        deadline = time.monotonic() + 240
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                response = requests.get(f"{server.url}/sparql", params={"query": OTHER},
+                                        headers={"Accept": JSON_RESULTS}, timeout=30)
+                others.append((response.status_code, response.json().get("boolean")))
+            except requests.RequestException as exc:   # a connection reset is a failed request
+                others.append((type(exc).__name__, None))
+
+    load = [threading.Thread(target=other_client) for _ in range(2)]
+    for thread in load:
+        thread.start()
+    outcomes = []
+    try:
+        for n in range(20):
+            outcomes.append(_outcome(requests.get(f"{server.url}/sparql", params={"query": PP14},
+                                                  headers={"Accept": JSON_RESULTS}, timeout=60)))
+        for n in range(20):
+            query = VARIATIONS[n % len(VARIATIONS)]
+            outcomes.append(_outcome(requests.post(f"{server.url}/sparql", data={"query": query},
+                                                   headers={"Accept": JSON_RESULTS}, timeout=60)))
+    finally:
+        stop.set()
+        for thread in load:
+            thread.join(60)
+    assert set(outcomes) <= {"ok", "engine_error"}, outcomes
+    assert len(others) >= 20
+    assert all(answer == (200, True) for answer in others), [a for a in others if a != (200, True)]
+    # The same server processes, none replaced: the engine's deaths stayed in evaluation processes.
+    assert worker_pids(server.process.pid) == before
+    assert server.alive()
+    if "engine_error" in outcomes:   # each death is logged, with the evaluation process replaced
+        assert "ended on a query" in server.log() and "replacing it" in server.log()
+
+
+def test_an_evaluation_process_that_dies_costs_its_query_only(built_dataset):
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=1)
+    try:
+        request = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                   "results_format": "JSON", "graph_format": None, "default": None, "named": None,
+                   "dataset_clause": False, "max_results": 1000, "max_bytes": 1 << 20}
+        simple = dict(request, query=OTHER)
+        assert evaluator.run(simple, timeout=60)[1]   # the process is up and answers
+        victim = evaluator.child_pids()[0]
+        outcome = {}
+
+        def ask():
+            try:
+                outcome["reply"] = evaluator.run(request, timeout=60)
+            except QueryRefused as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=ask)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while evaluator.longest_running() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(victim, 9)            # what an abort inside the engine does to the process
+        thread.join(60)
+        assert outcome["error"].status == 500 and outcome["error"].code == "engine_error"
+        assert "SIGKILL" in outcome["error"].message
+        # Replaced: the next query is answered by a fresh process.
+        media_type, body = evaluator.run(simple, timeout=60)
+        assert b"true" in body
+        assert evaluator.child_pids() and victim not in evaluator.child_pids()
+    finally:
+        evaluator.close()
+
+
+def test_a_query_over_the_time_limit_ends_its_evaluation_process_only(built_dataset):
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=1)
+    try:
+        base = {"results_format": "JSON", "graph_format": None, "default": None, "named": None,
+                "dataset_clause": False, "max_results": 1000, "max_bytes": 1 << 20}
+        assert evaluator.run(dict(base, query=OTHER), timeout=60)
+        victim = evaluator.child_pids()[0]
+        started = time.monotonic()
+        with pytest.raises(QueryRefused) as refused:
+            evaluator.run(dict(base, query="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
+                          timeout=1.0)
+        assert refused.value.status == 503 and refused.value.code == "timeout"
+        assert time.monotonic() - started < 10
+        deadline = time.monotonic() + 10      # the work really stops: its process is gone
+        while os.path.exists(f"/proc/{victim}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{victim}") or open(f"/proc/{victim}/stat").read().split()[2] == "Z"
+        assert b"true" in evaluator.run(dict(base, query=OTHER), timeout=60)[1]
+    finally:
+        evaluator.close()
