@@ -1,7 +1,7 @@
 """One CPU for each server process, when there are at least as many processes as CPUs.
 
 Why: every query is handed from the request thread to a query thread and back (the time
-limit needs it, see :class:`policykg.api.sandbox.Evaluator`). When the two threads run on
+limit needs it, see :class:`policykg.store.evaluation.Evaluator`). When the two threads run on
 different CPUs, each hand-off wakes the other CPU, which on a virtual machine costs tens
 of microseconds; on one CPU it is a plain context switch. Measured on the seed graph with
 two processes on two CPUs: about 13 % more small queries per second from one client.

@@ -35,7 +35,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from policykg.api.server import serve
-    from policykg.api.store import StoreError, prepare_source
+    from policykg.store.backend import prepare_source
+    from policykg.store.errors import StoreError
     from policykg.cli import UserError
     from policykg.settings import load_config
 

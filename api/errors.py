@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from policykg.api.negotiation import negotiate
+from policykg.store.errors import QueryRefused
 
 log = logging.getLogger("policykg.api")
 
@@ -39,6 +40,49 @@ CODES = {
     406: "not_acceptable", 408: "timeout", 413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
     500: "internal_error", 503: "unavailable", 504: "timeout",
 }
+
+
+# The one table from the store's refusal reasons (policykg.store.errors.REASONS) to HTTP:
+# (status, envelope code when it says more than the status's own).
+REFUSALS = {
+    "too_long": (413, None),
+    "too_deep": (400, None),
+    "too_complex": (400, None),
+    "not_a_query": (400, None),
+    "service": (400, None),
+    "load": (400, None),
+    "syntax": (400, None),
+    "no_format": (406, None),
+    "too_many_results": (400, None),
+    "too_large": (400, None),
+    "failed": (400, None),
+    "timeout": (503, "timeout"),
+    "internal": (500, None),
+}
+
+
+class HttpError(Exception):
+    """An error answered with ``status``: raised by the web layer itself (the SPARQL
+    protocol's own checks) or made from a store's refusal by :func:`http_error`."""
+
+    def __init__(self, status: int, message: str, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers it calls for: a 503 (over the time limit) says when to try again."""
+        return {"Retry-After": "1"} if self.status == 503 else {}
+
+
+def http_error(exc: HttpError | QueryRefused) -> HttpError:
+    """The HTTP error for a store's refusal (an HttpError is returned as it is)."""
+    if isinstance(exc, HttpError):
+        return exc
+    status, code = REFUSALS[exc.reason]
+    return HttpError(status, exc.message, code)
 
 
 def error_body(status: int, message: str, path: str, accept: str | None,

@@ -200,7 +200,7 @@ def serve(config, source) -> None:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
 
-    from policykg.api import runtime
+    from policykg.store import runtime
 
     folder = Path(tempfile.mkdtemp(prefix="policykg-run-"))
     try:
@@ -253,7 +253,7 @@ def guard_signal_handlers(server) -> None:
 
 def request_replacement() -> None:
     """Ask the supervisor to replace this process: a query over the time limit still runs here."""
-    from policykg.api import runtime
+    from policykg.store import runtime
 
     if _replacement_asked.is_set():
         return
@@ -271,7 +271,7 @@ def watch_process(state, pinning=None) -> None:
     """In a server process: end it if the supervisor is gone, or if a runaway query was
     not stopped by a replacement well past the time limit (defence in depth); keep its
     CPU share even when processes are replaced (``pinning``, see :mod:`policykg.api.affinity`)."""
-    from policykg.api import runtime
+    from policykg.store import runtime
 
     supervisor = runtime.supervisor_pid()
     limit = float(state.config.query_timeout) + REPLACEMENT_GRACE

@@ -3,8 +3,8 @@
 Queries are answered by :class:`SparqlEndpoint`, a WSGI middleware in front of the Flask
 app (installed by this blueprint), so that a query costs little more than its evaluation;
 the Flask view of /sparql serves the service description. Every user query is inspected
-(:func:`policykg.api.sandbox.inspect_query`) and then evaluated under the time limit
-(:class:`policykg.api.sandbox.Evaluator`); pyoxigraph serialises the results.
+(:func:`policykg.store.guard.check_query`) and then evaluated under the time limit
+(:class:`policykg.store.evaluation.Evaluator`); pyoxigraph serialises the results.
 """
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_input_stream
 
-from policykg.api.errors import error_body, error_response, register_error_handlers
+from policykg.api.errors import HttpError, error_body, error_response, http_error, register_error_handlers
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
-from policykg.api.sandbox import MAX_OPERATORS, QueryRefused, inspect_query
 from policykg.api.server import CORS_HEADERS, gzip_if_asked, install_http_features
 from policykg.api.state import get_state
-from policykg.api.updates import apply_update
+from policykg.store.errors import QueryRefused
+from policykg.store.guard import check_query
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("policykg.api")
@@ -89,7 +89,7 @@ def result_cache(state) -> ResultCache:
     return state.cached("results", lambda: ResultCache(state.config.result_cache_mb << 20))
 
 
-class ProtocolError(QueryRefused):
+class ProtocolError(HttpError):
     """A request the SPARQL protocol refuses before any evaluation."""
 
 
@@ -183,29 +183,6 @@ def _dataset(state, req: ProtocolRequest) -> tuple[list[str] | None, list[str] |
     return (default or None), (named or None)
 
 
-def _check(text: str, config, update: bool = False):
-    """Refuse what must never reach pyoxigraph: too long, too deep, too complex, SERVICE,
-    LOAD, and (at /sparql) an update sent as a query. Returns what the lexer found."""
-    what = "update" if update else "query"
-    if len(text) > config.max_query_length:
-        raise ProtocolError(413, f"the {what} is {len(text)} characters long; the limit is "
-                                 f"{config.max_query_length}")
-    info = inspect_query(text, max_depth=config.max_nesting)
-    if info.too_deep:
-        raise ProtocolError(400, f"the {what} nests brackets more than {config.max_nesting} levels deep")
-    if info.operators > MAX_OPERATORS:
-        raise ProtocolError(400, f"the {what} is too complex: {info.operators} operators, groups and "
-                                 f"UNION/MINUS/OPTIONAL (the limit is {MAX_OPERATORS})")
-    if info.is_update and not update:
-        raise ProtocolError(400, f"this is a SPARQL update ({info.update_keyword}), not a query; "
-                                 "/sparql is read-only")
-    if info.uses_service:
-        raise ProtocolError(400, "SERVICE is not allowed: this endpoint never contacts other services")
-    if info.uses_load:
-        raise ProtocolError(400, "LOAD is not allowed: this endpoint never fetches data")
-    return info
-
-
 def _with_charset(media_type: str) -> str:
     if media_type.startswith("text/") and "charset" not in media_type:
         return media_type + "; charset=utf-8"
@@ -273,8 +250,9 @@ class SparqlEndpoint:
             else:
                 media_type, body = _evaluate(state, query, default, named, req.accept, overrides)
                 cache.put(key, media_type, body)
-        except QueryRefused as exc:   # ProtocolError included
-            return self._error(req, exc.status, exc.message, tuple(exc.headers.items()), exc.code)
+        except (QueryRefused, HttpError) as exc:   # ProtocolError included
+            error = http_error(exc)
+            return self._error(req, error.status, error.message, tuple(error.headers.items()), error.code)
         return 200, _with_charset(media_type), body, ()
 
     @staticmethod
@@ -286,7 +264,7 @@ class SparqlEndpoint:
 def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, bytes]:
     """Inspect ``query``, negotiate its format and evaluate it under the time limit."""
     config = state.config
-    info = _check(query, config)
+    info = check_query(query, config.max_query_length, config.max_nesting)
     results_format = graph_format = None
     if info.form in (None, "SELECT", "ASK"):
         results_format = choose_format("results", accept, overrides)
@@ -414,8 +392,9 @@ def update():
             raise ProtocolError(415, f"send {UPDATE_MEDIA} or {FORM_MEDIA} with an 'update' parameter")
         if len(values) != 1 or not values[0].strip():
             raise ProtocolError(400, "send exactly one non-empty update")
-        _check(values[0], state.config, update=True)
-        apply_update(state, values[0])
-    except QueryRefused as exc:   # ProtocolError included
-        return error_response(exc.status, exc.message, exc.headers, exc.code)
+        check_query(values[0], state.config.max_query_length, state.config.max_nesting, update=True)
+        state.apply_update(values[0])
+    except (QueryRefused, HttpError) as exc:   # ProtocolError included
+        error = http_error(exc)
+        return error_response(error.status, error.message, error.headers, error.code)
     return Response(status=204)

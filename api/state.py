@@ -5,7 +5,7 @@ reach it with :func:`get_state`. Nothing lives in process globals, so two applic
 over different data can share a process (as tests do).
 
 Under ``policykg serve`` several server processes share a runtime folder
-(:mod:`policykg.api.runtime`): each opens the current data source it names (folders
+(:mod:`policykg.store.runtime`): each opens the current data source it names (folders
 read-only) and :meth:`AppState.refresh` reopens it when an /update replaced it.
 """
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from policykg.api import runtime
-from policykg.api.store import OxigraphStore, StoreError, open_store
+from policykg.store import runtime, updates
+from policykg.store.backend import OxigraphStore, open_store
+from policykg.store.errors import StoreError
+from policykg.store.evaluation import Evaluator
 from policykg.settings import Config, load_config
 
 log = logging.getLogger("policykg.state")
@@ -57,7 +59,6 @@ class AppState:
         if self._evaluator is None:
             with self._lock:
                 if self._evaluator is None:
-                    from policykg.api.sandbox import Evaluator
                     from policykg.api.server import request_replacement
 
                     self._evaluator = Evaluator(self.store, threads=self.config.threads, on_timeout=request_replacement)
@@ -96,6 +97,20 @@ class AppState:
             if self._evaluator is not None:
                 self._evaluator.use(store)
             log.info("now serving %s (%d quads)", store.source.path if store.source else "memory", len(store))
+
+    def apply_update(self, text: str) -> None:
+        """Apply the SPARQL update ``text`` so that every later query sees it, in every
+        server process; raise QueryRefused otherwise (nothing changed)."""
+        folder = self.runtime_dir
+        if folder is None:                       # one process, embedded: change the store in place
+            with self._lock:
+                updates.apply_in_place(self.store.ox, text)
+                self.invalidate()
+            return
+        with runtime.update_lock(folder):
+            self.refresh()                       # start from what the last update published
+            updates.apply_shared(folder, self.store.source, text, float(self.config.query_timeout))
+            self.refresh()
 
     def cached(self, key, make):
         """A value computed once per state (dumps, VoID, the service description)."""

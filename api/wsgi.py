@@ -9,7 +9,8 @@ import logging
 import os
 import sys
 
-from policykg.api import affinity, create_app, runtime
+from policykg.api import affinity, create_app
+from policykg.store import runtime
 from policykg.api.server import AccessLog, watch_process
 
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")

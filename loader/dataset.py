@@ -21,7 +21,10 @@ on any failure the temporary file is removed and an existing output is left unto
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,9 +176,22 @@ def write_dataset(dataset: Dataset, out_path: Path | str) -> Path:
     return write_atomically(out_path, serialize_dataset(dataset, fmt))
 
 
+def build_bundled(base: str = DEFAULT_BASE) -> Path:
+    """Build the bundled policy (every source in ``sources/``) into a file of this process in
+    the cache folder, named after the base and the sources, and return its path."""
+    sources = sorted(SOURCES_DIR.glob("*.txt"))
+    digest = hashlib.sha256(base.encode())
+    for path in sources:
+        digest.update(path.read_bytes())
+    cache = Path(os.environ.get("XDG_CACHE_HOME", tempfile.gettempdir())) / "policykg"
+    cache.mkdir(parents=True, exist_ok=True)
+    out = cache / f"bundled-{digest.hexdigest()[:16]}-{os.getpid()}.trig"
+    return write_dataset(build_dataset(sources, base), out)
+
+
 def triple_counts(graphs: dict[str, Graph]) -> dict[str, int]:
     return {name: len(graphs[name]) for name in iris.GRAPH_NAMES if name in graphs}
 
 
-__all__ = ["BUNDLED_SOURCE", "Build", "build", "build_dataset", "write_dataset", "serialize_dataset",
+__all__ = ["BUNDLED_SOURCE", "Build", "build", "build_bundled", "build_dataset", "write_dataset", "serialize_dataset",
            "canonical_quads", "triple_counts"]

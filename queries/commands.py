@@ -15,7 +15,8 @@ import unicodedata
 
 
 def _store(args):
-    from policykg.api.store import StoreError, open_store
+    from policykg.store.backend import open_store
+    from policykg.store.errors import StoreError
     from policykg.cli import UserError
     from policykg.settings import load_config
 

@@ -7,7 +7,7 @@ default graph of every query is the union of the dataset's named graphs (without
 the background graph when ``include_background`` is off).
 
 User-supplied SPARQL comes to :meth:`Store.answer` only after /sparql has inspected it,
-and on a helper thread that the time limit watches (:mod:`policykg.api.sandbox`).
+and on a helper thread that the time limit watches (:mod:`policykg.store.evaluation`).
 The service uses no other way in (tests/api/test_store_interface.py serves every kind
 of request from a store that has nothing but the interface), so a remote backend, for
 instance another SPARQL endpoint, can take the embedded one's place.
@@ -15,15 +15,18 @@ instance another SPARQL endpoint, can take the embedded one's place.
 from __future__ import annotations
 
 import itertools
-import os
+import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
+from rdflib.term import Identifier
 
-from policykg.api.sandbox import QueryRefused, describe_syntax_error
 from policykg.iris import GRAPH_NAMES, graph_iri
+from policykg.loader.dataset import build_bundled, to_oxigraph_term
+from policykg.store.errors import QueryRefused, StoreError
+from policykg.store.guard import describe_syntax_error
 
 _FORMATS_BY_SUFFIX = {
     ".trig": ox.RdfFormat.TRIG,
@@ -35,10 +38,6 @@ _FORMATS_BY_SUFFIX = {
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
 }
-
-
-class StoreError(Exception):
-    """The data cannot be opened or loaded (bad file, unknown format, locked folder)."""
 
 
 def rdf_format_for(path: Path) -> ox.RdfFormat:
@@ -99,12 +98,7 @@ def to_term(value):
     """A pyoxigraph term for ``value``: pyoxigraph terms pass, rdflib terms are converted."""
     if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
         return value
-    # rdflib terms, imported lazily (rdflib is heavy and optional here); the loader owns the conversion
-    from rdflib.term import Identifier
-
-    if isinstance(value, Identifier):
-        from policykg.loader.dataset import to_oxigraph_term
-
+    if isinstance(value, Identifier):   # an rdflib term: the loader owns the conversion
         return to_oxigraph_term(value)
     if isinstance(value, bool):
         return ox.Literal("true" if value else "false",
@@ -128,7 +122,7 @@ class Store:
     Trusted code asks with :meth:`select`, :meth:`construct` and :meth:`ask`; the
     SPARQL endpoint hands a user's checked query to :meth:`answer`; linked data and the
     dumps read with the remaining methods. Only /update reaches past it: it opens the
-    data itself, in a child process it can stop (:mod:`policykg.api.updates`).
+    data itself, in a child process it can stop (:mod:`policykg.store.updates`).
     """
 
     def select(self, query: str, bindings: Mapping | None = None) -> list[dict]:
@@ -146,7 +140,7 @@ class Store:
         ``request`` holds ``query``, the dataset (``default``/``named`` graph IRIs or
         None, ``dataset_clause`` when the text has FROM), the chosen ``results_format``
         or ``graph_format`` and the limits ``max_results`` and ``max_bytes``. Raises
-        QueryRefused (400, 406) when it cannot be answered."""
+        QueryRefused when it cannot be answered."""
         raise NotImplementedError
 
     def graph_names(self) -> list[str]:
@@ -277,16 +271,16 @@ class OxigraphStore(Store):
             if isinstance(result, ox.QueryTriples):
                 fmt = request.get("graph_format")
                 if fmt is None:
-                    raise QueryRefused(406, "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
+                    raise QueryRefused("no_format", "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
                 triples = list(itertools.islice(result, max_results + 1))
                 if len(triples) > max_results:
-                    raise QueryRefused(400, f"the result has more than {max_results} triples; "
-                                            "narrow the query or add LIMIT")
+                    raise QueryRefused("too_many_results", f"the result has more than {max_results} triples; "
+                                                         "narrow the query or add LIMIT")
                 rdf_format = getattr(ox.RdfFormat, fmt)
                 return rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b""
             fmt = request.get("results_format")
             if fmt is None:
-                raise QueryRefused(406, "no acceptable format for a SELECT/ASK result")
+                raise QueryRefused("no_format", "no acceptable format for a SELECT/ASK result")
             results_format = getattr(ox.QueryResultsFormat, fmt)
             if isinstance(result, ox.QueryBoolean):
                 return results_format.media_type, result.serialize(format=results_format)
@@ -297,16 +291,16 @@ class OxigraphStore(Store):
             if len(body) > max_results:
                 rows = sum(1 for _ in ox.parse_query_results(body, format=results_format))
                 if rows > max_results:
-                    raise QueryRefused(400, f"the result has more than {max_results} rows; "
-                                            "narrow the query or add LIMIT")
+                    raise QueryRefused("too_many_results", f"the result has more than {max_results} rows; "
+                                                         "narrow the query or add LIMIT")
             return results_format.media_type, body
         except _TooBig:
-            raise QueryRefused(400, f"the result is larger than {max_bytes} bytes; narrow the query or add LIMIT") \
-                from None
+            raise QueryRefused("too_large", f"the result is larger than {max_bytes} bytes; "
+                                             "narrow the query or add LIMIT") from None
         except SyntaxError as exc:
-            raise QueryRefused(400, describe_syntax_error(exc, request["query"])) from None
+            raise QueryRefused("syntax", describe_syntax_error(exc, request["query"])) from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
-            raise QueryRefused(400, f"the query could not be evaluated: {exc}") from None
+            raise QueryRefused("failed", f"the query could not be evaluated: {exc}") from None
 
     # -- helpers for the service -------------------------------------------
     def graph_triples(self, name: str) -> list[ox.Triple]:
@@ -455,7 +449,7 @@ def open_store(config, data: str | None = None, folder: str | None = None) -> Ox
         return OxigraphStore.open_folder(folder, base, bg, data or None)
     if data:
         return OxigraphStore.from_file(data, base, bg)
-    return OxigraphStore.from_file(build_bundled(config), base, bg)
+    return OxigraphStore.from_file(build_bundled(base), base, bg)
 
 
 def prepare_source(config) -> tuple[DataSource, int]:
@@ -468,13 +462,11 @@ def prepare_source(config) -> tuple[DataSource, int]:
     if config.store:
         # In a separate, fresh interpreter: RocksDB started in this process would leave its
         # threads' locks behind in the server processes forked from it (an open there hangs).
-        import multiprocessing
-
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             count = pool.apply(_prepare_folder, (config.store, config.base, config.include_background,
                                                  config.data or None))
         return DataSource("folder", str(Path(config.store).resolve())), count
-    path = Path(config.data) if config.data else build_bundled(config)
+    path = Path(config.data) if config.data else build_bundled(config.base)
     count = sum(1 for _ in read_quads(path))
     return DataSource("file", str(path.resolve())), count
 
@@ -482,27 +474,6 @@ def prepare_source(config) -> tuple[DataSource, int]:
 def _prepare_folder(folder: str, base: str, include_background: bool, data: str | None) -> int:
     store = OxigraphStore.open_folder(folder, base, include_background, data)
     return len(store)
-
-
-def build_bundled(config) -> Path:
-    """Build the bundled policy into a cache file (once per input) and return its path."""
-    try:
-        from policykg.loader.dataset import build_dataset, write_dataset
-    except ImportError as exc:
-        raise StoreError("no --data or --store given and the loader is not available to build the dataset") from exc
-    import hashlib
-    import tempfile
-
-    sources_dir = Path(__file__).resolve().parent.parent / "loader" / "sources"
-    sources = sorted(sources_dir.glob("*.txt"))
-    digest = hashlib.sha256(config.base.encode())
-    for path in sources:
-        digest.update(path.read_bytes())
-    cache = Path(os.environ.get("XDG_CACHE_HOME", tempfile.gettempdir())) / "policykg"
-    cache.mkdir(parents=True, exist_ok=True)
-    out = cache / f"bundled-{digest.hexdigest()[:16]}-{os.getpid()}.trig"
-    write_dataset(build_dataset(sources, config.base), out)
-    return out
 
 
 __all__ = [

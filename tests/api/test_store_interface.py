@@ -1,4 +1,4 @@
-"""The service reaches its data only through the Store interface (policykg.api.store.Store),
+"""The service reaches its data only through the Store interface (policykg.store.backend.Store),
 so another backend (a remote SPARQL endpoint) can slot in: a store that has nothing but the
 interface's methods serves the endpoint, linked data, dumps, VoID, named questions and pages."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ import requests
 from werkzeug.serving import make_server
 
 from policykg.api import create_app
-from policykg.api.store import Store
+from policykg.store.backend import Store
 
 INTERFACE = sorted(name for name, member in vars(Store).items()
                    if inspect.isfunction(member) and (not name.startswith("_") or name == "__len__"))
