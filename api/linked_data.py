@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, request, send_file, send_from_directory
 
 from policykg.api.errors import error_response, register_error_handlers
+from policykg.api.http_features import accepts_gzip, install_http_features
 from policykg.api.negotiation import choose_format, media_type_for, negotiate
 from policykg.api.state import get_state
 from policykg.iris import graph_iri
@@ -56,8 +57,6 @@ DUMPS = {
 @bp.record_once
 def _install(state):
     register_error_handlers(state.app)
-    from policykg.api.server import install_http_features
-
     install_http_features(state.app)
 
 
@@ -259,9 +258,7 @@ def _generated(state, filename: str, write) -> str:
 
 
 def _send_generated(path: str, media_type: str, filename: str, vary: str = "Accept-Encoding") -> Response:
-    from policykg.api.server import _accepts_gzip
-
-    gzipped = _accepts_gzip(request.headers.get("Accept-Encoding"))
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding"))
     response = send_file(path + ".gz" if gzipped else path, mimetype=media_type, download_name=filename,
                          conditional=True, etag=True)
     if gzipped:
@@ -456,7 +453,6 @@ def ontology_docs_root():
 @bp.route("/healthz")
 def healthz():
     state = get_state()
-    evaluator = state._evaluator
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return jsonify(status="ok", quads=len(state.store), pid=os.getpid(), cpus=cpus,
-                   query_threads=evaluator.size if evaluator is not None else 0)
+                   query_threads=state.query_threads)

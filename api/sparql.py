@@ -21,7 +21,7 @@ from werkzeug.wsgi import get_input_stream
 
 from policykg.api.errors import HttpError, error_body, error_response, http_error, register_error_handlers
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
-from policykg.api.server import CORS_HEADERS, gzip_if_asked, install_http_features
+from policykg.api.http_features import CORS_HEADERS, gzip_if_asked, install_http_features
 from policykg.api.state import get_state
 from policykg.store.errors import QueryRefused
 from policykg.store.guard import check_query

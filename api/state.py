@@ -14,6 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from flask import current_app
 
@@ -32,7 +33,10 @@ class AppState:
     store: OxigraphStore
     cache: dict = field(default_factory=dict)
     runtime_dir: Path | None = None
-    _evaluator: object = None
+    # Called when a query runs over the time limit; under ``policykg serve`` it asks the
+    # supervisor to replace this process (set by policykg.serve.wsgi before the first query).
+    on_query_overrun: Callable[[], None] | None = None
+    _evaluator: Evaluator | None = None
     _stamp: tuple | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -59,10 +63,18 @@ class AppState:
         if self._evaluator is None:
             with self._lock:
                 if self._evaluator is None:
-                    from policykg.api.server import request_replacement
-
-                    self._evaluator = Evaluator(self.store, threads=self.config.threads, on_timeout=request_replacement)
+                    self._evaluator = Evaluator(self.store, threads=self.config.threads,
+                                                on_timeout=self.on_query_overrun)
         return self._evaluator
+
+    @property
+    def query_threads(self) -> int:
+        """Helper threads evaluating user queries (0 before the first query)."""
+        return self._evaluator.size if self._evaluator is not None else 0
+
+    def longest_running_query(self) -> float:
+        """Seconds the oldest user query in progress has been running (0 when idle)."""
+        return self._evaluator.longest_running() if self._evaluator is not None else 0.0
 
     def refresh(self) -> None:
         """Reopen the store if another process published new data (one ``stat`` otherwise)."""

@@ -28,18 +28,12 @@ from policykg.store.backend import DataSource
 from policykg.files import write_atomically
 
 RUNTIME_ENV = "POLICYKG_RUNTIME_DIR"
-SUPERVISOR_ENV = "POLICYKG_SUPERVISOR_PID"
 _POINTER = "data.json"
 
 
 def runtime_dir() -> Path | None:
     value = os.environ.get(RUNTIME_ENV)
     return Path(value) if value else None
-
-
-def supervisor_pid() -> int | None:
-    value = os.environ.get(SUPERVISOR_ENV)
-    return int(value) if value and value.isdigit() else None
 
 
 def publish(folder: Path, source: DataSource) -> None:
