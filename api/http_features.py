@@ -81,10 +81,7 @@ def _after_request(response):
 
 
 def install_http_features(app) -> None:
-    """Add CORS and gzip to ``app`` once."""
-    if app.extensions.get("policykg.http"):
-        return
-    app.extensions["policykg.http"] = True
+    """Add CORS and gzip to every response of ``app``."""
     app.after_request(_after_request)
     # No request body this service accepts is large (queries are capped far lower);
     # refuse huge bodies with 413 before reading them into memory.

@@ -29,8 +29,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, request, send_file, send_from_directory
 
-from policykg.api.errors import error_response, register_error_handlers
-from policykg.api.http_features import accepts_gzip, install_http_features
+from policykg.api.errors import error_response
+from policykg.api.http_features import accepts_gzip
 from policykg.api.negotiation import choose_format, media_type_for, negotiate
 from policykg.api.state import get_state
 from policykg.iris import graph_iri
@@ -52,12 +52,6 @@ DUMPS = {
     "ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
     "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
 }
-
-
-@bp.record_once
-def _install(state):
-    register_error_handlers(state.app)
-    install_http_features(state.app)
 
 
 def prefixes() -> dict[str, str]:
@@ -145,11 +139,7 @@ def _charset(media_type: str) -> str:
 
 
 def _pages_view(iri: str):
-    try:
-        from policykg.api import pages
-    except ImportError:
-        return None
-    render = getattr(pages, "render_resource", None)
+    render = get_state().render_resource
     if render is None:
         return None
     try:

@@ -23,6 +23,8 @@ Error (4xx/5xx)::
     {"ok": false,
      "error": {"code": "ambiguous",          # missing_parameter | unknown_parameter | invalid_parameter
                                              # | not_found | ambiguous | method_not_allowed | internal_error
+               "status": 409,                # the HTTP status, and its
+               "title": "Conflict",          # title (every error of the service has this envelope)
                "message": "…",               # what went wrong, in words
                "parameter": "actor",         # the parameter at fault, when there is one
                "candidates": [{"iri": …, "label_zh": …, "score": …}]}}   # what it may have meant
@@ -214,9 +216,11 @@ def openapi_document(config=None) -> dict:
                 "Error": {"type": "object", "required": ["ok", "error"],
                           "properties": {
                               "ok": {"type": "boolean", "enum": [False]},
-                              "error": {"type": "object", "required": ["code", "message"],
+                              "error": {"type": "object", "required": ["code", "status", "title", "message"],
                                         "properties": {
                                             "code": {"type": "string", "enum": _ERROR_CODES},
+                                            "status": {"type": "integer"},
+                                            "title": {"type": "string"},
                                             "message": {"type": "string"},
                                             "parameter": {"type": "string"},
                                             "candidates": {"type": "array", "items": {"type": "object"}}}}}},

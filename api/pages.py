@@ -683,7 +683,7 @@ def library():
 
 def resolver():
     """The REST area's resolver of the current data (labels, short forms, clauses), shared with /api."""
-    from policykg.api.rest import resolver as rest_resolver
+    from policykg.api.state import resolver as rest_resolver
     return rest_resolver()
 
 
@@ -1302,7 +1302,7 @@ def find_chains(source: str, target: str, max_length: int) -> list[dict]:
     chains = _chains_module()
     if chains is None:
         raise LookupError("chains")
-    from policykg.api.rest import actor_graph
+    from policykg.api.state import actor_graph
     graph = actor_graph()
     paths = graph.chains(source, target, max_length)
     found: dict[int, dict] = {}

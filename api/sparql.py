@@ -1,7 +1,7 @@
 """SPARQL 1.1 Protocol at /sparql (read-only), and /update when an admin token is set.
 
 Queries are answered by :class:`SparqlEndpoint`, a WSGI middleware in front of the Flask
-app (installed by this blueprint), so that a query costs little more than its evaluation;
+app (installed by :func:`policykg.api.create_app`), so that a query costs little more than its evaluation;
 the Flask view of /sparql serves the service description. Every user query is inspected
 (:func:`policykg.store.guard.check_query`) and then evaluated under the time limit
 (:class:`policykg.store.evaluation.Evaluator`); pyoxigraph serialises the results.
@@ -19,10 +19,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_input_stream
 
-from policykg.api.errors import HttpError, error_body, error_response, http_error, register_error_handlers
+from policykg.api.errors import HttpError, error_body, error_response, http_error
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
-from policykg.api.http_features import CORS_HEADERS, gzip_if_asked, install_http_features
+from policykg.api.http_features import CORS_HEADERS, gzip_if_asked
 from policykg.api.state import get_state
+from policykg.store.backend import QueryJob
 from policykg.store.errors import QueryRefused
 from policykg.store.guard import check_query
 
@@ -35,14 +36,6 @@ FORM_MEDIA = "application/x-www-form-urlencoded"
 FORMAT_PARAMS = ("format", "output", "results")
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
-
-
-@bp.record_once
-def _install(state):
-    app = state.app
-    register_error_handlers(app)
-    install_http_features(app)
-    app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["policykg"], app.config["MAX_CONTENT_LENGTH"])
 
 
 class ResultCache:
@@ -275,16 +268,9 @@ def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, byt
             "Turtle, N-Triples, RDF/XML or JSON-LD"
         raise ProtocolError(406, f"cannot produce any format the request accepts for a "
                                  f"{info.form} query; this service offers {kinds}")
-    job = {
-        "query": query,
-        "results_format": results_format,
-        "graph_format": graph_format,
-        "default": default,
-        "named": named,
-        "dataset_clause": info.has_dataset_clause,
-        "max_results": config.max_results,
-        "max_bytes": max(8 << 20, config.max_results * 512),
-    }
+    job = QueryJob(query=query, results_format=results_format, graph_format=graph_format, default=default,
+                   named=named, dataset_clause=info.has_dataset_clause, max_results=config.max_results,
+                   max_bytes=max(8 << 20, config.max_results * 512))
     return state.evaluator.run(job, timeout=config.query_timeout)
 
 

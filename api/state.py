@@ -1,8 +1,9 @@
-"""The application's state: configuration, store and query evaluator, in one object.
+"""The application's state: configuration, store, query evaluator and the objects every
+blueprint shares (the resolver, the actor graph, the pages' view of a resource), in one object.
 
 ``create_app`` stores an :class:`AppState` at ``app.extensions["policykg"]``; blueprints
-reach it with :func:`get_state`. Nothing lives in process globals, so two applications
-over different data can share a process (as tests do).
+reach it with :func:`get_state` and never import each other. Nothing lives in process
+globals, so two applications over different data can share a process (as tests do).
 
 Under ``policykg serve`` several server processes share a runtime folder
 (:mod:`policykg.store.runtime`): each opens the current data source it names (folders
@@ -16,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from flask import current_app
+from flask import Response, current_app
 
+from policykg.queries import chains
+from policykg.queries.resolve import Resolver
 from policykg.store import runtime, updates
 from policykg.store.backend import OxigraphStore, open_store
 from policykg.store.errors import StoreError
@@ -36,6 +39,9 @@ class AppState:
     # Called when a query runs over the time limit; under ``policykg serve`` it asks the
     # supervisor to replace this process (set by policykg.serve.wsgi before the first query).
     on_query_overrun: Callable[[], None] | None = None
+    # The HTML view of a resource (/id/...) for people, installed by create_app from the pages;
+    # linked data falls back to a plain view when it is None or returns None.
+    render_resource: Callable[[str], Response | None] | None = None
     _evaluator: Evaluator | None = None
     _stamp: tuple | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -124,6 +130,14 @@ class AppState:
             updates.apply_shared(folder, self.store.source, text, float(self.config.query_timeout))
             self.refresh()
 
+    def resolver(self) -> Resolver:
+        """The resolver of the current data (labels, short forms, clauses), built once per data state."""
+        return self.cached(("rest", "resolver"), lambda: Resolver(self.store, self.base))
+
+    def actor_graph(self) -> chains.ActorGraph:
+        """The actor graph of the current data (networkx), built once per resolver."""
+        return chains.actor_graph(self.store, self.resolver())
+
     def cached(self, key, make):
         """A value computed once per state (dumps, VoID, the service description)."""
         try:
@@ -145,3 +159,13 @@ class AppState:
 def get_state() -> AppState:
     """The state of the current Flask application."""
     return current_app.extensions["policykg"]
+
+
+def resolver() -> Resolver:
+    """The current application's resolver (see :meth:`AppState.resolver`)."""
+    return get_state().resolver()
+
+
+def actor_graph() -> chains.ActorGraph:
+    """The current application's actor graph (see :meth:`AppState.actor_graph`)."""
+    return get_state().actor_graph()

@@ -110,6 +110,20 @@ def to_term(value):
     raise TypeError(f"cannot bind {value!r} ({type(value).__name__}) as an RDF term")
 
 
+@dataclass(frozen=True)
+class QueryJob:
+    """A user's query as the SPARQL protocol asks for it, checked and ready to evaluate."""
+
+    query: str
+    results_format: str | None       # a pyoxigraph QueryResultsFormat name for SELECT/ASK, None if none fits
+    graph_format: str | None         # a pyoxigraph RdfFormat name for CONSTRUCT/DESCRIBE, None if none fits
+    default: list[str] | None        # default-graph-uri values; None: the service's default graph
+    named: list[str] | None          # named-graph-uri values
+    dataset_clause: bool             # the text has FROM / FROM NAMED
+    max_results: int                 # most rows or triples
+    max_bytes: int                   # largest serialised answer
+
+
 def _substitutions(bindings: Mapping | None):
     if not bindings:
         return None
@@ -134,13 +148,9 @@ class Store:
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
         raise NotImplementedError
 
-    def answer(self, request: dict) -> tuple[str, bytes]:
+    def answer(self, job: QueryJob) -> tuple[str, bytes]:
         """A user's query, as the SPARQL protocol asks, serialised: (media type, body).
-
-        ``request`` holds ``query``, the dataset (``default``/``named`` graph IRIs or
-        None, ``dataset_clause`` when the text has FROM), the chosen ``results_format``
-        or ``graph_format`` and the limits ``max_results`` and ``max_bytes``. Raises
-        QueryRefused when it cannot be answered."""
+        Raises QueryRefused when it cannot be answered."""
         raise NotImplementedError
 
     def graph_names(self) -> list[str]:
@@ -254,22 +264,22 @@ class OxigraphStore(Store):
             raise TypeError("ask() needs an ASK query")
         return bool(result)
 
-    def answer(self, request: dict) -> tuple[str, bytes]:
-        """See :meth:`Store.answer`; the default graph is the union unless the request names one."""
+    def answer(self, job: QueryJob) -> tuple[str, bytes]:
+        """See :meth:`Store.answer`; the default graph is the union unless the job names one."""
         kwargs = {}
-        if request.get("default") is not None or request.get("named") is not None:
-            if request.get("default") is not None:
-                kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default"]] or [ox.DefaultGraph()]
-            if request.get("named") is not None:
-                kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named"]]
-        elif not request.get("dataset_clause"):
+        if job.default is not None or job.named is not None:
+            if job.default is not None:
+                kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default] or [ox.DefaultGraph()]
+            if job.named is not None:
+                kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named]
+        elif not job.dataset_clause:
             kwargs.update(self.query_options())
-        max_results = request["max_results"]
-        max_bytes = request["max_bytes"]
+        max_results = job.max_results
+        max_bytes = job.max_bytes
         try:
-            result = self.ox.query(request["query"], **kwargs)
+            result = self.ox.query(job.query, **kwargs)
             if isinstance(result, ox.QueryTriples):
-                fmt = request.get("graph_format")
+                fmt = job.graph_format
                 if fmt is None:
                     raise QueryRefused("no_format", "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
                 triples = list(itertools.islice(result, max_results + 1))
@@ -278,7 +288,7 @@ class OxigraphStore(Store):
                                                          "narrow the query or add LIMIT")
                 rdf_format = getattr(ox.RdfFormat, fmt)
                 return rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b""
-            fmt = request.get("results_format")
+            fmt = job.results_format
             if fmt is None:
                 raise QueryRefused("no_format", "no acceptable format for a SELECT/ASK result")
             results_format = getattr(ox.QueryResultsFormat, fmt)
@@ -298,7 +308,7 @@ class OxigraphStore(Store):
             raise QueryRefused("too_large", f"the result is larger than {max_bytes} bytes; "
                                              "narrow the query or add LIMIT") from None
         except SyntaxError as exc:
-            raise QueryRefused("syntax", describe_syntax_error(exc, request["query"])) from None
+            raise QueryRefused("syntax", describe_syntax_error(exc, job.query)) from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             raise QueryRefused("failed", f"the query could not be evaluated: {exc}") from None
 
@@ -477,6 +487,6 @@ def _prepare_folder(folder: str, base: str, include_background: bool, data: str 
 
 
 __all__ = [
-    "DataSource", "OxigraphStore", "Store", "StoreError", "default_graph_options", "load_file",
+    "DataSource", "OxigraphStore", "QueryJob", "Store", "StoreError", "default_graph_options", "load_file",
     "open_store", "prepare_source", "rdf_format_for", "to_term", "GRAPH_NAMES",
 ]

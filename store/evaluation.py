@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 
+from policykg.store.backend import QueryJob
 from policykg.store.errors import QueryRefused
 
 log = logging.getLogger("policykg.server")
@@ -51,11 +52,11 @@ class Evaluator:
 
     def _serve(self, slot_index: int) -> None:
         while True:
-            request, slot, done = self._jobs.get()
+            job, slot, done = self._jobs.get()
             store = self._store
             self._started[slot_index] = time.monotonic()
             try:
-                slot.append(store.answer(request))
+                slot.append(store.answer(job))
             except QueryRefused as exc:
                 slot.append(exc)
             except Exception as exc:  # never let one query end the helper
@@ -73,12 +74,12 @@ class Evaluator:
         running = [t for t in self._started if t]
         return time.monotonic() - min(running) if running else 0.0
 
-    def run(self, request: dict, timeout: float) -> tuple[str, bytes]:
-        """Evaluate ``request``; return (media type, body) or raise QueryRefused."""
+    def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
+        """Evaluate ``job``; return (media type, body) or raise QueryRefused."""
         slot: list = []
         done = threading.Lock()     # released by the helper when the answer is in ``slot``
         done.acquire()
-        self._jobs.put((request, slot, done))
+        self._jobs.put((job, slot, done))
         if not done.acquire(timeout=timeout):
             if self._on_timeout is not None:
                 self._on_timeout()

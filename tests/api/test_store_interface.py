@@ -12,7 +12,8 @@ import requests
 from werkzeug.serving import make_server
 
 from policykg.api import create_app
-from policykg.store.backend import Store
+from policykg.settings import load_config
+from policykg.store.backend import OxigraphStore, Store
 
 INTERFACE = sorted(name for name, member in vars(Store).items()
                    if inspect.isfunction(member) and (not name.startswith("_") or name == "__len__"))
@@ -42,9 +43,10 @@ for _name in INTERFACE:
 
 @pytest.fixture(scope="module")
 def served(built_dataset):
-    app = create_app(data=str(built_dataset))
-    state = app.extensions["policykg"]
-    store = state.store = InterfaceOnly(state.store)
+    settings = load_config({"data": str(built_dataset)})
+    store = InterfaceOnly(OxigraphStore.from_file(built_dataset, settings.base, settings.include_background))
+    app = create_app(settings, store=store)   # the factory takes the store it is given, as it is
+    assert app.extensions["policykg"].store is store
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
