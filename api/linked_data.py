@@ -27,18 +27,20 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, jsonify, request, send_file, send_from_directory
+from flask import Blueprint, Response, abort, jsonify, redirect, request, send_file, send_from_directory
 
 from policykg.api.errors import error_response
 from policykg.api.http_features import accepts_gzip
 from policykg.api.negotiation import choose_format, media_type_for, negotiate
 from policykg.api.state import get_state
 from policykg.iris import graph_iri
+from policykg.ontology.docs import generate_docs
+from policykg.ontology.namespaces import PKG_URI, PREFIXES
 
 bp = Blueprint("linked_data", __name__)
 log = logging.getLogger("policykg.linked_data")
 
-VOCAB = "https://w3id.org/policykg/def/"
+VOCAB = PKG_URI
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RDF_OFFERS = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
 # What a resource or a graph can be had as (the 406 message says it).
@@ -55,12 +57,7 @@ DUMPS = {
 
 
 def prefixes() -> dict[str, str]:
-    try:
-        from policykg.ontology.namespaces import PREFIXES
-
-        return dict(PREFIXES)
-    except ImportError:  # pragma: no cover - the ontology package is always there in practice
-        return {"pkg": VOCAB, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+    return dict(PREFIXES)
 
 
 def declared_prefixes(fmt: ox.RdfFormat) -> dict[str, str] | None:
@@ -203,8 +200,6 @@ def vocabulary():
         return error_response(406, "the ontology is available as Turtle, JSON-LD, N-Triples and RDF/XML")
     if token == "html":
         if _ensure_ontology_docs():
-            from flask import redirect
-
             return redirect("/ontology/", code=303)
         token = "TURTLE"
 
@@ -401,11 +396,6 @@ def _ensure_ontology_docs() -> str | None:
     with _docs_lock:
         if _docs["folder"] or _docs["failed"]:
             return _docs["folder"]
-        try:
-            from policykg.ontology.docs import generate_docs
-        except ImportError:
-            _docs["failed"] = True
-            return None
         out = tempfile.mkdtemp(prefix="policykg-ontology-docs-")
         try:
             generate_docs(Path(out))
@@ -431,8 +421,6 @@ def ontology_docs(name: str = "index.html"):
 
 @bp.route("/ontology")
 def ontology_docs_root():
-    from flask import redirect
-
     return redirect("/ontology/", code=301)
 
 

@@ -235,7 +235,6 @@ def resolve():
 
 @bp.get("/ask")
 def ask():
-
     allow_only("q")
     q = single_value("q", required=True)
     state = get_state()

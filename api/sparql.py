@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+from collections import OrderedDict
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -48,8 +49,6 @@ class ResultCache:
     """
 
     def __init__(self, budget_bytes: int):
-        from collections import OrderedDict
-
         self.budget = max(0, int(budget_bytes))
         self.entries: "OrderedDict[tuple, tuple[str, bytes, int]]" = OrderedDict()
         self.size = 0

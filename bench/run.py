@@ -39,19 +39,18 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.generate import BENCH, build_city
+from policykg import iris
+from policykg.ontology.namespaces import sparql_prologue
+from policykg.settings import DEFAULT_BASE
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
-PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX pkg: <https://w3id.org/policykg/def/>
-PREFIX bench: <https://w3id.org/policykg/bench#>
-PREFIX id: <https://w3id.org/policykg/id/agent/>
-"""
+PREFIXES = (sparql_prologue(["rdf", "rdfs", "eli", "org", "pkg"])
+            + f"PREFIX bench: <{BENCH}>\nPREFIX id: <{iris.thing_iri(DEFAULT_BASE, 'agent', '')}>\n")
 
-ART5 = "https://w3id.org/policykg/id/doc/suzhou-2011-community-party-building/art/5"
+ART5 = iris.unit_iri(DEFAULT_BASE, "suzhou-2011-community-party-building", "art/5")
 
 SEED_QUERIES = {
     "lookup": f"SELECT ?p ?o WHERE {{ <{ART5}> ?p ?o }}",
@@ -726,8 +725,6 @@ def main(argv=None) -> int:
             report.append(run_floor(args.data.resolve(), tmp, args))
             _flush(report[-1], args)
         if "city" in datasets:
-            from bench.generate import build_city
-
             city = build_city(args.data.resolve(), args.workdir / "city.nq")
             (tmp / "oxigraph-store").exists() and shutil.rmtree(tmp / "oxigraph-store")
             report.append(run_dataset("Generated city", city.resolve(), CITY_QUERIES, peers, tmp, args))

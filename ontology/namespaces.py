@@ -25,7 +25,6 @@ ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
-SCHEMA = Namespace("https://schema.org/")
 
 
 def _vocabulary_terms() -> list[str]:

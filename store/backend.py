@@ -142,9 +142,6 @@ class Store:
     def select(self, query: str, bindings: Mapping | None = None) -> list[dict]:
         raise NotImplementedError
 
-    def construct(self, query: str, bindings: Mapping | None = None) -> list[ox.Triple]:
-        raise NotImplementedError
-
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
         raise NotImplementedError
 
@@ -173,9 +170,6 @@ class Store:
         raise NotImplementedError
 
     def triples_pointing_to(self, iri: str, limit: int = 1000) -> list[ox.Triple]:
-        raise NotImplementedError
-
-    def is_known(self, iri: str) -> bool:
         raise NotImplementedError
 
     def __len__(self) -> int:
@@ -251,12 +245,6 @@ class OxigraphStore(Store):
                     row[name] = term
             rows.append(row)
         return rows
-
-    def construct(self, query: str, bindings: Mapping | None = None) -> list[ox.Triple]:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QueryTriples):
-            raise TypeError("construct() needs a CONSTRUCT or DESCRIBE query")
-        return list(result)
 
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
         result = self._query(query, bindings)
@@ -383,16 +371,6 @@ class OxigraphStore(Store):
                 if len(out) >= limit:
                     break
         return out
-
-    def is_known(self, iri: str) -> bool:
-        node = _named_node(iri)
-        if node is None:
-            return False
-        for _ in self.ox.quads_for_pattern(node, None, None, None):
-            return True
-        for _ in self.ox.quads_for_pattern(None, None, node, None):
-            return True
-        return False
 
     def graph_sizes(self) -> dict[str, int]:
         """Triples per named graph."""

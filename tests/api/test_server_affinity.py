@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from policykg.serve import affinity
+from policykg.settings import load_config
 
 CPUS = affinity.usable_cpus()
 needs_two_cpus = pytest.mark.skipif(len(CPUS) < 2 or not hasattr(os, "sched_setaffinity"),
@@ -41,8 +42,6 @@ def test_when_to_pin():
 
 
 def test_an_unknown_setting_is_refused():
-    from policykg.settings import load_config
-
     with pytest.raises(ValueError, match="cpu_affinity"):
         load_config({"cpu_affinity": "sometimes"})
 
