@@ -188,10 +188,10 @@ class SparqlEndpoint:
     """WSGI middleware that answers SPARQL queries at /sparql itself; every other request
     (the service description, OPTIONS, the pages, the API) goes on to the Flask app.
 
-    Why not a Flask view: a query over the seed graph takes pyoxigraph about 0.04 ms, and
-    Flask's request and response objects, hooks and routing took 0.2 ms around it, which
-    decided the throughput against Oxigraph's own server. Here a query costs one parse of
-    the query string, the lexer, the hand-off to the evaluator and a list of headers.
+    Why not a Flask view: on small lookups Flask's request and response objects, hooks and
+    routing cost several times what pyoxigraph spends evaluating, and that decided the
+    throughput (bench/RESULTS.md has the figures). Here a query costs one parse of the
+    query string, the lexer, the hand-off to the evaluator and a list of headers.
     CORS, gzip and the data refresh are the same functions the Flask app uses.
     """
 

@@ -714,6 +714,7 @@ def main(argv=None) -> int:
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)
+    notes = design_notes(args.out)
     if args.out:
         args.out.write_text(report[0] + "\n" + report[1] + "\n", encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="policykg-bench-", dir=args.workdir) as tmp:
@@ -729,8 +730,23 @@ def main(argv=None) -> int:
             (tmp / "oxigraph-store").exists() and shutil.rmtree(tmp / "oxigraph-store")
             report.append(run_dataset("Generated city", city.resolve(), CITY_QUERIES, peers, tmp, args))
             _flush(report[-1], args)
+    if args.out and notes:
+        with open(args.out, "a", encoding="utf-8") as out:
+            out.write("\n" + notes)
     print("\n".join(report))
     return 0
+
+
+NOTES_HEADING = "## Measurements behind the design"
+
+
+def design_notes(path: Path | None) -> str:
+    """The hand-written section of ``path`` (from NOTES_HEADING on), which a run keeps."""
+    if path is None or not path.is_file():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start = text.find(NOTES_HEADING)
+    return text[start:] if start != -1 else ""
 
 
 def _flush(section: str, args) -> None:

@@ -92,9 +92,8 @@ def guard_signal_handlers(server) -> None:
     granian's handlers set a flag and a ``threading.Event``. Python runs signal handlers on
     the main thread, a later one inside an earlier one, so a signal that lands while a
     handler holds the Event's lock makes the inner handler wait for that lock forever: the
-    supervisor hangs, no longer replaces processes nor stops (seen here: a SIGTERM from
-    ``pkill`` and the same SIGTERM forwarded by ``timeout`` a moment apart; two server
-    processes over the time limit send two SIGHUPs the same way). A nested call therefore
+    supervisor hangs, no longer replaces processes nor stops (two signals a moment apart do
+    it, e.g. two server processes over the time limit sending SIGHUP). A nested call therefore
     only records its signal; the outer call is waking the main loop, which reads the flags
     once the handlers have returned."""
     busy = [False]

@@ -30,7 +30,7 @@ class Evaluator:
     """
 
     # Deep algebra trees recurse in pyoxigraph: give helpers a stack far beyond what the
-    # lexer's nesting and operator limits allow (the main thread's 8 MB overflowed at ~5,000).
+    # lexer's nesting and operator limits allow (the main thread's 8 MB does not).
     STACK_BYTES = 256 << 20
 
     def __init__(self, store, threads: int = 4, on_timeout=None):

@@ -36,8 +36,8 @@ from policykg.store.backend import DataSource
 from policykg.store.errors import QueryRefused, StoreError
 from policykg.store.guard import describe_syntax_error
 
-# Opening the data and writing the snapshot are bounded too, generously: a million quads
-# load in a few seconds here.
+# Opening the data and writing the snapshot are bounded too, generously (loading is far
+# faster: bench/RESULTS.md).
 LOAD_LIMIT = 600.0
 log = logging.getLogger("policykg.server")
 _CHILD = "from policykg.store.updates import child_main; child_main()"

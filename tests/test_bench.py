@@ -78,3 +78,18 @@ def test_memory_sums_a_process_and_its_children():
 def test_geometric_mean_ignores_missing_cells():
     assert run.geomean([100, 400, float("nan"), 0]) == pytest.approx(200)
     assert run.geomean([]) != run.geomean([])   # nan: nothing measured
+
+
+def test_a_run_keeps_the_hand_written_measurements(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    assert run.design_notes(results) == ""
+    results.write_text("## SPARQL benchmark\n\n| old table |\n\n" + run.NOTES_HEADING + "\n\n- a figure\n",
+                       encoding="utf-8")
+    assert run.design_notes(results) == run.NOTES_HEADING + "\n\n- a figure\n"
+
+
+def test_the_figures_the_code_refers_to_are_in_the_results():
+    notes = run.design_notes(run.ROOT / "bench" / "RESULTS.md")
+    for where in ("api/sparql.py", "serve/affinity.py", "store/backend.py", "store/evaluation.py",
+                  "serve/supervisor.py"):
+        assert where in notes, where
