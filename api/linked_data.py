@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
+import rdflib
 from flask import Blueprint, Response, abort, jsonify, redirect, request, send_file, send_from_directory
 
 from policykg.api.errors import error_response
@@ -73,8 +74,6 @@ def serialize_graph(triples, token: str) -> bytes:
     same prefixes (a resource is tens of triples; the whole ontology a few thousand, cached).
     """
     if token == "JSON_LD":
-        import rdflib
-
         graph = rdflib.Graph()
         graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
         return graph.serialize(format="json-ld", context=prefixes(), auto_compact=True).encode("utf-8")

@@ -228,7 +228,7 @@ def resolve():
     else:
         found = res.candidates(q, kind)
     if not found:
-        raise ApiError("not_found", f"nothing is called {q!r}", "q", res._suggest(q, kind))
+        raise ApiError("not_found", f"nothing is called {q!r}", "q", res.suggest(q, kind))
     best = res.pick(found)
     return rows_response(found, None, q=q, ambiguous=best is None, best=best)
 

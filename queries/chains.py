@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from dataclasses import dataclass, field
 
 import networkx as nx
+import pyoxigraph as ox
 
 from policykg.ontology.namespaces import sparql_prologue
 from policykg.queries.library import ANY, ParameterError, integer_term, load_library, python_value, run_query
@@ -190,8 +192,6 @@ class ActorGraph:
             nx.write_gexf(g, out)
             return out.getvalue().decode("utf-8")
         if fmt == "json":
-            import json
-
             return json.dumps(self.cytoscape(scope), ensure_ascii=False, indent=1) + "\n"
         raise ParameterError("invalid_parameter", "format must be graphml, gexf or json", "format")
 
@@ -224,8 +224,6 @@ class ActorGraph:
 
 def edge_rows(store, query, clauses) -> list[dict]:
     """The rows of a query's own SPARQL with every parameter left open (bound to ANY)."""
-    import pyoxigraph as ox
-
     bindings = {p.variable: ox.NamedNode(ANY) for p in query.params}
     rows = [{k: python_value(v) for k, v in s.items()} for s in store.select(query.sparql, bindings=bindings)]
     return [clauses.cite(r) for r in rows]

@@ -26,6 +26,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from policykg.loader.numbering import to_int
 from policykg.ontology.namespaces import PREFIXES, sparql_prologue
 from policykg.queries.library import ParameterError
@@ -209,7 +211,7 @@ class Resolver:
             if iri and kind in (None, "entity") and self.store.ask(
                     "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }", bindings={"s": _named(iri)}):
                 return {"iri": iri, "label_zh": None, "label_en": None, "kinds": [], "score": 100}
-            suggestions = self._suggest(name, kind)
+            suggestions = self.suggest(name, kind)
             raise ParameterError("not_found", f"no {what} is called {name!r}"
                                  + ("; did you mean one of the candidates?" if suggestions else ""),
                                  parameter, suggestions)
@@ -233,7 +235,7 @@ class Resolver:
             return found[0]
         return None
 
-    def _suggest(self, name: str, kind: str | None, limit: int = 8) -> list[dict]:
+    def suggest(self, name: str, kind: str | None, limit: int = 8) -> list[dict]:
         """Entities sharing characters with ``name`` (for a helpful not-found answer)."""
         key = set(normalize(name))
         scored = []
@@ -260,8 +262,6 @@ class Resolver:
 
 
 def _named(iri: str):
-    import pyoxigraph as ox
-
     return ox.NamedNode(iri)
 
 
