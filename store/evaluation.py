@@ -22,7 +22,7 @@ class Evaluator:
     """Evaluates user queries in this process, on helper threads, under the time limit.
 
     pyoxigraph releases the GIL while it evaluates and serialises, so the request thread
-    can wait for a helper with a timeout and answer 503 on time. The runaway evaluation
+    can wait for a helper with a timeout and refuse the query on time. The runaway evaluation
     itself cannot be interrupted inside a process, so ``on_timeout`` is called: under
     ``policykg serve`` it asks the supervisor to replace this server process, which it
     does gracefully (a fresh process first, then this one is stopped once its other
