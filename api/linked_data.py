@@ -36,7 +36,7 @@ from policykg.api.negotiation import choose_format, media_type_for, negotiate
 from policykg.api.state import get_state
 from policykg.iris import graph_iri
 from policykg.ontology.docs import generate_docs
-from policykg.ontology.namespaces import PKG_URI, PREFIXES
+from policykg.ontology.namespaces import PKG_URI, PREFIXES, turtle_prologue
 
 bp = Blueprint("linked_data", __name__)
 log = logging.getLogger("policykg.linked_data")
@@ -334,10 +334,7 @@ def _void_turtle(state, root: str) -> str:
     dataset = f"{root}void#dataset"
     graphs_root = state.base + "graph/"
     lines = [
-        "@prefix void: <http://rdfs.org/ns/void#> .",
-        "@prefix dcterms: <http://purl.org/dc/terms/> .",
-        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
-        "",
+        turtle_prologue(["void", "dcterms", "sd"]),
         f"<{dataset}> a void:Dataset ;",
         "    dcterms:title \"policykg：苏州市城市社区党组织建设政策知识图谱\"@zh , "
         "\"policykg: knowledge graph of Suzhou's policy on urban community Party organizations\"@en ;",

@@ -24,6 +24,7 @@ from policykg.api.errors import HttpError, error_body, error_response, http_erro
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
 from policykg.api.http_features import CORS_HEADERS, gzip_if_asked
 from policykg.api.state import get_state
+from policykg.ontology.namespaces import turtle_prologue
 from policykg.store.backend import QueryJob
 from policykg.store.errors import QueryRefused
 from policykg.store.guard import check_query
@@ -35,7 +36,6 @@ QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
 FORM_MEDIA = "application/x-www-form-urlencoded"
 FORMAT_PARAMS = ("format", "output", "results")
-SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
 
 
@@ -290,11 +290,7 @@ def _description_turtle(state, endpoint: str) -> str:
     result_formats = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                       "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"]
     lines = [
-        f"@prefix sd: <{SD}> .",
-        "@prefix void: <http://rdfs.org/ns/void#> .",
-        "@prefix dcterms: <http://purl.org/dc/terms/> .",
-        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
-        "",
+        turtle_prologue(["sd", "void", "dcterms", "rdfs"]),
         f"<{endpoint}> a sd:Service ;",
         f"    sd:endpoint <{endpoint}> ;",
         "    rdfs:label \"policykg SPARQL 1.1 endpoint (read-only)\"@en , \"policykg SPARQL 1.1 查询服务（只读）\"@zh ;",
