@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from policykg import __version__
 from policykg.queries.library import load_library
+from policykg.settings import Config
 
 ENVELOPE_DOC = __doc__.split("The JSON envelope", 1)[1]
 
@@ -84,9 +85,9 @@ def _param_schema(param) -> dict:
     return {"type": "string", "maxLength": 200}
 
 
-def openapi_document(config=None) -> dict:
-    max_page_size = getattr(config, "max_page_size", 1000)
-    default_page_size = getattr(config, "page_size", 100)
+def openapi_document(config: Config) -> dict:
+    max_page_size = config.max_page_size
+    default_page_size = config.page_size
     library = load_library()
     paths: dict = {
         "/api/": {"get": {"operationId": "index", "summary": "The endpoints of this API",
