@@ -21,11 +21,11 @@ from flask import Response, current_app
 
 from policykg.queries import chains
 from policykg.queries.resolve import Resolver
+from policykg.settings import Config, load_config
 from policykg.store import runtime, updates
-from policykg.store.backend import OxigraphStore, open_store
+from policykg.store.backend import OxigraphStore, Store, open_store
 from policykg.store.errors import StoreError
 from policykg.store.evaluation import Evaluator
-from policykg.settings import Config, load_config
 
 log = logging.getLogger("policykg.state")
 
@@ -33,7 +33,7 @@ log = logging.getLogger("policykg.state")
 @dataclass
 class AppState:
     config: Config
-    store: OxigraphStore
+    store: Store              # /update and the runtime folder need the embedded OxigraphStore
     cache: dict = field(default_factory=dict)
     runtime_dir: Path | None = None
     # Called when a query runs over the time limit; under ``policykg serve`` it asks the
