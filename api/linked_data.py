@@ -27,17 +27,21 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, jsonify, request, send_file, send_from_directory
+import rdflib
+from flask import Blueprint, Response, abort, jsonify, redirect, request, send_file, send_from_directory
 
-from policykg.api.errors import error_response, register_error_handlers
+from policykg.api.errors import error_response
+from policykg.api.http_features import accepts_gzip
 from policykg.api.negotiation import choose_format, media_type_for, negotiate
 from policykg.api.state import get_state
 from policykg.iris import graph_iri
+from policykg.ontology.docs import generate_docs
+from policykg.ontology.namespaces import PKG_URI, PREFIXES, turtle_prologue
 
 bp = Blueprint("linked_data", __name__)
 log = logging.getLogger("policykg.linked_data")
 
-VOCAB = "https://w3id.org/policykg/def/"
+VOCAB = PKG_URI
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RDF_OFFERS = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
 # What a resource or a graph can be had as (the 406 message says it).
@@ -53,21 +57,8 @@ DUMPS = {
 }
 
 
-@bp.record_once
-def _install(state):
-    register_error_handlers(state.app)
-    from policykg.api.server import install_http_features
-
-    install_http_features(state.app)
-
-
 def prefixes() -> dict[str, str]:
-    try:
-        from policykg.ontology.namespaces import PREFIXES
-
-        return dict(PREFIXES)
-    except ImportError:  # pragma: no cover - the ontology package is always there in practice
-        return {"pkg": VOCAB, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+    return dict(PREFIXES)
 
 
 def declared_prefixes(fmt: ox.RdfFormat) -> dict[str, str] | None:
@@ -83,8 +74,6 @@ def serialize_graph(triples, token: str) -> bytes:
     same prefixes (a resource is tens of triples; the whole ontology a few thousand, cached).
     """
     if token == "JSON_LD":
-        import rdflib
-
         graph = rdflib.Graph()
         graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
         return graph.serialize(format="json-ld", context=prefixes(), auto_compact=True).encode("utf-8")
@@ -146,11 +135,7 @@ def _charset(media_type: str) -> str:
 
 
 def _pages_view(iri: str):
-    try:
-        from policykg.api import pages
-    except ImportError:
-        return None
-    render = getattr(pages, "render_resource", None)
+    render = get_state().render_resource
     if render is None:
         return None
     try:
@@ -214,8 +199,6 @@ def vocabulary():
         return error_response(406, "the ontology is available as Turtle, JSON-LD, N-Triples and RDF/XML")
     if token == "html":
         if _ensure_ontology_docs():
-            from flask import redirect
-
             return redirect("/ontology/", code=303)
         token = "TURTLE"
 
@@ -259,9 +242,7 @@ def _generated(state, filename: str, write) -> str:
 
 
 def _send_generated(path: str, media_type: str, filename: str, vary: str = "Accept-Encoding") -> Response:
-    from policykg.api.server import _accepts_gzip
-
-    gzipped = _accepts_gzip(request.headers.get("Accept-Encoding"))
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding"))
     response = send_file(path + ".gz" if gzipped else path, mimetype=media_type, download_name=filename,
                          conditional=True, etag=True)
     if gzipped:
@@ -353,10 +334,7 @@ def _void_turtle(state, root: str) -> str:
     dataset = f"{root}void#dataset"
     graphs_root = state.base + "graph/"
     lines = [
-        "@prefix void: <http://rdfs.org/ns/void#> .",
-        "@prefix dcterms: <http://purl.org/dc/terms/> .",
-        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
-        "",
+        turtle_prologue(["void", "dcterms", "sd"]),
         f"<{dataset}> a void:Dataset ;",
         "    dcterms:title \"policykg：苏州市城市社区党组织建设政策知识图谱\"@zh , "
         "\"policykg: knowledge graph of Suzhou's policy on urban community Party organizations\"@en ;",
@@ -414,11 +392,6 @@ def _ensure_ontology_docs() -> str | None:
     with _docs_lock:
         if _docs["folder"] or _docs["failed"]:
             return _docs["folder"]
-        try:
-            from policykg.ontology.docs import generate_docs
-        except ImportError:
-            _docs["failed"] = True
-            return None
         out = tempfile.mkdtemp(prefix="policykg-ontology-docs-")
         try:
             generate_docs(Path(out))
@@ -444,8 +417,6 @@ def ontology_docs(name: str = "index.html"):
 
 @bp.route("/ontology")
 def ontology_docs_root():
-    from flask import redirect
-
     return redirect("/ontology/", code=301)
 
 
@@ -456,7 +427,6 @@ def ontology_docs_root():
 @bp.route("/healthz")
 def healthz():
     state = get_state()
-    evaluator = state._evaluator
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return jsonify(status="ok", quads=len(state.store), pid=os.getpid(), cpus=cpus,
-                   query_threads=evaluator.size if evaluator is not None else 0)
+                   query_threads=state.query_threads)

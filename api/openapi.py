@@ -23,6 +23,8 @@ Error (4xx/5xx)::
     {"ok": false,
      "error": {"code": "ambiguous",          # missing_parameter | unknown_parameter | invalid_parameter
                                              # | not_found | ambiguous | method_not_allowed | internal_error
+               "status": 409,                # the HTTP status, and its
+               "title": "Conflict",          # title (every error of the service has this envelope)
                "message": "…",               # what went wrong, in words
                "parameter": "actor",         # the parameter at fault, when there is one
                "candidates": [{"iri": …, "label_zh": …, "score": …}]}}   # what it may have meant
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 from policykg import __version__
 from policykg.queries.library import load_library
+from policykg.settings import Config
 
 ENVELOPE_DOC = __doc__.split("The JSON envelope", 1)[1]
 
@@ -82,9 +85,9 @@ def _param_schema(param) -> dict:
     return {"type": "string", "maxLength": 200}
 
 
-def openapi_document(config=None) -> dict:
-    max_page_size = getattr(config, "max_page_size", 1000)
-    default_page_size = getattr(config, "page_size", 100)
+def openapi_document(config: Config) -> dict:
+    max_page_size = config.max_page_size
+    default_page_size = config.page_size
     library = load_library()
     paths: dict = {
         "/api/": {"get": {"operationId": "index", "summary": "The endpoints of this API",
@@ -214,9 +217,11 @@ def openapi_document(config=None) -> dict:
                 "Error": {"type": "object", "required": ["ok", "error"],
                           "properties": {
                               "ok": {"type": "boolean", "enum": [False]},
-                              "error": {"type": "object", "required": ["code", "message"],
+                              "error": {"type": "object", "required": ["code", "status", "title", "message"],
                                         "properties": {
                                             "code": {"type": "string", "enum": _ERROR_CODES},
+                                            "status": {"type": "integer"},
+                                            "title": {"type": "string"},
                                             "message": {"type": "string"},
                                             "parameter": {"type": "string"},
                                             "candidates": {"type": "array", "items": {"type": "object"}}}}}},

@@ -15,15 +15,22 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
-from policykg.api.state import get_state
+from policykg.api.errors import error_response
+from policykg.api.openapi import openapi_document
+from policykg.api.state import actor_graph, get_state, resolver
+from policykg.queries.ask import answer
+from policykg.queries.chains import DEFAULT_MAX_LENGTH, MEASURES
 from policykg.queries.library import (RESERVED_PARAMS, ParameterError, get_query, load_library,
                                       run_query)
 
 bp = Blueprint("rest", __name__, url_prefix="/api")
+log = logging.getLogger(__name__)
 
 STATUS = {"missing_parameter": 400, "unknown_parameter": 400, "invalid_parameter": 400, "ambiguous": 409,
           "not_found": 404, "method_not_allowed": 405, "not_acceptable": 406, "internal_error": 500,
@@ -38,55 +45,30 @@ class ApiError(Exception):
         self.status = status or STATUS.get(code, 400)
 
 
-# -- shared state -------------------------------------------------------------
+# -- errors: the service's one envelope (policykg.api.errors), with the API's codes ----------
 
-def resolver():
-    """The resolver (labels, clauses, actor graph) of the current data, built once per data state."""
-    from policykg.queries.resolve import Resolver
-
-    state = get_state()
-    return state.cached(("rest", "resolver"), lambda: Resolver(state.store, state.base))
-
-
-def actor_graph():
-    from policykg.queries.chains import actor_graph as build
-
-    state = get_state()
-    return build(state.store, resolver())
-
-
-# -- envelope -----------------------------------------------------------------
-
-def error_response(code: str, message: str, parameter: str | None = None, candidates=None,
-                   status: int | None = None) -> Response:
-    err = ParameterError(code, message, parameter, candidates)
-    response = jsonify({"ok": False, "error": err.as_dict()})
-    response.status_code = status or STATUS.get(code, 400)
-    return response
+def _parameter_response(error: ParameterError, status: int | None = None) -> Response:
+    return error_response(status or STATUS.get(error.code, 400), error.message, code=error.code,
+                          parameter=error.parameter, candidates=error.candidates)
 
 
 @bp.errorhandler(ParameterError)
 def _parameter_error(exc: ParameterError):
-    return error_response(exc.code, exc.message, exc.parameter, exc.candidates)
+    return _parameter_response(exc)
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    e = exc.error
-    return error_response(e.code, e.message, e.parameter, e.candidates, exc.status)
+    return _parameter_response(exc.error, exc.status)
 
 
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception):
-    from werkzeug.exceptions import HTTPException
-
     if isinstance(exc, HTTPException):
         code = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}.get(exc.code, "http_error")
-        return error_response(code, exc.description or exc.name, status=exc.code)
-    import logging
-
-    logging.getLogger(__name__).exception("unexpected error in %s", request.path)
-    return error_response("internal_error", f"internal error: {type(exc).__name__}", status=500)
+        return error_response(exc.code or 400, exc.description or exc.name, code=code)
+    log.exception("unexpected error in %s", request.path)
+    return error_response(500, f"internal error: {type(exc).__name__}", code="internal_error")
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -195,7 +177,6 @@ def index():
 
 @bp.get("/openapi.json")
 def openapi():
-    from policykg.api.openapi import openapi_document
 
     allow_only()
     state = get_state()
@@ -247,15 +228,13 @@ def resolve():
     else:
         found = res.candidates(q, kind)
     if not found:
-        raise ApiError("not_found", f"nothing is called {q!r}", "q", res._suggest(q, kind))
+        raise ApiError("not_found", f"nothing is called {q!r}", "q", res.suggest(q, kind))
     best = res.pick(found)
     return rows_response(found, None, q=q, ambiguous=best is None, best=best)
 
 
 @bp.get("/ask")
 def ask():
-    from policykg.queries.ask import answer
-
     allow_only("q")
     q = single_value("q", required=True)
     state = get_state()
@@ -333,7 +312,6 @@ def actor(ident: str):
 
 @bp.get("/chains")
 def chains():
-    from policykg.queries.chains import DEFAULT_MAX_LENGTH
 
     allow_only("from", "to", "max_length")
     res = resolver()
@@ -359,7 +337,6 @@ def downstream():
 
 @bp.get("/centrality")
 def centrality():
-    from policykg.queries.chains import MEASURES
 
     allow_only("measure", "scope")
     measure = single_value("measure") or "degree"
@@ -397,6 +374,6 @@ def graph():
 @bp.route("/<path:anything>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 def unknown(anything: str):
     if request.method not in ("GET", "HEAD"):
-        return error_response("method_not_allowed", f"{request.method} is not allowed; the API is read-only (GET)",
-                              status=405)
-    return error_response("not_found", f"no API endpoint /api/{anything}; see /api/ for the list", status=404)
+        return error_response(405, f"{request.method} is not allowed; the API is read-only (GET)",
+                              code="method_not_allowed")
+    return error_response(404, f"no API endpoint /api/{anything}; see /api/ for the list", code="not_found")

@@ -1,16 +1,17 @@
 """SPARQL 1.1 Protocol at /sparql (read-only), and /update when an admin token is set.
 
 Queries are answered by :class:`SparqlEndpoint`, a WSGI middleware in front of the Flask
-app (installed by this blueprint), so that a query costs little more than its evaluation;
+app (installed by :func:`policykg.api.create_app`), so that a query costs little more than its evaluation;
 the Flask view of /sparql serves the service description. Every user query is inspected
-(:func:`policykg.api.sandbox.inspect_query`) and then evaluated under the time limit
-(:class:`policykg.api.sandbox.Evaluator`); pyoxigraph serialises the results.
+(:func:`policykg.store.guard.check_query`) and then evaluated under the time limit
+(:class:`policykg.store.evaluation.Evaluator`); pyoxigraph serialises the results.
 """
 from __future__ import annotations
 
 import hmac
 import logging
 import threading
+from collections import OrderedDict
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -19,13 +20,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_input_stream
 
-from policykg.api.errors import error_body, error_response, register_error_handlers
+from policykg.api.errors import HttpError, error_body, error_response, http_error
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
-from policykg.api.sandbox import QueryRefused, inspect_query, limit_reached
-from policykg.api.server import CORS_HEADERS, gzip_if_asked, install_http_features
+from policykg.api.http_features import CORS_HEADERS, gzip_if_asked
 from policykg.api.state import get_state
-from policykg.api.store import user_base_iri
-from policykg.api.updates import apply_update
+from policykg.ontology.namespaces import turtle_prologue
+from policykg.store.backend import QueryJob, user_base_iri
+from policykg.store.errors import QueryRefused
+from policykg.store.guard import check_query
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("policykg.api")
@@ -34,16 +36,7 @@ QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
 FORM_MEDIA = "application/x-www-form-urlencoded"
 FORMAT_PARAMS = ("format", "output", "results")
-SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
-
-
-@bp.record_once
-def _install(state):
-    app = state.app
-    register_error_handlers(app)
-    install_http_features(app)
-    app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["policykg"], app.config["MAX_CONTENT_LENGTH"])
 
 
 class ResultCache:
@@ -56,8 +49,6 @@ class ResultCache:
     """
 
     def __init__(self, budget_bytes: int):
-        from collections import OrderedDict
-
         self.budget = max(0, int(budget_bytes))
         self.entries: "OrderedDict[tuple, tuple[str, bytes, int]]" = OrderedDict()
         self.size = 0
@@ -90,7 +81,7 @@ def result_cache(state) -> ResultCache:
     return state.cached("results", lambda: ResultCache(state.config.result_cache_mb << 20))
 
 
-class ProtocolError(QueryRefused):
+class ProtocolError(HttpError):
     """A request the SPARQL protocol refuses before any evaluation."""
 
 
@@ -184,31 +175,6 @@ def _dataset(state, req: ProtocolRequest) -> tuple[list[str] | None, list[str] |
     return (default or None), (named or None)
 
 
-def _check(text: str, config, update: bool = False):
-    """Refuse what must never reach pyoxigraph: too long, too deep, too complex, SERVICE,
-    LOAD, and (at /sparql) an update sent as a query. Returns what the lexer found."""
-    what = "update" if update else "query"
-    if len(text) > config.max_query_length:
-        raise limit_reached("query_too_long", f"the {what} is {len(text)} characters long; the limit is "
-                                              f"{config.max_query_length}", "max_query_length")
-    info = inspect_query(text, max_depth=config.max_nesting)
-    if info.too_deep:
-        raise limit_reached("query_too_complex", f"the {what} is too complex: it nests brackets more than "
-                                                 f"{config.max_nesting} levels deep", "max_nesting")
-    if info.operators > config.max_operators:
-        raise limit_reached("query_too_complex", f"the {what} is too complex: {info.operators} operators, groups "
-                                                 f"and UNION/MINUS/OPTIONAL (the limit is {config.max_operators})",
-                            "max_operators")
-    if info.is_update and not update:
-        raise ProtocolError(400, f"this is a SPARQL update ({info.update_keyword}), not a query; "
-                                 "/sparql is read-only")
-    if info.uses_service:
-        raise ProtocolError(400, "SERVICE is not allowed: this endpoint never contacts other services")
-    if info.uses_load:
-        raise ProtocolError(400, "LOAD is not allowed: this endpoint never fetches data")
-    return info
-
-
 def _with_charset(media_type: str) -> str:
     if media_type.startswith("text/") and "charset" not in media_type:
         return media_type + "; charset=utf-8"
@@ -222,10 +188,10 @@ class SparqlEndpoint:
     """WSGI middleware that answers SPARQL queries at /sparql itself; every other request
     (the service description, OPTIONS, the pages, the API) goes on to the Flask app.
 
-    Why not a Flask view: a query over the seed graph takes pyoxigraph about 0.04 ms, and
-    Flask's request and response objects, hooks and routing took 0.2 ms around it, which
-    decided the throughput against Oxigraph's own server. Here a query costs one parse of
-    the query string, the lexer, the hand-off to the evaluator and a list of headers.
+    Why not a Flask view: on small lookups Flask's request and response objects, hooks and
+    routing cost several times what pyoxigraph spends evaluating, and that decided the
+    throughput (bench/RESULTS.md has the figures). Here a query costs one parse of the
+    query string, the lexer, the hand-off to the evaluator and a list of headers.
     CORS, gzip and the data refresh are the same functions the Flask app uses.
     """
 
@@ -276,8 +242,9 @@ class SparqlEndpoint:
             else:
                 media_type, body = _evaluate(state, query, default, named, req.accept, overrides)
                 cache.put(key, media_type, body)
-        except QueryRefused as exc:   # ProtocolError included
-            return self._error(req, exc.status, exc.message, tuple(exc.headers.items()), exc.code)
+        except (QueryRefused, HttpError) as exc:   # ProtocolError included
+            error = http_error(exc)
+            return self._error(req, error.status, error.message, tuple(error.headers.items()), error.code)
         return 200, _with_charset(media_type), body, ()
 
     @staticmethod
@@ -289,7 +256,7 @@ class SparqlEndpoint:
 def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, bytes]:
     """Inspect ``query``, negotiate its format and evaluate it under the time limit."""
     config = state.config
-    info = _check(query, config)
+    info = check_query(query, config.max_query_length, config.max_nesting, config.max_operators)
     results_format = graph_format = None
     if info.form in (None, "SELECT", "ASK"):
         results_format = choose_format("results", accept, overrides)
@@ -300,16 +267,9 @@ def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, byt
             "Turtle, N-Triples, RDF/XML or JSON-LD"
         raise ProtocolError(406, f"cannot produce any format the request accepts for a "
                                  f"{info.form} query; this service offers {kinds}")
-    job = {
-        "query": query,
-        "results_format": results_format,
-        "graph_format": graph_format,
-        "default": default,
-        "named": named,
-        "dataset_clause": info.has_dataset_clause,
-        "max_results": config.max_results,
-        "max_bytes": max(8 << 20, config.max_results * 512),
-    }
+    job = QueryJob(query=query, results_format=results_format, graph_format=graph_format, default=default,
+                   named=named, dataset_clause=info.has_dataset_clause, max_results=config.max_results,
+                   max_bytes=max(8 << 20, config.max_results * 512))
     return state.evaluator.run(job, timeout=config.query_timeout)
 
 
@@ -331,11 +291,7 @@ def _description_turtle(state, endpoint: str) -> str:
     result_formats = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                       "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"]
     lines = [
-        f"@prefix sd: <{SD}> .",
-        "@prefix void: <http://rdfs.org/ns/void#> .",
-        "@prefix dcterms: <http://purl.org/dc/terms/> .",
-        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
-        "",
+        turtle_prologue(["sd", "void", "dcterms", "rdfs"]),
         f"<{endpoint}> a sd:Service ;",
         f"    sd:endpoint <{endpoint}> ;",
         "    rdfs:label \"policykg SPARQL 1.1 endpoint (read-only)\"@en , \"policykg SPARQL 1.1 查询服务（只读）\"@zh ;",
@@ -422,8 +378,10 @@ def update():
             raise ProtocolError(415, f"send {UPDATE_MEDIA} or {FORM_MEDIA} with an 'update' parameter")
         if len(values) != 1 or not values[0].strip():
             raise ProtocolError(400, "send exactly one non-empty update")
-        _check(values[0], state.config, update=True)
-        apply_update(state, values[0])
-    except QueryRefused as exc:   # ProtocolError included
-        return error_response(exc.status, exc.message, exc.headers, exc.code)
+        check_query(values[0], state.config.max_query_length, state.config.max_nesting,
+                    state.config.max_operators, update=True)
+        state.apply_update(values[0])
+    except (QueryRefused, HttpError) as exc:   # ProtocolError included
+        error = http_error(exc)
+        return error_response(error.status, error.message, error.headers, error.code)
     return Response(status=204)

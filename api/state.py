@@ -1,11 +1,12 @@
-"""The application's state: configuration, store and query evaluator, in one object.
+"""The application's state: configuration, store, query evaluator and the objects every
+blueprint shares (the resolver, the actor graph, the pages' view of a resource), in one object.
 
 ``create_app`` stores an :class:`AppState` at ``app.extensions["policykg"]``; blueprints
-reach it with :func:`get_state`. Nothing lives in process globals, so two applications
-over different data can share a process (as tests do).
+reach it with :func:`get_state` and never import each other. Nothing lives in process
+globals, so two applications over different data can share a process (as tests do).
 
 Under ``policykg serve`` several server processes share a runtime folder
-(:mod:`policykg.api.runtime`): each opens the current data source it names (folders
+(:mod:`policykg.store.runtime`): each opens the current data source it names (folders
 read-only) and :meth:`AppState.refresh` reopens it when an /update replaced it.
 """
 from __future__ import annotations
@@ -14,12 +15,18 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from flask import current_app
+from flask import Response, current_app
 
-from policykg.api import runtime
-from policykg.api.store import OxigraphStore, StoreError, open_store
+from policykg.queries import chains
+from policykg.queries.resolve import Resolver
 from policykg.settings import Config, load_config
+from policykg.store import runtime, updates
+from policykg.store.backend import OxigraphStore, Store, open_store, user_base_iri
+from policykg.store.errors import StoreError
+from policykg.store.evaluation import Evaluator
+from policykg.store.isolation import IsolatedEvaluator
 
 log = logging.getLogger("policykg.state")
 
@@ -27,10 +34,16 @@ log = logging.getLogger("policykg.state")
 @dataclass
 class AppState:
     config: Config
-    store: OxigraphStore
+    store: Store              # /update and the runtime folder need the embedded OxigraphStore
     cache: dict = field(default_factory=dict)
     runtime_dir: Path | None = None
-    _evaluator: object = None
+    # Called when a query runs over the time limit; under ``policykg serve`` it asks the
+    # supervisor to replace this process (set by policykg.serve.wsgi before the first query).
+    on_query_overrun: Callable[[], None] | None = None
+    # The HTML view of a resource (/id/...) for people, installed by create_app from the pages;
+    # linked data falls back to a plain view when it is None or returns None.
+    render_resource: Callable[[str], Response | None] | None = None
+    _evaluator: Evaluator | None = None
     _stamp: tuple | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -62,17 +75,21 @@ class AppState:
 
     def _make_evaluator(self):
         """Under ``policykg serve`` (a runtime folder) queries run in evaluation processes, so
-        that an engine crash costs one query (:mod:`policykg.api.isolation`); an application
+        that an engine crash costs one query (:mod:`policykg.store.isolation`); an application
         embedded in a process of yours (tests, notebooks) evaluates on threads."""
         processes = int(self.config.query_processes)
         if processes > 0 and self.runtime_dir is not None and getattr(self.store, "source", None) is not None:
-            from policykg.api.isolation import IsolatedEvaluator
-
             return IsolatedEvaluator(self.store, processes)
-        from policykg.api.sandbox import Evaluator
-        from policykg.api.server import request_replacement
+        return Evaluator(self.store, threads=self.config.threads, on_timeout=self.on_query_overrun)
 
-        return Evaluator(self.store, threads=self.config.threads, on_timeout=request_replacement)
+    @property
+    def query_threads(self) -> int:
+        """Helper threads (or evaluation processes) evaluating user queries (0 before the first query)."""
+        return self._evaluator.size if self._evaluator is not None else 0
+
+    def longest_running_query(self) -> float:
+        """Seconds the oldest user query in progress has been running (0 when idle)."""
+        return self._evaluator.longest_running() if self._evaluator is not None else 0.0
 
     def refresh(self) -> None:
         """Reopen the store if another process published new data (one ``stat`` otherwise)."""
@@ -108,6 +125,28 @@ class AppState:
                 self._evaluator.use(store)
             log.info("now serving %s (%d quads)", store.source.path if store.source else "memory", len(store))
 
+    def apply_update(self, text: str) -> None:
+        """Apply the SPARQL update ``text`` so that every later query sees it, in every
+        server process; raise QueryRefused otherwise (nothing changed)."""
+        folder = self.runtime_dir
+        if folder is None:                       # one process, embedded: change the store in place
+            with self._lock:
+                updates.apply_in_place(self.store.ox, text, user_base_iri(self.base))
+                self.invalidate()
+            return
+        with runtime.update_lock(folder):
+            self.refresh()                       # start from what the last update published
+            updates.apply_shared(folder, self.store.source, text, float(self.config.query_timeout), self.base)
+            self.refresh()
+
+    def resolver(self) -> Resolver:
+        """The resolver of the current data (labels, short forms, clauses), built once per data state."""
+        return self.cached(("rest", "resolver"), lambda: Resolver(self.store, self.base))
+
+    def actor_graph(self) -> chains.ActorGraph:
+        """The actor graph of the current data (networkx), built once per resolver."""
+        return chains.actor_graph(self.store, self.resolver())
+
     def cached(self, key, make):
         """A value computed once per state (dumps, VoID, the service description)."""
         try:
@@ -129,3 +168,13 @@ class AppState:
 def get_state() -> AppState:
     """The state of the current Flask application."""
     return current_app.extensions["policykg"]
+
+
+def resolver() -> Resolver:
+    """The current application's resolver (see :meth:`AppState.resolver`)."""
+    return get_state().resolver()
+
+
+def actor_graph() -> chains.ActorGraph:
+    """The current application's actor graph (see :meth:`AppState.actor_graph`)."""
+    return get_state().actor_graph()

@@ -18,13 +18,17 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-BASE = "https://w3id.org/policykg/"
-PKG = "https://w3id.org/policykg/def/"
-ORG = "http://www.w3.org/ns/org#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-BENCH = "https://w3id.org/policykg/bench#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from policykg import iris
+from policykg.ontology.namespaces import PREFIXES
+from policykg.settings import DEFAULT_BASE
+
+BASE = DEFAULT_BASE
+PKG = PREFIXES["pkg"]
+ORG = PREFIXES["org"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+BENCH = f"{BASE}bench#"   # the benchmark's own terms (birth years), outside the project's vocabulary
+XSD = PREFIXES["xsd"]
 
 DISTRICTS = 10
 SUBDISTRICTS = 12          # per district
@@ -35,7 +39,7 @@ VERSION = 1                # bump when the shape changes (the cache key)
 
 
 def _iri(kind: str, slug: str) -> str:
-    return f"<{BASE}id/{kind}/{slug}>"
+    return f"<{iris.thing_iri(BASE, kind, slug)}>"
 
 
 def generate(out, base_graph: str = f"<{BASE}graph/background>", seed: int = 2011) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from policykg.cli import UserError
+from policykg.errors import UserError
 from policykg.ontology.namespaces import PKG
 
 ANNOTATIONS_DIR = Path(__file__).resolve().parent / "annotations"

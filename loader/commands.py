@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import unicodedata
 from pathlib import Path
 
-from policykg.cli import UserError
+from rdflib import Dataset, Graph
+
+from policykg import iris
+from policykg.errors import UserError
+from policykg.loader.dataset import BUNDLED_SOURCE, build, triple_counts, write_dataset
+from policykg.loader.parser import parse_document
+from policykg.loader.text import SourceError
+from policykg.ontology import validate_shapes
+from policykg.ontology.reasoner import ReasonerUnavailable, check_ontology
 from policykg.settings import load_config
 
 DEFAULT_OUT = Path("build/policykg.trig")
@@ -54,9 +63,6 @@ def _base(args) -> str:
 
 
 def run_build(args) -> int:
-    from policykg.loader.dataset import build, triple_counts, write_dataset
-    from policykg.loader.text import SourceError
-
     try:
         result = build(args.source, _base(args))
         write_dataset(result.dataset, args.out)
@@ -76,12 +82,6 @@ def run_build(args) -> int:
 
 def _data_graphs(args) -> dict:
     """Named graphs (by short name) from --data, or from a fresh build."""
-    from rdflib import Dataset
-
-    from policykg import iris
-    from policykg.loader.dataset import build
-    from policykg.loader.text import SourceError
-
     base = _base(args)
     if args.data is None:
         try:
@@ -100,10 +100,6 @@ def _data_graphs(args) -> dict:
 
 
 def run_validate(args) -> int:
-    from rdflib import Graph
-
-    from policykg.ontology import validate_shapes
-
     graphs = _data_graphs(args)
     data = Graph()
     for name in ("document", "statements", "background"):
@@ -120,7 +116,6 @@ def run_validate(args) -> int:
         print(f"  {message}")
     ok = report.conforms
     if args.reasoner:
-        from policykg.ontology.reasoner import ReasonerUnavailable, check_ontology
         try:
             result = check_ontology(data)
         except ReasonerUnavailable as exc:
@@ -146,10 +141,6 @@ def _clip(text: str, width: int) -> str:
 
 
 def run_clauses(args) -> int:
-    from policykg.loader.dataset import BUNDLED_SOURCE
-    from policykg.loader.parser import parse_document
-    from policykg.loader.text import SourceError
-
     try:
         document = parse_document(args.source or BUNDLED_SOURCE, base=_base(args))
     except SourceError as exc:
@@ -171,6 +162,5 @@ def _emit(text: str) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

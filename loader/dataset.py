@@ -1,10 +1,9 @@
 """Assembling the one RDF dataset (named graphs) and writing it deterministically.
 
-Graphs: ``{base}graph/ontology`` (ONTO's ``policykg.ontology.ontology_graph()``),
-``…/document`` (this package), ``…/statements`` and ``…/background``
-(KNOW's ``policykg.loader.statements.build_statements``) and ``…/inferred``
-(KNOW's ``policykg.loader.reasoning.infer``). Each contribution is used only once its module
-and function exist, so the build works while the project grows.
+Graphs: ``{base}graph/ontology`` (:func:`policykg.ontology.ontology_graph`), ``…/document``
+(:func:`policykg.loader.document_graph.document_graph`), ``…/statements`` and ``…/background``
+(:func:`policykg.loader.statements.build_statements`) and ``…/inferred``
+(:func:`policykg.loader.reasoning.infer`).
 
 One graph per triple: a triple that two graphs state (the background graph cites the Organic Law
 for the ontology's axiom that a residents' committee is a self-governing organization) is stored
@@ -21,7 +20,9 @@ on any failure the temporary file is removed and an existing output is left unto
 """
 from __future__ import annotations
 
-import importlib
+import hashlib
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,10 @@ from policykg import iris
 from policykg.files import write_atomically
 from policykg.loader.document_graph import document_graph
 from policykg.loader.parser import Document, parse_document
+from policykg.loader.reasoning import infer
+from policykg.loader.statements import build_statements
 from policykg.loader.text import SourceError
+from policykg.ontology import ontology_graph
 from policykg.ontology.namespaces import PREFIXES
 from policykg.settings import DEFAULT_BASE
 
@@ -55,17 +59,6 @@ class Build:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _optional(module_name: str, function: str):
-    """``module.function`` if both exist yet, else None (another area may not have landed)."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise  # the module exists but is broken: that must not pass silently
-        return None
-    return getattr(module, function, None)
-
-
 def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Build:
     """Parse the sources (the bundled policy by default) and assemble every named graph."""
     started = time.perf_counter()
@@ -80,24 +73,21 @@ def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Build:
     timings["parse"] = time.perf_counter() - started
 
     graphs: dict[str, Graph] = {}
-    if (ontology_graph := _optional("policykg.ontology", "ontology_graph")) is not None:
-        t = time.perf_counter()
-        graphs["ontology"] = ontology_graph()
-        timings["ontology"] = time.perf_counter() - t
+    t = time.perf_counter()
+    graphs["ontology"] = ontology_graph()
+    timings["ontology"] = time.perf_counter() - t
     t = time.perf_counter()
     graphs["document"] = Graph()
     for document in documents:
         graphs["document"] += document_graph(document, base)
     timings["document"] = time.perf_counter() - t
-    if (build_statements := _optional("policykg.loader.statements", "build_statements")) is not None:
-        t = time.perf_counter()
-        for name, graph in build_statements(documents, base).items():
-            graphs[name] = graph
-        timings["statements"] = time.perf_counter() - t
-    if (infer := _optional("policykg.loader.reasoning", "infer")) is not None:
-        t = time.perf_counter()
-        graphs["inferred"] = infer(dict(graphs))
-        timings["inferred"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for name, graph in build_statements(documents, base).items():
+        graphs[name] = graph
+    timings["statements"] = time.perf_counter() - t
+    t = time.perf_counter()
+    graphs["inferred"] = infer(dict(graphs))
+    timings["inferred"] = time.perf_counter() - t
 
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
@@ -173,9 +163,22 @@ def write_dataset(dataset: Dataset, out_path: Path | str) -> Path:
     return write_atomically(out_path, serialize_dataset(dataset, fmt))
 
 
+def build_bundled(base: str = DEFAULT_BASE) -> Path:
+    """Build the bundled policy (every source in ``sources/``) into a file of this process in
+    the cache folder, named after the base and the sources, and return its path."""
+    sources = sorted(SOURCES_DIR.glob("*.txt"))
+    digest = hashlib.sha256(base.encode())
+    for path in sources:
+        digest.update(path.read_bytes())
+    cache = Path(os.environ.get("XDG_CACHE_HOME", tempfile.gettempdir())) / "policykg"
+    cache.mkdir(parents=True, exist_ok=True)
+    out = cache / f"bundled-{digest.hexdigest()[:16]}-{os.getpid()}.trig"
+    return write_dataset(build_dataset(sources, base), out)
+
+
 def triple_counts(graphs: dict[str, Graph]) -> dict[str, int]:
     return {name: len(graphs[name]) for name in iris.GRAPH_NAMES if name in graphs}
 
 
-__all__ = ["BUNDLED_SOURCE", "Build", "build", "build_dataset", "write_dataset", "serialize_dataset",
+__all__ = ["BUNDLED_SOURCE", "Build", "build", "build_bundled", "build_dataset", "write_dataset", "serialize_dataset",
            "canonical_quads", "triple_counts"]

@@ -26,7 +26,6 @@ version, ``eli:date_publication`` (xsd:date), with the printing office as ``dcte
 """
 from __future__ import annotations
 
-import logging
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -34,14 +33,12 @@ from rdflib.namespace import FOAF, RDF, RDFS, XSD
 
 from policykg import iris
 from policykg.loader.parser import Document, Unit
-from policykg.ontology import namespaces as ns
 from policykg.ontology.namespaces import DCTERMS, ELI, OA, ORG, PKG, SKOS
 from policykg.settings import DEFAULT_BASE
 
-log = logging.getLogger(__name__)
 
 # EU Publications Office language authority table, the value space ELI gives eli:language.
-EU_LANGUAGE = getattr(ns, "EU_LANGUAGE", Namespace("http://publications.europa.eu/resource/authority/language/"))
+EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
 LANGUAGE_CODES = {"zh": "ZHO", "en": "ENG"}
 
 # Stable slugs for the bodies the bundled policy names as issuer, printer and web publisher,
@@ -71,21 +68,6 @@ KIND_LABELS = {"preamble": ("序言", "Preamble"), "closing": ("结语", "Closin
                "chapter": ("章", "Chapter"), "section": ("节", "Section"), "article": ("条", "Article"),
                "item": ("项", "Item"), "subitem": ("目", "Sub-item")}
 
-MISSING_TERMS: set[str] = set()
-
-
-def pkg(name: str) -> URIRef:
-    """A PKG term. While the ontology is still growing, a term it does not define yet is
-    used as is and recorded in MISSING_TERMS (tests check that the set stays empty)."""
-    try:
-        return PKG[name]
-    except (AttributeError, KeyError):
-        if name not in MISSING_TERMS:
-            log.warning("pkg:%s is not defined by the ontology", name)
-        MISSING_TERMS.add(name)
-        return URIRef(ns.PKG_URI + name)
-
-
 def agent_iri(base: str, name: str) -> URIRef:
     slug = AGENTS[name][0] if name in AGENTS else quote(name, safe="")
     return URIRef(iris.thing_iri(base, "agent", slug))
@@ -102,7 +84,7 @@ def _agent(g: Graph, base: str, name: str) -> URIRef:
         _, english, cls = AGENTS[name]
         g.add((iri, RDFS.label, Literal(english, lang="en")))
         if cls:
-            g.add((iri, RDF.type, pkg(cls)))
+            g.add((iri, RDF.type, PKG[cls]))
     return iri
 
 
@@ -128,7 +110,7 @@ def _text_segment(g: Graph, document: Document, subject: URIRef, start: int, end
     """``subject pkg:hasTextSegment <subject#text>`` with position and quote selectors."""
     segment, position, quote_sel = (URIRef(f"{subject}#{name}") for name in ("text", "position", "quote"))
     prefix, exact, suffix = document.context(start, end)
-    g.add((subject, pkg("hasTextSegment"), segment))
+    g.add((subject, PKG.hasTextSegment, segment))
     g.add((segment, RDF.type, OA.SpecificResource))
     g.add((segment, OA.hasSource, URIRef(document.expression_iri)))
     g.add((segment, OA.hasSelector, position))
@@ -212,16 +194,16 @@ def _unit(g: Graph, document: Document, unit: Unit) -> None:
     g.add((iri, RDF.type, ELI.LegalResourceSubdivision))
     g.add((iri, ELI.is_part_of, parent))
     g.add((parent, ELI.has_part, iri))
-    g.add((iri, pkg("subdivisionType"), pkg(KIND_TERMS[unit.kind])))
-    g.add((iri, pkg("sequence"), Literal(unit.sequence, datatype=XSD.integer)))
+    g.add((iri, PKG.subdivisionType, PKG[KIND_TERMS[unit.kind]]))
+    g.add((iri, PKG.sequence, Literal(unit.sequence, datatype=XSD.integer)))
     if unit.number is not None:
         g.add((iri, ELI.number, Literal(unit.number)))
     if unit.ordinal is not None:
-        g.add((iri, pkg("ordinal"), Literal(unit.ordinal, datatype=XSD.integer)))
+        g.add((iri, PKG.ordinal, Literal(unit.ordinal, datatype=XSD.integer)))
     if unit.heading:
-        g.add((iri, pkg("heading"), Literal(unit.heading, lang="zh")))
+        g.add((iri, PKG.heading, Literal(unit.heading, lang="zh")))
     zh, en = unit_label(unit)
     g.add((iri, RDFS.label, Literal(zh, lang="zh")))
     g.add((iri, RDFS.label, Literal(en, lang="en")))
-    g.add((iri, pkg("text"), Literal(unit.text, lang="zh")))
+    g.add((iri, PKG.text, Literal(unit.text, lang="zh")))
     _text_segment(g, document, iri, unit.start, unit.end)

@@ -17,7 +17,7 @@ not already asserted. The rules (OWL 2 RL rule names in brackets):
 A full OWL 2 RL closure with owlrl takes minutes on this dataset and adds thousands of
 axiomatic triples nobody queries; this closure runs in well under a second (a worklist over
 indexed triples) and yields exactly the entailments above. Consistency (disjointness) is
-checked by HermiT in ``policykg validate --reasoner`` (ONTO), not here.
+checked by HermiT in ``policykg validate --reasoner``, not here.
 """
 from __future__ import annotations
 

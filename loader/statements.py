@@ -50,6 +50,7 @@ from policykg import iris
 from policykg.settings import DEFAULT_BASE
 from policykg.loader.annotations import (ANNOTATIONS_DIR, AnnotationError, Annotations, Constraint,
                                          DateSpec, Statement, load_annotations)
+from policykg.ontology import ontology_graph
 from policykg.ontology.namespaces import OA, ODRL, PKG
 
 # The document the bundled annotations describe (the file stem of the bundled source).
@@ -76,7 +77,6 @@ INHERITED_MODALITIES = frozenset({None, "Obligation", "StrictObligation"})
 
 def _ontology_classes() -> frozenset:
     """IRIs typed owl:Class in the ontology files (parsed once per file change by the ontology module)."""
-    from policykg.ontology import ontology_graph
     return frozenset(c for c in ontology_graph().subjects(RDF.type, OWL.Class) if isinstance(c, URIRef))
 
 

@@ -5,6 +5,13 @@ import argparse
 import json
 from pathlib import Path
 
+from rdflib import Dataset, Graph
+
+from policykg.errors import UserError
+from policykg.ontology import validate_shapes
+from policykg.ontology.docs import generate_docs
+from policykg.ontology.reasoner import ReasonerUnavailable, check_ontology
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     docs = subparsers.add_parser("docs", help="generate the ontology's HTML documentation (pyLODE)",
@@ -25,9 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_docs(args: argparse.Namespace) -> int:
-    from policykg.cli import UserError
-    from policykg.ontology.docs import generate_docs
-
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"--out {args.out}: exists and is not a folder")
     result = generate_docs(args.out)
@@ -36,9 +40,6 @@ def run_docs(args: argparse.Namespace) -> int:
 
 
 def _load(paths: list[Path]):
-    from rdflib import Dataset, Graph
-    from policykg.cli import UserError
-
     graph = Graph()
     for path in paths:
         if not path.is_file():
@@ -58,10 +59,6 @@ def _load(paths: list[Path]):
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from policykg.cli import UserError
-    from policykg.ontology import validate_shapes
-    from policykg.ontology.reasoner import ReasonerUnavailable, check_ontology
-
     data = _load(args.data) if args.data else None
     report: dict = {}
     ok = True

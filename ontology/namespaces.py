@@ -25,7 +25,6 @@ ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
-SCHEMA = Namespace("https://schema.org/")
 
 
 def _vocabulary_terms() -> list[str]:
@@ -81,3 +80,9 @@ def sparql_prologue(names: list[str] | None = None) -> str:
     """PREFIX lines for the given prefixes (all of them by default)."""
     chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in chosen.items())
+
+
+def turtle_prologue(names: list[str] | None = None) -> str:
+    """@prefix lines (Turtle, TriG) for the given prefixes (all of them by default)."""
+    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
+    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in chosen.items())

@@ -19,7 +19,7 @@ from policykg.errors import UserError  # noqa: F401
 COMMAND_MODULES = (
     "policykg.loader.commands",     # build, clauses, validate
     "policykg.ontology.commands",   # docs, check-ontology
-    "policykg.api.commands",        # serve
+    "policykg.serve.commands",      # serve
     "policykg.queries.commands",    # query, graph
 )
 

@@ -22,8 +22,13 @@ def graph_iri(base: str, name: str) -> str:
     return f"{base}graph/{name}"
 
 
+def id_prefix(base: str) -> str:
+    """What every instance IRI starts with (the service dereferences it at /id/)."""
+    return f"{base}id/"
+
+
 def doc_iri(base: str, doc_id: str) -> str:
-    return f"{base}id/doc/{doc_id}"
+    return f"{id_prefix(base)}doc/{doc_id}"
 
 
 def unit_iri(base: str, doc_id: str, path: str) -> str:
@@ -40,10 +45,4 @@ def statement_iri(base: str, doc_id: str, statement_id: str) -> str:
 
 
 def thing_iri(base: str, kind: str, slug: str) -> str:
-    return f"{base}id/{kind}/{slug}"
-
-
-def id_path(base: str, iri: str) -> str | None:
-    """The service path (/id/...) that dereferences ``iri``, or None if it is not minted here."""
-    prefix = f"{base}id/"
-    return "/id/" + iri[len(prefix):] if iri.startswith(prefix) else None
+    return f"{id_prefix(base)}{kind}/{slug}"

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE = "https://w3id.org/policykg/"
 
 

@@ -19,22 +19,21 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from dataclasses import dataclass, field
 
 import networkx as nx
+import pyoxigraph as ox
 
-from policykg.queries.library import ANY, ParameterError, integer_term, load_library, python_value
+from policykg.ontology.namespaces import sparql_prologue
+from policykg.queries.library import ANY, ParameterError, integer_term, load_library, python_value, run_query
 
-RFT = "https://w3id.org/policykg/def/responsibilityFlowsTo"
 MAX_CHAINS = 200
 DEFAULT_MAX_LENGTH = 8
 MEASURES = ("degree", "in_degree", "out_degree", "betweenness", "closeness", "pagerank")
 
-_RESPONSIBILITY_PROPERTIES = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX pkg: <https://w3id.org/policykg/def/>
+_RESPONSIBILITY_PROPERTIES = sparql_prologue() + """\
 SELECT DISTINCT ?p ?inverse WHERE {
   ?p rdfs:subPropertyOf+ pkg:responsibilityFlowsTo .
   FILTER(?p != pkg:responsibilityFlowsTo && isIRI(?p))
@@ -42,10 +41,7 @@ SELECT DISTINCT ?p ?inverse WHERE {
 }
 """
 
-_NODE_INFO = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+_NODE_INFO = sparql_prologue() + """\
 SELECT ?node ?label_en WHERE {
   ?node rdfs:label ?label_en FILTER(langMatches(lang(?label_en), "en"))
 }
@@ -85,8 +81,6 @@ class ActorGraph:
     # -- building -----------------------------------------------------------------
     @classmethod
     def build(cls, store, resolver) -> "ActorGraph":
-        from policykg.queries.library import run_query
-
         library = load_library()
         clauses = resolver.clauses
         labels_en = {r["node"].value: r["label_en"].value for r in store.select(_NODE_INFO)}
@@ -198,8 +192,6 @@ class ActorGraph:
             nx.write_gexf(g, out)
             return out.getvalue().decode("utf-8")
         if fmt == "json":
-            import json
-
             return json.dumps(self.cytoscape(scope), ensure_ascii=False, indent=1) + "\n"
         raise ParameterError("invalid_parameter", "format must be graphml, gexf or json", "format")
 
@@ -232,8 +224,6 @@ class ActorGraph:
 
 def edge_rows(store, query, clauses) -> list[dict]:
     """The rows of a query's own SPARQL with every parameter left open (bound to ANY)."""
-    import pyoxigraph as ox
-
     bindings = {p.variable: ox.NamedNode(ANY) for p in query.params}
     rows = [{k: python_value(v) for k, v in s.items()} for s in store.select(query.sparql, bindings=bindings)]
     return [clauses.cite(r) for r in rows]

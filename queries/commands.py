@@ -12,13 +12,21 @@ import csv
 import json
 import sys
 import unicodedata
+from pathlib import Path
+
+from policykg import iris
+from policykg.errors import UserError
+from policykg.ontology.namespaces import PKG_URI
+from policykg.queries.ask import answer
+from policykg.queries.chains import actor_graph
+from policykg.queries.library import LibraryError, ParameterError, get_query, load_library, run_query
+from policykg.queries.resolve import Resolver
+from policykg.settings import DEFAULT_BASE, load_config
+from policykg.store.backend import open_store
+from policykg.store.errors import StoreError
 
 
 def _store(args):
-    from policykg.api.store import StoreError, open_store
-    from policykg.cli import UserError
-    from policykg.settings import load_config
-
     config = load_config({"base": getattr(args, "base", None), "data": args.data or None})
     try:
         return open_store(config), config
@@ -30,11 +38,15 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _cell(value, limit: int) -> str:
+def _short_forms(base: str) -> tuple[tuple[str, str], ...]:
+    """IRI prefixes a table shortens, longest first: the vocabulary, documents, other things."""
+    return (PKG_URI, "pkg:"), (iris.doc_iri(base, ""), "doc:"), (iris.id_prefix(base), "id:")
+
+
+def _cell(value, limit: int, base: str = DEFAULT_BASE) -> str:
     text = "" if value is None else "; ".join(map(str, value)) if isinstance(value, list) else str(value)
     text = text.replace("\n", " ")
-    for prefix, short in (("https://w3id.org/policykg/def/", "pkg:"), ("https://w3id.org/policykg/id/doc/", "doc:"),
-                          ("https://w3id.org/policykg/id/", "id:")):
+    for prefix, short in _short_forms(base):
         text = text.replace(prefix, short)
     out, width = "", 0
     for ch in text:
@@ -46,15 +58,16 @@ def _cell(value, limit: int) -> str:
     return out
 
 
-def format_table(rows: list[dict], columns: list[str], limit: int = 40) -> str:
-    """A readable fixed-width table (CJK characters count double)."""
+def format_table(rows: list[dict], columns: list[str], limit: int = 40, base: str = DEFAULT_BASE) -> str:
+    """A readable fixed-width table (CJK characters count double); IRIs minted from ``base``
+    are shortened."""
     if not rows:
         return "(no rows)"
-    doc = "https://w3id.org/policykg/id/doc/"
+    doc = iris.doc_iri(base, "")
     # Clause and statement IRIs are long; the table shows article and clause_label instead.
     shown = [c for c in columns if any(r.get(c) not in (None, "") for r in rows)
              and not all(str(r[c]).startswith(doc) for r in rows if r.get(c) not in (None, ""))]
-    cells = [[_cell(r.get(c), limit) for c in shown] for r in rows]
+    cells = [[_cell(r.get(c), limit, base) for c in shown] for r in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(shown)]
     pad = lambda text, w: text + " " * (w - _width(text))  # noqa: E731
     lines = ["  ".join(pad(c, w) for c, w in zip(shown, widths)).rstrip(),
@@ -64,8 +77,6 @@ def format_table(rows: list[dict], columns: list[str], limit: int = 40) -> str:
 
 
 def _params(pairs: list[str]) -> dict:
-    from policykg.cli import UserError
-
     out = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
@@ -76,9 +87,6 @@ def _params(pairs: list[str]) -> dict:
 
 
 def cmd_query(args) -> int:
-    from policykg.cli import UserError
-    from policykg.queries.library import LibraryError, ParameterError, get_query, load_library, run_query
-
     try:
         library = load_library()
     except LibraryError as exc:
@@ -93,13 +101,9 @@ def cmd_query(args) -> int:
             _emit(rows, ["name", "title_zh", "title_en", "params"], args.format, limit=60)
         return 0
     store, config = _store(args)
-    from policykg.queries.resolve import Resolver
-
     resolver = Resolver(store, config.base)
     try:
         if args.ask:
-            from policykg.queries.ask import answer
-
             result = answer(args.ask, store, resolver)
             print(f"# {result['query']} ({result['title_zh']}) {json.dumps({k: v.get('value') for k, v in result['params'].items()}, ensure_ascii=False)}",
                   file=sys.stderr)
@@ -111,11 +115,11 @@ def cmd_query(args) -> int:
             hint = "\n  candidates: " + ", ".join(
                 c.get("label_zh") or c.get("name") or c.get("iri", "") for c in exc.candidates[:8])
         raise UserError(f"{exc.message}{hint}") from None
-    _emit(result["rows"], result["columns"], args.format)
+    _emit(result["rows"], result["columns"], args.format, base=config.base)
     return 0
 
 
-def _emit(rows, columns, fmt, limit: int = 40) -> None:
+def _emit(rows, columns, fmt, limit: int = 40, base: str = DEFAULT_BASE) -> None:
     if fmt == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     elif fmt == "csv":
@@ -124,15 +128,10 @@ def _emit(rows, columns, fmt, limit: int = 40) -> None:
         for row in rows:
             writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
     else:
-        print(format_table(rows, columns, limit))
+        print(format_table(rows, columns, limit, base))
 
 
 def cmd_graph(args) -> int:
-    from pathlib import Path
-
-    from policykg.queries.chains import actor_graph
-    from policykg.queries.resolve import Resolver
-
     store, config = _store(args)
     graph = actor_graph(store, Resolver(store, config.base))
     text = graph.export(args.format, args.scope)

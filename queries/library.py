@@ -50,7 +50,6 @@ import pyoxigraph as ox
 
 QUERIES_DIR = Path(__file__).resolve().parent
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 PARAM_TYPES = ("actor", "entity", "clause", "topic", "modality", "relation", "iri", "text", "words", "integer")
 # What an optional parameter without a value is bound to. pyoxigraph substitutes every

@@ -26,7 +26,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from policykg.ontology.namespaces import PREFIXES
+import pyoxigraph as ox
+
+from policykg.loader.numbering import to_int
+from policykg.ontology.namespaces import PREFIXES, sparql_prologue
 from policykg.queries.citation import cite, cn_numeral
 from policykg.queries.library import ParameterError
 
@@ -34,9 +37,7 @@ PKG = PREFIXES["pkg"]
 EXACT = 85
 
 # Entity kinds the resolver understands, and the SPARQL that classifies an entity as one.
-_LABELS_QUERY = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+_LABELS_QUERY = sparql_prologue() + """\
 SELECT ?s ?label ?how WHERE {
   { ?s rdfs:label ?label BIND("label" AS ?how) }
   UNION { ?s skos:prefLabel ?label BIND("label" AS ?how) }
@@ -45,15 +46,7 @@ SELECT ?s ?label ?how WHERE {
 }
 """
 
-_KINDS_QUERY = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX pkg: <https://w3id.org/policykg/def/>
+_KINDS_QUERY = sparql_prologue() + """\
 SELECT DISTINCT ?s ?kind WHERE {
   {
     # actor kinds: classes of organizations, posts, people and agents (punned individuals)
@@ -219,7 +212,7 @@ class Resolver:
             if iri and kind in (None, "entity") and self.store.ask(
                     "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }", bindings={"s": _named(iri)}):
                 return {"iri": iri, "label_zh": None, "label_en": None, "kinds": [], "score": 100}
-            suggestions = self._suggest(name, kind)
+            suggestions = self.suggest(name, kind)
             raise ParameterError("not_found", f"no {what} is called {name!r}"
                                  + ("; did you mean one of the candidates?" if suggestions else ""),
                                  parameter, suggestions)
@@ -243,7 +236,7 @@ class Resolver:
             return found[0]
         return None
 
-    def _suggest(self, name: str, kind: str | None, limit: int = 8) -> list[dict]:
+    def suggest(self, name: str, kind: str | None, limit: int = 8) -> list[dict]:
         """Entities sharing characters with ``name`` (for a helpful not-found answer)."""
         key = set(normalize(name))
         scored = []
@@ -270,17 +263,12 @@ class Resolver:
 
 
 def _named(iri: str):
-    import pyoxigraph as ox
-
     return ox.NamedNode(iri)
 
 
 # -- clauses ------------------------------------------------------------------------
 
-_UNITS_QUERY = """
-PREFIX pkg: <https://w3id.org/policykg/def/>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
+_UNITS_QUERY = sparql_prologue() + """\
 SELECT ?unit ?type ?number ?ordinal ?sequence ?heading ?text ?start ?end ?parent WHERE {
   ?unit pkg:subdivisionType ?type .
   OPTIONAL { ?unit eli:number ?number }
@@ -298,10 +286,8 @@ def _to_int(text: str) -> int | None:
     if text.isdigit():
         return int(text)
     try:
-        from policykg.loader.numbering import to_int
-
         return to_int(text)
-    except Exception:  # not a numeral, or the loader is not importable
+    except Exception:  # not a numeral
         return None
 
 

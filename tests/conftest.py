@@ -1,7 +1,6 @@
 """Session fixtures shared by every test area.
 
-built_dataset   the dataset built once per session by the real CLI (``policykg build``),
-                or, while the loader cannot build yet, a tiny hand-written stand-in.
+built_dataset   the dataset built once per session by the real CLI (``policykg build``).
 live_server     the REAL service (``policykg serve``) in a subprocess on a free loopback
                 port, over ``built_dataset``, with deliberately tiny limits; yields its
                 base URL without a trailing slash, e.g. ``http://127.0.0.1:40123``.
@@ -10,7 +9,6 @@ server_factory  start further servers with other settings: ``server_factory(POLI
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import socket
 import subprocess
@@ -41,77 +39,13 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "policykg.cli", *args]
 
 
-def _loader_can_build() -> bool:
-    try:
-        return (importlib.util.find_spec("policykg.loader.commands") is not None
-                and importlib.util.find_spec("policykg.loader.dataset") is not None)
-    except ImportError:
-        return False
-
-
-# A stand-in with the shape of the real dataset (named graphs, document units with
-# text and selectors, a statement with provenance), used only until `policykg build` exists.
-_TINY_TRIG = """\
-@prefix pkg: <https://w3id.org/policykg/def/> .
-@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix owl: <http://www.w3.org/2002/07/owl#> .
-@prefix oa: <http://www.w3.org/ns/oa#> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix doc: <https://w3id.org/policykg/id/doc/suzhou-2011-community-party-building/> .
-
-<https://w3id.org/policykg/graph/ontology> {
-  pkg:CommunityPartyOrganization a owl:Class ; rdfs:label "社区党组织"@zh , "community Party organization"@en .
-  pkg:ResidentsCommittee a owl:Class ; rdfs:label "社区居民委员会"@zh , "residents' committee"@en .
-  pkg:leadsAndGuides a owl:ObjectProperty ; rdfs:label "领导和指导"@zh , "leads and guides"@en .
-  pkg:text a owl:DatatypeProperty ; rdfs:label "文本"@zh , "text"@en .
-}
-
-<https://w3id.org/policykg/graph/document> {
-  <https://w3id.org/policykg/id/doc/suzhou-2011-community-party-building>
-      dcterms:title "关于进一步加强城市社区党组织建设的意见"@zh ;
-      dcterms:hasPart doc:art\\/1 , doc:art\\/2 , doc:art\\/5 .
-  doc:art\\/1 pkg:ordinal 1 ; pkg:text "坚持党的领导。"@zh ; pkg:hasTextSegment doc:art\\/1\\#text .
-  doc:art\\/1\\#text a oa:SpecificResource ; oa:hasSelector doc:art\\/1\\#position .
-  doc:art\\/1\\#position a oa:TextPositionSelector ; oa:start 10 ; oa:end 17 .
-  doc:art\\/2 pkg:ordinal 2 ; pkg:text "健全组织体系。"@zh .
-  doc:art\\/5 pkg:ordinal 5 ; pkg:text "社区党组织领导和指导社区居民委员会的工作。"@zh .
-}
-
-<https://w3id.org/policykg/graph/statements> {
-  pkg:CommunityPartyOrganization pkg:leadsAndGuides pkg:ResidentsCommittee .
-  doc:statement\\/s1 a pkg:RelationStatement ;
-      rdf:subject pkg:CommunityPartyOrganization ; rdf:predicate pkg:leadsAndGuides ;
-      rdf:object pkg:ResidentsCommittee ;
-      rdfs:label "社区党组织领导和指导社区居民委员会"@zh ;
-      prov:wasDerivedFrom doc:art\\/5 .
-}
-"""
-
-
-def _write_tiny_dataset(path: Path) -> None:
-    # Generate more statements so that limits (max_results) can be reached in tests.
-    extra = ["<https://w3id.org/policykg/graph/background> {"]
-    for i in range(1, 3001):
-        extra.append(f"  <https://w3id.org/policykg/id/agent/community-{i}> "
-                     f"<http://www.w3.org/2000/01/rdf-schema#label> \"社区{i}\"@zh .")
-    extra.append("}")
-    path.write_text(_TINY_TRIG + "\n".join(extra) + "\n", encoding="utf-8")
-
-
 @pytest.fixture(scope="session")
 def built_dataset(tmp_path_factory) -> Path:
     """Path of a TriG file with the whole dataset, built once per session."""
     out = tmp_path_factory.mktemp("dataset") / "policykg.trig"
-    if _loader_can_build():
-        proc = subprocess.run(_cli("build", "--out", str(out)), cwd=ROOT, capture_output=True,
-                              text=True, timeout=600)
-        if proc.returncode != 0 or not out.is_file():
-            pytest.fail(f"`policykg build` failed (status {proc.returncode}):\n{proc.stderr[-4000:]}")
-    else:
-        _write_tiny_dataset(out)
+    proc = subprocess.run(_cli("build", "--out", str(out)), cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0 or not out.is_file():
+        pytest.fail(f"`policykg build` failed (status {proc.returncode}):\n{proc.stderr[-4000:]}")
     return out
 
 

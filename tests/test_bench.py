@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from bench import run
+from bench import measure, run
+from bench.peers import NTRIPLES, RESULTS_JSON
 
 
 def _select(rows: list[dict]) -> bytes:
@@ -26,9 +27,9 @@ def test_blank_node_labels_do_not_matter_but_their_rows_count():
     ours = _select([_row(IRI, {"type": "bnode", "value": "c14n0"}), _row(IRI, {"type": "bnode", "value": "c14n1"})])
     theirs = _select([_row(IRI, {"type": "bnode", "value": "x9"}), _row(IRI, {"type": "bnode", "value": "x7"})])
     one_row = _select([_row(IRI, {"type": "bnode", "value": "x9"})])
-    a, b, c = (run.normalise(body, run.RESULTS_JSON) for body in (ours, theirs, one_row))
-    assert run.same(a, b)
-    assert not run.same(a, c)          # two rows are not one, though the blank nodes look alike
+    a, b, c = (measure.normalise(body, RESULTS_JSON) for body in (ours, theirs, one_row))
+    assert measure.same(a, b)
+    assert not measure.same(a, c)          # two rows are not one, though the blank nodes look alike
 
 
 def test_numbers_compare_by_value_and_plain_strings_match_xsd_string():
@@ -39,17 +40,17 @@ def test_numbers_compare_by_value_and_plain_strings_match_xsd_string():
                             "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
                            {"type": "literal", "value": "x",
                             "datatype": "http://www.w3.org/2001/XMLSchema#string"})])
-    assert run.same(run.normalise(ours, run.RESULTS_JSON), run.normalise(theirs, run.RESULTS_JSON))
+    assert measure.same(measure.normalise(ours, RESULTS_JSON), measure.normalise(theirs, RESULTS_JSON))
     other = ours.replace(b'"1.0"', b'"2.0"')
-    assert not run.same(run.normalise(ours, run.RESULTS_JSON), run.normalise(other, run.RESULTS_JSON))
+    assert not measure.same(measure.normalise(ours, RESULTS_JSON), measure.normalise(other, RESULTS_JSON))
 
 
 def test_graph_answers_compare_blank_nodes_without_labels():
     a = b'_:a <https://x/p> "1" .\n<https://x/s> <https://x/p> _:a .\n'
     b = b'_:zz <https://x/p> "1" .\n<https://x/s> <https://x/p> _:q .\n'
     c = b'<https://x/s> <https://x/p> _:q .\n'
-    assert run.same(run.normalise(a, run.NTRIPLES), run.normalise(b, run.NTRIPLES))
-    assert not run.same(run.normalise(a, run.NTRIPLES), run.normalise(c, run.NTRIPLES))
+    assert measure.same(measure.normalise(a, NTRIPLES), measure.normalise(b, NTRIPLES))
+    assert not measure.same(measure.normalise(a, NTRIPLES), measure.normalise(c, NTRIPLES))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -61,20 +62,35 @@ def test_memory_sums_a_process_and_its_children():
                                f"exec({holder!r})"])
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (len(run.process_tree(parent.pid)) < 2
-                                               or run.memory(parent.pid).pss_mb < 80):
+        while time.monotonic() < deadline and (len(measure.process_tree(parent.pid)) < 2
+                                               or measure.memory(parent.pid).pss_mb < 80):
             time.sleep(0.1)
-        assert len(run.process_tree(parent.pid)) == 2
-        used = run.memory(parent.pid)
+        assert len(measure.process_tree(parent.pid)) == 2
+        used = measure.memory(parent.pid)
         assert 80 <= used.pss_mb < 400
         assert used.peak_rss_mb >= used.pss_mb
     finally:
-        for pid in run.process_tree(parent.pid)[1:]:
+        for pid in measure.process_tree(parent.pid)[1:]:
             subprocess.run(["kill", "-9", str(pid)], check=False)
         parent.kill()
         parent.wait(30)
 
 
 def test_geometric_mean_ignores_missing_cells():
-    assert run.geomean([100, 400, float("nan"), 0]) == pytest.approx(200)
-    assert run.geomean([]) != run.geomean([])   # nan: nothing measured
+    assert measure.geomean([100, 400, float("nan"), 0]) == pytest.approx(200)
+    assert measure.geomean([]) != measure.geomean([])   # nan: nothing measured
+
+
+def test_a_run_keeps_the_hand_written_measurements(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    assert run.design_notes(results) == ""
+    results.write_text("## SPARQL benchmark\n\n| old table |\n\n" + run.NOTES_HEADING + "\n\n- a figure\n",
+                       encoding="utf-8")
+    assert run.design_notes(results) == run.NOTES_HEADING + "\n\n- a figure\n"
+
+
+def test_the_figures_the_code_refers_to_are_in_the_results():
+    notes = run.design_notes(run.ROOT / "bench" / "RESULTS.md")
+    for where in ("api/sparql.py", "serve/affinity.py", "store/backend.py", "store/evaluation.py",
+                  "serve/supervisor.py"):
+        assert where in notes, where

@@ -8,8 +8,6 @@ import threading
 
 from flask import current_app
 
-from policykg.api.rest import actor_graph as rest_actor_graph
-from policykg.api.rest import resolver as rest_resolver
 from policykg.api.state import get_state
 from policykg.queries.library import QUERIES_DIR, get_query, load_library, run_query
 
@@ -63,12 +61,12 @@ def library():
 
 def resolver():
     """The REST area's resolver of the current data (labels, short forms, clauses), shared with /api."""
-    return rest_resolver()
+    return get_state().resolver()
 
 
 def actor_graph():
     """The REST area's graph of actors (networkx), shared with /api/chains."""
-    return rest_actor_graph()
+    return get_state().actor_graph()
 
 
 def clause_index():

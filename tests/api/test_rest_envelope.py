@@ -30,6 +30,8 @@ def assert_error(response, status, code, parameter=None):
     assert body["ok"] is False and set(body) == {"ok", "error"}
     assert body["error"]["code"] == code and code in ERROR_CODES
     assert body["error"]["message"]
+    # the service's one envelope: the same fields as any other error (policykg.api.errors)
+    assert body["error"]["status"] == status and body["error"]["title"] not in ("", "Error")
     if parameter:
         assert body["error"]["parameter"] == parameter
     return body["error"]

@@ -1,4 +1,4 @@
-"""CPU pinning of the server processes (policykg.api.affinity): one CPU each, kept even
+"""CPU pinning of the server processes (policykg.serve.affinity): one CPU each, kept even
 when the supervisor replaces a process."""
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from policykg.api import affinity
+from policykg.serve import affinity
+from policykg.settings import load_config
 
 CPUS = affinity.usable_cpus()
 needs_two_cpus = pytest.mark.skipif(len(CPUS) < 2 or not hasattr(os, "sched_setaffinity"),
@@ -41,8 +42,6 @@ def test_when_to_pin():
 
 
 def test_an_unknown_setting_is_refused():
-    from policykg.settings import load_config
-
     with pytest.raises(ValueError, match="cpu_affinity"):
         load_config({"cpu_affinity": "sometimes"})
 

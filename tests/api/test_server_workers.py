@@ -7,6 +7,8 @@ import time
 
 import requests
 
+from policykg.serve.supervisor import WSGI_TARGET, guard_signal_handlers
+
 JSON_RESULTS = "application/sparql-results+json"
 
 
@@ -100,8 +102,6 @@ def test_a_signal_inside_a_signal_handler_does_not_hang_the_supervisor():
 
     from granian import Granian
     from granian.constants import Interfaces
-
-    from policykg.api.server import WSGI_TARGET, guard_signal_handlers
 
     server = Granian(WSGI_TARGET, address="127.0.0.1", port=0, interface=Interfaces.WSGI, workers=2)
     guard_signal_handlers(server)

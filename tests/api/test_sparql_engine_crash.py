@@ -3,7 +3,7 @@
 pyoxigraph 0.5.13 aborts its process (a Rust panic in its sort: "user-provided comparison
 function does not correctly implement a total order") on ``ORDER BY`` over the mixed terms
 a zero-length property path binds. Under ``policykg serve`` queries run in evaluation
-processes (:mod:`policykg.api.isolation`): the client gets 500 ``engine_error``, the
+processes (:mod:`policykg.store.isolation`): the client gets 500 ``engine_error``, the
 server processes and every other client go on.
 """
 from __future__ import annotations
@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import requests
 
-from policykg.api.isolation import IsolatedEvaluator
-from policykg.api.sandbox import QueryRefused
-from policykg.api.store import OxigraphStore
+from policykg.api.errors import REFUSALS
+from policykg.store.backend import OxigraphStore, QueryJob
+from policykg.store.errors import QueryRefused
+from policykg.store.isolation import IsolatedEvaluator
 
 JSON_RESULTS = "application/sparql-results+json"
 FOAF_KNOWS = "<http://xmlns.com/foaf/0.1/knows>"
@@ -89,10 +91,10 @@ def test_an_evaluation_process_that_dies_costs_its_query_only(built_dataset):
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=1)
     try:
-        request = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-                   "results_format": "JSON", "graph_format": None, "default": None, "named": None,
-                   "dataset_clause": False, "max_results": 1000, "max_bytes": 1 << 20}
-        simple = dict(request, query=OTHER)
+        request = QueryJob(query="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                           results_format="JSON", graph_format=None, default=None, named=None,
+                           dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        simple = replace(request, query=OTHER)
         assert evaluator.run(simple, timeout=60)[1]   # the process is up and answers
         victim = evaluator.child_pids()[0]
         outcome = {}
@@ -110,7 +112,8 @@ def test_an_evaluation_process_that_dies_costs_its_query_only(built_dataset):
             time.sleep(0.01)
         os.kill(victim, 9)            # what an abort inside the engine does to the process
         thread.join(60)
-        assert outcome["error"].status == 500 and outcome["error"].code == "engine_error"
+        assert outcome["error"].reason == "engine_error"
+        assert REFUSALS["engine_error"] == (500, "engine_error")
         assert "SIGKILL" in outcome["error"].message
         # Replaced: the next query is answered by a fresh process.
         media_type, body = evaluator.run(simple, timeout=60)
@@ -124,20 +127,20 @@ def test_a_query_over_the_time_limit_ends_its_evaluation_process_only(built_data
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=1)
     try:
-        base = {"results_format": "JSON", "graph_format": None, "default": None, "named": None,
-                "dataset_clause": False, "max_results": 1000, "max_bytes": 1 << 20}
-        assert evaluator.run(dict(base, query=OTHER), timeout=60)
+        base = QueryJob(query=OTHER, results_format="JSON", graph_format=None, default=None, named=None,
+                        dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        assert evaluator.run(base, timeout=60)
         victim = evaluator.child_pids()[0]
         started = time.monotonic()
         with pytest.raises(QueryRefused) as refused:
-            evaluator.run(dict(base, query="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
+            evaluator.run(replace(base, query="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
                           timeout=1.0)
-        assert refused.value.status == 503 and refused.value.code == "timeout"
+        assert refused.value.reason == "timeout" and "query_timeout" in refused.value.message
         assert time.monotonic() - started < 10
         deadline = time.monotonic() + 10      # the work really stops: its process is gone
         while os.path.exists(f"/proc/{victim}") and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not os.path.exists(f"/proc/{victim}") or open(f"/proc/{victim}/stat").read().split()[2] == "Z"
-        assert b"true" in evaluator.run(dict(base, query=OTHER), timeout=60)[1]
+        assert b"true" in evaluator.run(base, timeout=60)[1]
     finally:
         evaluator.close()

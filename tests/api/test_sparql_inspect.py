@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from policykg.api.negotiation import choose_format, negotiate
-from policykg.api.sandbox import inspect_query
+from policykg.store.guard import inspect_query
 
 
 @pytest.mark.parametrize("query,form", [

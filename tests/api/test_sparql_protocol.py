@@ -8,6 +8,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from policykg.api import create_app
+
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
 JSON_RESULTS = "application/sparql-results+json"
@@ -256,8 +258,6 @@ def test_query_parameters_and_a_form_body_are_read_together(live_server):
 
 def test_an_unexpected_failure_is_a_500_without_trace_and_the_next_query_is_answered(built_dataset):
     # In process: the only way to make evaluation itself fail unexpectedly.
-    from policykg.api import create_app
-
     app = create_app(data=str(built_dataset))
     state = app.extensions["policykg"]
     real = state.evaluator

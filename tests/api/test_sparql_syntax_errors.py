@@ -1,12 +1,12 @@
 """Syntax errors a person can act on: the position, the reason, no character-class dumps,
-and an undeclared prefix named with the declaration to add (policykg.api.sandbox)."""
+and an undeclared prefix named with the declaration to add (policykg.store.guard)."""
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 import requests
 
-from policykg.api.sandbox import describe_syntax_error, undeclared_prefix
+from policykg.store.guard import describe_syntax_error, undeclared_prefix
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 

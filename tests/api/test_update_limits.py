@@ -1,5 +1,5 @@
 """/update under the time limit: a runaway update is stopped, changes nothing, and the
-service keeps serving queries and later updates (policykg.api.updates)."""
+service keeps serving queries and later updates (policykg.store.updates)."""
 from __future__ import annotations
 
 import os

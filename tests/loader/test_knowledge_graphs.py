@@ -6,6 +6,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
+from policykg.cli import main
 from policykg.loader.reasoning import infer
 from policykg.ontology import validate_shapes
 from policykg.ontology.namespaces import PKG, PREFIXES
@@ -108,7 +109,6 @@ def test_no_link_the_policy_does_not_state(built):
 
 @pytest.mark.slow
 def test_build_reports_asserted_and_inferred_counts(tmp_path, capsys):
-    from policykg.cli import main
     assert main(["build", "--out", str(tmp_path / "x.trig")]) == 0
     out = capsys.readouterr().out
     assert "asserted" in out and "inferred" in out

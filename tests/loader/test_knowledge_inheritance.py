@@ -20,6 +20,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from policykg.loader.statements import INHERITED_MODALITIES, build_statements, inheritance_axioms
 from policykg.ontology.namespaces import PKG, PKG_URI
+from policykg.ontology.reasoner import ReasonerUnavailable, find_java
 
 EX = Namespace("https://example.org/instances/")
 
@@ -134,8 +135,7 @@ def test_documented_sparql_pattern_gives_instances_the_relations_of_their_kind(b
 
 
 def _hermit_world(graph: Graph, tmp: Path):
-    owlready2 = pytest.importorskip("owlready2")
-    from policykg.ontology.reasoner import ReasonerUnavailable, find_java
+    import owlready2   # heavy: only for the test that runs HermiT
     try:
         owlready2.JAVA_EXE = find_java()
     except ReasonerUnavailable as exc:

@@ -6,7 +6,7 @@ from rdflib import Graph, URIRef
 
 from ontology_support import own_terms
 from policykg.ontology import ONTOLOGY_FILES, ontology_graph
-from policykg.ontology.namespaces import PKG, PKG_TERMS, PKG_URI, PREFIXES, sparql_prologue
+from policykg.ontology.namespaces import PKG, PKG_TERMS, PKG_URI, PREFIXES, sparql_prologue, turtle_prologue
 
 
 def test_pkg_holds_exactly_the_typed_terms():
@@ -35,3 +35,10 @@ def test_pkg_is_still_the_namespace_string():
 
 def test_ontology_files_are_the_vocabulary_files():
     assert sorted(p.name for p in ONTOLOGY_FILES) == ["policykg.ttl", "schemes.ttl"]
+
+
+def test_the_turtle_prologue_declares_the_same_prefixes():
+    text = turtle_prologue(["void", "sd"])
+    assert text == f"@prefix void: <{PREFIXES['void']}> .\n@prefix sd: <{PREFIXES['sd']}> .\n"
+    parsed = Graph().parse(data=turtle_prologue() + "pkg:a pkg:b void:c .", format="turtle")
+    assert len(parsed) == 1 and dict(parsed.namespaces())["pkg"] == URIRef(PKG_URI)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from policykg.api.store import OxigraphStore
+from policykg.store.backend import OxigraphStore
 from policykg.queries.resolve import Resolver
 
 BASE = "https://w3id.org/policykg/"

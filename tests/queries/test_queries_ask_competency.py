@@ -16,11 +16,18 @@ from policykg.queries.ask import answer
 QUESTIONS = yaml.safe_load((Path(__file__).parents[1] / "loader" / "competency.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("cq", QUESTIONS, ids=[cq["id"] for cq in QUESTIONS])
+# Questions whose answer lies outside the articles (title, signature, background knowledge)
+# cite no article, so they are not asked here.
+CITING = [cq for cq in QUESTIONS if cq.get("articles")]
+
+
+def test_most_questions_are_answered_by_articles():
+    assert len(CITING) >= len(QUESTIONS) - 3
+
+
+@pytest.mark.parametrize("cq", CITING, ids=[cq["id"] for cq in CITING])
 def test_asked_in_chinese_the_answer_cites_the_right_articles(store, resolver, cq):
-    expected = {str(a) for a in cq.get("articles", [])}
-    if not expected:
-        pytest.skip("the answer lies outside the articles (title, signature, background knowledge)")
+    expected = {str(a) for a in cq["articles"]}
     result = answer(cq["question_zh"], store, resolver)
     assert result["rows"], f"{cq['id']}: no rows ({result['rule']})"
     rows = result["rows"][:5] if result["query"] == "search" else result["rows"]

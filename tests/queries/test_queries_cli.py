@@ -12,6 +12,9 @@ from pathlib import Path
 
 import networkx as nx
 
+from policykg.ontology.namespaces import PKG_URI
+from policykg.queries.commands import format_table
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -67,3 +70,24 @@ def test_graph_export(built_dataset, tmp_path):
     assert g.number_of_edges() > 0 and f"{g.number_of_nodes()} actors" in proc.stdout
     as_json = json.loads(run("graph", "-f", "json", "--scope", "responsibility", "--data", str(built_dataset)).stdout)
     assert as_json["edges"]
+
+
+def test_tables_shorten_the_iris_of_the_base_given():
+    from_default = format_table([{"who": "https://w3id.org/policykg/id/agent/a", "term": f"{PKG_URI}ResidentsCommittee"}],
+                                ["who", "term"])
+    assert "id:agent/a" in from_default and "pkg:ResidentsCommittee" in from_default
+    own = format_table([{"who": "https://example.org/kg/id/agent/a",
+                         "clause": "https://example.org/kg/id/doc/d/art/1"}], ["who", "clause"],
+                       base="https://example.org/kg/")
+    assert "id:agent/a" in own and "example.org" not in own
+    assert "clause" not in own    # a column of document IRIs only is left out, whatever the base
+
+
+def test_query_honours_the_global_base(tmp_path):
+    out = tmp_path / "other-base.trig"
+    built = run("--base", "https://example.org/kg/", "build", "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    proc = run("--base", "https://example.org/kg/", "query", "toc", "-p", "kind=article", "--data", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "第19条" in proc.stdout
+    assert "example.org" not in proc.stdout and "w3id.org" not in proc.stdout

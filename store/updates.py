@@ -4,7 +4,7 @@ Under ``policykg serve`` an update is evaluated in a child process started for i
 child opens the current data (a store folder for writing, or a copy of the in-memory
 data), applies the update, and for in-memory data writes an N-Quads snapshot beside
 the runtime folder. Only when the child reports success is the new data published
-(:mod:`policykg.api.runtime`), so every server process sees it on its next request.
+(:mod:`policykg.store.runtime`), so every server process sees it on its next request.
 
 Why a child process: pyoxigraph's ``Store.update`` takes no time limit and cannot be
 interrupted, and an update such as ``INSERT { … } WHERE { a cross join }`` runs for
@@ -15,7 +15,7 @@ server process that received it goes on serving.
 The child speaks one JSON object per line on stdout: ``{"stage": "loaded"}`` once the
 data is open (loading is not counted against the limit), ``{"stage": "applied"}`` once
 the update is committed, ``{"stage": "done"}`` once the snapshot is written, or
-``{"error": {"status": …, "message": …}}``.
+``{"error": {"reason": …, "message": …}}`` (a :class:`QueryRefused` reason).
 """
 from __future__ import annotations
 
@@ -31,47 +31,38 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from policykg.api.sandbox import QueryRefused, describe_syntax_error
-from policykg.api.store import user_base_iri
+from policykg.store import runtime
+from policykg.store.backend import DataSource, user_base_iri
+from policykg.store.errors import QueryRefused, StoreError
+from policykg.store.guard import describe_syntax_error
 
-# Opening the data and writing the snapshot are bounded too, generously: a million quads
-# load in a few seconds here.
+# Opening the data and writing the snapshot are bounded too, generously (loading is far
+# faster: bench/RESULTS.md).
 LOAD_LIMIT = 600.0
 log = logging.getLogger("policykg.server")
-_CHILD = "from policykg.api.updates import child_main; child_main()"
+_CHILD = "from policykg.store.updates import child_main; child_main()"
 
 
-def apply_update(state, text: str) -> None:
-    """Apply ``text`` so that every later query sees it, in every server process;
-    raise QueryRefused (400 for a bad update, 503 over the time limit) otherwise."""
-    folder = state.runtime_dir
-    if folder is None:                       # one process, embedded: change the store in place
-        with state._lock:
-            _run(state.store.ox, text, user_base_iri(state.base))
-            state.invalidate()
-        return
-    from policykg.api import runtime
-    from policykg.api.store import DataSource
-
-    with runtime.update_lock(folder):
-        state.refresh()                      # start from what the last update published
-        source = state.store.source
-        snapshot = None if source.kind == "folder" else runtime.new_snapshot_path(folder)
-        try:
-            run_in_child(source, text, snapshot, float(state.config.query_timeout), state.base)
-        except QueryRefused:
-            if snapshot is not None:   # the update failed: its snapshot (and a half-written one) go
-                for leftover in (snapshot, snapshot.with_suffix(".part")):
-                    with contextlib.suppress(OSError):
-                        leftover.unlink()
-            raise
-        if snapshot is None:
-            runtime.publish(folder, source)  # the folder changed: every process reopens it
-        else:
-            runtime.publish(folder, DataSource("file", str(snapshot)))
-        state.refresh()
-        if snapshot is not None:
-            runtime.remove_old_snapshots(folder, keep=str(snapshot))
+def apply_shared(folder: Path, source: DataSource, text: str, time_limit: float, base: str | None = None) -> None:
+    """Apply ``text`` to ``source`` in a child process and publish the result in the runtime
+    ``folder``, so that every server process sees it on its next request; raise QueryRefused
+    (nothing published) otherwise. The caller holds :func:`runtime.update_lock`. Relative IRIs
+    resolve against the user base IRI of ``base`` (the service's configured base)."""
+    snapshot = None if source.kind == "folder" else runtime.new_snapshot_path(folder)
+    try:
+        run_in_child(source, text, snapshot, time_limit, base)
+    except QueryRefused:
+        if snapshot is not None:   # the update failed: its snapshot (and a half-written one) go
+            for leftover in (snapshot, snapshot.with_suffix(".part")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+        raise
+    if snapshot is None:
+        runtime.publish(folder, source)  # the folder changed: every process reopens it
+    else:
+        # Earlier snapshots go: a process still loading one has it open already.
+        runtime.publish(folder, DataSource("file", str(snapshot)))
+        runtime.remove_old_snapshots(folder, keep=str(snapshot))
 
 
 def run_in_child(source, text: str, snapshot: Path | None, time_limit: float, state_base: str | None = None) -> None:
@@ -99,16 +90,16 @@ def run_in_child(source, text: str, snapshot: Path | None, time_limit: float, st
             log.warning("an update ran over the time limit of %g s; its process was stopped (%s)", time_limit,
                         "the folder was committed just before" if changed else "nothing changed")
             if not changed:
-                raise QueryRefused(503, f"the update was stopped after the time limit of {time_limit:g} s; "
-                                        "nothing was changed", "timeout") from None
+                raise QueryRefused("timeout", f"the update was stopped after the time limit of {time_limit:g} s; "
+                                              "nothing was changed") from None
             return
         if snapshot is not None:
             _expect(child, messages, "done", LOAD_LIMIT)
     except queue.Empty:
-        raise QueryRefused(503, f"the update process did not open or save the data within {LOAD_LIMIT:g} s; "
-                                "nothing was changed", "timeout") from None
+        raise QueryRefused("timeout", f"the update process did not open or save the data within {LOAD_LIMIT:g} s; "
+                                      "nothing was changed") from None
     except BrokenPipeError:
-        raise QueryRefused(500, "the update process ended before it read the update; nothing was changed") \
+        raise QueryRefused("internal", "the update process ended before it read the update; nothing was changed") \
             from None
     finally:
         if child.poll() is None:
@@ -133,12 +124,12 @@ def _expect(child, messages: queue.SimpleQueue, stage: str, seconds: float) -> N
     message = messages.get(timeout=seconds)
     if message is None:
         child.wait()
-        raise QueryRefused(500, f"the update process ended unexpectedly (exit status {child.returncode}); "
-                                "nothing was changed")
+        raise QueryRefused("internal", f"the update process ended unexpectedly (exit status {child.returncode}); "
+                                       "nothing was changed")
     if "error" in message:
-        raise QueryRefused(int(message["error"]["status"]), str(message["error"]["message"]))
+        raise QueryRefused(str(message["error"]["reason"]), str(message["error"]["message"]))
     if message.get("stage") != stage:
-        raise QueryRefused(500, f"the update process said {message!r} where {stage!r} was expected")
+        raise QueryRefused("internal", f"the update process said {message!r} where {stage!r} was expected")
 
 
 def _said(messages: queue.SimpleQueue, stage: str) -> bool:
@@ -154,13 +145,14 @@ def _said(messages: queue.SimpleQueue, stage: str) -> bool:
             return True
 
 
-def _run(store: ox.Store, text: str, base_iri: str | None = None) -> None:
+def apply_in_place(store: ox.Store, text: str, base_iri: str | None = None) -> None:
+    """Apply ``text`` to ``store`` here and now (no time limit): for one embedded process."""
     try:
         store.update(text, base_iri=base_iri)
     except SyntaxError as exc:
-        raise QueryRefused(400, describe_syntax_error(exc, text)) from None
+        raise QueryRefused("syntax", describe_syntax_error(exc, text)) from None
     except (OSError, ValueError, RuntimeError) as exc:
-        raise QueryRefused(400, f"the update failed: {exc}") from None
+        raise QueryRefused("failed", f"the update failed: {exc}") from None
 
 
 # ---------------------------------------------------------------------------
@@ -169,8 +161,6 @@ def _run(store: ox.Store, text: str, base_iri: str | None = None) -> None:
 
 def child_main() -> None:
     """Read one request on stdin, apply it, report each stage on stdout."""
-    from policykg.api.store import DataSource, StoreError
-
     def say(message: dict) -> None:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
@@ -180,7 +170,7 @@ def child_main() -> None:
     try:
         store = source.open()
         say({"stage": "loaded"})
-        _run(store, request["update"], request.get("base_iri"))
+        apply_in_place(store, request["update"], request.get("base_iri"))
         store.flush()
         say({"stage": "applied"})
         if request["snapshot"]:
@@ -190,6 +180,6 @@ def child_main() -> None:
             os.replace(part, snapshot)
             say({"stage": "done"})
     except QueryRefused as exc:
-        say({"error": {"status": exc.status, "message": exc.message}})
+        say({"error": {"reason": exc.reason, "message": exc.message}})
     except (StoreError, OSError) as exc:
-        say({"error": {"status": 500, "message": f"the data could not be opened for the update: {exc}"}})
+        say({"error": {"reason": "internal", "message": f"the data could not be opened for the update: {exc}"}})

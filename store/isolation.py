@@ -15,9 +15,9 @@ each user query to one of them:
 
 The protocol on the child's stdin/stdout: the parent writes one JSON line with the data
 source, the child answers ``{"stage": "ready"}`` once the data is open; then per query one
-JSON line (the request of :meth:`policykg.api.store.Store.answer`), answered by one JSON
+JSON line (the fields of :class:`policykg.store.backend.QueryJob`), answered by one JSON
 line ``{"media_type": …, "length": n}`` followed by ``n`` bytes of body, or
-``{"error": {"status": …, "message": …, "code": …}}``. The cost (a pipe round trip and a
+``{"error": {"reason": …, "message": …}}`` (a reason of :data:`policykg.store.errors.REASONS`). The cost (a pipe round trip and a
 copy of the body) is measured in ``make bench``.
 """
 from __future__ import annotations
@@ -32,18 +32,21 @@ import sys
 import threading
 import time
 
-from policykg.api.sandbox import QueryRefused, limit_reached
+from dataclasses import asdict
+
+from policykg.store.backend import DataSource, OxigraphStore, QueryJob
+from policykg.store.errors import QueryRefused, StoreError, limit_reached
 
 log = logging.getLogger("policykg.server")
-_CHILD = "from policykg.api.isolation import evaluation_main; evaluation_main()"
+_CHILD = "from policykg.store.isolation import evaluation_main; evaluation_main()"
 # Opening the data is not counted against a query's time limit, but is bounded.
 OPEN_LIMIT = 600.0
 
 
 def engine_error(detail: str) -> QueryRefused:
-    return QueryRefused(500, "the query engine failed on this query and its evaluation was stopped "
-                             f"({detail}); the service goes on, other queries are answered — "
-                             "查询引擎在此查询上出错，已停止该查询，服务照常运行", "engine_error")
+    return QueryRefused("engine_error", "the query engine failed on this query and its evaluation was stopped "
+                                        f"({detail}); the service goes on, other queries are answered — "
+                                        "查询引擎在此查询上出错，已停止该查询，服务照常运行")
 
 
 class _Child:
@@ -77,17 +80,17 @@ class _Child:
         if not self.ready:
             message = self._receive()
             if "error" in message:
-                raise QueryRefused(500, str(message["error"]["message"]))
+                raise QueryRefused("internal", str(message["error"]["message"]))
             self.ready = True
 
-    def answer(self, request: dict) -> tuple[str, bytes]:
-        """Evaluate ``request`` in the child; EOFError when the child died."""
+    def answer(self, job: QueryJob) -> tuple[str, bytes]:
+        """Evaluate ``job`` in the child; EOFError when the child died."""
         self.wait_ready()
-        self._send(request)
+        self._send(asdict(job))
         message = self._receive()
         if "error" in message:
             error = message["error"]
-            raise QueryRefused(int(error["status"]), str(error["message"]), error.get("code"))
+            raise QueryRefused(str(error["reason"]), str(error["message"]))
         body = self.process.stdout.read(int(message["length"]))
         if len(body) != int(message["length"]):
             raise EOFError
@@ -109,10 +112,10 @@ class _Child:
 
 
 class _Job:
-    __slots__ = ("request", "reply", "started", "done", "lock", "child", "timed_out")
+    __slots__ = ("query", "reply", "started", "done", "lock", "child", "timed_out")
 
-    def __init__(self, request: dict):
-        self.request = request
+    def __init__(self, query: QueryJob):
+        self.query = query
         self.reply = None
         self.started = threading.Event()   # an evaluation process with the data open took it
         self.done = threading.Lock()
@@ -134,7 +137,7 @@ def _status(code: int | None) -> str:
 
 
 class IsolatedEvaluator:
-    """The interface of :class:`policykg.api.sandbox.Evaluator` (``run``, ``use``,
+    """The interface of :class:`policykg.store.evaluation.Evaluator` (``run``, ``use``, ``size``,
     ``longest_running``), each query evaluated in one of ``processes`` child processes."""
 
     def __init__(self, store, processes: int = 2):
@@ -177,8 +180,8 @@ class IsolatedEvaluator:
                     child = self.children[n] = self._spawn()
                 except OSError as exc:   # no process to be had (memory, process limit): this query only
                     self.children[n] = None
-                    job.reply = QueryRefused(503, f"no evaluation process could be started ({exc}); try again",
-                                             "unavailable")
+                    job.reply = QueryRefused("internal", f"no evaluation process could be started ({exc}); "
+                                                         "try again")
                     job.started.set()
                     job.done.release()
                     continue
@@ -193,7 +196,7 @@ class IsolatedEvaluator:
             self._started[n] = time.monotonic()
             job.started.set()
             try:
-                job.reply = child.answer(job.request)
+                job.reply = child.answer(job.query)
             except QueryRefused as exc:
                 job.reply = exc
             except (EOFError, OSError, ValueError) as exc:
@@ -227,10 +230,10 @@ class IsolatedEvaluator:
         running = [t for t in self._started if t]
         return time.monotonic() - min(running) if running else 0.0
 
-    def run(self, request: dict, timeout: float) -> tuple[str, bytes]:
-        """Evaluate ``request``; the time limit counts from when an evaluation process with the
+    def run(self, query: QueryJob, timeout: float) -> tuple[str, bytes]:
+        """Evaluate ``query``; the time limit counts from when an evaluation process with the
         data open takes it (waiting for one is bounded by the queries before it, and OPEN_LIMIT)."""
-        job = _Job(request)
+        job = _Job(query)
         self._jobs.put(job)
         job.started.wait(OPEN_LIMIT)
         if not job.done.acquire(timeout=timeout):
@@ -266,8 +269,6 @@ def evaluation_main() -> None:
 
 
 def _child_loop() -> None:
-    from policykg.api.store import DataSource, OxigraphStore, StoreError
-
     # The protocol owns the real stdout; anything a library prints goes to the log (stderr).
     stdin, stdout = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -281,7 +282,7 @@ def _child_loop() -> None:
         store = OxigraphStore.open_source(DataSource(**setup["source"]), setup["base"],
                                           setup["include_background"])
     except (StoreError, OSError) as exc:
-        say({"error": {"status": 500, "message": f"the data could not be opened: {exc}"}})
+        say({"error": {"reason": "internal", "message": f"the data could not be opened: {exc}"}})
         return
     say({"stage": "ready"})
     parent = os.getppid()
@@ -293,14 +294,14 @@ def _child_loop() -> None:
 
     threading.Thread(target=orphaned, daemon=True).start()
     for line in stdin:
-        request = json.loads(line)
+        job = QueryJob(**json.loads(line))
         try:
-            media_type, body = store.answer(request)
+            media_type, body = store.answer(job)
         except QueryRefused as exc:
-            say({"error": {"status": exc.status, "message": exc.message, "code": exc.code}})
+            say({"error": {"reason": exc.reason, "message": exc.message}})
             continue
         except Exception as exc:  # noqa: BLE001 - a Python error ends the query, not the process
-            say({"error": {"status": 500, "message": f"the query could not be evaluated ({type(exc).__name__})",
-                           "code": "engine_error"}})
+            say({"error": {"reason": "engine_error",
+                           "message": f"the query could not be evaluated ({type(exc).__name__})"}})
             continue
         say({"media_type": media_type, "length": len(body)}, body)

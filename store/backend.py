@@ -7,7 +7,7 @@ default graph of every query is the union of the dataset's named graphs (without
 the background graph when ``include_background`` is off).
 
 User-supplied SPARQL comes to :meth:`Store.answer` only after /sparql has inspected it,
-and on a helper thread that the time limit watches (:mod:`policykg.api.sandbox`).
+and on a helper thread that the time limit watches (:mod:`policykg.store.evaluation`).
 The service uses no other way in (tests/api/test_store_interface.py serves every kind
 of request from a store that has nothing but the interface), so a remote backend, for
 instance another SPARQL endpoint, can take the embedded one's place.
@@ -15,15 +15,18 @@ instance another SPARQL endpoint, can take the embedded one's place.
 from __future__ import annotations
 
 import itertools
-import os
+import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
+from rdflib.term import Identifier
 
-from policykg.api.sandbox import QueryRefused, describe_syntax_error, limit_reached
 from policykg.iris import GRAPH_NAMES, graph_iri
+from policykg.loader.dataset import build_bundled, to_oxigraph_term
+from policykg.store.errors import QueryRefused, StoreError, limit_reached
+from policykg.store.guard import describe_syntax_error
 
 _FORMATS_BY_SUFFIX = {
     ".trig": ox.RdfFormat.TRIG,
@@ -35,10 +38,6 @@ _FORMATS_BY_SUFFIX = {
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
 }
-
-
-class StoreError(Exception):
-    """The data cannot be opened or loaded (bad file, unknown format, locked folder)."""
 
 
 def rdf_format_for(path: Path) -> ox.RdfFormat:
@@ -79,7 +78,7 @@ def load_file(store: ox.Store, path: Path) -> None:
     """Load an RDF file (TriG, N-Quads, Turtle ...) into ``store``."""
     # bulk_extend over the parser keeps the file's blank node labels (bulk_load renames
     # them at random): every server process then gives the same answers and dumps.
-    # As fast as bulk_load (a million quads in ~3 s); no transaction log either way.
+    # As fast as bulk_load; no transaction log either way.
     store.bulk_extend(read_quads(path))
 
 
@@ -99,12 +98,7 @@ def to_term(value):
     """A pyoxigraph term for ``value``: pyoxigraph terms pass, rdflib terms are converted."""
     if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
         return value
-    # rdflib terms, imported lazily (rdflib is heavy and optional here); the loader owns the conversion
-    from rdflib.term import Identifier
-
-    if isinstance(value, Identifier):
-        from policykg.loader.dataset import to_oxigraph_term
-
+    if isinstance(value, Identifier):   # an rdflib term: the loader owns the conversion
         return to_oxigraph_term(value)
     if isinstance(value, bool):
         return ox.Literal("true" if value else "false",
@@ -114,6 +108,20 @@ def to_term(value):
     if isinstance(value, str):
         return ox.Literal(value)
     raise TypeError(f"cannot bind {value!r} ({type(value).__name__}) as an RDF term")
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """A user's query as the SPARQL protocol asks for it, checked and ready to evaluate."""
+
+    query: str
+    results_format: str | None       # a pyoxigraph QueryResultsFormat name for SELECT/ASK, None if none fits
+    graph_format: str | None         # a pyoxigraph RdfFormat name for CONSTRUCT/DESCRIBE, None if none fits
+    default: list[str] | None        # default-graph-uri values; None: the service's default graph
+    named: list[str] | None          # named-graph-uri values
+    dataset_clause: bool             # the text has FROM / FROM NAMED
+    max_results: int                 # most rows or triples
+    max_bytes: int                   # largest serialised answer
 
 
 def _substitutions(bindings: Mapping | None):
@@ -128,25 +136,18 @@ class Store:
     Trusted code asks with :meth:`select`, :meth:`construct` and :meth:`ask`; the
     SPARQL endpoint hands a user's checked query to :meth:`answer`; linked data and the
     dumps read with the remaining methods. Only /update reaches past it: it opens the
-    data itself, in a child process it can stop (:mod:`policykg.api.updates`).
+    data itself, in a child process it can stop (:mod:`policykg.store.updates`).
     """
 
     def select(self, query: str, bindings: Mapping | None = None) -> list[dict]:
         raise NotImplementedError
 
-    def construct(self, query: str, bindings: Mapping | None = None) -> list[ox.Triple]:
-        raise NotImplementedError
-
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
         raise NotImplementedError
 
-    def answer(self, request: dict) -> tuple[str, bytes]:
+    def answer(self, job: QueryJob) -> tuple[str, bytes]:
         """A user's query, as the SPARQL protocol asks, serialised: (media type, body).
-
-        ``request`` holds ``query``, the dataset (``default``/``named`` graph IRIs or
-        None, ``dataset_clause`` when the text has FROM), the chosen ``results_format``
-        or ``graph_format`` and the limits ``max_results`` and ``max_bytes``. Raises
-        QueryRefused (400, 406) when it cannot be answered."""
+        Raises QueryRefused when it cannot be answered."""
         raise NotImplementedError
 
     def graph_names(self) -> list[str]:
@@ -169,9 +170,6 @@ class Store:
         raise NotImplementedError
 
     def triples_pointing_to(self, iri: str, limit: int = 1000) -> list[ox.Triple]:
-        raise NotImplementedError
-
-    def is_known(self, iri: str) -> bool:
         raise NotImplementedError
 
     def __len__(self) -> int:
@@ -248,46 +246,40 @@ class OxigraphStore(Store):
             rows.append(row)
         return rows
 
-    def construct(self, query: str, bindings: Mapping | None = None) -> list[ox.Triple]:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QueryTriples):
-            raise TypeError("construct() needs a CONSTRUCT or DESCRIBE query")
-        return list(result)
-
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
         result = self._query(query, bindings)
         if not isinstance(result, ox.QueryBoolean):
             raise TypeError("ask() needs an ASK query")
         return bool(result)
 
-    def answer(self, request: dict) -> tuple[str, bytes]:
-        """See :meth:`Store.answer`; the default graph is the union unless the request names one."""
+    def answer(self, job: QueryJob) -> tuple[str, bytes]:
+        """See :meth:`Store.answer`; the default graph is the union unless the job names one."""
         kwargs = {}
-        if request.get("default") is not None or request.get("named") is not None:
-            if request.get("default") is not None:
-                kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default"]] or [ox.DefaultGraph()]
-            if request.get("named") is not None:
-                kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named"]]
-        elif not request.get("dataset_clause"):
+        if job.default is not None or job.named is not None:
+            if job.default is not None:
+                kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default] or [ox.DefaultGraph()]
+            if job.named is not None:
+                kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named]
+        elif not job.dataset_clause:
             kwargs.update(self.query_options())
-        max_results = request["max_results"]
-        max_bytes = request["max_bytes"]
+        max_results = job.max_results
+        max_bytes = job.max_bytes
         try:
             # Relative IRIs (<x>) resolve against the one base IRI of user queries (Protocol 2.3).
-            result = self.ox.query(request["query"], base_iri=user_base_iri(self.base), **kwargs)
+            result = self.ox.query(job.query, base_iri=user_base_iri(self.base), **kwargs)
             if isinstance(result, ox.QueryTriples):
-                fmt = request.get("graph_format")
+                fmt = job.graph_format
                 if fmt is None:
-                    raise QueryRefused(406, "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
+                    raise QueryRefused("no_format", "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
                 triples = list(itertools.islice(result, max_results + 1))
                 if len(triples) > max_results:
-                    raise limit_reached("result_too_large", f"the result has more than {max_results} triples; "
+                    raise limit_reached("too_many_results", f"the result has more than {max_results} triples; "
                                         "narrow the query or add LIMIT", "max_results")
                 rdf_format = getattr(ox.RdfFormat, fmt)
                 return rdf_format.media_type, ox.serialize(triples, format=rdf_format) or b""
-            fmt = request.get("results_format")
+            fmt = job.results_format
             if fmt is None:
-                raise QueryRefused(406, "no acceptable format for a SELECT/ASK result")
+                raise QueryRefused("no_format", "no acceptable format for a SELECT/ASK result")
             results_format = getattr(ox.QueryResultsFormat, fmt)
             if isinstance(result, ox.QueryBoolean):
                 return results_format.media_type, result.serialize(format=results_format)
@@ -298,19 +290,18 @@ class OxigraphStore(Store):
             if len(body) > max_results:
                 rows = sum(1 for _ in ox.parse_query_results(body, format=results_format))
                 if rows > max_results:
-                    raise limit_reached("result_too_large", f"the result has more than {max_results} rows; "
+                    raise limit_reached("too_many_results", f"the result has more than {max_results} rows; "
                                         "narrow the query or add LIMIT", "max_results")
             return results_format.media_type, body
         except _TooBig:
-            raise limit_reached("result_too_large", f"the result is larger than {max_bytes} bytes; narrow the "
+            raise limit_reached("too_large", f"the result is larger than {max_bytes} bytes; narrow the "
                                 "query or add LIMIT", "max_results") from None
         except SyntaxError as exc:
-            raise QueryRefused(400, describe_syntax_error(exc, request["query"])) from None
+            raise QueryRefused("syntax", describe_syntax_error(exc, job.query)) from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             # Well-formed (the parser accepted it) but not evaluable here, e.g. an extension
             # function the engine lacks: not a bad request (W3C syntax-query test_4).
-            raise QueryRefused(422, f"the query is well-formed but could not be evaluated: {exc}",
-                               "evaluation_error") from None
+            raise QueryRefused("not_evaluable", f"the query is well-formed but could not be evaluated: {exc}") from None
 
     # -- helpers for the service -------------------------------------------
     def graph_triples(self, name: str) -> list[ox.Triple]:
@@ -384,16 +375,6 @@ class OxigraphStore(Store):
                     break
         return out
 
-    def is_known(self, iri: str) -> bool:
-        node = _named_node(iri)
-        if node is None:
-            return False
-        for _ in self.ox.quads_for_pattern(node, None, None, None):
-            return True
-        for _ in self.ox.quads_for_pattern(None, None, node, None):
-            return True
-        return False
-
     def graph_sizes(self) -> dict[str, int]:
         """Triples per named graph."""
         sizes = {name: 0 for name in self.graph_names()}
@@ -466,7 +447,7 @@ def open_store(config, data: str | None = None, folder: str | None = None) -> Ox
         return OxigraphStore.open_folder(folder, base, bg, data or None)
     if data:
         return OxigraphStore.from_file(data, base, bg)
-    return OxigraphStore.from_file(build_bundled(config), base, bg)
+    return OxigraphStore.from_file(build_bundled(base), base, bg)
 
 
 def prepare_source(config) -> tuple[DataSource, int]:
@@ -479,13 +460,11 @@ def prepare_source(config) -> tuple[DataSource, int]:
     if config.store:
         # In a separate, fresh interpreter: RocksDB started in this process would leave its
         # threads' locks behind in the server processes forked from it (an open there hangs).
-        import multiprocessing
-
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             count = pool.apply(_prepare_folder, (config.store, config.base, config.include_background,
                                                  config.data or None))
         return DataSource("folder", str(Path(config.store).resolve())), count
-    path = Path(config.data) if config.data else build_bundled(config)
+    path = Path(config.data) if config.data else build_bundled(config.base)
     count = sum(1 for _ in read_quads(path))
     return DataSource("file", str(path.resolve())), count
 
@@ -495,28 +474,7 @@ def _prepare_folder(folder: str, base: str, include_background: bool, data: str 
     return len(store)
 
 
-def build_bundled(config) -> Path:
-    """Build the bundled policy into a cache file (once per input) and return its path."""
-    try:
-        from policykg.loader.dataset import build_dataset, write_dataset
-    except ImportError as exc:
-        raise StoreError("no --data or --store given and the loader is not available to build the dataset") from exc
-    import hashlib
-    import tempfile
-
-    sources_dir = Path(__file__).resolve().parent.parent / "loader" / "sources"
-    sources = sorted(sources_dir.glob("*.txt"))
-    digest = hashlib.sha256(config.base.encode())
-    for path in sources:
-        digest.update(path.read_bytes())
-    cache = Path(os.environ.get("XDG_CACHE_HOME", tempfile.gettempdir())) / "policykg"
-    cache.mkdir(parents=True, exist_ok=True)
-    out = cache / f"bundled-{digest.hexdigest()[:16]}-{os.getpid()}.trig"
-    write_dataset(build_dataset(sources, config.base), out)
-    return out
-
-
 __all__ = [
-    "DataSource", "OxigraphStore", "Store", "StoreError", "default_graph_options", "load_file",
+    "DataSource", "OxigraphStore", "QueryJob", "Store", "StoreError", "default_graph_options", "load_file",
     "open_store", "prepare_source", "rdf_format_for", "to_term", "GRAPH_NAMES",
 ]

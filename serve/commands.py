@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 
-from policykg.settings import CPU_AFFINITY_CHOICES
+from policykg.errors import UserError
+from policykg.serve.supervisor import serve
+from policykg.settings import CPU_AFFINITY_CHOICES, load_config
+from policykg.store.backend import prepare_source
+from policykg.store.errors import StoreError
 
 
 def register(subparsers) -> None:
@@ -34,11 +39,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from policykg.api.server import serve
-    from policykg.api.store import StoreError, prepare_source
-    from policykg.cli import UserError
-    from policykg.settings import load_config
-
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     overrides = {
         "base": getattr(args, "base", None),
@@ -65,8 +65,6 @@ def run(args) -> int:
 
 def _port_free(host: str, port: int) -> bool:
     """Whether ``host:port`` can be bound (granian would only log the failure and exit)."""
-    import socket
-
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -1,11 +1,9 @@
 """One CPU for each server process, when there are at least as many processes as CPUs.
 
 Why: every query is handed from the request thread to a query thread and back (the time
-limit needs it, see :class:`policykg.api.sandbox.Evaluator`). When the two threads run on
-different CPUs, each hand-off wakes the other CPU, which on a virtual machine costs tens
-of microseconds; on one CPU it is a plain context switch. Measured on the seed graph with
-two processes on two CPUs: about 13 % more small queries per second from one client.
-When there are more CPUs than processes, pinning would only take CPUs away from the query
+limit needs it, see :class:`policykg.store.evaluation.Evaluator`). When the two threads run on
+different CPUs, each hand-off wakes the other CPU, which on a virtual machine is costly;
+on one CPU it is a plain context switch (bench/RESULTS.md has the figures). When there are more CPUs than processes, pinning would only take CPUs away from the query
 threads, so ``auto`` leaves the processes free.
 
 The processes of one ``policykg serve`` register in the runtime folder (``servers/<pid>``,

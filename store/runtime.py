@@ -1,6 +1,6 @@
 """What the server processes of one ``policykg serve`` share: where the current data is.
 
-``policykg serve`` runs several server processes (see :mod:`policykg.api.server`), each
+``policykg serve`` runs several server processes (see :mod:`policykg.serve.supervisor`), each
 with the data in its own store. They share a small *runtime folder* named by the
 environment variable ``POLICYKG_RUNTIME_DIR``:
 
@@ -18,27 +18,22 @@ nothing is shared.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from policykg.api.store import DataSource
+from policykg.store.backend import DataSource
 from policykg.files import write_atomically
 
 RUNTIME_ENV = "POLICYKG_RUNTIME_DIR"
-SUPERVISOR_ENV = "POLICYKG_SUPERVISOR_PID"
 _POINTER = "data.json"
 
 
 def runtime_dir() -> Path | None:
     value = os.environ.get(RUNTIME_ENV)
     return Path(value) if value else None
-
-
-def supervisor_pid() -> int | None:
-    value = os.environ.get(SUPERVISOR_ENV)
-    return int(value) if value and value.isdigit() else None
 
 
 def publish(folder: Path, source: DataSource) -> None:
@@ -67,8 +62,6 @@ def current(folder: Path) -> DataSource | None:
 @contextlib.contextmanager
 def update_lock(folder: Path):
     """Serialise /update requests across the server processes."""
-    import fcntl
-
     with open(folder / "update.lock", "a+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:

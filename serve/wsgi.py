@@ -1,7 +1,7 @@
 """The WSGI application of one server process (``policykg serve`` starts several).
 
-granian imports ``policykg.api.wsgi:app`` in each server process; the configuration and
-the runtime folder come from the environment the supervisor set (:func:`policykg.api.server.serve`).
+granian imports ``policykg.serve.wsgi:app`` in each server process; the configuration and
+the runtime folder come from the environment the supervisor set (:func:`policykg.serve.supervisor.serve`).
 """
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ import logging
 import os
 import sys
 
-from policykg.api import affinity, create_app, runtime
-from policykg.api.server import AccessLog, watch_process
+from policykg.api import create_app
+from policykg.serve import affinity
+from policykg.serve.access_log import AccessLog
+from policykg.serve.supervisor import request_replacement, watch_process
+from policykg.store import runtime
 
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 _flask_app = create_app()
 _state = _flask_app.extensions["policykg"]
+_state.on_query_overrun = request_replacement
 _state.evaluator   # start the helper threads now, not on the first query
 _pinning = affinity.start(runtime.runtime_dir(), _state.config.cpu_affinity, _state.config.query_workers)
 watch_process(_state, _pinning)

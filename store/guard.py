@@ -1,29 +1,23 @@
-"""Evaluating untrusted SPARQL: inspection before parsing, and evaluation under a time limit.
+"""Reading an untrusted SPARQL query before it is evaluated: a lexer and the limits.
 
-Two defences, in order:
+:func:`inspect_query` reads the query once with a small SPARQL *lexer* (strings, IRIs,
+comments and prefixed names are whole tokens, so a keyword inside a literal or an IRI
+never counts). It finds the query form, refuses updates, ``SERVICE`` (pyoxigraph would
+open an HTTP connection) and ``LOAD``, notes dataset clauses, and measures the bracket
+nesting depth *before* pyoxigraph's recursive parser sees the text (thousands of nested
+braces overflow its stack and abort the process). :func:`check_query` applies the
+limits and raises :class:`~policykg.store.errors.QueryRefused`.
 
-1. :func:`inspect_query` reads the query once with a small SPARQL *lexer* (strings,
-   IRIs, comments and prefixed names are whole tokens, so a keyword inside a literal or
-   an IRI never counts). It finds the query form, refuses updates, ``SERVICE`` (pyoxigraph
-   would open an HTTP connection) and ``LOAD``, notes dataset clauses, and measures the
-   bracket nesting depth *before* pyoxigraph's recursive parser sees the text (thousands
-   of nested braces overflow its stack and abort the process).
-
-2. :class:`Evaluator` runs the query on a helper thread of the server process, with a
-   large stack, and waits at most the time limit. A query that runs over is answered
-   with 503 and its server process is replaced by the supervisor (the only way to stop
-   work inside pyoxigraph), while the other server processes keep answering. Under
-   ``policykg serve`` :class:`policykg.api.isolation.IsolatedEvaluator` takes its place
-   (``query_processes`` > 0): evaluation processes, so that an engine crash or a runaway
-   query costs one evaluation process instead.
+Evaluation under the time limit is :mod:`policykg.store.evaluation` (on threads) or
+:mod:`policykg.store.isolation` (in evaluation processes, so that an engine crash costs one query).
 """
 from __future__ import annotations
 
-import queue
 import re
-import threading
-import time
 from dataclasses import dataclass, field
+
+from policykg.ontology.namespaces import PREFIXES
+from policykg.store.errors import QueryRefused, limit_reached
 
 
 # ---------------------------------------------------------------------------
@@ -65,9 +59,9 @@ _TOKEN = re.compile(
 
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
 # Long chains of these build deep expression or algebra trees (1+1+…, {…} UNION {…} …)
-# whose evaluation recurses: tens of thousands overflow pyoxigraph's stack in the worker.
+# whose evaluation recurses: tens of thousands overflow pyoxigraph's stack in the worker
+# (the setting max_operators bounds them).
 _OPERATOR_WORDS = frozenset({"UNION", "MINUS", "OPTIONAL"})
-MAX_OPERATORS = 2000
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
 
@@ -124,35 +118,8 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
 
 
 # ---------------------------------------------------------------------------
-# 2. Evaluation under the time limit
+# 2. Syntax errors people can read
 # ---------------------------------------------------------------------------
-
-class QueryRefused(Exception):
-    """The query cannot be answered; ``status`` is the HTTP status to use, ``code`` the
-    error code of the JSON envelope when it says more than the status (``timeout``)."""
-
-    def __init__(self, status: int, message: str, code: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Response headers it calls for: a 503 (over the time limit) says when to try again."""
-        return {"Retry-After": "1"} if self.status == 503 else {}
-
-
-# A well-formed query beyond a limit of the service is not a bad request: each limit has its
-# own code, a status that says so, and names the setting that raises it (README, "Limits").
-LIMIT_STATUS = {"result_too_large": 422, "query_too_complex": 422, "query_too_long": 413, "timeout": 503}
-
-
-def limit_reached(code: str, message: str, setting: str) -> QueryRefused:
-    """QueryRefused for the limit ``code``; the message ends with the setting that raises it."""
-    return QueryRefused(LIMIT_STATUS[code], f"{message} (limit: {setting}, environment variable "
-                                            f"POLICYKG_{setting.upper()})", code)
-
 
 _POSITION = re.compile(r"^error at (\d+):(\d+): ?")
 # pyoxigraph lists what it expected, character classes included ("['A' ..= 'Z' | …]"):
@@ -188,9 +155,7 @@ def undeclared_prefix(text: str) -> tuple[str, str, int, int] | None:
 
 
 def _known_namespace(prefix: str) -> str | None:
-    from policykg.ontology.namespaces import PREFIXES   # only on this error path
-
-    return dict(PREFIXES).get(prefix)
+    return PREFIXES.get(prefix)
 
 
 def describe_syntax_error(exc: SyntaxError, text: str | None = None) -> str:
@@ -223,73 +188,30 @@ def describe_syntax_error(exc: SyntaxError, text: str | None = None) -> str:
     return f"syntax error at {where}: {detail}" if where else f"syntax error: {detail}"
 
 
-class Evaluator:
-    """Evaluates user queries in this process, on helper threads, under the time limit.
+# ---------------------------------------------------------------------------
+# 3. The limits
+# ---------------------------------------------------------------------------
 
-    pyoxigraph releases the GIL while it evaluates and serialises, so the request thread
-    can wait for a helper with a timeout and answer 503 on time. The runaway evaluation
-    itself cannot be interrupted inside a process, so ``on_timeout`` is called: under
-    ``policykg serve`` it asks the supervisor to replace this server process, which it
-    does gracefully (a fresh process first, then this one is stopped once its other
-    requests are answered), and the work really stops. See :mod:`policykg.api.server`.
-    """
-
-    # Deep algebra trees recurse in pyoxigraph: give helpers a stack far beyond what the
-    # lexer's nesting and operator limits allow (the main thread's 8 MB overflowed at ~5,000).
-    STACK_BYTES = 256 << 20
-
-    def __init__(self, store, threads: int = 4, on_timeout=None):
-        self._store = store          # a policykg.api.store.Store: its answer() does the work
-        self._jobs: "queue.SimpleQueue" = queue.SimpleQueue()
-        self._on_timeout = on_timeout
-        self.size = max(1, int(threads))
-        # When each helper started its current query (0.0 when idle), for the watchdog.
-        # One slot per helper, written only by it: no lock on the hot path.
-        self._started = [0.0] * self.size
-        previous = threading.stack_size()
-        threading.stack_size(self.STACK_BYTES)
-        try:
-            for n in range(self.size):
-                threading.Thread(target=self._serve, args=(n,), name=f"policykg-eval-{n}", daemon=True).start()
-        finally:
-            threading.stack_size(previous)
-
-    def _serve(self, slot_index: int) -> None:
-        while True:
-            request, slot, done = self._jobs.get()
-            store = self._store
-            self._started[slot_index] = time.monotonic()
-            try:
-                slot.append(store.answer(request))
-            except QueryRefused as exc:
-                slot.append(exc)
-            except Exception as exc:  # never let one query end the helper
-                slot.append(QueryRefused(500, f"the query could not be evaluated ({type(exc).__name__})"))
-            finally:
-                self._started[slot_index] = 0.0
-            done.release()
-
-    def use(self, store) -> None:
-        """Evaluate later queries over ``store`` (queries in progress finish on the old one)."""
-        self._store = store
-
-    def longest_running(self) -> float:
-        """Seconds the oldest evaluation in progress has been running (0 when idle)."""
-        running = [t for t in self._started if t]
-        return time.monotonic() - min(running) if running else 0.0
-
-    def run(self, request: dict, timeout: float) -> tuple[str, bytes]:
-        """Evaluate ``request``; return (media type, body) or raise QueryRefused."""
-        slot: list = []
-        done = threading.Lock()     # released by the helper when the answer is in ``slot``
-        done.acquire()
-        self._jobs.put((request, slot, done))
-        if not done.acquire(timeout=timeout):
-            if self._on_timeout is not None:
-                self._on_timeout()
-            raise limit_reached("timeout", f"the query was stopped after the time limit of {timeout:g} s",
-                                "query_timeout")
-        reply = slot[0]
-        if isinstance(reply, QueryRefused):
-            raise reply
-        return reply
+def check_query(text: str, max_length: int, max_nesting: int, max_operators: int, update: bool = False) -> QueryInfo:
+    """Refuse what must never reach pyoxigraph: too long, too deep, too complex, SERVICE,
+    LOAD, and (unless ``update``) an update sent as a query. Returns what the lexer found.
+    A limit's refusal names the setting that raises it."""
+    what = "update" if update else "query"
+    if len(text) > max_length:
+        raise limit_reached("too_long", f"the {what} is {len(text)} characters long; the limit is {max_length}",
+                            "max_query_length")
+    info = inspect_query(text, max_depth=max_nesting)
+    if info.too_deep:
+        raise limit_reached("too_deep", f"the {what} is too complex: it nests brackets more than {max_nesting} "
+                                        "levels deep", "max_nesting")
+    if info.operators > max_operators:
+        raise limit_reached("too_complex", f"the {what} is too complex: {info.operators} operators, groups and "
+                                           f"UNION/MINUS/OPTIONAL (the limit is {max_operators})", "max_operators")
+    if info.is_update and not update:
+        raise QueryRefused("not_a_query", f"this is a SPARQL update ({info.update_keyword}), not a query; "
+                                          "/sparql is read-only")
+    if info.uses_service:
+        raise QueryRefused("service", "SERVICE is not allowed: this endpoint never contacts other services")
+    if info.uses_load:
+        raise QueryRefused("load", "LOAD is not allowed: this endpoint never fetches data")
+    return info

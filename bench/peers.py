@@ -1,0 +1,241 @@
+"""The peers of the benchmark, each started on a free loopback port over the same data, and
+the keep-alive HTTP client that asks them (see :mod:`bench.run`)."""
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------
+
+class Peer:
+    name = "peer"
+
+    def __init__(self, data: Path, workdir: Path):
+        self.data = data
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.log_path = workdir / f"{self.name}.log"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    path = "/sparql"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        pass
+
+    def env(self) -> dict:
+        return dict(os.environ)
+
+    def start(self, timeout: float = 900) -> float:
+        started = time.monotonic()
+        self.prepare()
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env(), stdout=self._log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                status, _ = request(self, "ASK { ?s ?p ?o }", RESULTS_JSON, timeout=5)
+                if status == 200:
+                    self.after_start()
+                    return time.monotonic() - started
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s; see {self.log_path}")
+
+    def after_start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(20)
+        self.process = None
+        with contextlib.suppress(Exception):
+            self._log.close()
+
+
+# How the benchmark runs policykg (and the HTTP floor, with the same processes and threads).
+POLICYKG_SETTINGS = {
+    "POLICYKG_QUERY_WORKERS": str(os.cpu_count() or 2),
+    "POLICYKG_THREADS": "8",
+    "POLICYKG_QUERY_TIMEOUT": "120",
+    "POLICYKG_MAX_RESULTS": "10000000",
+}
+
+
+class PolicykgPeer(Peer):
+    name = "policykg"
+
+    def command(self):
+        return [str(VENV_BIN / "policykg"), "serve", "--data", str(self.data), "--host", "127.0.0.1",
+                "--port", str(self.port)]
+
+    def env(self):
+        return {**os.environ, **POLICYKG_SETTINGS}
+
+    def after_start(self) -> None:
+        """Wait until every server process has loaded the data and answers (a new connection
+        may reach any of them), so no measurement runs beside a process still loading."""
+        wanted = int(self.env()["POLICYKG_QUERY_WORKERS"])
+        seen: set[int] = set()
+        deadline = time.monotonic() + 900
+        while len(seen) < wanted and time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                conn.request("GET", "/healthz")
+                seen.add(json.loads(conn.getresponse().read())["pid"])
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.2)
+            finally:
+                conn.close()
+
+
+class PolicykgThreadsPeer(PolicykgPeer):
+    """policykg evaluating on threads of its server processes (``query_processes=0``): beside
+    ``policykg``, the cost of evaluating each query in an evaluation process (store/isolation.py)."""
+    name = "policykg-threads"
+
+    def env(self):
+        return {**super().env(), "POLICYKG_QUERY_PROCESSES": "0"}
+
+
+class OxigraphPeer(Peer):
+    name = "oxigraph"
+
+    def prepare(self):
+        self.location = self.workdir / "oxigraph-store"
+        stamp = self.location / ".policykg-source"
+        key = f"{self.data} {self.data.stat().st_mtime_ns}"
+        if not (stamp.exists() and stamp.read_text() == key):
+            shutil.rmtree(self.location, ignore_errors=True)
+            subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(self.location),
+                            "--file", str(self.data)], check=True, capture_output=True, timeout=1800)
+            stamp.write_text(key)
+
+    def command(self):
+        return [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(self.location),
+                "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
+
+    path = "/query"
+
+
+class OxigraphMemoryPeer(Peer):
+    name = "oxigraph-mem"
+    path = "/query"
+
+    def command(self):
+        return [str(VENV_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
+
+    def after_start(self):
+        media = "application/n-quads" if self.data.suffix == ".nq" else "application/trig"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1800)
+        with open(self.data, "rb") as fh:
+            conn.request("POST", "/store", body=fh, headers={"Content-Type": media})
+            response = conn.getresponse()
+            response.read()
+        conn.close()
+        if response.status >= 300:
+            raise RuntimeError(f"oxigraph-mem: loading the data failed with {response.status}")
+
+
+class RdflibPeer(Peer):
+    name = "rdflib"
+
+    def command(self):
+        return [sys.executable, "-m", "bench.rdflib_endpoint", "--data", str(self.data), "--port", str(self.port)]
+
+
+class FloorPeer(Peer):
+    """granian with policykg's settings (processes, threads, HTTP/1) over bench/floor_app.py."""
+    name = "http-floor"
+
+    def command(self):
+        threads = POLICYKG_SETTINGS["POLICYKG_THREADS"]
+        return [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
+                "--workers", POLICYKG_SETTINGS["POLICYKG_QUERY_WORKERS"], "--blocking-threads", threads,
+                "--backpressure", threads,
+                "--http", "1", "--log-level", "warning", "bench.floor_app:app"]
+
+
+PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "oxigraph": OxigraphPeer,
+         "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer}
+
+
+# ---------------------------------------------------------------------------
+# HTTP client (keep-alive, one connection per thread)
+# ---------------------------------------------------------------------------
+
+class Client:
+    def __init__(self, peer: Peer, timeout: float):
+        self.peer = peer
+        self.timeout = timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, query: str, accept: str) -> tuple[int, bytes]:
+        target = self.peer.path + "?" + urllib.parse.urlencode({"query": query})
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.peer.port, timeout=self.timeout)
+            try:
+                self.conn.request("GET", target, headers={"Accept": accept})
+                response = self.conn.getresponse()
+                body = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return response.status, body
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def request(peer: Peer, query: str, accept: str, timeout: float = 120) -> tuple[int, bytes]:
+    client = Client(peer, timeout)
+    try:
+        return client.get(query, accept)
+    finally:
+        client.close()

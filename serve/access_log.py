@@ -1,0 +1,62 @@
+"""The access log of a server process: one line per request on stderr (method, path,
+status, milliseconds)."""
+from __future__ import annotations
+
+import sys
+import time
+
+
+class AccessLog:
+    """WSGI middleware: one line per request on stderr (method, path, status, ms)."""
+
+    def __init__(self, app, stream=None):
+        self.app = app
+        self.stream = stream or sys.stderr
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        status_holder = ["-"]
+
+        def _start(status, headers, exc_info=None):
+            status_holder[0] = status.split(" ", 1)[0]
+            return start_response(status, headers, exc_info)
+
+        try:
+            result = self.app(environ, _start)
+        except Exception:
+            self._write(environ, "500", started)
+            raise
+        if isinstance(result, list):
+            # The whole answer is in hand: log now and give the server the list itself
+            # (granian sends a list in one go, but iterates any other body from Python).
+            self._write(environ, status_holder[0], started)
+            return result
+        return _Logged(result, lambda: self._write(environ, status_holder[0], started))
+
+    def _write(self, environ, status, started):
+        ms = (time.perf_counter() - started) * 1000
+        path = environ.get("PATH_INFO", "")
+        try:
+            self.stream.write(f"{environ.get('REQUEST_METHOD', '-')} {path} {status} {ms:.1f}ms\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+class _Logged:
+    """Wraps a WSGI body so the log line is written when the body is done."""
+
+    def __init__(self, body, on_close):
+        self._body = body
+        self._on_close = on_close
+
+    def __iter__(self):
+        return iter(self._body)
+
+    def close(self):
+        try:
+            close = getattr(self._body, "close", None)
+            if close:
+                close()
+        finally:
+            self._on_close()

@@ -1,0 +1,151 @@
+"""The server processes and their supervisor: granian running ``policykg.serve.wsgi:app``
+in several processes, each with the data in its own store.
+
+The supervisor (:func:`serve`) shares the configuration and the runtime folder with the
+server processes through the environment. A server process whose query ran over the time
+limit asks it to be replaced (:func:`request_replacement`); its watch thread
+(:func:`watch_process`) ends it if the supervisor is gone or the replacement never came.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
+
+from policykg.store import runtime
+
+_server_log = logging.getLogger("policykg.server")
+
+SUPERVISOR_ENV = "POLICYKG_SUPERVISOR_PID"
+
+
+def supervisor_pid() -> int | None:
+    """The supervisor of this server process, as the environment names it (None when embedded)."""
+    value = os.environ.get(SUPERVISOR_ENV)
+    return int(value) if value and value.isdigit() else None
+
+
+WSGI_TARGET = "policykg.serve.wsgi:app"
+REPLACEMENT_GRACE = 60.0   # seconds past the time limit before a process ends itself
+_replacement_asked = threading.Event()
+
+
+class _IntendedThreads(logging.Filter):
+    """Drop granian's warning that request threads outnumber 2 × CPUs + 1: ours spend their
+    time waiting for the query threads, so that many is intended (a user need not worry)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "which seems quite high compared to the number of CPU cores" not in record.getMessage()
+
+
+# granian's own logging setup, with that filter on its console handler (access log off: ours is AccessLog).
+_GRANIAN_LOGGING = {
+    "filters": {"intended_threads": {"()": _IntendedThreads}},
+    "handlers": {
+        "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                    "filters": ["intended_threads"]},
+        "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+    },
+}
+
+
+def serve(config, source) -> None:
+    """Serve with granian until interrupted: ``config.query_workers`` server processes.
+
+    This process is the supervisor. It shares the configuration and the runtime folder
+    with the server processes through the environment, publishes the data ``source`` in
+    the runtime folder, and lets granian start the processes, replace one that dies, and
+    on SIGHUP (sent by a process whose query ran over the time limit) replace them one by
+    one: a fresh process first, then the old one is stopped after answering what it holds.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="policykg-run-"))
+    try:
+        runtime.publish(folder, source)
+        for setting, value in config.values.items():
+            os.environ[f"POLICYKG_{setting.upper()}"] = str(value)
+        os.environ[runtime.RUNTIME_ENV] = str(folder)
+        os.environ[SUPERVISOR_ENV] = str(os.getpid())
+        server = Granian(
+            WSGI_TARGET, address=config.host, port=config.port, interface=Interfaces.WSGI,
+            workers=max(1, int(config.query_workers)), blocking_threads=max(1, int(config.threads)),
+            http=HTTPModes.http1, respawn_failed_workers=True, respawn_interval=1.0,
+            backpressure=max(1, int(config.threads)), workers_kill_timeout=30, log_level="warning",
+            log_dictconfig=_GRANIAN_LOGGING,
+        )
+        guard_signal_handlers(server)
+        server.serve()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def guard_signal_handlers(server) -> None:
+    """Make the supervisor's signal handlers safe against a signal that arrives inside one.
+
+    granian's handlers set a flag and a ``threading.Event``. Python runs signal handlers on
+    the main thread, a later one inside an earlier one, so a signal that lands while a
+    handler holds the Event's lock makes the inner handler wait for that lock forever: the
+    supervisor hangs, no longer replaces processes nor stops (two signals a moment apart do
+    it, e.g. two server processes over the time limit sending SIGHUP). A nested call therefore
+    only records its signal; the outer call is waking the main loop, which reads the flags
+    once the handlers have returned."""
+    busy = [False]
+
+    def guarded(handler, flag: str):
+        def run(*args, **kwargs):
+            if busy[0]:
+                setattr(server, flag, True)
+                return
+            busy[0] = True
+            try:
+                handler(*args, **kwargs)
+            finally:
+                busy[0] = False
+        return run
+
+    server.signal_handler_interrupt = guarded(server.signal_handler_interrupt, "interrupt_signal")
+    server.signal_handler_reload = guarded(server.signal_handler_reload, "reload_signal")
+
+
+def request_replacement() -> None:
+    """Ask the supervisor to replace this process: a query over the time limit still runs here."""
+    if _replacement_asked.is_set():
+        return
+    _replacement_asked.set()
+    pid = supervisor_pid()
+    if pid is None or os.getppid() != pid:
+        _server_log.warning("a query over the time limit keeps running: no supervisor can replace this process")
+        return
+    _server_log.warning(
+        "a query ran over the time limit: asking the supervisor to replace server process %d", os.getpid())
+    os.kill(pid, signal.SIGHUP)
+
+
+def watch_process(state, pinning=None) -> None:
+    """In a server process: end it if the supervisor is gone, or if a runaway query was
+    not stopped by a replacement well past the time limit (defence in depth); keep its
+    CPU share even when processes are replaced (``pinning``, see :mod:`policykg.serve.affinity`)."""
+    supervisor = supervisor_pid()
+    limit = float(state.config.query_timeout) + REPLACEMENT_GRACE
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if supervisor is not None and os.getppid() != supervisor:
+                os._exit(0)
+            if state.longest_running_query() > limit:
+                os._exit(70)
+            if pinning is not None:
+                try:
+                    pinning.balance()
+                except OSError as exc:   # never let balancing end the watch
+                    _server_log.warning("could not balance CPUs: %s", exc)
+
+    threading.Thread(target=watch, name="policykg-watch", daemon=True).start()

@@ -1,0 +1,11 @@
+"""The store: the data behind every question, and the guard in front of it. No HTTP here.
+
+    policykg.store.backend      the Store interface and its embedded pyoxigraph backend
+    policykg.store.guard        reading an untrusted query before evaluation: lexer, limits
+    policykg.store.evaluation   evaluating user queries on helper threads under the time limit
+    policykg.store.runtime      the runtime folder server processes share: where the current data is
+    policykg.store.updates      applying a SPARQL update in a child process that can be stopped
+    policykg.store.errors       what the store raises: neutral errors with a reason code
+
+The web layer (:mod:`policykg.api`) maps each reason to an HTTP status in one place.
+"""

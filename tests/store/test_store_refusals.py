@@ -1,0 +1,109 @@
+"""The store refuses with neutral reasons (policykg.store.errors), never with HTTP statuses:
+the guard's limits, and evaluation, each give the reason the web layer maps."""
+from __future__ import annotations
+
+import threading
+
+import pyoxigraph as ox
+import pytest
+
+from policykg.store.backend import OxigraphStore, QueryJob
+from policykg.store.errors import REASONS, QueryRefused
+from policykg.store.evaluation import Evaluator
+from policykg.store.guard import check_query
+
+BASE = "https://example.org/kg/"
+MAX_OPERATORS = 40
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("SELECT * WHERE { ?s ?p ?o }" + " " * 200, "too_long"),
+    ("SELECT * WHERE " + "{" * 30 + "}" * 30, "too_deep"),
+    ("SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * (MAX_OPERATORS // 2 + 1)) + " }", "too_complex"),
+    ("INSERT DATA { <a:b> <a:c> <a:d> }", "not_a_query"),
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "service"),
+    ("SELECT * WHERE { ?s ?p ?o } # LOAD <x:y>\nLOAD <http://127.0.0.1:9/>", "load"),
+])
+def test_the_guard_refuses_with_a_reason(text, reason):
+    max_length = 150 if reason == "too_long" else 100_000
+    with pytest.raises(QueryRefused) as refused:
+        check_query(text, max_length=max_length, max_nesting=20, max_operators=MAX_OPERATORS)
+    assert refused.value.reason == reason and refused.value.message
+    assert not hasattr(refused.value, "status")
+
+
+def test_the_guard_passes_a_plain_query_and_says_what_it_is():
+    info = check_query("SELECT * FROM <x:g> WHERE { ?s ?p ?o }", max_length=1000, max_nesting=20,
+                       max_operators=MAX_OPERATORS)
+    assert info.form == "SELECT" and info.has_dataset_clause
+
+
+@pytest.fixture(scope="module")
+def store() -> OxigraphStore:
+    data = ox.Store()
+    graph = ox.NamedNode(f"{BASE}graph/document")
+    for n in range(20):
+        data.add(ox.Quad(ox.NamedNode(f"{BASE}id/thing/{n}"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                         ox.Literal(f"thing {n}"), graph))
+    return OxigraphStore(data, BASE)
+
+
+def job(query: str, **changes) -> QueryJob:
+    fields = dict(query=query, results_format="JSON", graph_format="TURTLE", default=None, named=None,
+                  dataset_clause=False, max_results=100, max_bytes=1 << 20)
+    fields.update(changes)
+    return QueryJob(**fields)
+
+
+@pytest.mark.parametrize("the_job, reason", [
+    (job("SELECT * WHERE { ?s ?p ?o"), "syntax"),
+    (job("SELECT * WHERE { ?s ?p ?o }", max_results=5), "too_many_results"),
+    (job("CONSTRUCT WHERE { ?s ?p ?o }", max_results=5), "too_many_results"),
+    (job("SELECT * WHERE { ?s ?p ?o }", max_bytes=100), "too_large"),
+    (job("SELECT * WHERE { ?s ?p ?o }", results_format=None), "no_format"),
+    (job("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=None), "no_format"),
+])
+def test_answering_refuses_with_a_reason(store, the_job, reason):
+    with pytest.raises(QueryRefused) as refused:
+        store.answer(the_job)
+    assert refused.value.reason == reason
+
+
+def test_a_job_within_the_limits_is_answered(store):
+    media_type, body = store.answer(job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    assert media_type == "application/sparql-results+json" and b'"20"' in body
+
+
+def test_the_evaluator_refuses_an_unexpected_failure_as_internal(store):
+    class Failing:
+        def answer(self, the_job):
+            raise KeyError("a detail")
+
+    with pytest.raises(QueryRefused) as refused:
+        Evaluator(Failing(), threads=1).run(job("ASK {}"), timeout=10)
+    assert refused.value.reason == "internal" and "a detail" not in refused.value.message
+
+
+def test_every_reason_is_explained():
+    assert all(REASONS.values())
+    with pytest.raises(ValueError):
+        QueryRefused("418", "a status is not a reason")
+
+
+def test_the_evaluator_refuses_an_overrun_and_says_so(store):
+    release = threading.Event()
+    overruns = []
+
+    class Slow:
+        def answer(self, the_job):
+            release.wait(10)
+            return "text/plain", b""
+
+    evaluator = Evaluator(Slow(), threads=1, on_timeout=lambda: overruns.append(1))
+    try:
+        with pytest.raises(QueryRefused) as refused:
+            evaluator.run(job("ASK {}"), timeout=0.2)
+        assert refused.value.reason == "timeout" and overruns == [1]
+        assert evaluator.longest_running() > 0
+    finally:
+        release.set()
