@@ -1,6 +1,6 @@
 """The store's refusals reach HTTP through one table (policykg.api.errors.REFUSALS):
-every reason the store can give has a status, and the status a reason gets is the one
-the service has always answered with."""
+every reason the store can give has a status; a well-formed query beyond a limit is not a
+bad request (issue 20) but gets a status and a code of its own."""
 import pytest
 
 from policykg.api.errors import REFUSALS, HttpError, http_error
@@ -12,8 +12,15 @@ def test_every_reason_of_the_store_has_one_status():
 
 
 @pytest.mark.parametrize("reason, status, code, headers", [
-    ("too_long", 413, None, {}),
+    ("too_long", 413, "query_too_long", {}),
+    ("too_deep", 422, "query_too_complex", {}),
+    ("too_complex", 422, "query_too_complex", {}),
+    ("too_many_results", 422, "result_too_large", {}),
+    ("too_large", 422, "result_too_large", {}),
+    ("not_evaluable", 422, "evaluation_error", {}),
+    ("engine_error", 500, "engine_error", {}),
     ("syntax", 400, None, {}),
+    ("service", 400, None, {}),
     ("no_format", 406, None, {}),
     ("timeout", 503, "timeout", {"Retry-After": "1"}),
     ("internal", 500, None, {}),

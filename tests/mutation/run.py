@@ -130,7 +130,9 @@ def mutate(tree: Path, target: dict, timeout: float) -> float:
     run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree)
     # The tree is clean again after each mutant; check it, so a crash never leaves a mutant in place.
     run(["git", "-C", str(tree), "diff", "--quiet", "--", target["module"]])
-    return time.monotonic() - started
+    seconds = time.monotonic() - started
+    session.with_suffix(".seconds").write_text(f"{seconds:.0f}\n", encoding="utf-8")
+    return seconds
 
 
 def collect(target: dict, equivalent: dict, seconds: float) -> Outcome:
@@ -203,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     tree = None if args.report_only else prepare_tree()
     outcomes = []
     for target in targets:
-        seconds = 0.0
+        timing = session_path(target).with_suffix(".seconds")
+        seconds = float(timing.read_text()) if timing.exists() else 0.0
         if tree is not None:
             print(f"mutate: {target['module']} …", flush=True)
             seconds = mutate(tree, target, args.timeout)

@@ -27,7 +27,7 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
-from policykg.api.store import OxigraphStore
+from policykg.store.backend import OxigraphStore
 
 HERE = Path(__file__).resolve().parent / "sparql11"
 # The IRI the W3C gives the suite's files: relative IRIs in queries and data resolve against it.
