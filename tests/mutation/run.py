@@ -53,6 +53,7 @@ class Outcome:
     incompetent: int = 0
     pending: int = 0
     seconds: float = 0.0
+    tree: str = "?"
 
     @property
     def generated(self) -> int:
@@ -131,13 +132,15 @@ def mutate(tree: Path, target: dict, timeout: float) -> float:
     # The tree is clean again after each mutant; check it, so a crash never leaves a mutant in place.
     run(["git", "-C", str(tree), "diff", "--quiet", "--", target["module"]])
     seconds = time.monotonic() - started
-    session.with_suffix(".seconds").write_text(f"{seconds:.0f}\n", encoding="utf-8")
+    commit = run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"]).strip()
+    session.with_suffix(".json").write_text(json.dumps({"seconds": round(seconds), "tree": commit}) + "\n",
+                                            encoding="utf-8")
     return seconds
 
 
-def collect(target: dict, equivalent: dict, seconds: float) -> Outcome:
+def collect(target: dict, equivalent: dict, seconds: float, tree: str) -> Outcome:
     """The verdicts of a target's session, survivors documented as equivalent set apart."""
-    outcome = Outcome(target["name"], target["module"], seconds=seconds)
+    outcome = Outcome(target["name"], target["module"], seconds=seconds, tree=tree)
     documented = equivalent.get(target["module"], {})
     dump = run([str(WORK / "tree" / ".venv" / "bin" / "cosmic-ray"), "dump", str(session_path(target))])
     for line in dump.splitlines():
@@ -172,13 +175,14 @@ def report(outcomes: list[Outcome]) -> str:
     lines = ["# Mutation testing", "",
              "Written by `make mutate` (`tests/mutation/run.py`, cosmic-ray); the targets and their tests are in",
              "`tests/mutation/targets.toml`, the survivors documented as equivalent in `tests/mutation/equivalent.toml`.",
-             f"Run on {time.strftime('%Y-%m-%d')}, tree {run(['git', '-C', str(WORK / 'tree'), 'rev-parse', '--short', 'HEAD']).strip()}.",
-             "", "| module | what | mutants | killed | survived | equivalent | incompetent | not run | survivors not equivalent | minutes |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             f"Written on {time.strftime('%Y-%m-%d')}; each target was run on the commit in its row.",
+             "", "| module | what | commit | mutants | killed | survived | equivalent | incompetent | not run | "
+                 "survivors not equivalent | minutes |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for o in outcomes:
         judged = o.killed + len(o.survived) + len(o.equivalent)
         rate = f"{100 * len(o.survived) / judged:.1f} %" if judged else "–"
-        lines.append(f"| `{o.module}` | {o.name} | {o.generated} | {o.killed} | {len(o.survived)} | "
+        lines.append(f"| `{o.module}` | {o.name} | {o.tree} | {o.generated} | {o.killed} | {len(o.survived)} | "
                      f"{len(o.equivalent)} | {o.incompetent} | {o.pending} | {rate} | {o.seconds / 60:.1f} |")
     for o in outcomes:
         if o.survived or o.equivalent:
@@ -190,29 +194,33 @@ def report(outcomes: list[Outcome]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", help="run only the targets whose module or name contains this word")
+    parser.add_argument("--only", help="run only the targets whose module or name contains this word "
+                                       "(the report keeps the others' last results)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds one test run of a mutant may take")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mutation.md")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the report from the sessions of the last run (after editing equivalent.toml)")
     args = parser.parse_args(argv)
     targets = tomllib.loads((HERE / "targets.toml").read_text(encoding="utf-8"))["target"]
+    chosen = targets
     if args.only:
-        targets = [t for t in targets if args.only in t["module"] or args.only in t["name"]]
-        if not targets:
+        chosen = [t for t in targets if args.only in t["module"] or args.only in t["name"]]
+        if not chosen:
             parser.error(f"no target matches {args.only!r}")
     equivalent = tomllib.loads((HERE / "equivalent.toml").read_text(encoding="utf-8"))
-    tree = None if args.report_only else prepare_tree()
+    if not args.report_only:
+        tree = prepare_tree()
+        for target in chosen:
+            print(f"mutate: {target['module']} …", flush=True)
+            mutate(tree, target, args.timeout)
+    # The report covers every target with a session, so running one target keeps the others' lines.
     outcomes = []
     for target in targets:
-        timing = session_path(target).with_suffix(".seconds")
-        seconds = float(timing.read_text()) if timing.exists() else 0.0
-        if tree is not None:
-            print(f"mutate: {target['module']} …", flush=True)
-            seconds = mutate(tree, target, args.timeout)
-        elif not session_path(target).exists():
+        if not session_path(target).exists():
             continue
-        o = collect(target, equivalent, seconds)
+        about = session_path(target).with_suffix(".json")
+        run_info = json.loads(about.read_text()) if about.exists() else {}
+        o = collect(target, equivalent, float(run_info.get("seconds", 0.0)), run_info.get("tree", "?"))
         outcomes.append(o)
         print(f"mutate: {o.module}: {o.generated} mutants, {o.killed} killed, {len(o.survived)} survived, "
               f"{len(o.equivalent)} equivalent", flush=True)
