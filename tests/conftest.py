@@ -1,9 +1,13 @@
 """Session fixtures shared by every test area.
 
 built_dataset   the dataset built once per session by the real CLI (``policykg build``).
-live_server     the REAL service (``policykg serve``) in a subprocess on a free loopback
-                port, over ``built_dataset``, with deliberately tiny limits; yields its
-                base URL without a trailing slash, e.g. ``http://127.0.0.1:40123``.
+live_server     the base URL (no trailing slash, e.g. ``http://127.0.0.1:40123``) of the service over
+                ``built_dataset`` with deliberately tiny limits: the Flask application in this process
+                behind a real HTTP server (werkzeug's, threaded) on a free loopback port — for tests of
+                what the application answers.
+live_server_process  the REAL service (``policykg serve``: granian's supervisor, server and
+                evaluation processes) in a subprocess with the same limits, for tests of the processes
+                themselves (its ``.url``); tests using it are marked ``server``.
 server_factory  start further servers with other settings: ``server_factory(POLICYKG_ADMIN_TOKEN="x")``.
 """
 from __future__ import annotations
@@ -13,11 +17,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
+from werkzeug.serving import make_server
+
+from policykg.api import create_app
+from policykg.settings import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/policykg/"
@@ -127,9 +136,26 @@ def live_server_process(server_factory) -> ServerProcess:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_server_process) -> str:
-    """Base URL (no trailing slash) of the real service over ``built_dataset``."""
-    return live_server_process.url
+def app_server(built_dataset):
+    """Base URL of the application in this process, served over HTTP on a free loopback port with the
+    session server's limits (read from the same LIVE_SERVER_ENV)."""
+    settings = load_config({"data": str(built_dataset)}, environ={**os.environ, **LIVE_SERVER_ENV})
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+# Fixtures of a server process: a test that uses one is a test of the processes.
+PROCESS_FIXTURES = frozenset({"live_server_process", "server_factory", "answering_pids", "worker_pids"})
+
+
+@pytest.fixture(scope="session")
+def live_server(app_server) -> str:
+    """Base URL (no trailing slash) of the application over ``built_dataset`` (see the module docstring)."""
+    return app_server
 
 
 def _worker_pids(server_pid: int) -> set[int]:
@@ -188,13 +214,9 @@ def wait_until():
     return _wait_until
 
 
-# Fixtures that start a real server process: tests using them carry the ``server`` marker, so the
-# fast loop (``make check``) can leave them out while ``make test`` runs everything.
-SERVER_FIXTURES = frozenset({"live_server", "live_server_process", "server_factory", "answering_pids",
-                             "worker_pids"})
-
-
+# Tests that use a server process carry the ``server`` marker, so the fast loop (``make check``)
+# can leave them out while ``make test`` runs everything.
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.server)

@@ -49,6 +49,7 @@ def test_examples_in_the_document_work(live_server, spec):
         assert response.status_code == 200, (path, params, response.text[:500])
 
 
+@pytest.mark.slow
 def test_fuzzing_finds_no_server_errors(live_server):
     import schemathesis   # heavy: only for this test
     from hypothesis import HealthCheck, Phase, settings

@@ -4,8 +4,8 @@ import re
 import requests
 
 
-def test_healthz_reports_data_and_workers(live_server):
-    response = requests.get(f"{live_server}/healthz", timeout=10)
+def test_healthz_reports_data_and_workers(live_server_process):
+    response = requests.get(f"{live_server_process.url}/healthz", timeout=10)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -13,7 +13,8 @@ def test_healthz_reports_data_and_workers(live_server):
     assert body["query_threads"] >= 1
 
 
-def test_one_log_line_per_request(live_server, live_server_process, wait_until):
+def test_one_log_line_per_request(live_server_process, wait_until):
+    live_server = live_server_process.url
     marker = "/healthz?probe=log-line"
     requests.get(f"{live_server}{marker}", timeout=10)
     requests.get(f"{live_server}/no-such-page-for-log", timeout=10)

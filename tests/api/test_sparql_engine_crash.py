@@ -87,6 +87,7 @@ def test_the_pp14_panic_and_its_variations_never_end_a_server_process(server_fac
         assert "ended on a query" in server.log() and "replacing it" in server.log()
 
 
+@pytest.mark.slow
 def test_an_evaluation_process_that_dies_costs_its_query_only(built_dataset):
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=1)
@@ -123,6 +124,7 @@ def test_an_evaluation_process_that_dies_costs_its_query_only(built_dataset):
         evaluator.close()
 
 
+@pytest.mark.slow
 def test_a_query_over_the_time_limit_ends_its_evaluation_process_only(built_dataset):
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=1)

@@ -14,7 +14,8 @@ TIME_LIMIT = 2.0            # POLICYKG_QUERY_TIMEOUT of the session server (test
 
 
 
-def test_timeout_stops_the_work_while_others_are_served(live_server, live_server_process, worker_pids):
+def test_timeout_stops_the_work_while_others_are_served(live_server_process, worker_pids):
+    live_server = live_server_process.url
     before = worker_pids(live_server_process.process.pid)
     assert len(before) >= 2
     # Each server process evaluates in evaluation processes of its own (policykg.store.isolation).
@@ -66,7 +67,8 @@ def test_timeout_stops_the_work_while_others_are_served(live_server, live_server
     assert ok.status_code == 200
 
 
-def test_nesting_bomb_is_refused_and_server_survives(live_server, live_server_process):
+def test_nesting_bomb_is_refused_and_server_survives(live_server_process):
+    live_server = live_server_process.url
     for depth in (65, 5000, 100_000 // 2 - 20):
         bomb = "SELECT * WHERE " + "{" * depth + "}" * depth
         if len(bomb) > 20000:
@@ -117,7 +119,8 @@ def test_result_size_limit(live_server):
     assert len(within.text.strip().splitlines()) == 4001
 
 
-def test_long_operator_chains_are_refused_before_they_crash_a_worker(live_server, live_server_process):
+def test_long_operator_chains_are_refused_before_they_crash_a_worker(live_server_process):
+    live_server = live_server_process.url
     chains = [
         "SELECT (" + "1+" * 5000 + "1 AS ?x) {}",          # 5,000-deep expression tree
         "SELECT * {" + " {} UNION" * 2100 + " {} }",       # 2,100-deep algebra tree

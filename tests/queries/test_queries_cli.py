@@ -83,6 +83,7 @@ def test_tables_shorten_the_iris_of_the_base_given():
     assert "clause" not in own    # a column of document IRIs only is left out, whatever the base
 
 
+@pytest.mark.slow
 def test_query_honours_the_global_base(tmp_path):
     out = tmp_path / "other-base.trig"
     built = run("--base", "https://example.org/kg/", "build", "--out", str(out))

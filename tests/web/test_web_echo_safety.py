@@ -54,6 +54,7 @@ def test_the_sweep_covers_pages_and_parameters(get_routes):
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.slow
 def test_no_route_echoes_markup_in_a_path_or_a_page_parameter(live_server, get_routes, payload):
     session = requests.Session()
     for route in get_routes:
@@ -68,6 +69,7 @@ def test_no_route_echoes_markup_in_a_path_or_a_page_parameter(live_server, get_r
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.slow
 def test_no_api_operation_or_named_question_echoes_markup(live_server, payload):
     session = requests.Session()
     spec = session.get(f"{live_server}/api/openapi.json", timeout=30).json()

@@ -5,6 +5,7 @@ import time
 from collections import deque
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from web_support import parse_page, same_origin_links
@@ -18,6 +19,7 @@ MAX_SECONDS = 150
 NOT_CRAWLED = ("/sparql", "/api/", "/static/", "/def/", "/dumps/", "/void", "/healthz")
 
 
+@pytest.mark.slow
 def test_every_link_on_every_page_answers_200(live_server):
     session = requests.Session()
     session.headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"
