@@ -36,7 +36,7 @@ THING_KINDS = ("practice", "task", "agent")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 STATEMENT_KEYS = {"id", "clause", "quote", "label_zh", "label_en", "note", "relation", "norm",
-                  "about", "modality", "marker", "conditions", "practices"}
+                  "about", "modality", "marker", "conditions", "practices", "reading", "named", "scope"}
 NORM_KEYS = {"bearer", "action", "object", "topic", "modality", "marker", "constraints",
              "conditions", "start", "deadline", "duration"}
 RELATION_KEYS = {"subject", "predicate", "object"}
@@ -131,6 +131,9 @@ class Statement:
     conditions: tuple[Constraint, ...] = ()   # conditions of a relation statement
     practices: tuple[str, ...] = ()
     note: str | None = None
+    reading: str | None = None      # why the grammar or context implies the terms the quote does not name
+    named: tuple[tuple[str, str], ...] = ()   # (term, the words of the quote that name it)
+    scope: tuple[str, ...] = ()     # scope phrases (逐步, 各…) that limit the statement, exact words
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,22 @@ def _relation(ctx: _Ctx, raw, known_things: set[str]) -> list[Relation]:
     return [Relation(s, predicate, o) for s in subjects for o in objects]
 
 
+def _named(ctx: _Ctx, value, known_things: set[str]) -> tuple[tuple[str, str], ...]:
+    """``named: {Term: words}``: the words of the quote that name a term none of whose labels is
+    in the quote (e.g. 县级市、区财政 names the county-level city's finance department)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ctx.fail("named must be a mapping {term: words of the quote}")
+    out = []
+    for term, words in value.items():
+        _term(ctx, str(term), "named term", things=True, known_things=known_things)
+        if not isinstance(words, str) or not words or words not in (ctx.quote or ""):
+            raise ctx.fail(f"named: the words {words!r} given for {term} are not in the quote")
+        out.append((str(term), words))
+    return tuple(out)
+
+
 def _modality(ctx: _Ctx, value, required: bool) -> str | None:
     if value is None:
         if required:
@@ -404,7 +423,10 @@ def _statements(path: Path, data, known_things: set[str]) -> list[Statement]:
         kind = kinds[0]
         common = dict(file=path, clause=_text(ctx, raw, "clause"), quote=_text(ctx, raw, "quote"),
                       label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en"),
-                      note=_text(ctx, raw, "note", required=False))
+                      note=_text(ctx, raw, "note", required=False),
+                      reading=_text(ctx, raw, "reading", required=False),
+                      named=_named(ctx, raw.get("named"), known_things),
+                      scope=_list(ctx, raw.get("scope"), "scope"))
         practices = tuple(_term(ctx, p, "practice", things=True, known_things=known_things)
                           for p in _list(ctx, raw.get("practices"), "practices"))
         if kind == "relation":
