@@ -164,6 +164,11 @@ def list_heading(document, clause: str) -> str:
     return ""
 
 
+def _local(iri: URIRef) -> str:
+    """The last segment of an IRI (``…/def/bearer`` → bearer), for readable fragment names."""
+    return str(iri).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
 def _reading(g: Graph, node: URIRef, interprets: URIRef, reason: str) -> None:
     """``node a pkg:Interpretation`` with its reason and what it interprets."""
     g.add((node, RDF.type, PKG.Interpretation))
@@ -332,18 +337,20 @@ def _statement(g: Graph, interp: Graph, base: str, document, anchor: _Anchor, na
             g.add((stmt, PKG.bearer, _ref(base, b) if b else PKG.BearerNotStated))
         for o in stated_objects:
             g.add((stmt, PKG.normObject, _ref(base, o)))
-        reasons = []
+        readings = [(PKG.bearer, b) for b in implied_bearers] + [(PKG.normObject, o) for o in implied_objects]
+        reason = _reason(s, [t for _, t in readings]) if readings else None
         if not n.bearer:
-            implied_bearers = [IMPLIED_BEARER]
-            reasons.append(IMPLIED_BEARER_REASON)
-        if implied_objects or (n.bearer and implied_bearers):
-            reasons.append(_reason(s, implied_bearers + implied_objects if n.bearer else implied_objects))
-        for b in implied_bearers:
-            interp.add((stmt, PKG.bearer, _ref(base, b)))
-        for o in implied_objects:
-            interp.add((stmt, PKG.normObject, _ref(base, o)))
-        if reasons:
-            _reading(interp, URIRef(f"{stmt}#reading"), stmt, " ".join(dict.fromkeys(reasons)))
+            readings.append((PKG.bearer, IMPLIED_BEARER))
+        for prop, term in readings:
+            # One reified triple per reading: queries over the union tell an interpreted row by it.
+            value = _ref(base, term)
+            interp.add((stmt, prop, value))
+            node = URIRef(f"{stmt}#reading-{_local(prop)}-{_local(value)}")
+            _reading(interp, node, stmt, IMPLIED_BEARER_REASON if term == IMPLIED_BEARER and not n.bearer else reason)
+            interp.add((node, RDF.type, RDF.Statement))
+            interp.add((node, RDF.subject, stmt))
+            interp.add((node, RDF.predicate, prop))
+            interp.add((node, RDF.object, value))
         if n.action:
             g.add((stmt, PKG.action, PKG[n.action]))
         for t in n.topics:
