@@ -65,8 +65,9 @@ ANNOTATED_DOC_ID = "suzhou-2011-community-party-building"
 IMPLIED_BEARER = "PartyOrganization"
 IMPLIED_BEARER_REASON = ("原文为无主语的祈使句,未写明义务主体;本意见的受文对象为各级党委(第一部分:“各级党委要高度重视城市社区党的建设”),"
                          "故读作由党组织(PartyOrganization)承担。")
-# Scope words recorded whenever they are in the quote (the rules are in the annotation README).
-SCOPE_WORDS = ("原则上", "逐步")
+# Scope phrases recorded (pkg:scopePhrase) whenever they are in the quote; the rule for reading
+# each is in the annotation README. A longer phrase wins over the shorter one it contains.
+SCOPE_WORDS = ("原则上", "逐步", "各级党委", "各级领导岗位", "各级机关党组织", "各县级市、区财政", "各县级市、区", "各地")
 
 
 # Modalities under which a type-level relation holds for every member of the subject class, so
@@ -390,7 +391,8 @@ def _statement(g: Graph, interp: Graph, base: str, document, anchor: _Anchor, na
 def _scope(g: Graph, anchor: _Anchor, s: Statement, stmt: URIRef, span: tuple[int, int]) -> None:
     """``pkg:scopePhrase``: the start and deadline words, and 原则上 / 逐步 when in the quote, plus
     the phrases ``scope:`` lists (each must be in the quote, or exactly once in the clause)."""
-    phrases = [w for w in SCOPE_WORDS if w in s.quote]
+    phrases = [w for w in SCOPE_WORDS if w in s.quote
+               and not any(w != longer and w in longer and longer in s.quote for longer in SCOPE_WORDS)]
     if s.norm:
         phrases += [d.text for d in (s.norm.start, s.norm.deadline) if d]
     for words in s.scope:
