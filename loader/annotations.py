@@ -48,6 +48,7 @@ PRACTICE_KEYS = {"slug", "type", "label_zh", "label_en", "clause", "quote", "def
 ENTITY_KEYS = {"id", "type", "label_zh", "label_en", "alt_zh", "clause", "quote", "part_of"}
 NOT_NORM_KEYS = {"clause", "quote", "kind", "reason"}
 WORD_KEYS = {"word", "reason"}
+GROUP_KEYS = {"id", "clause", "quote", "label_zh", "label_en", "members", "note"}
 BACKGROUND_KEYS = {"id", "relation", "label_zh", "label_en", "source", "note"}
 SOURCE_KEYS = {"title_zh", "title_en", "edition", "article", "quote_zh"}
 
@@ -137,6 +138,19 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class Group:
+    """What the text lists in one place, its members (statement ids) in the text's order."""
+    id: str
+    file: Path
+    clause: str
+    quote: str
+    label_zh: str
+    label_en: str
+    members: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Practice:
     slug: str
     file: Path
@@ -200,6 +214,7 @@ class Annotations:
     not_norms: list[NotNorm] = field(default_factory=list)
     words: list[LexicalWord] = field(default_factory=list)
     background: list[BackgroundFact] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
 
     def statement(self, statement_id: str) -> Statement:
         for s in self.statements:
@@ -407,7 +422,7 @@ def _load_yaml(path: Path):
 def _statements(path: Path, data, known_things: set[str]) -> list[Statement]:
     if not isinstance(data, dict) or not isinstance(data.get("statements"), list):
         raise AnnotationError(path, None, "expected a mapping with a 'statements' list")
-    unknown = set(data) - {"part", "statements"}
+    unknown = set(data) - {"part", "statements", "groups"}
     if unknown:
         raise AnnotationError(path, None, f"unknown top-level field(s) {', '.join(sorted(unknown))}")
     out: list[Statement] = []
@@ -474,6 +489,23 @@ def _statements(path: Path, data, known_things: set[str]) -> list[Statement]:
             if not about:
                 raise ctx.fail("about needs at least one term")
             out.append(Statement(id=sid, kind=kind, about=about, practices=practices, **common))
+    return out
+
+
+def _groups(path: Path, data) -> list[Group]:
+    out = []
+    for index, raw in enumerate(data.get("groups") or [], 1):
+        gid = raw.get("id") if isinstance(raw, dict) else None
+        ctx = _Ctx(path, gid or f"group #{index}", raw.get("quote") if isinstance(raw, dict) else None)
+        _keys(ctx, raw, GROUP_KEYS, GROUP_KEYS - {"note"}, "a group")
+        if not ID_RE.match(str(gid)):
+            raise ctx.fail(f"group id {gid!r} must be a lower-case slug")
+        members = _list(ctx, raw["members"], "members")
+        if len(members) < 2:
+            raise ctx.fail("a group lists at least two members")
+        out.append(Group(id=gid, file=path, clause=_text(ctx, raw, "clause"), quote=_text(ctx, raw, "quote"),
+                         label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en"),
+                         members=members, note=_text(ctx, raw, "note", required=False)))
     return out
 
 
@@ -579,7 +611,9 @@ def load_annotations(folder: Path | str | None = None) -> Annotations:
     for p in sorted(folder.glob("*.yaml")):
         if p.name in special:
             continue
-        result.statements.extend(_statements(p, _load_yaml(p), known))
+        data = _load_yaml(p)
+        result.statements.extend(_statements(p, data, known))
+        result.groups.extend(_groups(p, data))
     if (p := folder / "not-norms.yaml").exists():
         result.not_norms, result.words = _not_norms(p, _load_yaml(p))
     if (p := folder / "background.yaml").exists():
@@ -589,6 +623,12 @@ def load_annotations(folder: Path | str | None = None) -> Annotations:
         if s.id in seen:
             raise AnnotationError(s.file, s.id, f"duplicate statement id (also in {seen[s.id].name})", s.quote)
         seen[s.id] = s.file
+    for g in result.groups:
+        if g.id in seen:
+            raise AnnotationError(g.file, g.id, "a group id must differ from every statement id", g.quote)
+        for member in g.members:
+            if member not in seen:
+                raise AnnotationError(g.file, g.id, f"member {member!r} is not a statement id", g.quote)
     slugs = [p.slug for p in result.practices]
     if len(set(slugs)) != len(slugs):
         dup = next(s for s in slugs if slugs.count(s) > 1)

@@ -402,6 +402,26 @@ def _scope(g: Graph, anchor: _Anchor, s: Statement, stmt: URIRef, span: tuple[in
         g.add((stmt, PKG.scopePhrase, Literal(words)))
 
 
+def _group(g: Graph, base: str, document, anchor: _Anchor, group) -> None:
+    """``<group> a pkg:StatementGroup``: its members by dcterms:hasPart and, in order, as an RDF list
+    whose nodes are fragments of the group's IRI (no blank nodes)."""
+    node = URIRef(iris.statement_iri(base, document.doc_id, group.id))
+    start, end = anchor.span(group.file, group.id, group.clause, group.quote)
+    g.add((node, RDF.type, PKG.StatementGroup))
+    _labels(g, node, group.label_zh, group.label_en)
+    g.add((node, PROV.wasDerivedFrom, URIRef(document.unit(group.clause).iri)))
+    _target(g, document, node, start, end)
+    if group.note:
+        g.add((node, SKOS.note, Literal(group.note, lang="zh")))
+    cells = [URIRef(f"{node}#member-{i}") for i in range(1, len(group.members) + 1)]
+    g.add((node, PKG.members, cells[0]))
+    for i, (cell, member) in enumerate(zip(cells, group.members)):
+        stmt = URIRef(iris.statement_iri(base, document.doc_id, member))
+        g.add((node, DCTERMS.hasPart, stmt))
+        g.add((cell, RDF.first, stmt))
+        g.add((cell, RDF.rest, cells[i + 1] if i + 1 < len(cells) else RDF.nil))
+
+
 def _practices_and_entities(g: Graph, base: str, document, anchor: _Anchor, ann: Annotations) -> None:
     for p in ann.practices:
         iri = _ref(base, p.ref)
@@ -495,6 +515,8 @@ def statements_graph(document, base: str, ann: Annotations) -> tuple[Graph, Grap
     _practices_and_entities(g, base, document, anchor, ann)
     for s in ann.statements:
         _statement(g, interp, base, document, anchor, names, s)
+    for group in ann.groups:
+        _group(g, base, document, anchor, group)
     _not_norms(ann, document, anchor)
     return g, interp
 
