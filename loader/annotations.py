@@ -32,7 +32,7 @@ MODALITIES = ("StrictObligation", "Obligation", "ObligationInPrinciple", "Recomm
 OPERATORS = {"eq": "eq", "neq": "neq", "gt": "gt", "gteq": "gteq", "lt": "lt", "lteq": "lteq",
              "approximately": "approximately"}
 # Prefixes of references to things minted from the base rather than defined by the ontology.
-THING_KINDS = ("practice", "task", "agent")
+THING_KINDS = ("practice", "task", "agent", "event")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 STATEMENT_KEYS = {"id", "clause", "quote", "label_zh", "label_en", "note", "relation", "norm",
@@ -540,8 +540,8 @@ def _entities(path: Path, data) -> list[Entity]:
         ctx = _Ctx(path, eid or f"#{index}", raw.get("quote") if isinstance(raw, dict) else None)
         _keys(ctx, raw, ENTITY_KEYS, {"id", "type", "label_zh", "label_en", "clause", "quote"}, "an entity")
         kind, _, slug = str(eid).partition(":")
-        if kind not in ("task", "agent") or not ID_RE.match(slug):
-            raise ctx.fail(f"entity id {eid!r} must be task:slug or agent:slug")
+        if kind not in ("task", "agent", "event") or not ID_RE.match(slug):
+            raise ctx.fail(f"entity id {eid!r} must be task:slug, agent:slug or event:slug")
         out.append(Entity(id=eid, file=path, type=_term(ctx, raw["type"], "entity type"),
                           label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en"),
                           clause=_text(ctx, raw, "clause"), quote=_text(ctx, raw, "quote"),
