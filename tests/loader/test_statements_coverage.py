@@ -29,3 +29,20 @@ def test_metadata_facts_cite_the_unit_they_come_from(built, document):
     assert facts["passed_by"] == "signature" and facts["date_publication"] == "imprint"
     assert facts["subject"] == "keywords" and facts["publisher_agent"] == "header"
     assert facts["webColumn"] == "header"
+
+
+def test_posts_and_their_organizations_are_linked_both_ways(built):
+    asserted, inferred = built.graphs["statements"], built.graphs["inferred"]
+    pairs = {(PKG.WorkstationHead, PKG.heads, PKG.CommunityWorkstation),
+             (PKG.ResidentsCommitteeDirector, PKG.heads, PKG.ResidentsCommittee),
+             (PKG.CommunityPartySecretary, PKG.heads, PKG.CommunityPartyOrganization),
+             (PKG.FullTimeCommunityStaff, PKG.isPostIn, PKG.CommunityWorkstation)}
+    inverse = {PKG.heads: PKG.isHeadedBy, PKG.isPostIn: PKG.hasPostIn}
+    for post, prop, org in pairs:
+        assert (post, prop, org) in asserted
+        assert (org, inverse[prop], post) in inferred
+    # "who heads the workstation, and what must that organization do" is one query over the union
+    union = asserted + built.graphs["interpretation"] + inferred
+    rows = union.query("""PREFIX pkg: <https://w3id.org/policykg/def/>
+        SELECT DISTINCT ?norm WHERE { pkg:WorkstationHead pkg:heads ?org . ?norm pkg:bearer ?org }""")
+    assert len(rows) >= 1
