@@ -58,3 +58,13 @@ def test_a_bad_boolean_names_the_parameter(resolver):
     with pytest.raises(ParameterError) as err:
         run_query(LIBRARY["relations"], None, {"asserted_only": "maybe"}, resolver)
     assert err.value.code == "invalid_parameter" and "asserted_only" in str(err.value) and "maybe" in str(err.value)
+
+
+def test_chain_steps_through_a_reading_are_labelled(store, resolver):
+    rows = run_query(LIBRARY["responsibility_chain"], store, {"from": "区委书记", "to": "社区党支部"}, resolver,
+                     resolver.clauses)["rows"]
+    assert rows
+    forms = [r for r in rows if r["relation"].endswith("/hasForm")]
+    assert forms and all(r["interpreted"] and r["interpreted_label"] == INTERPRETED_LABEL for r in forms)
+    firsts = [r for r in rows if r["relation"].endswith("/isFirstResponsiblePersonFor")]
+    assert firsts and not any(r["interpreted"] for r in firsts)
