@@ -51,3 +51,12 @@ def test_a_group_member_must_be_a_statement(tmp_path):
         assert "a10-serves-martians" in str(err) and "part-4.yaml" in str(err)
     else:
         raise AssertionError("an unknown member was accepted")
+
+
+def test_article_4_lists_its_six_duties_as_one_group(built):
+    g = built.graphs["statements"]
+    group = URIRef(GROUP.replace("a10-classified-services-list", "a04-six-duties-list"))
+    members = list(Collection(g, g.value(group, PKG.members)))
+    assert len(members) == 6
+    assert [_start(g, m) for m in members] == sorted(_start(g, m) for m in members)
+    assert all((m, RDF.type, PKG.Norm) in g for m in members)
