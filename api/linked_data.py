@@ -271,6 +271,8 @@ GRAPH_DESCRIPTIONS = {
     "document": ("文件:政策原文的结构单元(部分、条、项)及其文本", "The document: the policy's units (parts, articles, items) and their text"),
     "statements": ("陈述:政策规定的关系与规范,每条引用原文条款和字句",
                    "Statements: the relations and norms the policy sets, each citing its clause and words"),
+    "interpretation": ("解读:原文未写明、由语法或上下文推断的读法,各附理由并链接所解读的陈述",
+                       "Interpretation: readings the text implies but does not state, each with its reason and the statement it reads"),
     "background": ("背景:政策所依据、由其他法规规定的事实,各注出处",
                    "Background: facts from other regulations that the policy presupposes, each with its source"),
     "inferred": ("推理:由本体推出的三元组,与断言分开", "Inferred: what the ontology entails, kept apart from what was asserted"),

@@ -82,6 +82,8 @@ def _param_schema(param) -> dict:
         if param.max is not None:
             schema["maximum"] = param.max
         return schema
+    if param.type == "boolean":
+        return {"type": "boolean"}
     return {"type": "string", "maxLength": 200}
 
 

@@ -32,11 +32,11 @@ MODALITIES = ("StrictObligation", "Obligation", "ObligationInPrinciple", "Recomm
 OPERATORS = {"eq": "eq", "neq": "neq", "gt": "gt", "gteq": "gteq", "lt": "lt", "lteq": "lteq",
              "approximately": "approximately"}
 # Prefixes of references to things minted from the base rather than defined by the ontology.
-THING_KINDS = ("practice", "task", "agent")
+THING_KINDS = ("practice", "task", "agent", "event")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 STATEMENT_KEYS = {"id", "clause", "quote", "label_zh", "label_en", "note", "relation", "norm",
-                  "about", "modality", "marker", "conditions", "practices"}
+                  "about", "modality", "marker", "conditions", "practices", "reading", "named", "scope"}
 NORM_KEYS = {"bearer", "action", "object", "topic", "modality", "marker", "constraints",
              "conditions", "start", "deadline", "duration"}
 RELATION_KEYS = {"subject", "predicate", "object"}
@@ -48,6 +48,7 @@ PRACTICE_KEYS = {"slug", "type", "label_zh", "label_en", "clause", "quote", "def
 ENTITY_KEYS = {"id", "type", "label_zh", "label_en", "alt_zh", "clause", "quote", "part_of"}
 NOT_NORM_KEYS = {"clause", "quote", "kind", "reason"}
 WORD_KEYS = {"word", "reason"}
+GROUP_KEYS = {"id", "clause", "quote", "label_zh", "label_en", "members", "note"}
 BACKGROUND_KEYS = {"id", "relation", "label_zh", "label_en", "source", "note"}
 SOURCE_KEYS = {"title_zh", "title_en", "edition", "article", "quote_zh"}
 
@@ -131,6 +132,22 @@ class Statement:
     conditions: tuple[Constraint, ...] = ()   # conditions of a relation statement
     practices: tuple[str, ...] = ()
     note: str | None = None
+    reading: str | None = None      # why the grammar or context implies the terms the quote does not name
+    named: tuple[tuple[str, str], ...] = ()   # (term, the words of the quote that name it)
+    scope: tuple[str, ...] = ()     # scope phrases (逐步, 各…) that limit the statement, exact words
+
+
+@dataclass(frozen=True)
+class Group:
+    """What the text lists in one place, its members (statement ids) in the text's order."""
+    id: str
+    file: Path
+    clause: str
+    quote: str
+    label_zh: str
+    label_en: str
+    members: tuple[str, ...]
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +214,7 @@ class Annotations:
     not_norms: list[NotNorm] = field(default_factory=list)
     words: list[LexicalWord] = field(default_factory=list)
     background: list[BackgroundFact] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
 
     def statement(self, statement_id: str) -> Statement:
         for s in self.statements:
@@ -357,6 +375,22 @@ def _relation(ctx: _Ctx, raw, known_things: set[str]) -> list[Relation]:
     return [Relation(s, predicate, o) for s in subjects for o in objects]
 
 
+def _named(ctx: _Ctx, value, known_things: set[str]) -> tuple[tuple[str, str], ...]:
+    """``named: {Term: words}``: the words of the quote that name a term none of whose labels is
+    in the quote (e.g. 县级市、区财政 names the county-level city's finance department)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ctx.fail("named must be a mapping {term: words of the quote}")
+    out = []
+    for term, words in value.items():
+        _term(ctx, str(term), "named term", things=True, known_things=known_things)
+        if not isinstance(words, str) or not words or words not in (ctx.quote or ""):
+            raise ctx.fail(f"named: the words {words!r} given for {term} are not in the quote")
+        out.append((str(term), words))
+    return tuple(out)
+
+
 def _modality(ctx: _Ctx, value, required: bool) -> str | None:
     if value is None:
         if required:
@@ -388,7 +422,7 @@ def _load_yaml(path: Path):
 def _statements(path: Path, data, known_things: set[str]) -> list[Statement]:
     if not isinstance(data, dict) or not isinstance(data.get("statements"), list):
         raise AnnotationError(path, None, "expected a mapping with a 'statements' list")
-    unknown = set(data) - {"part", "statements"}
+    unknown = set(data) - {"part", "statements", "groups"}
     if unknown:
         raise AnnotationError(path, None, f"unknown top-level field(s) {', '.join(sorted(unknown))}")
     out: list[Statement] = []
@@ -404,7 +438,10 @@ def _statements(path: Path, data, known_things: set[str]) -> list[Statement]:
         kind = kinds[0]
         common = dict(file=path, clause=_text(ctx, raw, "clause"), quote=_text(ctx, raw, "quote"),
                       label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en"),
-                      note=_text(ctx, raw, "note", required=False))
+                      note=_text(ctx, raw, "note", required=False),
+                      reading=_text(ctx, raw, "reading", required=False),
+                      named=_named(ctx, raw.get("named"), known_things),
+                      scope=_list(ctx, raw.get("scope"), "scope"))
         practices = tuple(_term(ctx, p, "practice", things=True, known_things=known_things)
                           for p in _list(ctx, raw.get("practices"), "practices"))
         if kind == "relation":
@@ -455,6 +492,23 @@ def _statements(path: Path, data, known_things: set[str]) -> list[Statement]:
     return out
 
 
+def _groups(path: Path, data) -> list[Group]:
+    out = []
+    for index, raw in enumerate(data.get("groups") or [], 1):
+        gid = raw.get("id") if isinstance(raw, dict) else None
+        ctx = _Ctx(path, gid or f"group #{index}", raw.get("quote") if isinstance(raw, dict) else None)
+        _keys(ctx, raw, GROUP_KEYS, GROUP_KEYS - {"note"}, "a group")
+        if not ID_RE.match(str(gid)):
+            raise ctx.fail(f"group id {gid!r} must be a lower-case slug")
+        members = _list(ctx, raw["members"], "members")
+        if len(members) < 2:
+            raise ctx.fail("a group lists at least two members")
+        out.append(Group(id=gid, file=path, clause=_text(ctx, raw, "clause"), quote=_text(ctx, raw, "quote"),
+                         label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en"),
+                         members=members, note=_text(ctx, raw, "note", required=False)))
+    return out
+
+
 def _practices(path: Path, data) -> list[Practice]:
     if not isinstance(data, dict) or not isinstance(data.get("practices"), list):
         raise AnnotationError(path, None, "expected a mapping with a 'practices' list")
@@ -486,8 +540,8 @@ def _entities(path: Path, data) -> list[Entity]:
         ctx = _Ctx(path, eid or f"#{index}", raw.get("quote") if isinstance(raw, dict) else None)
         _keys(ctx, raw, ENTITY_KEYS, {"id", "type", "label_zh", "label_en", "clause", "quote"}, "an entity")
         kind, _, slug = str(eid).partition(":")
-        if kind not in ("task", "agent") or not ID_RE.match(slug):
-            raise ctx.fail(f"entity id {eid!r} must be task:slug or agent:slug")
+        if kind not in ("task", "agent", "event") or not ID_RE.match(slug):
+            raise ctx.fail(f"entity id {eid!r} must be task:slug, agent:slug or event:slug")
         out.append(Entity(id=eid, file=path, type=_term(ctx, raw["type"], "entity type"),
                           label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en"),
                           clause=_text(ctx, raw, "clause"), quote=_text(ctx, raw, "quote"),
@@ -557,7 +611,9 @@ def load_annotations(folder: Path | str | None = None) -> Annotations:
     for p in sorted(folder.glob("*.yaml")):
         if p.name in special:
             continue
-        result.statements.extend(_statements(p, _load_yaml(p), known))
+        data = _load_yaml(p)
+        result.statements.extend(_statements(p, data, known))
+        result.groups.extend(_groups(p, data))
     if (p := folder / "not-norms.yaml").exists():
         result.not_norms, result.words = _not_norms(p, _load_yaml(p))
     if (p := folder / "background.yaml").exists():
@@ -567,6 +623,12 @@ def load_annotations(folder: Path | str | None = None) -> Annotations:
         if s.id in seen:
             raise AnnotationError(s.file, s.id, f"duplicate statement id (also in {seen[s.id].name})", s.quote)
         seen[s.id] = s.file
+    for g in result.groups:
+        if g.id in seen:
+            raise AnnotationError(g.file, g.id, "a group id must differ from every statement id", g.quote)
+        for member in g.members:
+            if member not in seen:
+                raise AnnotationError(g.file, g.id, f"member {member!r} is not a statement id", g.quote)
     slugs = [p.slug for p in result.practices]
     if len(set(slugs)) != len(slugs):
         dup = next(s for s in slugs if slugs.count(s) > 1)

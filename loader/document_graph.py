@@ -26,12 +26,15 @@ version, ``eli:date_publication`` (xsd:date), with the printing office as ``dcte
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import FOAF, RDF, RDFS, XSD
+from rdflib.namespace import FOAF, PROV, RDF, RDFS, XSD
 
 from policykg import iris
+from policykg.loader import metadata as page_meta
 from policykg.loader.parser import Document, Unit
 from policykg.ontology.namespaces import DCTERMS, ELI, OA, ORG, PKG, SKOS
 from policykg.settings import DEFAULT_BASE
@@ -173,19 +176,85 @@ def document_graph(document: Document, base: str = DEFAULT_BASE) -> Graph:
     # expressions), so that every selector can be checked against it inside the graph.
     g.add((expression, RDF.value, Literal(document.text, lang=md.language)))
 
+    header = _web_header(g, document, manifestation)
     if md.publisher or md.publication_datetime:
         g.add((manifestation, RDF.type, ELI.Format))
         g.add((manifestation, ELI.embodies, expression))
         g.add((expression, ELI.is_embodied_by, manifestation))
         g.add((manifestation, RDFS.label, Literal("网页发布版", lang="zh")))
+        if header is not None:
+            g.add((manifestation, PROV.wasDerivedFrom, header))
         if md.publisher:
             g.add((manifestation, ELI.publisher_agent, _agent(g, base, md.publisher)))
         if md.publication_datetime:
             g.add((manifestation, DCTERMS.issued, _date_literal(md.publication_datetime)))
+        if header is not None and (column := _web_column(document)):
+            g.add((manifestation, PKG.webColumn, Literal(column, lang="zh")))
 
     for unit in document.units:
         _unit(g, document, unit)
+    _cite_metadata(g, document, work, manifestation, header)
     return g
+
+
+def _web_header(g: Graph, document: Document, manifestation: URIRef) -> URIRef | None:
+    """``<…/zh/web/header>``: the captured page's header (site name, breadcrumb, title, 发布时间/来源,
+    核心提示) as a text segment — it is no unit of the policy — or None when the text has none."""
+    first = min((u.start for u in document.units), default=0)
+    if not document.text[:first].strip():
+        return None
+    header = URIRef(f"{manifestation}/header")
+    end = len(document.text[:first].rstrip())
+    prefix, exact, suffix = document.context(0, end)
+    position, quote_sel = URIRef(f"{header}#position"), URIRef(f"{header}#quote")
+    g.add((header, RDF.type, OA.SpecificResource))
+    g.add((header, RDFS.label, Literal("网页页头(站名、导航、标题、发布时间与来源)", lang="zh")))
+    g.add((header, RDFS.label, Literal("web page header (site, breadcrumb, title, date and source)", lang="en")))
+    g.add((header, OA.hasSource, URIRef(document.expression_iri)))
+    g.add((header, OA.hasSelector, position))
+    g.add((header, OA.hasSelector, quote_sel))
+    g.add((position, RDF.type, OA.TextPositionSelector))
+    g.add((position, OA.start, Literal(0, datatype=XSD.nonNegativeInteger)))
+    g.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+    g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
+    g.add((quote_sel, OA.exact, Literal(exact)))
+    g.add((quote_sel, OA.prefix, Literal(prefix)))
+    g.add((quote_sel, OA.suffix, Literal(suffix)))
+    return header
+
+
+def _web_column(document: Document) -> str | None:
+    """The column the page sits in: the last step of its breadcrumb (首页 > 服务中心 > 政策法规 → 政策法规)."""
+    first = min((u.start for u in document.units), default=0)
+    for line in document.text[:first].splitlines():
+        if page_meta.BREADCRUMB_RE.search(line):
+            return re.split(r"\s*[>＞»]\s*", line.strip())[-1] or None
+    return None
+
+
+def _cite_metadata(g: Graph, document: Document, work: URIRef, manifestation: URIRef,
+                   header: URIRef | None) -> None:
+    """Each metadata fact read from the text, reified (``{doc}/fact/<hash>``) with the unit or
+    passage it comes from: issuer and date ← signature, printer and printing date ← imprint,
+    keywords ← keywords, the web republication's facts ← the page header."""
+    units = {u.kind: URIRef(u.iri) for u in document.units}
+    sources = {ELI.passed_by: units.get("signature"), DCTERMS.issued: units.get("signature"),
+               ELI.date_document: units.get("signature"), DCTERMS.publisher: units.get("imprint"),
+               ELI.date_publication: units.get("imprint"), DCTERMS.available: units.get("imprint"),
+               DCTERMS.subject: units.get("keywords")}
+    facts = [(work, p, o, sources[p]) for p, o in g.predicate_objects(work) if sources.get(p) is not None]
+    if header is not None:
+        facts += [(manifestation, p, o, header) for p, o in g.predicate_objects(manifestation)
+                  if p in (ELI.publisher_agent, DCTERMS.issued, PKG.webColumn)]
+        if (work, DCTERMS.title, None) in g:
+            facts += [(work, DCTERMS.title, o, header) for o in g.objects(work, DCTERMS.title)]
+    for s, p, o, source in sorted(facts):
+        node = URIRef(f"{document.iri}/fact/" + hashlib.sha1(f"{s} {p} {o}".encode("utf-8")).hexdigest()[:16])
+        g.add((node, RDF.type, RDF.Statement))
+        g.add((node, RDF.subject, s))
+        g.add((node, RDF.predicate, p))
+        g.add((node, RDF.object, o))
+        g.add((node, PROV.wasDerivedFrom, source))
 
 
 def _unit(g: Graph, document: Document, unit: Unit) -> None:

@@ -93,17 +93,24 @@ class _Schema:
         return seen
 
 
-def _closure(asserted: set, schema: _Schema) -> set:
+def _closure(asserted: set, schema: _Schema, why: dict | None = None) -> set:
+    """The closure of ``asserted``. ``why``, when given, receives for every derived triple its first
+    derivation: ``(axiom term, rule, premises)`` — the term whose axiom licensed it (the subclass,
+    the sub-/inverse/symmetric/transitive property, the property with the chain axiom or the
+    domain/range) and the triples it was derived from."""
     known = set(asserted)
-    queue = deque(asserted)
+    queue = deque(sorted(asserted))   # sorted: the first derivation of a triple (its justification) is reproducible
     out_index: dict = defaultdict(set)   # (p, s) -> {o} for transitive and chain properties
     in_index: dict = defaultdict(set)    # (p, o) -> {s}
     indexed = schema.transitive | schema.chain_props
+    current: list = [None]               # the triple being expanded (the first premise)
 
-    def add(triple):
+    def add(triple, axiom=None, rule="", extra=()):
         if triple not in known:
             known.add(triple)
             queue.append(triple)
+            if why is not None:
+                why[triple] = (axiom, rule, (current[0], *extra))
 
     def index(s, p, o):
         if p in indexed:
@@ -114,47 +121,47 @@ def _closure(asserted: set, schema: _Schema) -> set:
         index(s, p, o)
 
     while queue:
-        s, p, o = queue.popleft()
+        s, p, o = current[0] = queue.popleft()
         if isinstance(s, BNode):
             continue
         if p == RDF.type:
             if isinstance(o, URIRef):
-                for d in schema.all_super_classes.get(o, ()):
+                for d in sorted(schema.all_super_classes.get(o, ())):
                     if d not in _SKIP_CLASSES:
-                        add((s, RDF.type, d))
+                        add((s, RDF.type, d), o, "cax-sco")
             continue
         if p == RDFS.subClassOf:
             if isinstance(o, URIRef):
-                for d in schema.all_super_classes.get(o, ()):
+                for d in sorted(schema.all_super_classes.get(o, ())):
                     if d != s:
-                        add((s, RDFS.subClassOf, d))
+                        add((s, RDFS.subClassOf, d), o, "scm-sco")
             continue
         if p == RDFS.subPropertyOf:
             if isinstance(o, URIRef):
-                for q in schema.all_super_props.get(o, ()):
+                for q in sorted(schema.all_super_props.get(o, ())):
                     if q != s:
-                        add((s, RDFS.subPropertyOf, q))
+                        add((s, RDFS.subPropertyOf, q), o, "scm-spo")
             continue
         index(s, p, o)
-        for q in schema.all_super_props.get(p, ()):
-            add((s, q, o))
-        for c in schema.domain.get(p, ()):
-            add((s, RDF.type, c))
+        for q in sorted(schema.all_super_props.get(p, ())):
+            add((s, q, o), p, "prp-spo1")
+        for c in sorted(schema.domain.get(p, ())):
+            add((s, RDF.type, c), p, "prp-dom")
         if isinstance(o, Literal) or isinstance(o, BNode):
             continue
-        for c in schema.range.get(p, ()):
-            add((o, RDF.type, c))
-        for q in schema.inverse.get(p, ()):
-            add((o, q, s))
+        for c in sorted(schema.range.get(p, ())):
+            add((o, RDF.type, c), p, "prp-rng")
+        for q in sorted(schema.inverse.get(p, ())):
+            add((o, q, s), p, "prp-inv")
         if p in schema.symmetric:
-            add((o, p, s))
+            add((o, p, s), p, "prp-symp")
         if p in schema.transitive:
-            for z in list(out_index.get((p, o), ())):
+            for z in sorted(out_index.get((p, o), ())):
                 if z != s:
-                    add((s, p, z))
-            for w in list(in_index.get((p, s), ())):
+                    add((s, p, z), p, "prp-trp", ((o, p, z),))
+            for w in sorted(in_index.get((p, s), ())):
                 if w != o:
-                    add((w, p, o))
+                    add((w, p, o), p, "prp-trp", ((w, p, s),))
         for q, steps in schema.chains:
             for i, step in enumerate(steps):
                 if step != p:
@@ -166,23 +173,106 @@ def _closure(asserted: set, schema: _Schema) -> set:
                 rights = {o}
                 for nxt in steps[i + 1:]:
                     rights = {z for y in rights for z in out_index.get((nxt, y), ())}
-                for w in lefts:
-                    for z in rights:
-                        add((w, q, z))
+                for w in sorted(lefts):
+                    for z in sorted(rights):
+                        add((w, q, z), q, "prp-spo2", _chain_premises(steps, i, w, s, o, z, in_index, out_index))
     return known
 
 
-def infer(graphs: dict[str, Graph]) -> Graph:
-    """The triples the ontology entails over ontology+document+statements, minus the asserted ones."""
+def _chain_premises(steps, i, w, s, o, z, in_index, out_index) -> tuple:
+    """The other links of one chain w —steps→ z through the triple (s, steps[i], o): one path each side."""
+    out, x = [], s
+    for prev in reversed(steps[:i]):          # walk back from s to w
+        y = next((y for y in sorted(in_index.get((prev, x), ())) if prev != steps[0] or y == w), None)
+        if y is None:
+            return tuple(out)
+        out.append((y, prev, x))
+        x = y
+    x = o
+    for nxt in steps[i + 1:]:                 # and on from o to z
+        y = next((y for y in sorted(out_index.get((nxt, x), ())) if nxt != steps[-1] or y == z), None)
+        if y is None:
+            break
+        out.append((x, nxt, y))
+        x = y
+    return tuple(out)
+
+
+def infer(graphs: dict[str, Graph], justify: bool = True) -> Graph:
+    """The triples the ontology entails over ontology+document+statements, minus the asserted ones,
+    each (with ``justify``) with its justification: see :func:`justifications`."""
     ontology = graphs.get("ontology") or Graph()
     asserted: set = set()
     for name in REASONED_GRAPHS:
         if name in graphs:
             asserted.update(graphs[name])
     schema = _Schema(ontology)
-    known = _closure(asserted, schema)
+    why: dict = {}
+    known = _closure(asserted, schema, why)
     result = Graph()
     for triple in known - asserted:
         if not any(isinstance(t, BNode) for t in triple):
             result.add(triple)
+    if justify:
+        justifications(result, why, asserted, graphs.get("statements") or Graph(), _base(graphs))
     return result
+
+
+def _base(graphs: dict[str, Graph]) -> str:
+    """The instance base, read off the document's IRI ({base}id/doc/{id}); the default without one."""
+    from policykg.settings import DEFAULT_BASE
+    eli = URIRef("http://data.europa.eu/eli/ontology#LegalResource")
+    for doc in sorted((graphs.get("document") or Graph()).subjects(RDF.type, eli)):
+        if "id/doc/" in str(doc):
+            return str(doc).split("id/doc/", 1)[0]
+    return DEFAULT_BASE
+
+
+def justifications(result: Graph, why: dict, asserted: set, statements: Graph, base: str) -> None:
+    """For every inferred triple, a node ``{base}id/inference/<hash>`` (an ``rdf:Statement`` and
+    ``prov:Entity`` reifying it) with ``prov:wasDerivedFrom`` the asserted sources it rests on and
+    the axiom term, and ``pkg:inferenceRule`` the OWL 2 RL rule. A source is the relation statement
+    that reifies an asserted premise, or, for a premise about a statement or unit node (its type,
+    its bearer), that node itself; premises that are themselves inferred are followed down to
+    asserted ones, so an edge of a chain is cited down to its clauses."""
+    import hashlib
+
+    from rdflib.namespace import PROV
+    pkg = "https://w3id.org/policykg/def/"
+    stated_by: dict = defaultdict(set)
+    for stmt in statements.subjects(RDF.type, URIRef(pkg + "RelationStatement")):
+        triple = (statements.value(stmt, RDF.subject), statements.value(stmt, RDF.predicate),
+                  statements.value(stmt, RDF.object))
+        stated_by[triple].add(stmt)
+    cache: dict = {}
+
+    def sources(triple, depth=0) -> tuple[set, set]:
+        """(asserted sources, axiom terms) of one triple."""
+        if triple in cache:
+            return cache[triple]
+        if triple in asserted or triple not in why or depth > 50:
+            found = stated_by.get(triple) or ({triple[0]} if isinstance(triple[0], URIRef) else set())
+            cache[triple] = (set(found), set())
+            return cache[triple]
+        axiom, _, premises = why[triple]
+        srcs, axioms = set(), {axiom} if isinstance(axiom, URIRef) else set()
+        for premise in premises:
+            if premise is not None:
+                s, a = sources(premise, depth + 1)
+                srcs |= s
+                axioms |= a
+        cache[triple] = (srcs, axioms)
+        return cache[triple]
+
+    for triple in sorted(result):
+        s, p, o = triple
+        node = URIRef(f"{base}id/inference/" + hashlib.sha1(f"{s} {p} {o}".encode("utf-8")).hexdigest()[:20])
+        srcs, axioms = sources(triple)
+        result.add((node, RDF.type, RDF.Statement))
+        result.add((node, RDF.type, PROV.Entity))
+        result.add((node, RDF.subject, s))
+        result.add((node, RDF.predicate, p))
+        result.add((node, RDF.object, o))
+        result.add((node, URIRef(pkg + "inferenceRule"), Literal(why[triple][1])))
+        for src in sorted(srcs | axioms):
+            result.add((node, PROV.wasDerivedFrom, src))

@@ -56,13 +56,19 @@ from policykg.ontology.namespaces import OA, ODRL, PKG
 # The document the bundled annotations describe (the file stem of the bundled source).
 ANNOTATED_DOC_ID = "suzhou-2011-community-party-building"
 
-# Norms whose text names no bearer (impersonal directives) are addressed, like the whole
-# opinion, to the Party committees at all levels (part 1: 各级党委要…); they get this bearer
-# and a comment saying so.
+# Asserted vs interpreted (issue 14). The statements graph holds only what the quote states: a
+# bearer, subject or object is stated when one of its zh labels (or the words ``named:`` gives)
+# is in the quote. A norm whose quote names no bearer carries pkg:BearerNotStated there. Terms
+# the quote does not name are readings the grammar or context implies: they go to the
+# interpretation graph with a pkg:Interpretation node (its reason, and the statement or clause it
+# interprets). An impersonal directive with no bearer in the annotation is read, like the whole
+# opinion, as addressed to the Party committees at all levels (part 1: 各级党委要…).
 IMPLIED_BEARER = "PartyOrganization"
-IMPLIED_BEARER_NOTE_ZH = "原文未写明义务主体;本意见的受文对象为各级党委(第一部分:“各级党委要高度重视城市社区党的建设”),以 PartyOrganization 表示。"
-IMPLIED_BEARER_NOTE_EN = ("The text names no bearer; the opinion is addressed to Party committees at all levels "
-                          "(part 1), represented by pkg:PartyOrganization.")
+IMPLIED_BEARER_REASON = ("原文为无主语的祈使句,未写明义务主体;本意见的受文对象为各级党委(第一部分:“各级党委要高度重视城市社区党的建设”),"
+                         "故读作由党组织(PartyOrganization)承担。")
+# Scope phrases recorded (pkg:scopePhrase) whenever they are in the quote; the rule for reading
+# each is in the annotation README. A longer phrase wins over the shorter one it contains.
+SCOPE_WORDS = ("原则上", "逐步", "各级党委", "各级领导岗位", "各级机关党组织", "各县级市、区财政", "各县级市、区", "各地")
 
 
 # Modalities under which a type-level relation holds for every member of the subject class, so
@@ -122,6 +128,63 @@ def _ref(base: str, name: str) -> URIRef:
         kind, slug = name.split(":", 1)
         return URIRef(iris.thing_iri(base, kind, slug))
     return PKG[name]
+
+
+class _Names:
+    """The zh words that name each term: its labels (ontology, practices, entities), a
+    practice's own quote, and per statement the words ``named:`` gives."""
+
+    def __init__(self, base: str, ann: Annotations):
+        from policykg.ontology import ontology_graph
+        self.base = base
+        self.words: dict[URIRef, set[str]] = {}
+        onto = ontology_graph()
+        for prop in (RDFS.label, SKOS.altLabel, SKOS.prefLabel):
+            for s, o in onto.subject_objects(prop):
+                if isinstance(o, Literal) and o.language == "zh":
+                    self.words.setdefault(s, set()).add(str(o))
+        for p in ann.practices:
+            self.words.setdefault(_ref(base, p.ref), set()).update({p.label_zh, p.quote})
+        for e in ann.entities:
+            self.words.setdefault(_ref(base, e.id), set()).update({e.label_zh, *e.alt_zh})
+
+    def stated(self, s: Statement, name: str, heading: str = "") -> bool:
+        """True if the quote of ``s`` names the term ``name``, or, for an item of a list, the
+        heading of its article does (明确社区党组织的主要职责 says whose the listed duties are)."""
+        if any(term == name for term, _ in s.named):
+            return True
+        words = self.words.get(_ref(self.base, name), ())
+        return any(w and (w in s.quote or w in heading) for w in words)
+
+
+def list_heading(document, clause: str) -> str:
+    """The heading of the article an item belongs to (``art/4/item/3`` → 明确社区党组织的主要职责), else ""."""
+    parts = clause.split("/")
+    if len(parts) == 4 and parts[0] == "art" and parts[2] == "item":
+        return getattr(document.unit("/".join(parts[:2])), "heading", "") or ""
+    return ""
+
+
+def _local(iri: URIRef) -> str:
+    """The last segment of an IRI (``…/def/bearer`` → bearer), for readable fragment names."""
+    return str(iri).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _reading(g: Graph, node: URIRef, interprets: URIRef, reason: str) -> None:
+    """``node a pkg:Interpretation`` with its reason and what it interprets."""
+    g.add((node, RDF.type, PKG.Interpretation))
+    g.add((node, PKG.interprets, interprets))
+    g.add((node, PKG.interpretationReason, Literal(reason, lang="zh")))
+
+
+def _reason(s: Statement, unnamed: list[str]) -> str:
+    """The reason for reading the terms the quote does not name: ``reading:``, else the note."""
+    reason = s.reading or s.note
+    if not reason:
+        raise AnnotationError(s.file, s.id, f"the quote does not name {', '.join(unnamed)}: say why the text "
+                              "implies it in `reading:` (it goes to the interpretation graph), or give the "
+                              "words that name it in `named:`", s.quote)
+    return reason
 
 
 def _operator(op: str) -> URIRef:
@@ -223,10 +286,19 @@ def _instant(g: Graph, node: URIRef, d: DateSpec) -> None:
     g.add((node, RDFS.label, Literal(d.text, lang="zh")))
 
 
-def _statement(g: Graph, base: str, document, anchor: _Anchor, s: Statement) -> None:
+def _statement(g: Graph, interp: Graph, base: str, document, anchor: _Anchor, names: _Names,
+               s: Statement) -> None:
+    """Write ``s`` to ``g`` (statements) and its readings to ``interp`` (interpretation)."""
     stmt = URIRef(iris.statement_iri(base, document.doc_id, s.id))
     start, end = anchor.span(s.file, s.id, s.clause, s.quote)
     clause = URIRef(document.unit(s.clause).iri)
+    heading = list_heading(document, s.clause)
+    if s.kind == "relation":
+        unnamed = [t for t in (s.relation.subject, s.relation.object) if not names.stated(s, t, heading)]
+        if unnamed:
+            # A relation the quote does not state between two named terms is a reading as a whole.
+            g = interp
+            _reading(g, stmt, clause, _reason(s, unnamed))
     _labels(g, stmt, s.label_zh, s.label_en)
     g.add((stmt, PROV.wasDerivedFrom, clause))
     _target(g, document, stmt, start, end)
@@ -240,6 +312,7 @@ def _statement(g: Graph, base: str, document, anchor: _Anchor, s: Statement) -> 
         g.add((stmt, PKG.modality, PKG[s.modality]))
     for practice in s.practices:
         g.add((stmt, DCTERMS.references, _ref(base, practice)))
+    _scope(g, anchor, s, stmt, (start, end))
 
     if s.kind == "relation":
         rel = s.relation
@@ -257,16 +330,30 @@ def _statement(g: Graph, base: str, document, anchor: _Anchor, s: Statement) -> 
         n = s.norm
         g.add((stmt, RDF.type, PKG.Norm))
         g.add((stmt, RDF.type, PKG[s.modality]))
-        bearers = n.bearer or (IMPLIED_BEARER,)
-        for b in bearers:
-            g.add((stmt, PKG.bearer, _ref(base, b)))
+        stated_bearers = [b for b in n.bearer if names.stated(s, b, heading)]
+        implied_bearers = [b for b in n.bearer if b not in stated_bearers]
+        stated_objects = [o for o in n.objects if names.stated(s, o, heading)]
+        implied_objects = [o for o in n.objects if o not in stated_objects]
+        for b in stated_bearers or [None]:
+            g.add((stmt, PKG.bearer, _ref(base, b) if b else PKG.BearerNotStated))
+        for o in stated_objects:
+            g.add((stmt, PKG.normObject, _ref(base, o)))
+        readings = [(PKG.bearer, b) for b in implied_bearers] + [(PKG.normObject, o) for o in implied_objects]
+        reason = _reason(s, [t for _, t in readings]) if readings else None
         if not n.bearer:
-            g.add((stmt, RDFS.comment, Literal(IMPLIED_BEARER_NOTE_ZH, lang="zh")))
-            g.add((stmt, RDFS.comment, Literal(IMPLIED_BEARER_NOTE_EN, lang="en")))
+            readings.append((PKG.bearer, IMPLIED_BEARER))
+        for prop, term in readings:
+            # One reified triple per reading: queries over the union tell an interpreted row by it.
+            value = _ref(base, term)
+            interp.add((stmt, prop, value))
+            node = URIRef(f"{stmt}#reading-{_local(prop)}-{_local(value)}")
+            _reading(interp, node, stmt, IMPLIED_BEARER_REASON if term == IMPLIED_BEARER and not n.bearer else reason)
+            interp.add((node, RDF.type, RDF.Statement))
+            interp.add((node, RDF.subject, stmt))
+            interp.add((node, RDF.predicate, prop))
+            interp.add((node, RDF.object, value))
         if n.action:
             g.add((stmt, PKG.action, PKG[n.action]))
-        for o in n.objects:
-            g.add((stmt, PKG.normObject, _ref(base, o)))
         for t in n.topics:
             g.add((stmt, PKG.topic, PKG[t]))
         index = 0
@@ -299,6 +386,40 @@ def _statement(g: Graph, base: str, document, anchor: _Anchor, s: Statement) -> 
         g.add((stmt, RDF.type, PKG.PolicyStatement))
         for term in s.about:
             g.add((stmt, DCTERMS.subject, _ref(base, term)))
+
+
+def _scope(g: Graph, anchor: _Anchor, s: Statement, stmt: URIRef, span: tuple[int, int]) -> None:
+    """``pkg:scopePhrase``: the start and deadline words, and 原则上 / 逐步 when in the quote, plus
+    the phrases ``scope:`` lists (each must be in the quote, or exactly once in the clause)."""
+    phrases = [w for w in SCOPE_WORDS if w in s.quote
+               and not any(w != longer and w in longer and longer in s.quote for longer in SCOPE_WORDS)]
+    if s.norm:
+        phrases += [d.text for d in (s.norm.start, s.norm.deadline) if d]
+    for words in s.scope:
+        anchor.inner(s.file, s.id, s.clause, span, words, "scope phrase", s.quote)
+        phrases.append(words)
+    for words in dict.fromkeys(phrases):
+        g.add((stmt, PKG.scopePhrase, Literal(words)))
+
+
+def _group(g: Graph, base: str, document, anchor: _Anchor, group) -> None:
+    """``<group> a pkg:StatementGroup``: its members by dcterms:hasPart and, in order, as an RDF list
+    whose nodes are fragments of the group's IRI (no blank nodes)."""
+    node = URIRef(iris.statement_iri(base, document.doc_id, group.id))
+    start, end = anchor.span(group.file, group.id, group.clause, group.quote)
+    g.add((node, RDF.type, PKG.StatementGroup))
+    _labels(g, node, group.label_zh, group.label_en)
+    g.add((node, PROV.wasDerivedFrom, URIRef(document.unit(group.clause).iri)))
+    _target(g, document, node, start, end)
+    if group.note:
+        g.add((node, SKOS.note, Literal(group.note, lang="zh")))
+    cells = [URIRef(f"{node}#member-{i}") for i in range(1, len(group.members) + 1)]
+    g.add((node, PKG.members, cells[0]))
+    for i, (cell, member) in enumerate(zip(cells, group.members)):
+        stmt = URIRef(iris.statement_iri(base, document.doc_id, member))
+        g.add((node, DCTERMS.hasPart, stmt))
+        g.add((cell, RDF.first, stmt))
+        g.add((cell, RDF.rest, cells[i + 1] if i + 1 < len(cells) else RDF.nil))
 
 
 def _practices_and_entities(g: Graph, base: str, document, anchor: _Anchor, ann: Annotations) -> None:
@@ -386,30 +507,35 @@ def background_graph(ann: Annotations, base: str) -> Graph:
     return g
 
 
-def statements_graph(document, base: str, ann: Annotations) -> Graph:
-    """The statements graph for the annotated document."""
-    g = Graph()
+def statements_graph(document, base: str, ann: Annotations) -> tuple[Graph, Graph]:
+    """The statements graph for the annotated document, and the interpretation graph of its readings."""
+    g, interp = Graph(), Graph()
     anchor = _Anchor(document)
+    names = _Names(base, ann)
     _practices_and_entities(g, base, document, anchor, ann)
     for s in ann.statements:
-        _statement(g, base, document, anchor, s)
+        _statement(g, interp, base, document, anchor, names, s)
+    for group in ann.groups:
+        _group(g, base, document, anchor, group)
     _not_norms(ann, document, anchor)
-    return g
+    return g, interp
 
 
 def build_statements(documents, base: str = DEFAULT_BASE,
                      annotations_dir: Path | str | None = None) -> dict[str, Graph]:
-    """``{"statements": Graph, "background": Graph}`` for the documents the annotations describe.
+    """``{"statements", "interpretation", "background": Graph}`` for the documents the annotations describe.
 
     The bundled annotations describe the bundled policy (doc id ``ANNOTATED_DOC_ID``); other
     documents get no statements. Raises AnnotationError (a UserError) on any malformed annotation.
     """
     ann = load_annotations(annotations_dir or ANNOTATIONS_DIR)
-    statements = Graph()
+    statements, interpretation = Graph(), Graph()
     annotated = [d for d in documents if d.doc_id == ANNOTATED_DOC_ID]
     for document in annotated:
-        statements += statements_graph(document, base, ann)
+        asserted, read = statements_graph(document, base, ann)
+        statements += asserted
+        interpretation += read
     if annotated:
         inheritance_axioms(statements, _ontology_classes())
     background = background_graph(ann, base) if annotated else Graph()
-    return {"statements": statements, "background": background}
+    return {"statements": statements, "interpretation": interpretation, "background": background}

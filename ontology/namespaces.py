@@ -53,6 +53,10 @@ class VocabularyNamespace(ClosedNamespace):
 PKG_TERMS: tuple[str, ...] = tuple(_vocabulary_terms())
 PKG = VocabularyNamespace(PKG_URI, list(PKG_TERMS))
 
+# The bundled policy's IRI under the default base (policykg.iris.doc_iri, spelt out to keep this
+# module free of imports from the rest of the package).
+BUNDLED_DOC = "https://w3id.org/policykg/id/doc/suzhou-2011-community-party-building"
+
 # Prefixes used in every serialisation, query and page, in one place.
 PREFIXES: dict[str, str] = {
     "pkg": PKG_URI,
@@ -73,6 +77,12 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "sd": str(SD),
     "void": str(VOID),
+    # The bundled policy's units and statements, so that clause IRIs are valid prefixed names in
+    # SPARQL and Turtle (art:5, art:4\/item\/3 or unit:art\/4\/item\/3, unit:preamble, stmt:a05-…);
+    # minted under the default base (a deployment with another base declares its own).
+    "art": f"{BUNDLED_DOC}/art/",
+    "unit": f"{BUNDLED_DOC}/",
+    "stmt": f"{BUNDLED_DOC}/statement/",
 }
 
 

@@ -6,14 +6,14 @@
     {base}id/doc/{doc}/{unit path}              a unit: preamble, part/1, art/4, art/4/item/1 ...
     {base}id/doc/{doc}/statement/{id}           a statement or norm taken from the policy
     {base}id/{kind}/{slug}                      other things the data names (agent, task, practice ...)
-    {base}graph/{name}                          named graphs: ontology, document, statements,
+    {base}graph/{name}                          named graphs: ontology, document, statements, interpretation,
                                                 background, inferred
 
 The service dereferences every IRI under {base}id/ at the path /id/... .
 """
 from __future__ import annotations
 
-GRAPH_NAMES = ("ontology", "document", "statements", "background", "inferred")
+GRAPH_NAMES = ("ontology", "document", "statements", "interpretation", "background", "inferred")
 
 
 def graph_iri(base: str, name: str) -> str:

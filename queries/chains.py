@@ -27,7 +27,8 @@ import networkx as nx
 import pyoxigraph as ox
 
 from policykg.ontology.namespaces import sparql_prologue
-from policykg.queries.library import ANY, ParameterError, integer_term, load_library, python_value, run_query
+from policykg.queries.library import (ANY, INTERPRETED_LABEL, ParameterError, integer_term, load_library,
+                                      python_value, run_query)
 
 MAX_CHAINS = 200
 DEFAULT_MAX_LENGTH = 8
@@ -64,12 +65,14 @@ class Edge:
     clause_label: str | None
     quote: str | None
     relation_label: str | None = None
+    interpreted: bool = False  # the statement is a reading (…/graph/interpretation), not stated by its quote
 
     def attrs(self) -> dict:
         return {"relation": self.relation, "relation_name": local_name(self.relation),
                 "relation_label": self.relation_label or local_name(self.relation),
                 "asserted": self.asserted, "statement": self.statement or "", "clause": self.clause or "",
-                "article": self.article or "", "clause_label": self.clause_label or "", "quote": self.quote or ""}
+                "article": self.article or "", "clause_label": self.clause_label or "", "quote": self.quote or "",
+                "interpreted": bool(self.interpreted)}
 
 
 @dataclass
@@ -88,7 +91,7 @@ class ActorGraph:
         for row in run_query(library["relations"], store, {}, resolver, clauses)["rows"]:
             edge = Edge(row["subject"], row["object"], row["predicate"], row["predicate"], row["statement"],
                         row.get("clause"), row.get("article"), row.get("clause_label"), row.get("quote"),
-                        row.get("relation_label"))
+                        row.get("relation_label"), bool(row.get("interpreted")))
             _add(graph, edge, row.get("subject_label"), row.get("object_label"), labels_en, resolver)
         properties = {}
         for row in store.select(_RESPONSIBILITY_PROPERTIES):
@@ -97,7 +100,7 @@ class ActorGraph:
         for row in edge_rows(store, library["responsibility_chain"], clauses):
             edge = Edge(row["source"], row["target"], row["predicate"], row["asserted"], row["statement"],
                         row.get("clause"), row.get("article"), row.get("clause_label"), row.get("quote"),
-                        row.get("relation_label"))
+                        row.get("relation_label"), bool(row.get("interpreted")))
             _add(responsibility, edge, row.get("source_label"), row.get("target_label"), labels_en, resolver)
         return cls(graph, responsibility, properties)
 
@@ -127,7 +130,9 @@ class ActorGraph:
                                  "relation_label": data["relation_label"], "target": b,
                                  "target_label": self.label(b), "statement": data["statement"] or None,
                                  "clause": data["clause"] or None, "article": data["article"] or None,
-                                 "clause_label": data["clause_label"] or None, "quote": data["quote"] or None})
+                                 "clause_label": data["clause_label"] or None, "quote": data["quote"] or None,
+                                 "interpreted": data.get("interpreted", False),
+                                 "interpreted_label": INTERPRETED_LABEL if data.get("interpreted") else None})
         return rows
 
     def downstream(self, source: str, max_length: int | None = None) -> list[dict]:
@@ -284,7 +289,7 @@ def chain_rows(query, store, bindings, resolved, resolver):
     max_length = DEFAULT_MAX_LENGTH if max_length in (None, ANY) else int(max_length)
     rows = graph.chain_rows(graph.chains(source, target, max_length)) if source and target else []
     columns = ["chain", "length", "step", "path", "source", "source_label", "relation", "relation_label",
-               "target", "target_label", "statement", "clause", "quote"]
+               "target", "target_label", "interpreted", "statement", "clause", "quote"]
     return rows, columns
 
 

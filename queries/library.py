@@ -36,6 +36,8 @@ Parameter types:
     words     a search string: bound as ``?name`` and, split into words, as ``?name_1`` ...
               ``?name_8`` (the query projects those it uses; missing words bind to ANY)
     integer   a whole number, optional ``min=`` / ``max=``
+    boolean   true/false (also 1/0, yes/no, 是/否), bound as ``xsd:boolean``; e.g. ``asserted_only``,
+              which drops the rows that rest on a reading of the interpretation graph (解读)
 """
 from __future__ import annotations
 
@@ -51,7 +53,10 @@ import pyoxigraph as ox
 QUERIES_DIR = Path(__file__).resolve().parent
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-PARAM_TYPES = ("actor", "entity", "clause", "topic", "modality", "relation", "iri", "text", "words", "integer")
+PARAM_TYPES = ("actor", "entity", "clause", "topic", "modality", "relation", "iri", "text", "words", "integer",
+               "boolean")
+# The words a boolean parameter accepts (bound as xsd:boolean).
+BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "是": True, "false": False, "0": False, "no": False, "否": False}
 # What an optional parameter without a value is bound to. pyoxigraph substitutes every
 # occurrence of a bound variable by its value (so BOUND(?x) cannot tell "not given"), hence
 # queries test ``?x = <urn:policykg:any> || ...``; run unbound on /sparql the same filter
@@ -63,6 +68,8 @@ RESERVED_PARAMS = frozenset({"page", "page_size", "format", "callback", "_"})
 # Columns every answer row carries when the query has a clause: the citation.
 CITATION_COLUMNS = ("clause", "article", "clause_label", "quote")
 MAX_TEXT_LENGTH = 200
+# How a row that rests on a reading (…/graph/interpretation) is labelled (column interpreted_label).
+INTERPRETED_LABEL = "解读 / interpretation"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -385,6 +392,12 @@ def bind_value(param: Param, value: str, resolver) -> tuple[ox.NamedNode | ox.Li
             raise ParameterError("invalid_parameter",
                                  f"parameter {param.name!r} must be between {param.min} and {param.max}", param.name)
         return integer_term(number), {"value": number}
+    if param.type == "boolean":
+        flag = BOOLEAN_WORDS.get(value.lower())
+        if flag is None:
+            raise ParameterError("invalid_parameter", f"parameter {param.name!r} must be true or false "
+                                 f"(or 1/0, yes/no, 是/否), not {value!r}", param.name)
+        return ox.Literal("true" if flag else "false", datatype=ox.NamedNode(XSD + "boolean")), {"value": flag}
     if param.type == "iri":
         iri = resolver.expand_iri(value)
         if iri is None:
@@ -447,12 +460,16 @@ def run_query(query: NamedQuery, store, raw: Mapping[str, str], resolver, clause
     columns = [c for c in columns if c not in CITATION_COLUMNS]
     if any("clause" in row for row in rows) or "clause" in query.columns:
         columns += [c for c in CITATION_COLUMNS]
+    if "interpreted" in columns:
+        # Rows resting on a reading of the interpretation graph say so in words, for every client.
+        columns.insert(columns.index("interpreted") + 1, "interpreted_label")
+        rows = [{**row, "interpreted_label": INTERPRETED_LABEL if row.get("interpreted") else None} for row in rows]
     rows = [{c: row.get(c) for c in columns} for row in rows]
     return {"columns": columns, "rows": rows, "params": resolved}
 
 
 __all__ = [
-    "ANY", "CITATION_COLUMNS", "LibraryError", "NamedQuery", "Param", "ParameterError", "RESERVED_PARAMS",
+    "ANY", "CITATION_COLUMNS", "INTERPRETED_LABEL", "LibraryError", "NamedQuery", "Param", "ParameterError", "RESERVED_PARAMS",
     "bind_params", "bind_value", "get_query", "integer_term", "load_library", "parse_rq",
     "python_value", "run_query", "split_words",
 ]

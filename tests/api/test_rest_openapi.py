@@ -26,7 +26,7 @@ def test_every_named_question_has_a_typed_operation(spec):
         params = {p["name"]: p for p in op["parameters"] if "name" in p}
         for p in query.params:
             assert params[p.name]["required"] == p.required
-            assert params[p.name]["schema"]["type"] == ("integer" if p.type == "integer" else "string")
+            assert params[p.name]["schema"]["type"] == {"integer": "integer", "boolean": "boolean"}.get(p.type, "string")
 
 
 def test_envelope_is_documented_once(spec):

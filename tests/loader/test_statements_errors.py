@@ -138,3 +138,17 @@ def test_annotation_error_is_a_user_error_naming_file_statement_and_quote(annota
         load_annotations(annotations)
     err = info.value
     assert err.file.name == "part-2.yaml" and err.item == STMT and err.quote == QUOTE
+
+
+def test_a_term_the_quote_does_not_name_needs_a_reason(annotations, tmp_path, capsys):
+    # art. 5: 支持和保障社区居民委员会… — the object SocialOrganization is not named by this quote,
+    # and the statement gives no reading: the build must say which term lacks a reason.
+    _edit(annotations, "part-2.yaml", "predicate: leadsAndGuides, object: ResidentsCommittee}",
+          "predicate: leadsAndGuides, object: SocialOrganization}")
+    _build_fails(tmp_path, capsys, "part-2.yaml", STMT, QUOTE, "does not name SocialOrganization", "reading:")
+
+
+def test_named_words_must_be_in_the_quote(annotations, tmp_path, capsys):
+    _edit(annotations, "part-7.yaml", '  named: {CountyLevelCityFinance: "县级市、区财政"}\n  norm:',
+          '  named: {CountyLevelCityFinance: "县级市财政局"}\n  norm:')
+    _build_fails(tmp_path, capsys, "part-7.yaml", "a18-funds-in-local-budget", "县级市财政局", "not in the quote")

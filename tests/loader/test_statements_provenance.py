@@ -86,7 +86,7 @@ def test_article_4_lists_six_duties_as_six_norms_one_per_item(statements, docume
 
 def test_relation_statements_keep_the_plain_triple_visible(statements):
     rels = list(statements.subjects(RDF.type, PKG.RelationStatement))
-    assert len(rels) > 60
+    assert len(rels) > 30   # the asserted ones; relations the text only implies are in the interpretation graph
     for r in rels:
         s, p, o = (statements.value(r, x) for x in (RDF.subject, RDF.predicate, RDF.object))
         assert (s, p, o) in statements, r

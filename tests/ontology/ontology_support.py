@@ -80,7 +80,7 @@ pkg:CommunityPartyCommittee pkg:setsUp pkg:CommunityPartyBranch .
 pkg:CommunityPartyBranch pkg:hasPartyMember pkg:CommunityRegisteredPartyMember .
 pkg:CommunityManagementServiceCentre pkg:setsUp pkg:ResidentsCommittee .
 pkg:ResidentsCommittee pkg:correspondsTo pkg:CommunityPartyOrganization .
-pkg:UnitInArea pkg:mustConsult pkg:SubdistrictPartyWorkingCommittee , pkg:CommunityPartyOrganization .
+pkg:UnitInArea pkg:heedsOpinionsOf pkg:SubdistrictPartyWorkingCommittee , pkg:CommunityPartyOrganization .
 pkg:MunicipalFinance pkg:bearsCostShareOf pkg:CommunityPartyOrganization .
 pkg:DistrictFinance pkg:funds pkg:CommunityPartyOrganization .
 pkg:PartyLeadingCadre pkg:contacts pkg:UrbanCommunity .

@@ -71,7 +71,8 @@ def test_every_domain_range_inverse_and_parent_refers_to_a_defined_term(g):
     ("isDirectResponsiblePersonFor", "art/20"),
     ("jointlyManages", "art/12"),
     ("reportsTo", "art/8"),
-    ("mustConsult", "art/17"),
+    ("heedsOpinionsOf", "art/17"),
+    ("letsDeliberateFirst", "art/21"),
 ])
 def test_terms_the_policy_defines_link_to_their_clause(g, name, clause):
     assert (pkg(name), DEFINED_IN, URIRef(DOC + clause)) in g

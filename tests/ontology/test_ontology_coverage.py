@@ -52,7 +52,7 @@ RELATIONS = [
     ("politicallyLeads", "政治领导"), ("supportsAndGuarantees", "支持和保障"), ("participatesIn", "参与"),
     ("coordinatesWith", "协调"), ("jointlyManages", "双重管理"), ("reportsTo", "述职"), ("receivesReportFrom", "述职"),
     ("isFirstResponsiblePersonFor", "第一责任人"), ("isDirectResponsiblePersonFor", "直接责任人"),
-    ("mustConsult", "听取意见"), ("isConsultedBy", "听取意见"), ("setsUp", "下设"), ("isSetUpBy", "设立"),
+    ("heedsOpinionsOf", "听取意见"), ("letsDeliberateFirst", "先议先知"), ("setsUp", "下设"), ("isSetUpBy", "设立"),
     ("correspondsTo", "相对应"), ("funds", "核拨"), ("bearsCostShareOf", "承担"), ("contacts", "联系"),
 ]
 

@@ -34,7 +34,7 @@ def test_every_parameter_is_typed_and_projected():
     for q in load_library().values():
         for p in q.params:
             assert p.type in {"actor", "entity", "clause", "topic", "modality", "relation", "iri", "text",
-                              "words", "integer"}
+                              "words", "integer", "boolean"}
             assert f"?{p.variable}" in q.sparql
 
 
