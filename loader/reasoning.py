@@ -21,11 +21,15 @@ checked by HermiT in ``policykg validate --reasoner``, not here.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict, deque
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, PROV, RDF, RDFS, XSD
+
+from policykg.ontology.namespaces import ELI, PKG
+from policykg.settings import DEFAULT_BASE
 
 # Graphs the closure reads; the background graph is deliberately left out.
 REASONED_GRAPHS = ("ontology", "document", "statements")
@@ -220,9 +224,7 @@ def infer(graphs: dict[str, Graph], justify: bool = True) -> Graph:
 
 def _base(graphs: dict[str, Graph]) -> str:
     """The instance base, read off the document's IRI ({base}id/doc/{id}); the default without one."""
-    from policykg.settings import DEFAULT_BASE
-    eli = URIRef("http://data.europa.eu/eli/ontology#LegalResource")
-    for doc in sorted((graphs.get("document") or Graph()).subjects(RDF.type, eli)):
+    for doc in sorted((graphs.get("document") or Graph()).subjects(RDF.type, ELI.LegalResource)):
         if "id/doc/" in str(doc):
             return str(doc).split("id/doc/", 1)[0]
     return DEFAULT_BASE
@@ -235,12 +237,8 @@ def justifications(result: Graph, why: dict, asserted: set, statements: Graph, b
     that reifies an asserted premise, or, for a premise about a statement or unit node (its type,
     its bearer), that node itself; premises that are themselves inferred are followed down to
     asserted ones, so an edge of a chain is cited down to its clauses."""
-    import hashlib
-
-    from rdflib.namespace import PROV
-    pkg = "https://w3id.org/policykg/def/"
     stated_by: dict = defaultdict(set)
-    for stmt in statements.subjects(RDF.type, URIRef(pkg + "RelationStatement")):
+    for stmt in statements.subjects(RDF.type, PKG.RelationStatement):
         triple = (statements.value(stmt, RDF.subject), statements.value(stmt, RDF.predicate),
                   statements.value(stmt, RDF.object))
         stated_by[triple].add(stmt)
@@ -273,6 +271,6 @@ def justifications(result: Graph, why: dict, asserted: set, statements: Graph, b
         result.add((node, RDF.subject, s))
         result.add((node, RDF.predicate, p))
         result.add((node, RDF.object, o))
-        result.add((node, URIRef(pkg + "inferenceRule"), Literal(why[triple][1])))
+        result.add((node, PKG.inferenceRule, Literal(why[triple][1])))
         for src in sorted(srcs | axioms):
             result.add((node, PROV.wasDerivedFrom, src))

@@ -48,8 +48,8 @@ from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from policykg import iris
 from policykg.settings import DEFAULT_BASE
-from policykg.loader.annotations import (ANNOTATIONS_DIR, AnnotationError, Annotations, Constraint,
-                                         DateSpec, Statement, load_annotations)
+from policykg.loader.annotation_records import AnnotationError, Annotations, Constraint, DateSpec, Statement
+from policykg.loader.annotations import ANNOTATIONS_DIR, load_annotations
 from policykg.ontology import ontology_graph
 from policykg.ontology.namespaces import OA, ODRL, PKG
 
@@ -135,7 +135,6 @@ class _Names:
     practice's own quote, and per statement the words ``named:`` gives."""
 
     def __init__(self, base: str, ann: Annotations):
-        from policykg.ontology import ontology_graph
         self.base = base
         self.words: dict[URIRef, set[str]] = {}
         onto = ontology_graph()
