@@ -109,15 +109,18 @@ def unit_label(unit: Unit) -> tuple[str, str]:
     return zh, en
 
 
-def _text_segment(g: Graph, document: Document, subject: URIRef, start: int, end: int) -> None:
-    """``subject pkg:hasTextSegment <subject#text>`` with position and quote selectors."""
-    segment, position, quote_sel = (URIRef(f"{subject}#{name}") for name in ("text", "position", "quote"))
+def text_selection(g: Graph, document: Document, subject: URIRef, link: URIRef, fragment: str,
+                   start: int, end: int) -> None:
+    """``subject link <subject#fragment>``: an ``oa:SpecificResource`` of the document's expression
+    with a position selector (``<subject#position>``) and a quote selector with its context
+    (``<subject#quote>``). Units link their text this way, statements their target."""
+    selection, position, quote_sel = (URIRef(f"{subject}#{name}") for name in (fragment, "position", "quote"))
     prefix, exact, suffix = document.context(start, end)
-    g.add((subject, PKG.hasTextSegment, segment))
-    g.add((segment, RDF.type, OA.SpecificResource))
-    g.add((segment, OA.hasSource, URIRef(document.expression_iri)))
-    g.add((segment, OA.hasSelector, position))
-    g.add((segment, OA.hasSelector, quote_sel))
+    g.add((subject, link, selection))
+    g.add((selection, RDF.type, OA.SpecificResource))
+    g.add((selection, OA.hasSource, URIRef(document.expression_iri)))
+    g.add((selection, OA.hasSelector, position))
+    g.add((selection, OA.hasSelector, quote_sel))
     g.add((position, RDF.type, OA.TextPositionSelector))
     g.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
     g.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
@@ -275,4 +278,4 @@ def _unit(g: Graph, document: Document, unit: Unit) -> None:
     g.add((iri, RDFS.label, Literal(zh, lang="zh")))
     g.add((iri, RDFS.label, Literal(en, lang="en")))
     g.add((iri, PKG.text, Literal(unit.text, lang="zh")))
-    _text_segment(g, document, iri, unit.start, unit.end)
+    text_selection(g, document, iri, PKG.hasTextSegment, "text", unit.start, unit.end)

@@ -50,6 +50,7 @@ from policykg import iris
 from policykg.settings import DEFAULT_BASE
 from policykg.loader.annotation_records import AnnotationError, Annotations, Constraint, DateSpec, Statement
 from policykg.loader.annotations import ANNOTATIONS_DIR, load_annotations
+from policykg.loader.document_graph import text_selection
 from policykg.ontology import ontology_graph
 from policykg.ontology.namespaces import OA, ODRL, PKG
 
@@ -238,20 +239,7 @@ def _find_all(text: str, needle: str, lo: int, hi: int) -> list[int]:
 
 def _target(g: Graph, document, subject: URIRef, start: int, end: int) -> None:
     """``subject oa:hasTarget <subject#target>`` with quote and position selectors."""
-    target, quote_sel, position = (URIRef(f"{subject}#{n}") for n in ("target", "quote", "position"))
-    prefix, exact, suffix = document.context(start, end)
-    g.add((subject, OA.hasTarget, target))
-    g.add((target, RDF.type, OA.SpecificResource))
-    g.add((target, OA.hasSource, URIRef(document.expression_iri)))
-    g.add((target, OA.hasSelector, quote_sel))
-    g.add((target, OA.hasSelector, position))
-    g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
-    g.add((quote_sel, OA.exact, Literal(exact)))
-    g.add((quote_sel, OA.prefix, Literal(prefix)))
-    g.add((quote_sel, OA.suffix, Literal(suffix)))
-    g.add((position, RDF.type, OA.TextPositionSelector))
-    g.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-    g.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+    text_selection(g, document, subject, OA.hasTarget, "target", start, end)
 
 
 def _labels(g: Graph, subject: URIRef, zh: str, en: str) -> None:
