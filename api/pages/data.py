@@ -4,8 +4,6 @@ values computed once per data state.
 """
 from __future__ import annotations
 
-import threading
-
 from flask import current_app
 
 from policykg.api.state import get_state
@@ -15,23 +13,10 @@ from policykg.queries.library import QUERIES_DIR, get_query, load_library, run_q
 # library of user questions (they are not offered on /questions, /api/queries or the CLI).
 PAGE_QUERIES_DIR = QUERIES_DIR / "pages"
 
-_CACHE_LOCK = threading.RLock()
-
-
 def cached(key, make):
-    """A value computed once per application state (cleared when the data change).
-
-    Uses the state's cache dict with a re-entrant lock, so one cached value may be
-    built from others."""
-    cache = get_state().cache
-    try:
-        return cache[key]
-    except KeyError:
-        pass
-    with _CACHE_LOCK:
-        if key not in cache:
-            cache[key] = make()
-        return cache[key]
+    """A value computed once per application state and cleared when the data change (the
+    state's cache, under its re-entrant lock, so one cached value may be built from others)."""
+    return get_state().cached(key, make)
 
 
 def base() -> str:
