@@ -1,7 +1,11 @@
-"""HTTP features every response of the application gets: CORS and gzip.
+"""HTTP features every response of the application gets: CORS, security headers and gzip.
 
 * CORS: every response allows any origin, without credentials; preflight requests
   (OPTIONS) are answered for GET/POST with the headers SPARQL clients send.
+* Security headers: no content sniffing, no framing by other sites, no referrer sent to other
+  sites; pages (HTML) also get a Content-Security-Policy that allows only the service's own
+  scripts, styles, images and connections (the pages load nothing from outside), and
+  ``Vary: Cookie`` since the language cookie chooses their words.
 * gzip: responses over 1 KB of a textual type are compressed when the client asks.
 
 :func:`policykg.api.create_app` installs them; the /sparql middleware uses the same
@@ -43,6 +47,24 @@ CORS_HEADERS = (
 )
 
 
+# Every response carries these; SPARQL answers and API JSON as much as pages.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Referrer-Policy", "same-origin"),
+)
+# Pages only: their scripts are files of the service (no inline script); YASGUI sets styles inline.
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+
+
+def add_vary(headers, name: str) -> None:
+    """Add ``name`` to the Vary header unless it is there already."""
+    vary = headers.get("Vary", "")
+    if name.lower() not in [v.strip().lower() for v in vary.split(",")]:
+        headers["Vary"] = f"{vary}, {name}" if vary else name
+
+
 def compressible(media_type: str) -> bool:
     return media_type.startswith(_COMPRESSIBLE)
 
@@ -56,8 +78,11 @@ def gzip_if_asked(body: bytes, media_type: str, accept_encoding: str | None) -> 
 
 def _after_request(response):
     headers = response.headers
-    for name, value in CORS_HEADERS:
+    for name, value in CORS_HEADERS + SECURITY_HEADERS:
         headers.setdefault(name, value)
+    if (response.mimetype or "") == "text/html":
+        headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        add_vary(headers, "Cookie")
     if request.method == "OPTIONS":
         headers.setdefault("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
         headers.setdefault("Access-Control-Allow-Headers",
@@ -70,9 +95,7 @@ def _after_request(response):
     mimetype = response.mimetype or ""
     if not compressible(mimetype):
         return response
-    vary = headers.get("Vary", "")
-    if "accept-encoding" not in vary.lower():
-        headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+    add_vary(headers, "Accept-Encoding")
     compressed = gzip_if_asked(response.get_data(), mimetype, request.headers.get("Accept-Encoding"))
     if compressed is not None:
         response.set_data(compressed)

@@ -22,7 +22,7 @@ from werkzeug.wsgi import get_input_stream
 
 from policykg.api.errors import HttpError, error_body, error_response, http_error
 from policykg.api.negotiation import GRAPH_OFFERS, choose_format, media_type_for, negotiate
-from policykg.api.http_features import CORS_HEADERS, gzip_if_asked
+from policykg.api.http_features import CORS_HEADERS, SECURITY_HEADERS, gzip_if_asked
 from policykg.api.state import get_state
 from policykg.ontology.namespaces import turtle_prologue
 from policykg.store.backend import QueryJob, user_base_iri
@@ -215,7 +215,8 @@ class SparqlEndpoint:
                 req, 500, "the server could not answer this request; the error was logged")
         if status is None:            # a GET without a query: the service description
             return self.app(environ, start_response)
-        headers = [("Content-Type", media_type), ("Vary", "Accept, Accept-Encoding"), *CORS_HEADERS, *extra]
+        headers = [("Content-Type", media_type), ("Vary", "Accept, Accept-Encoding"), *CORS_HEADERS,
+                   *SECURITY_HEADERS, *extra]
         compressed = gzip_if_asked(body, media_type, environ.get("HTTP_ACCEPT_ENCODING"))
         if compressed is not None:
             body = compressed

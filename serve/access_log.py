@@ -2,8 +2,17 @@
 status, milliseconds)."""
 from __future__ import annotations
 
+import re
 import sys
 import time
+
+# A path arrives decoded (%0D%0A is a line break by then): control characters are written
+# percent-encoded again, so a request can never add a line of its own to the log.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _escaped(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
 
 
 class AccessLog:
@@ -35,9 +44,9 @@ class AccessLog:
 
     def _write(self, environ, status, started):
         ms = (time.perf_counter() - started) * 1000
-        path = environ.get("PATH_INFO", "")
+        method, path = _escaped(environ.get("REQUEST_METHOD", "-")), _escaped(environ.get("PATH_INFO", ""))
         try:
-            self.stream.write(f"{environ.get('REQUEST_METHOD', '-')} {path} {status} {ms:.1f}ms\n")
+            self.stream.write(f"{method} {path} {status} {ms:.1f}ms\n")
             self.stream.flush()
         except (OSError, ValueError):
             pass
