@@ -86,6 +86,16 @@ class ProtocolError(HttpError):
 
 
 READ_ONLY = "this endpoint is read-only: SPARQL updates are not accepted at /sparql"
+# The protocol's texts are UTF-8 (US-ASCII is a subset): any other charset is refused before the
+# body is read, so no costly or exotic codec ever runs on a request.
+ACCEPTED_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
+
+def _parse_qs(text: str, where: str) -> dict:
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, f"the {where} is not valid UTF-8 once percent-decoded") from None
 
 
 class ProtocolRequest:
@@ -96,7 +106,7 @@ class ProtocolRequest:
     def __init__(self, environ: dict, max_body: int):
         self.environ = environ
         self.method = environ.get("REQUEST_METHOD", "GET")
-        self.args = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        self._args: dict | None = None
         self.accept = environ.get("HTTP_ACCEPT")
         self._max_body = max_body
         self._body: bytes | None = None
@@ -107,6 +117,13 @@ class ProtocolRequest:
         else:
             self.mimetype, self.mime_params = "", {}
 
+    @property
+    def args(self) -> dict:
+        """The URL's parameters (read on first use: a URL that is not UTF-8 is a 400 there)."""
+        if self._args is None:
+            self._args = _parse_qs(self.environ.get("QUERY_STRING", ""), "query string")
+        return self._args
+
     def body(self) -> bytes:
         if self._body is None:
             try:
@@ -116,11 +133,14 @@ class ProtocolRequest:
         return self._body
 
     def text(self) -> str:
-        charset = self.mime_params.get("charset", "utf-8")
+        charset = self.mime_params.get("charset", "utf-8").strip().lower()
+        if charset not in ACCEPTED_CHARSETS:
+            raise ProtocolError(415, f"the request body's charset {charset!r} is not accepted; send UTF-8 "
+                                     "(SPARQL 1.1 Protocol)")
         try:
-            text = self.body().decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            raise ProtocolError(400, f"the request body is not valid {charset} text") from None
+            text = self.body().decode("utf-8" if charset.startswith("utf") else "ascii")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(400, f"the request body is not valid {charset} text (byte {exc.start})") from None
         # A query file saved with a byte-order mark (common on Windows) and sent as it is.
         return text[1:] if text.startswith("\ufeff") else text
 
@@ -129,7 +149,7 @@ class ProtocolRequest:
         values = self.args.get(name, [])
         if self.mimetype == FORM_MEDIA:
             if self._form is None:
-                self._form = parse_qs(self.text(), keep_blank_values=True)
+                self._form = _parse_qs(self.text(), "form body")
             values = values + self._form.get(name, [])
         return values
 
