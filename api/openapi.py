@@ -129,12 +129,16 @@ def openapi_document(config: Config) -> dict:
                           **_errors(400, 404)}}},
         "/api/ask": {"get": {
             "operationId": "ask", "summary": "A question in Chinese, answered by a named question",
-            "parameters": [_query_param("q", "the question, e.g. 谁领导居民委员会?", True, example="谁领导居委会?")]
+            "parameters": [_query_param("q", "the question, e.g. 谁领导居民委员会?", True, example="谁领导居委会?"),
+                           _query_param("asserted_only", "true: leave out rows that rest on a reading of the text "
+                                        "(解读, the interpretation graph) where the answering question can",
+                                        schema={"type": "boolean"})]
             + PAGING,
             "responses": {"200": _rows_ok("The rows of the named question the question was routed to (`query`, "
                                           "by `rule`). Where the text names no one who leads the actor (or no one "
                                           "it leads), the actor's relations instead, with `note` {zh, en} saying so; "
-                                          "`note` is null otherwise. A question no rule reads is searched."),
+                                          "`note` is null otherwise. A question no rule reads is searched. "
+                                          "Rows that rest on a reading carry `interpreted` and `interpreted_label`."),
                           **_errors(400, 404, 409)}}},
         "/api/clauses": {"get": {
             "operationId": "listClauses", "summary": "The document's units in reading order, with text and offsets",

@@ -26,7 +26,7 @@ from policykg.api.openapi import openapi_document
 from policykg.api.state import actor_graph, get_state, resolver
 from policykg.queries.ask import answer
 from policykg.queries.chains import DEFAULT_MAX_LENGTH, MEASURES
-from policykg.queries.library import (RESERVED_PARAMS, ParameterError, get_query, load_library,
+from policykg.queries.library import (BOOLEAN_WORDS, RESERVED_PARAMS, ParameterError, get_query, load_library,
                                       run_query)
 
 bp = Blueprint("rest", __name__, url_prefix="/api")
@@ -143,6 +143,18 @@ def single_value(name: str, required: bool = False) -> str | None:
     return value
 
 
+def boolean_value(name: str) -> bool:
+    """A true/false parameter (also 1/0, yes/no, 是/否, as the named questions read them); absent is false."""
+    value = single_value(name)
+    if value is None:
+        return False
+    flag = BOOLEAN_WORDS.get(value.lower())
+    if flag is None:
+        raise ApiError("invalid_parameter", f"parameter {name!r} must be true or false (or 1/0, yes/no, 是/否), "
+                                            f"not {value!r}", name)
+    return flag
+
+
 def allow_only(*names: str) -> None:
     allowed = set(names) | {"page", "page_size", "format"}
     for key in request.args:
@@ -235,11 +247,12 @@ def resolve():
 
 @bp.get("/ask")
 def ask():
-    allow_only("q")
+    allow_only("q", "asserted_only")
     q = single_value("q", required=True)
+    asserted_only = boolean_value("asserted_only")
     state = get_state()
     res = resolver()
-    result = answer(q, state.store, res)
+    result = answer(q, state.store, res, asserted_only=asserted_only)
     return rows_response(result["rows"], result["columns"], question=q, query=result["query"],
                          title_zh=result["title_zh"], params=result["params"], rule=result["rule"],
                          note=result["note"])

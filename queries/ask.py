@@ -206,26 +206,31 @@ def route(question: str, store, resolver) -> tuple[str, dict, str] | None:
     return None
 
 
-def answer(question: str, store, resolver) -> dict:
-    """Route a question and run it; fall back to full-text search."""
+def answer(question: str, store, resolver, asserted_only: bool = False) -> dict:
+    """Route a question and run it; fall back to full-text search. With ``asserted_only`` the
+    named question that answers leaves out rows that rest on a reading (解读), where it can."""
     routed = route(question, store, resolver)
     if routed is None:
         name, params, rule = "search", {"q": normalize_question(question) or question.strip()}, "search"
     else:
         name, params, rule = routed
-    query = get_query(name)
-    result = run_query(query, store, params, resolver, resolver.clauses)
+
+    def run(name: str, params: dict) -> tuple:
+        query = get_query(name)
+        if asserted_only and "asserted_only" in {p.name for p in query.params}:
+            params = {**params, "asserted_only": "true"}
+        return query, run_query(query, store, params, resolver, resolver.clauses)
+
+    query, result = run(name, params)
     note = nothing_found_note(name, result["params"]) if not result["rows"] else None
     if note is not None:
         actor = noted_actor(result["params"])
         name, rule = "relations", f"{rule}>relations"
-        query = get_query(name)
-        result = run_query(query, store, {"actor": actor["iri"]}, resolver, resolver.clauses)
+        query, result = run(name, {"actor": actor["iri"]})
     if not result["rows"] and name in FALL_BACK_TO_SEARCH:
         # A reading that finds nothing is less useful than the clauses that use the words.
         name, rule = "search", f"{rule}>search"
-        query = get_query(name)
-        result = run_query(query, store, {"q": normalize_question(question)}, resolver, resolver.clauses)
+        query, result = run(name, {"q": normalize_question(question)})
     return {"query": name, "title_zh": query.title_zh, "params": result["params"], "rule": rule,
             "rows": result["rows"], "columns": result["columns"], "note": note}
 

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import library, run_named
-from policykg.api.pages.i18n import lang
+from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
 from policykg.queries.ask import noted_actor, nothing_found_note
 from policykg.queries.library import ParameterError
@@ -24,6 +24,13 @@ def cell(column: str, value):
     """How one answer cell is shown: IRIs as labelled links, clauses as citations."""
     if value is None or value == "":
         return ""
+    if column == "interpreted":
+        # A row that rests on a reading (…/graph/interpretation), not on the words alone.
+        if not value:
+            return ""
+        return Markup('<span class="reading" title="{}">{}</span>').format(
+            t("此行依据对原文的解读,而非原文字面", "this row rests on a reading of the text, not on its words alone"),
+            t("解读", "interpretation"))
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         if column == "clause":
             return Markup('<span class="cite"><a href="{}">{}</a></span>').format(iri_url(value), cite_text(value))
@@ -45,7 +52,7 @@ FIELD_NAMES_ZH = {
     "length": "长度", "topics": "主题", "action": "行为", "unit": "条款", "unit_kind": "类型", "words": "词",
     "sequence": "顺序", "start": "起", "end": "止", "exact": "原文", "parent": "上级", "period": "周期",
     "basis": "基数", "unit_label": "单位", "bearers": "责任主体", "name": "名称", "names": "名称",
-    "other": "另一主体", "acted_on": "客体",
+    "other": "另一主体", "acted_on": "客体", "interpreted": "解读", "asserted_only": "只看原文所述",
 }
 
 
