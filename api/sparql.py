@@ -15,7 +15,7 @@ from collections import OrderedDict
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_input_stream
@@ -351,8 +351,13 @@ def service_description(state) -> Response:
     offers = [m for m, _ in GRAPH_OFFERS]
     chosen = negotiate(request.headers.get("Accept"), offers + ["text/html", "application/xhtml+xml"],
                        default="text/turtle")
-    if chosen in (None, "text/html", "application/xhtml+xml"):
-        chosen = "text/turtle"  # browsers get readable Turtle
+    if chosen in ("text/html", "application/xhtml+xml"):
+        # A person opened /sparql in a browser: the editor is the endpoint's page for people.
+        response = redirect(url_for("pages.editor"), code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+    if chosen is None:
+        chosen = "text/turtle"
     token = dict(GRAPH_OFFERS)[chosen]
     turtle = state.cached(("sd", endpoint), lambda: _description_turtle(state, endpoint))
 

@@ -179,6 +179,22 @@ def test_406_when_nothing_acceptable(live_server):
     assert construct.status_code == 406
 
 
+@pytest.mark.parametrize("accept", ["text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                                    "application/xhtml+xml"])
+def test_a_browser_opening_the_endpoint_is_sent_to_the_editor(live_server, accept):
+    response = requests.get(f"{live_server}/sparql", headers={"Accept": accept}, allow_redirects=False, timeout=30)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/editor")
+    assert "Accept" in response.headers["Vary"]
+    # a query from a browser is still answered, and machines still get the description
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert requests.get(f"{live_server}/sparql", params={"query": "ASK {}"}, headers={"Accept": browser},
+                        timeout=30).status_code == 200
+    for machine in ("*/*", "text/turtle", "application/ld+json;q=0.5, */*;q=0.1"):
+        described = requests.get(f"{live_server}/sparql", headers={"Accept": machine}, allow_redirects=False,
+                                 timeout=30)
+        assert described.status_code == 200 and "sparql-service-description" in described.text
+
+
 def test_service_description(live_server, graphs):
     response = requests.get(f"{live_server}/sparql", timeout=30)
     assert response.status_code == 200
