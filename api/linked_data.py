@@ -15,7 +15,6 @@
 """
 from __future__ import annotations
 
-import atexit
 import gzip
 import html
 import os
@@ -218,26 +217,20 @@ def vocabulary():
 _dump_lock = threading.Lock()
 
 
-def _dump_dir(state) -> str:
-    folder = state.cache.get("dump_dir")
-    if folder is None:
-        folder = tempfile.mkdtemp(prefix="policykg-dumps-")
-        state.cache["dump_dir"] = folder
-    return folder
-
-
 def _generated(state, filename: str, write) -> str:
-    """The path of ``filename`` in this state's dump folder, written once by ``write(path)``
-    (to a temporary name, then renamed) with a gzip twin beside it."""
+    """The path of ``filename`` in the folder of files generated from this state's data, written
+    once by ``write(path)`` with a gzip twin beside it. Each writer writes under a name of its own
+    and renames the finished file into place, so processes that share the folder never read a
+    half-written file."""
     with _dump_lock:
-        path = os.path.join(_dump_dir(state), filename)
+        path = os.path.join(state.generated_dir("dumps"), filename)
         if not os.path.exists(path):
-            tmp = path + ".tmp"
-            write(tmp)
-            with open(tmp, "rb") as src, gzip.open(path + ".gz.tmp", "wb", compresslevel=6) as dst:
+            mine = f"{path}.{os.getpid()}.tmp"
+            write(mine)
+            with open(mine, "rb") as src, gzip.open(mine + ".gz", "wb", compresslevel=6) as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-            os.replace(path + ".gz.tmp", path + ".gz")
-            os.replace(tmp, path)
+            os.replace(mine + ".gz", path + ".gz")
+            os.replace(mine, path)
     return path
 
 
@@ -383,28 +376,35 @@ def void():
 # ---------------------------------------------------------------------------
 
 # The documentation depends on the ontology package only, not on the served data, so it is
-# generated once per process and kept across /update (which clears the state's cache).
+# generated once (per service: the server processes share the folder) and kept across /update.
 _docs_lock = threading.Lock()
 _docs: dict = {"folder": None, "failed": False}
 
 
 def _ensure_ontology_docs() -> str | None:
     """The folder of the ontology documentation, generated on first use (pyLODE via
-    policykg.ontology.docs); None if it cannot be generated."""
+    policykg.ontology.docs) into a folder of its own and renamed into place; None if it cannot
+    be generated."""
     with _docs_lock:
         if _docs["folder"] or _docs["failed"]:
             return _docs["folder"]
-        out = tempfile.mkdtemp(prefix="policykg-ontology-docs-")
-        try:
-            generate_docs(Path(out))
-        except Exception:  # the docs are optional: log and answer 404
-            log.exception("could not generate the ontology documentation")
-            _docs["failed"] = True
-            shutil.rmtree(out, ignore_errors=True)
-            return None
-        atexit.register(shutil.rmtree, out, ignore_errors=True)
-        _docs["folder"] = out
-        return out
+        folder = get_state().generated_dir("ontology-docs", per_data=False)
+        final = folder / "html"
+        if not (final / "index.html").exists():
+            mine = Path(tempfile.mkdtemp(prefix=".html-", dir=folder))
+            try:
+                generate_docs(mine)
+                os.rename(mine, final)
+            except OSError:
+                shutil.rmtree(mine, ignore_errors=True)   # another process put its copy in place first
+            except Exception:  # the docs are optional: log and answer 404
+                log.exception("could not generate the ontology documentation")
+                _docs["failed"] = True
+                shutil.rmtree(mine, ignore_errors=True)
+                return None
+        _docs["folder"] = str(final) if (final / "index.html").exists() else None
+        _docs["failed"] = _docs["folder"] is None
+        return _docs["folder"]
 
 
 @bp.route("/ontology/")

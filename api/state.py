@@ -11,7 +11,11 @@ read-only) and :meth:`AppState.refresh` reopens it when an /update replaced it.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import logging
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +161,29 @@ class AppState:
             if key not in self.cache:
                 self.cache[key] = make()
             return self.cache[key]
+
+    def generated_dir(self, name: str, per_data: bool = True) -> Path:
+        """A folder for files generated on demand: from the served data (``per_data``: dumps,
+        graph files) or from the package alone (the ontology documentation).
+
+        Under ``policykg serve`` it lies in the runtime folder, named after the data it was made
+        from, so the server processes share it (a replacement reuses what the others wrote; the
+        writers rename finished files into place) and it goes with the service. Embedded, it is a
+        temporary folder removed when the process exits."""
+        def make() -> Path:
+            if self.runtime_dir is None:
+                folder = Path(tempfile.mkdtemp(prefix=f"policykg-{name}-"))
+                atexit.register(shutil.rmtree, folder, True)
+                return folder
+            label = name
+            if per_data:
+                source = getattr(self.store, "source", None)
+                key = repr((getattr(source, "kind", None), getattr(source, "path", None), self._stamp))
+                label = f"{name}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+            folder = self.runtime_dir / "generated" / label
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+        return self.cached(("generated_dir", name, per_data), make)
 
     def invalidate(self) -> None:
         """Forget cached values after the data changed: the result cache, the service

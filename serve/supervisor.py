@@ -57,6 +57,35 @@ _GRANIAN_LOGGING = {
 }
 
 
+RUNTIME_PREFIX = "policykg-run-"
+SUPERVISOR_FILE = "supervisor.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:     # someone else's process: alive, and not ours to judge
+        return True
+    return True
+
+
+def remove_abandoned_runtime_folders() -> list[Path]:
+    """Remove the runtime folders (with the files generated in them) of services whose
+    supervisor is gone: one that was killed could not remove its own. Returns those removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*"):
+        try:
+            pid = int((folder / SUPERVISOR_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue            # not one of ours, or still being set up: leave it
+        if not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def serve(config, source) -> None:
     """Serve with granian until interrupted: ``config.query_workers`` server processes.
 
@@ -66,8 +95,10 @@ def serve(config, source) -> None:
     on SIGHUP (sent by a process whose query ran over the time limit) replace them one by
     one: a fresh process first, then the old one is stopped after answering what it holds.
     """
-    folder = Path(tempfile.mkdtemp(prefix="policykg-run-"))
+    remove_abandoned_runtime_folders()
+    folder = Path(tempfile.mkdtemp(prefix=RUNTIME_PREFIX))
     try:
+        (folder / SUPERVISOR_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
         runtime.publish(folder, source)
         for setting, value in config.values.items():
             os.environ[f"POLICYKG_{setting.upper()}"] = str(value)
