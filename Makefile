@@ -57,10 +57,10 @@ browser:
 test: $(VENV)/.installed assets browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The inner loop: everything but server processes, browsers, HermiT and the slowest builds (under a minute).
-# `make test` (what CI runs) still runs every test.
+# The inner loop: everything but server processes, browsers, HermiT and the slowest builds, on every CPU
+# (pytest-xdist), in under a minute. `make test` (what CI runs) still runs every test, one at a time.
 check: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not server and not browser and not java and not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto -m "not server and not browser and not java and not slow" $(PYTEST_ARGS)
 
 # Mutation testing of the safety and fidelity code (slow: one test run per mutant; not in CI).
 # MUTATE_ARGS="--only negotiation" runs one target. Report: docs/mutation.md.

@@ -43,6 +43,7 @@ def test_build_prints_one_summary_line(tmp_path, capsys):
 
 @pytest.mark.parametrize("suffix, fmt", [(".trig", ox.RdfFormat.TRIG), (".nq", ox.RdfFormat.N_QUADS),
                                          (".ttl", ox.RdfFormat.TURTLE), (".jsonld", ox.RdfFormat.JSON_LD)])
+@pytest.mark.slow
 def test_formats_by_extension(tmp_path, built, suffix, fmt):
     out = write_dataset(built.dataset, tmp_path / f"kg{suffix}")
     quads = list(ox.parse(path=str(out), format=fmt))
@@ -55,6 +56,7 @@ def test_formats_by_extension(tmp_path, built, suffix, fmt):
         assert len(quads) >= document_triples
 
 
+@pytest.mark.slow
 def test_unknown_extension_is_refused(tmp_path, capsys):
     assert main(["build", "--out", str(tmp_path / "kg.xml")]) == 2
     assert "unknown output format" in capsys.readouterr().err
@@ -89,6 +91,7 @@ def test_failed_build_keeps_previous_output(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.txt", "kg.trig"]
 
 
+@pytest.mark.slow
 def test_failed_write_removes_temporary_file(tmp_path, built, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")

@@ -67,6 +67,7 @@ def test_vendoring_is_idempotent():
     assert "npm" not in dry.stdout and "cp " not in dry.stdout, dry.stdout
 
 
+@pytest.mark.slow
 def test_editor_examples_answer_like_the_named_questions(live_server):
     """Each example in the editor is its named question with the first example's parameters
     bound: run at /sparql it gives as many rows as the REST API gives for that question."""

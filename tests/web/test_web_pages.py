@@ -173,6 +173,7 @@ def test_chain_page_agrees_with_the_api(live_server, http):
         assert row["clause"] is None or f'href="/id/doc/{DOC}/{row["clause"].split(DOC + "/", 1)[1]}"' in html
 
 
+@pytest.mark.slow
 def test_every_example_of_every_question_answers_without_error(live_server, http):
     from policykg.queries.library import load_library
 
