@@ -40,17 +40,17 @@ and the dataset writer canonicalises them (RDFC-1.0), so builds stay byte-identi
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from policykg import iris
 from policykg.settings import DEFAULT_BASE
 from policykg.loader.annotation_records import AnnotationError, Annotations, Constraint, DateSpec, Statement
 from policykg.loader.annotations import ANNOTATIONS_DIR, load_annotations
 from policykg.loader.document_graph import text_selection
+from policykg.loader.inheritance import inheritance_axioms, ontology_classes
 from policykg.ontology import ontology_graph
 from policykg.ontology.namespaces import OA, ODRL, PKG
 
@@ -70,57 +70,6 @@ IMPLIED_BEARER_REASON = ("原文为无主语的祈使句,未写明义务主体;�
 # Scope phrases recorded (pkg:scopePhrase) whenever they are in the quote; the rule for reading
 # each is in the annotation README. A longer phrase wins over the shorter one it contains.
 SCOPE_WORDS = ("原则上", "逐步", "各级党委", "各级领导岗位", "各级机关党组织", "各县级市、区财政", "各县级市、区", "各地")
-
-
-# Modalities under which a type-level relation holds for every member of the subject class, so
-# that it may be stated as `Subject ⊑ ∃ predicate . Object`. Left out, with their reason:
-# Permission (可以: the policy allows it, e.g. a community Party organization *may* take the form
-# of a Party committee *or* of a general branch — alternatives, not both), Recommendation
-# (提倡/鼓励: encouraged, not required), ObligationInPrinciple (原则上: admits exceptions, so not
-# every member) and Prohibition (不得: the relation must not hold). No modality means the text
-# states a fact or a definition (e.g. the secretary heads the organization), which holds for all.
-INHERITED_MODALITIES = frozenset({None, "Obligation", "StrictObligation"})
-
-
-def _ontology_classes() -> frozenset:
-    """IRIs typed owl:Class in the ontology files (parsed once per file change by the ontology module)."""
-    return frozenset(c for c in ontology_graph().subjects(RDF.type, OWL.Class) if isinstance(c, URIRef))
-
-
-def restriction_node(subj: URIRef, pred: URIRef, obj: URIRef) -> BNode:
-    """The blank node of ``∃ pred . obj`` under ``subj``: its label is a hash of the three IRIs, so
-    in-memory graphs are reproducible too (the written dataset is canonicalised anyway)."""
-    digest = hashlib.sha1(f"{subj} {pred} {obj}".encode("utf-8")).hexdigest()[:20]
-    return BNode(f"restriction{digest}")
-
-
-def inheritance_axioms(g: Graph, classes: frozenset) -> int:
-    """Add ``S rdfs:subClassOf [ a owl:Restriction ; owl:onProperty p ; owl:someValuesFrom O ]``
-    for every relation statement of ``g`` whose subject and object are classes of the ontology and
-    whose modality holds for every member (INHERITED_MODALITIES). Returns the number of axioms.
-
-    Symmetric properties (coordinatesWith, correspondsTo) are kept: an existential restriction on
-    them is OWL 2 DL (only cardinality and self restrictions need simple properties), and "every
-    community Party organization coordinates with some residents' committee" is what the text says.
-    Relations to individuals (a task, a named district, a coordination mechanism) are not between
-    classes and stay plain triples; an instance graph links to those individuals directly.
-    """
-    axioms = set()
-    for stmt in g.subjects(RDF.type, PKG.RelationStatement):
-        subj, pred, obj = g.value(stmt, RDF.subject), g.value(stmt, RDF.predicate), g.value(stmt, RDF.object)
-        if subj not in classes or obj not in classes:
-            continue
-        modality = g.value(stmt, PKG.modality)
-        if (str(modality)[len(str(PKG)):] if modality is not None else None) not in INHERITED_MODALITIES:
-            continue
-        axioms.add((subj, pred, obj))
-    for subj, pred, obj in axioms:
-        node = restriction_node(subj, pred, obj)
-        g.add((subj, RDFS.subClassOf, node))
-        g.add((node, RDF.type, OWL.Restriction))
-        g.add((node, OWL.onProperty, pred))
-        g.add((node, OWL.someValuesFrom, obj))
-    return len(axioms)
 
 
 def _ref(base: str, name: str) -> URIRef:
@@ -523,6 +472,6 @@ def build_statements(documents, base: str = DEFAULT_BASE,
         statements += asserted
         interpretation += read
     if annotated:
-        inheritance_axioms(statements, _ontology_classes())
+        inheritance_axioms(statements, ontology_classes())
     background = background_graph(ann, base) if annotated else Graph()
     return {"statements": statements, "interpretation": interpretation, "background": background}

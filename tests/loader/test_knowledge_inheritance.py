@@ -18,7 +18,8 @@ import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from policykg.loader.statements import INHERITED_MODALITIES, build_statements, inheritance_axioms
+from policykg.loader.inheritance import INHERITED_MODALITIES, inheritance_axioms
+from policykg.loader.statements import build_statements
 from policykg.ontology.namespaces import PKG, PKG_URI
 from policykg.ontology.reasoner import ReasonerUnavailable, find_java
 
