@@ -1,9 +1,13 @@
-"""The reader's language: ?lang= wins (and is remembered in a cookie), then the cookie, then Chinese."""
+"""The reader's language: ?lang= wins (and is remembered in a cookie), then the cookie, then the
+browser's Accept-Language, then Chinese. A response whose words depended on it says which language
+it is in (Content-Language) and what it varied by."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from flask import Response, g, request
+
+from policykg.api.http_features import add_vary
 
 LANGS = ("zh", "en")
 LANG_COOKIE = "policykg_lang"
@@ -14,7 +18,13 @@ def _choose_language() -> str:
     if asked in LANGS:
         return asked
     cookie = request.cookies.get(LANG_COOKIE)
-    return cookie if cookie in LANGS else "zh"
+    if cookie in LANGS:
+        return cookie
+    for tag, quality in request.accept_languages:      # most preferred first; zh-TW and en-GB count too
+        primary = tag.split("-", 1)[0].lower()
+        if primary in LANGS and quality > 0:
+            return primary
+    return "zh"
 
 
 def remember_language(response: Response) -> Response:
@@ -23,6 +33,11 @@ def remember_language(response: Response) -> Response:
     asked = request.args.get("lang") if request.query_string else None
     if asked in LANGS and request.cookies.get(LANG_COOKIE) != asked:
         response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
+    chosen = g.get("lang")
+    if chosen is not None:            # the words of this response depended on the language
+        response.headers["Content-Language"] = "en" if chosen == "en" else "zh-Hans"
+        add_vary(response.headers, "Cookie")
+        add_vary(response.headers, "Accept-Language")
     return response
 
 
