@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from policykg.store.errors import QueryRefused
-from policykg.store.guard import check_query, describe_syntax_error, inspect_query
+from policykg.store.guard import check_query, describe_syntax_error, inspect_query, undeclared_prefix
 
 
 @pytest.mark.parametrize("text, depth", [
@@ -80,3 +80,18 @@ def test_an_update_is_called_an_update_in_its_refusal():
 ])
 def test_syntax_errors_read_as_sentences(engine_says, we_say):
     assert describe_syntax_error(SyntaxError(engine_says)) == we_say
+
+
+def test_each_operator_sign_counts_once():
+    # Each + is one more node of the expression tree: two more signs, two more operators.
+    assert inspect_query("ASK { FILTER(1 + 2 + 3 > 0) }").operators - inspect_query("ASK { FILTER(1 > 0) }").operators == 2
+
+
+@pytest.mark.parametrize("text, found", [
+    ("SELECT *\nWHERE { ?s rdf:type ?o }", ("rdf", "rdf:type", 2, 12)),
+    ("PREFIX ex: <http://e/>\nSELECT * WHERE {\n  ?s ex:p ?o .\n    ?o  xsd:int 1 }", ("xsd", "xsd:int", 4, 9)),
+    ("xsd:int", ("xsd", "xsd:int", 1, 1)),
+])
+def test_an_undeclared_prefix_is_found_at_its_line_and_column(text, found):
+    # Lines and columns count from 1, as editors show them.
+    assert undeclared_prefix(text) == found
