@@ -91,6 +91,7 @@ def test_each_operator_sign_counts_once():
     ("SELECT *\nWHERE { ?s rdf:type ?o }", ("rdf", "rdf:type", 2, 12)),
     ("PREFIX ex: <http://e/>\nSELECT * WHERE {\n  ?s ex:p ?o .\n    ?o  xsd:int 1 }", ("xsd", "xsd:int", 4, 9)),
     ("xsd:int", ("xsd", "xsd:int", 1, 1)),
+    ("\nASK { ?s rdf:type ?o }", ("rdf", "rdf:type", 2, 10)),        # a query pasted after an empty line
 ])
 def test_an_undeclared_prefix_is_found_at_its_line_and_column(text, found):
     # Lines and columns count from 1, as editors show them.
