@@ -26,7 +26,7 @@ from policykg.api.openapi import openapi_document
 from policykg.api.state import actor_graph, get_state, resolver
 from policykg.queries.ask import answer
 from policykg.queries.chains import DEFAULT_MAX_LENGTH, MEASURES
-from policykg.queries.library import (BOOLEAN_WORDS, RESERVED_PARAMS, ParameterError, get_query, load_library,
+from policykg.queries.library import (RESERVED_PARAMS, ParameterError, get_query, load_library, parse_boolean,
                                       run_query)
 
 bp = Blueprint("rest", __name__, url_prefix="/api")
@@ -146,13 +146,7 @@ def single_value(name: str, required: bool = False) -> str | None:
 def boolean_value(name: str) -> bool:
     """A true/false parameter (also 1/0, yes/no, 是/否, as the named questions read them); absent is false."""
     value = single_value(name)
-    if value is None:
-        return False
-    flag = BOOLEAN_WORDS.get(value.lower())
-    if flag is None:
-        raise ApiError("invalid_parameter", f"parameter {name!r} must be true or false (or 1/0, yes/no, 是/否), "
-                                            f"not {value!r}", name)
-    return flag
+    return False if value is None else parse_boolean(name, value)
 
 
 def allow_only(*names: str) -> None:

@@ -293,6 +293,15 @@ def integer_term(value: int) -> ox.Literal:
     return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
 
 
+def parse_boolean(name: str, value: str) -> bool:
+    """A true/false parameter's value (also 1/0, yes/no, 是/否); ParameterError names it otherwise."""
+    flag = BOOLEAN_WORDS.get(value.strip().lower())
+    if flag is None:
+        raise ParameterError("invalid_parameter", f"parameter {name!r} must be true or false "
+                             f"(or 1/0, yes/no, 是/否), not {value!r}", name)
+    return flag
+
+
 def bind_params(query: NamedQuery, raw: Mapping[str, str], resolver) -> tuple[dict, dict]:
     """Check and resolve request values into RDF terms.
 
@@ -393,10 +402,7 @@ def bind_value(param: Param, value: str, resolver) -> tuple[ox.NamedNode | ox.Li
                                  f"parameter {param.name!r} must be between {param.min} and {param.max}", param.name)
         return integer_term(number), {"value": number}
     if param.type == "boolean":
-        flag = BOOLEAN_WORDS.get(value.lower())
-        if flag is None:
-            raise ParameterError("invalid_parameter", f"parameter {param.name!r} must be true or false "
-                                 f"(or 1/0, yes/no, 是/否), not {value!r}", param.name)
+        flag = parse_boolean(param.name, value)
         return ox.Literal("true" if flag else "false", datatype=ox.NamedNode(XSD + "boolean")), {"value": flag}
     if param.type == "iri":
         iri = resolver.expand_iri(value)
