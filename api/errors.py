@@ -64,6 +64,7 @@ REFUSALS = {
     "failed": (400, None),
     "not_evaluable": (422, "evaluation_error"),
     "engine_error": (500, "engine_error"),
+    "unavailable": (503, "unavailable"),
     "internal": (500, None),
 }
 

@@ -21,6 +21,7 @@ REASONS = {
     "not_evaluable": "a well-formed query the engine cannot evaluate (e.g. an extension function it lacks)",
     "timeout": "stopped after the time limit",
     "engine_error": "the engine died evaluating the query (its evaluation process was replaced)",
+    "unavailable": "no evaluation could be started just now (no process to be had); trying again may work",
     "internal": "the store failed in a way the caller cannot fix",
 }
 

@@ -180,8 +180,8 @@ class IsolatedEvaluator:
                     child = self.children[n] = self._spawn()
                 except OSError as exc:   # no process to be had (memory, process limit): this query only
                     self.children[n] = None
-                    job.reply = QueryRefused("internal", f"no evaluation process could be started ({exc}); "
-                                                         "try again")
+                    job.reply = QueryRefused("unavailable", f"no evaluation process could be started ({exc}); "
+                                                            "try again")
                     job.started.set()
                     job.done.release()
                     continue
