@@ -39,7 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_results", 100_000, int,
             "Most result rows (or triples) a SPARQL query may return before it is refused."),
     Setting("query_workers", 2, int,
-            "Server processes, each with the data in memory; one whose query overruns is replaced."),
+            "Server processes, each with the data in memory (and its evaluation processes, see query_processes)."),
     Setting("query_processes", 2, int,
             "Evaluation processes of each server process, each with a copy of the data: an engine crash or a "
             "query over the time limit ends only its evaluation process; 0 evaluates on threads (unprotected)."),
