@@ -69,7 +69,7 @@ IMPLIED_BEARER_REASON = ("原文为无主语的祈使句,未写明义务主体;�
                          "故读作由党组织(PartyOrganization)承担。")
 # Scope phrases recorded (pkg:scopePhrase) whenever they are in the quote; the rule for reading
 # each is in the annotation README. A longer phrase wins over the shorter one it contains.
-SCOPE_WORDS = ("原则上", "逐步", "各级党委", "各级领导岗位", "各级机关党组织", "各县级市、区财政", "各县级市、区", "各地")
+SCOPE_WORDS = ("原则上", "逐步", "逐年", "各级党委", "各级领导岗位", "各级机关党组织", "各县级市、区财政", "各县级市、区", "各地")
 
 
 def _ref(base: str, name: str) -> URIRef:
@@ -325,7 +325,7 @@ def _statement(g: Graph, interp: Graph, base: str, document, anchor: _Anchor, na
 
 
 def _scope(g: Graph, anchor: _Anchor, s: Statement, stmt: URIRef, span: tuple[int, int]) -> None:
-    """``pkg:scopePhrase``: the start and deadline words, and 原则上 / 逐步 when in the quote, plus
+    """``pkg:scopePhrase``: the start and deadline words, and 原则上 / 逐步 / 逐年 when in the quote, plus
     the phrases ``scope:`` lists (each must be in the quote, or exactly once in the clause)."""
     phrases = [w for w in SCOPE_WORDS if w in s.quote
                and not any(w != longer and w in longer and longer in s.quote for longer in SCOPE_WORDS)]

@@ -60,3 +60,62 @@ def test_article_4_lists_its_six_duties_as_one_group(built):
     assert len(members) == 6
     assert [_start(g, m) for m in members] == sorted(_start(g, m) for m in members)
     assert all((m, RDF.type, PKG.Norm) in g for m in members)
+
+
+def _fan_outs(annotations):
+    """Relation statements that spread one passage's list over several statements: the same clause and quote,
+    and the same subject and predicate over several objects (or the same predicate and object over several
+    subjects)."""
+    from collections import defaultdict
+    sets = defaultdict(dict)
+
+    def key(x):
+        return x if isinstance(x, str) else tuple(x)
+
+    for s in annotations.statements:
+        r = s.relation
+        if not r:
+            continue
+        sets[(s.clause, s.quote, "subject", key(r.subject), r.predicate)][s.id] = key(r.object)
+        sets[(s.clause, s.quote, "object", key(r.object), r.predicate)][s.id] = key(r.subject)
+    return {k: set(v) for k, v in sets.items() if len(set(v.values())) > 1}
+
+
+def test_every_list_spread_over_statements_is_one_group():
+    # The rule of the annotation README: what one passage lists is one group, so "everything art. N lists"
+    # is one query. A new fan-out without its group fails here, naming it.
+    from policykg.loader.annotations import ANNOTATIONS_DIR
+    annotations = load_annotations(ANNOTATIONS_DIR)
+    fan_outs = _fan_outs(annotations)
+    assert len(fan_outs) >= 10          # the rule has something to check
+    groups = [set(g.members) for g in annotations.groups]
+    missing = {k: sorted(ids) for k, ids in fan_outs.items() if not any(ids <= g for g in groups)}
+    assert not missing, missing
+
+
+def test_the_rule_notices_a_fan_out_without_its_group(tmp_path):
+    import shutil
+    from policykg.loader.annotations import ANNOTATIONS_DIR
+    folder = tmp_path / "annotations"
+    shutil.copytree(ANNOTATIONS_DIR, folder)
+    path = folder / "part-3.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("- id: a08-two-way-reporting-list", "- id: a08-two-way-reporting-list-gone")
+                    .replace("members: [a08-secretary-reports-to-subdistrict-party-working-committee, "
+                             "a08-secretary-reports-to-party-member, a08-secretary-reports-to-resident]",
+                             "members: [a08-secretary-reports-to-party-member, a08-secretary-reports-to-resident]"),
+                    encoding="utf-8")
+    annotations = load_annotations(folder)
+    groups = [set(g.members) for g in annotations.groups]
+    uncovered = [ids for ids in _fan_outs(annotations).values() if not any(ids <= g for g in groups)]
+    assert uncovered == [{"a08-secretary-reports-to-subdistrict-party-working-committee",
+                          "a08-secretary-reports-to-party-member", "a08-secretary-reports-to-resident"}]
+
+
+def test_article_19_cost_sharing_is_one_group_in_the_text_s_order(built):
+    g = built.graphs["statements"] + built.graphs["interpretation"]
+    group = URIRef(GROUP.replace("a10-classified-services-list", "a19-three-districts-cost-sharing-list"))
+    members = list(Collection(g, g.value(group, PKG.members)))
+    assert len(members) == 9
+    starts = [_start(g, m) for m in members]
+    assert starts == sorted(starts) and starts[0] < starts[1] < starts[-1]

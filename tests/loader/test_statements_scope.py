@@ -7,7 +7,8 @@ must carry the phrase (pkg:scopePhrase) and the reading the rule gives:
 - 自/从X年起: every norm of its sentence from the phrase on has pkg:startDate X;
 - 到X年: every norm of its sentence from the phrase on has pkg:deadline X;
 - 原则上: every norm of its sentence from the phrase on is an ObligationInPrinciple;
-- 逐步: the norm of its clause (up to the next comma) records it; the modality is not changed;
+- 逐步, 逐年: the norm of its clause (up to the next comma) records it; the modality is not changed;
+- 进一步: an intensifier, never a scope or marker, and never what grades a norm below an obligation;
 - 各…: every statement quoting it records it, and 各县级市、区 standing alone is read as the
   county-level cities and the districts (CountyLevelCity, District) wherever it occurs.
 """
@@ -97,16 +98,34 @@ def test_in_principle_reaches_to_the_end_of_its_sentence(g, spans, document):
     assert {str(s).rsplit("/", 1)[-1] for s in g.subjects(RDF.type, PKG.ObligationInPrinciple)} == reached_all
 
 
-def test_gradually_is_recorded_on_its_clause_and_leaves_the_modality(g, spans, document):
-    occurrences = list(_occurrences(document, "逐步"))
-    assert len(occurrences) == 3
+@pytest.mark.parametrize("words, count", [("逐步", 3), ("逐年", 1)])
+def test_gradually_is_recorded_on_its_clause_and_leaves_the_modality(g, spans, document, words, count):
+    occurrences = list(_occurrences(document, words))
+    assert len(occurrences) == count
     for m in occurrences:
         reached = _reached(spans, m.start(), _end(document.text, m.start(), CLAUSE_END), g)
         assert reached, document.text[m.start():m.start() + 20]
         for stmt in reached:
-            assert (stmt, PKG.scopePhrase, Literal("逐步")) in g, stmt
+            assert (stmt, PKG.scopePhrase, Literal(words)) in g, stmt
             assert (stmt, RDF.type, PKG.ObligationInPrinciple) not in g
-    assert len(set(g.subjects(PKG.scopePhrase, Literal("逐步")))) == 3
+    assert len(set(g.subjects(PKG.scopePhrase, Literal(words)))) == count
+
+
+def test_further_is_an_intensifier_that_grades_nothing(g, spans, document):
+    occurrences = list(_occurrences(document, "进一步"))
+    assert len(occurrences) >= 15
+    assert not set(g.subjects(PKG.scopePhrase, Literal("进一步")))
+    assert not set(g.subjects(PKG.modalMarker, Literal("进一步")))
+    graded = 0
+    for m in occurrences:
+        for stmt in _reached(spans, m.start(), _end(document.text, m.start(), CLAUSE_END), g):
+            quote = document.text[spans[stmt][0]:spans[stmt][1]]
+            # a norm quoting 进一步 is an obligation unless other words of its quote grade it otherwise
+            softer = {PKG.Recommendation, PKG.Permission, PKG.ObligationInPrinciple} & set(g.objects(stmt, RDF.type))
+            if softer:
+                assert any(w in quote for w in ("鼓励", "提倡", "可以", "原则上")), (stmt, quote)
+            graded += 1
+    assert graded >= 9, graded      # the norms of the 进一步 clauses (headings and goals are not norms)
 
 
 @pytest.mark.parametrize("words", ["各级党委", "各级机关党组织", "各县级市、区财政", "各县级市、区", "各地"])
