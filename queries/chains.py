@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pyoxigraph as ox
 
-from policykg.ontology.namespaces import sparql_prologue
+from policykg.ontology.namespaces import PKG, sparql_prologue
 from policykg.queries.library import (ANY, INTERPRETED_LABEL, ParameterError, integer_term, load_library,
                                       python_value, run_query)
 
 MAX_CHAINS = 200
+RESPONSIBILITY_FLOWS_TO = str(PKG.responsibilityFlowsTo)
 DEFAULT_MAX_LENGTH = 8
 MEASURES = ("degree", "in_degree", "out_degree", "betweenness", "closeness", "pagerank")
 
@@ -80,6 +81,8 @@ class ActorGraph:
     graph: nx.MultiDiGraph                 # every relation statement
     responsibility: nx.MultiDiGraph        # responsibility flows downward along these
     properties: dict = field(default_factory=dict)   # responsibility property -> its inverse (or None)
+    # (source, target) -> why "responsibility flows from source to target" was inferred (see justifications)
+    inferences: dict = field(default_factory=dict)
 
     # -- building -----------------------------------------------------------------
     @classmethod
@@ -102,7 +105,7 @@ class ActorGraph:
                         row.get("clause"), row.get("article"), row.get("clause_label"), row.get("quote"),
                         row.get("relation_label"), bool(row.get("interpreted")))
             _add(responsibility, edge, row.get("source_label"), row.get("target_label"), labels_en, resolver)
-        return cls(graph, responsibility, properties)
+        return cls(graph, responsibility, properties, justifications(store, library, clauses))
 
     # -- chains ---------------------------------------------------------------------
     def chains(self, source: str, target: str, max_length: int = DEFAULT_MAX_LENGTH,
@@ -132,8 +135,16 @@ class ActorGraph:
                                  "clause": data["clause"] or None, "article": data["article"] or None,
                                  "clause_label": data["clause_label"] or None, "quote": data["quote"] or None,
                                  "interpreted": data.get("interpreted", False),
-                                 "interpreted_label": INTERPRETED_LABEL if data.get("interpreted") else None})
+                                 "interpreted_label": INTERPRETED_LABEL if data.get("interpreted") else None,
+                                 **self._justified(a, b)})
         return rows
+
+    def _justified(self, source: str, target: str) -> dict:
+        """The inference that makes the hop a flow of responsibility, as row fields."""
+        why = self.inferences.get((source, target))
+        if why is None:
+            return {"inference": None, "inference_rule": None, "justification": None}
+        return {"inference": why["inference"], "inference_rule": why["rule"], "justification": why}
 
     def downstream(self, source: str, max_length: int | None = None) -> list[dict]:
         """Everything responsibility flows to from ``source``, nearest first, with the edge that reaches it."""
@@ -227,6 +238,30 @@ class ActorGraph:
         return "(" + "|".join(steps) + ")" if steps else "(<urn:policykg:none>)"
 
 
+def justifications(store, library, clauses) -> dict:
+    """Why each ``source pkg:responsibilityFlowsTo target`` of the inferred graph holds: its inference node,
+    the OWL 2 RL rule, the ontology axioms and the asserted statements (with clause and quote) it rests on,
+    from the named question ``inference_justification`` (one row per source)."""
+    query = library["inference_justification"]
+    bindings = {p.variable: ox.NamedNode(ANY) for p in query.params}
+    bindings["relation"] = ox.NamedNode(RESPONSIBILITY_FLOWS_TO)
+    found: dict = {}
+    for solution in store.select(query.sparql, bindings=bindings):
+        row = clauses.cite({k: python_value(v) for k, v in solution.items()})
+        key = (row["inferred_subject"], row["inferred_object"])
+        why = found.setdefault(key, {"inference": row["inference"], "rule": row["rule"],
+                                     "statements": [], "axioms": []})
+        if row["inference"] != why["inference"]:
+            continue            # one inferred triple per pair and predicate; keep the first node's sources
+        if row.get("source_kind") == "statement":
+            cited = {k: row.get(k) for k in ("statement", "clause", "article", "clause_label", "quote")}
+            if cited not in why["statements"]:
+                why["statements"].append(cited)
+        elif row["source"] not in why["axioms"]:
+            why["axioms"].append(row["source"])
+    return found
+
+
 def edge_rows(store, query, clauses) -> list[dict]:
     """The rows of a query's own SPARQL with every parameter left open (bound to ANY)."""
     bindings = {p.variable: ox.NamedNode(ANY) for p in query.params}
@@ -289,7 +324,7 @@ def chain_rows(query, store, bindings, resolved, resolver):
     max_length = DEFAULT_MAX_LENGTH if max_length in (None, ANY) else int(max_length)
     rows = graph.chain_rows(graph.chains(source, target, max_length)) if source and target else []
     columns = ["chain", "length", "step", "path", "source", "source_label", "relation", "relation_label",
-               "target", "target_label", "interpreted", "statement", "clause", "quote"]
+               "target", "target_label", "interpreted", "statement", "clause", "quote", "inference", "inference_rule"]
     return rows, columns
 
 

@@ -95,3 +95,43 @@ def test_resolve_short_forms(live_server):
     assert vague["ambiguous"] is True and vague["best"] is None and len(vague["rows"]) >= 2
     clause = get(live_server, "/api/resolve", q="第十九条", kind="clause").json()
     assert clause["best"]["path"] == "art/19"
+
+
+def test_each_hop_of_a_chain_says_why_responsibility_flows_along_it(live_server):
+    # Issue 14 item 6: an inferred responsibility edge is cited down to its clauses. Each hop carries the
+    # inference that makes it a flow of responsibility (rule, axioms, the statements it rests on); a hop with
+    # none rests on a reading (interpretation graph), which the closure over the asserted graphs never uses.
+    body = get(live_server, "/api/chains", **{"from": "区委书记", "to": "社区党支部", "max_length": 10}).json()
+    rows = body["rows"]
+    assert rows
+    for row in rows:
+        why = row["justification"]
+        if why is None:
+            assert row["interpreted"] is True, row
+            continue
+        assert why["inference"].startswith("https://w3id.org/policykg/id/inference/")
+        assert row["inference"] == why["inference"] and row["inference_rule"] == why["rule"]
+        assert why["rule"].startswith(("prp-", "cax-", "scm-"))
+        assert why["statements"] and all(s["clause"] and s["quote"] and s["statement"] for s in why["statements"])
+        assert PKG + "responsibilityFlowsTo" in why["axioms"] or why["rule"] == "prp-spo1"
+    first = rows[0]
+    assert first["source"] == PKG + "DistrictPartySecretary"
+    assert first["justification"]["rule"] == "prp-spo1"
+    assert first["justification"]["axioms"] == [PKG + "isFirstResponsiblePersonFor"]
+    assert [s["article"] for s in first["justification"]["statements"]] == ["20"]
+    assert "第一责任人" in first["justification"]["statements"][0]["quote"]
+    # the hop whose statement is upward (the secretary reports to the working committee) is read downward
+    # through owl:inverseOf, and says so
+    upward = [r for r in rows if r["statement"] and r["statement"].endswith(
+        "a08-secretary-reports-to-subdistrict-party-working-committee")]
+    assert upward and all(PKG + "reportsTo" in r["justification"]["axioms"] for r in upward)
+
+
+def test_the_named_question_on_inferences_cites_the_statement_and_the_axiom(live_server):
+    body = get(live_server, "/api/queries/inference_justification",
+               subject="区委书记", relation="responsibilityFlowsTo", object="区委").json()
+    kinds = {(r["source_kind"], r["source"]) for r in body["rows"]}
+    assert ("axiom", PKG + "heads") in kinds
+    cited = [r for r in body["rows"] if r["source_kind"] == "statement"]
+    assert cited and all(r["article"] == "20" and r["quote"] for r in cited)
+    assert {r["rule"] for r in body["rows"]} == {"prp-spo1"}

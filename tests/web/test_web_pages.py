@@ -171,6 +171,10 @@ def test_chain_page_agrees_with_the_api(live_server, http):
     assert html.count('<li class="chain">') == len(chains) >= 1
     for row in api["rows"]:
         assert row["clause"] is None or f'href="/id/doc/{DOC}/{row["clause"].split(DOC + "/", 1)[1]}"' in html
+        # each hop links the inference that makes it a flow of responsibility (issue 14 item 6)
+        if row["inference"]:
+            assert f'href="/id/inference/{row["inference"].rsplit("/", 1)[1]}"' in html
+    assert html.count('class="why"') >= 1
 
 
 @pytest.mark.slow
