@@ -31,6 +31,9 @@ def cell(column: str, value):
         return Markup('<span class="reading" title="{}">{}</span>').format(
             t("此行依据对原文的解读,而非原文字面", "this row rests on a reading of the text, not on its words alone"),
             t("解读", "interpretation"))
+    if column == "for_remainder":
+        # A norm the text sets for "the other ..." of the kind asked about (其他社区工作者 under 社区工作者).
+        return t("仅适用于其中“其他”部分", "for the others only") if value else ""
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         if column == "clause":
             return Markup('<span class="cite"><a href="{}">{}</a></span>').format(iri_url(value), cite_text(value))
@@ -53,6 +56,7 @@ FIELD_NAMES_ZH = {
     "sequence": "顺序", "start": "起", "end": "止", "exact": "原文", "parent": "上级", "period": "周期",
     "basis": "基数", "unit_label": "单位", "bearers": "责任主体", "name": "名称", "names": "名称",
     "other": "另一主体", "acted_on": "客体", "interpreted": "解读", "asserted_only": "只看原文所述",
+    "for_remainder": "适用范围", "inference": "推理依据", "inference_rule": "推理规则",
 }
 
 

@@ -24,6 +24,7 @@ from policykg.ontology.namespaces import PKG, PKG_URI
 from policykg.ontology.reasoner import ReasonerUnavailable, find_java
 
 EX = Namespace("https://example.org/instances/")
+STMT = "https://w3id.org/policykg/id/doc/suzhou-2011-community-party-building/statement/"
 
 # Real organizations added later: one community Party organization, one community Party
 # committee (a form of it: CommunityPartyCommittee ⊑ CommunityPartyOrganization) and one
@@ -215,3 +216,20 @@ def test_without_the_axioms_punned_triples_alone_give_instances_nothing(built, i
     assert (PKG.CommunityPartyOrganization, PKG.leadsAndGuides, PKG.ResidentsCommittee) in graph
     found = _classify(graph, {"LeadsAndGuidesSomeRC": PROBES["LeadsAndGuidesSomeRC"]}, tmp_path)
     assert str(EX.cpo1) not in found["LeadsAndGuidesSomeRC"]
+
+
+def test_the_norm_for_other_community_workers_does_not_reach_the_three_heads(built):
+    # Art. 7: the secretary, the director and the station head train >= 7 days a year at district level;
+    # 其他社区工作者 >= 5 days at subdistrict level. The three are community workers (其他 says so), so the
+    # 5-day norm must be borne by a class disjoint from them, or the hierarchy would give them both.
+    from rdflib.namespace import OWL, RDFS
+    g = built.graphs["ontology"]
+    heads = {PKG.CommunityPartySecretary, PKG.ResidentsCommitteeDirector, PKG.WorkstationHead}
+    for head in heads:
+        assert (head, RDFS.subClassOf, PKG.CommunityWorker) in g, head
+    assert set(g.objects(PKG.OtherCommunityWorker, OWL.disjointWith)) == heads
+    statements = built.graphs["statements"]
+    five_days = URIRef(STMT + "a07-other-workers-annual-training")
+    assert set(statements.objects(five_days, PKG.bearer)) == {PKG.OtherCommunityWorker}
+    seven_days = URIRef(STMT + "a07-leaders-annual-training")
+    assert set(statements.objects(seven_days, PKG.bearer)) == heads
