@@ -60,6 +60,7 @@ REFUSALS = {
     "service": (400, None),
     "load": (400, None),
     "syntax": (400, None),
+    "dataset_conflict": (400, "dataset_conflict"),
     "no_format": (406, None),
     "failed": (400, None),
     "not_evaluable": (422, "evaluation_error"),

@@ -28,6 +28,7 @@ from policykg.ontology.namespaces import turtle_prologue
 from policykg.store.backend import QueryJob, user_base_iri
 from policykg.store.errors import QueryRefused
 from policykg.store.guard import check_query
+from policykg.store.update_dataset import with_dataset
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("policykg.api")
@@ -406,7 +407,10 @@ def update():
             raise ProtocolError(400, "send exactly one non-empty update")
         check_query(values[0], state.config.max_query_length, state.config.max_nesting,
                     state.config.max_operators, update=True)
-        state.apply_update(values[0])
+        # Protocol §2.2.3: the dataset of the update's WHERE clauses may come as parameters (URL or form)
+        using = [iri for iri in req.params("using-graph-uri") if iri.strip()]
+        using_named = [iri for iri in req.params("using-named-graph-uri") if iri.strip()]
+        state.apply_update(with_dataset(values[0], using, using_named))
     except (QueryRefused, HttpError) as exc:   # ProtocolError included
         error = http_error(exc)
         return error_response(error.status, error.message, error.headers, error.code)

@@ -14,6 +14,7 @@ REASONS = {
     "service": "the query uses SERVICE (the store never contacts other services)",
     "load": "the query uses LOAD (the store never fetches data)",
     "syntax": "the text is not valid SPARQL",
+    "dataset_conflict": "the update names its dataset both in its text (USING, WITH) and in protocol parameters",
     "no_format": "no result format the caller accepts fits the query's form",
     "too_many_results": "the result has more rows or triples than the result limit",
     "too_large": "the serialised result is larger than the byte limit",
