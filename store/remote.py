@@ -230,7 +230,8 @@ class RemoteStore(Store):
     def answer(self, job: QueryJob) -> tuple[str, bytes]:
         """See :meth:`Store.answer`: parsed here, evaluated by the server, serialised here."""
         form = parse_query(job.query, self.base)
-        dataset = self._job_dataset(job)
+        deadline = time.monotonic() + self.timeout   # one limit for all the requests of this query
+        dataset = self._job_dataset(job, self.timeout)
         text = f"BASE <{user_base_iri(self.base)}>\n{job.query}"
         cap = 4 * job.max_bytes + (1 << 20)   # JSON from the server is larger than what we send
         graph = form in ("CONSTRUCT", "DESCRIBE")
@@ -239,8 +240,9 @@ class RemoteStore(Store):
         if not graph and job.results_format is None:
             raise QueryRefused("no_format", "no acceptable format for a SELECT/ASK result")
         try:
-            reply = self._send(text, accept=_NTRIPLES if graph else _JSON, form=form, timeout=self.timeout,
-                               dataset=dataset, cap=cap, server_limit=self.timeout)
+            remaining = deadline - time.monotonic()
+            reply = self._send(text, accept=_NTRIPLES if graph else _JSON, form=form, timeout=remaining,
+                               dataset=dataset, cap=cap, server_limit=remaining)
         except _TooBig:
             raise _too_large(job.max_bytes) from None
         if graph:
@@ -263,10 +265,10 @@ class RemoteStore(Store):
             raise _too_large(job.max_bytes)
         return media_type, body
 
-    def _job_dataset(self, job: QueryJob) -> tuple[list[str], list[str]]:
+    def _job_dataset(self, job: QueryJob, timeout: float) -> tuple[list[str], list[str]]:
         """The dataset of a user query, as the embedded store would make it, limited to the
         graphs the store holds (a graph named elsewhere is empty, never fetched)."""
-        known = set(self.graph_names())
+        known = set(self._graph_names(timeout))
         if job.default is not None or job.named is not None:
             default = [g for g in job.default or () if g in known]
             named = [g for g in job.named if g in known] if job.named is not None else sorted(known)
@@ -274,21 +276,24 @@ class RemoteStore(Store):
         if job.dataset_clause:
             defaults, nameds = dataset_clauses(job.query, user_base_iri(self.base))
             return [g for g in defaults if g in known], [g for g in nameds if g in known]
-        return self._dataset()
+        return self.default_graph_names(timeout), sorted(known)
 
     def graph_names(self) -> list[str]:
+        return self._graph_names(self.timeout * TRUSTED_TIMEOUT_FACTOR)
+
+    def _graph_names(self, timeout: float) -> list[str]:
         def fetch():
             prefix = f"{self.base}graph/"
             rows = self._send(
                 "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                 f"FILTER(STRSTARTS(STR(?g), {_string(prefix)})) }}",
-                accept=_JSON, form="SELECT", timeout=self.timeout * TRUSTED_TIMEOUT_FACTOR, dataset=None).body
+                accept=_JSON, form="SELECT", timeout=timeout, dataset=None).body
             parsed = _parse_results(rows)
             return sorted(r["g"].value for r in parsed[1] if isinstance(r.get("g"), ox.NamedNode))
         return list(self._cached("graph_names", fetch))
 
-    def default_graph_names(self) -> list[str]:
-        names = self.graph_names()
+    def default_graph_names(self, timeout: float | None = None) -> list[str]:
+        names = self._graph_names(self.timeout * TRUSTED_TIMEOUT_FACTOR if timeout is None else timeout)
         if not self.include_background:
             background = f"{self.base}graph/background"
             names = [n for n in names if n != background]
@@ -580,7 +585,16 @@ def _unavailable(url: str, detail: str) -> QueryRefused:
 
 def _server_refusal(exc, url: str) -> QueryRefused:
     """A refusal for the HTTP error SPARQLWrapper raised."""
-    message = _excerpt(getattr(exc, "msg", None) or str(exc))
+    # SPARQLWrapper keeps the server's reply only inside its message ("…Response:\nb'…'").
+    text = str(exc)
+    reply = text.split("Response:\n", 1)[1] if "Response:\n" in text else text
+    if reply[:2] in ("b'", 'b"'):
+        try:
+            import ast
+            reply = ast.literal_eval(reply).decode("utf-8", "replace")
+        except (ValueError, SyntaxError):
+            pass
+    message = _excerpt(reply)
     if isinstance(exc, SPARQLExceptions.Unauthorized):
         return _unavailable(url, f"it refused our credentials ({USER_ENV}, {PASSWORD_ENV}, {AUTH_ENV})")
     if isinstance(exc, SPARQLExceptions.EndPointNotFound):
