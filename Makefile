@@ -74,8 +74,9 @@ check: $(VENV)/.installed
 mutate:
 	$(PYTHON) tests/mutation/run.py $(MUTATE_ARGS)
 
-bench: $(VENV)/.installed $(DATA)
+bench: $(VENV)/.installed $(DATA) servers
 	$(PY) -m bench.run --data $(DATA) --out bench/RESULTS.md $(BENCH_ARGS)
+	$(PY) -m bench.remote --data $(DATA) --out bench/RESULTS.md
 
 docs: $(VENV)/.runtime
 	$(PKG) docs --out build/docs

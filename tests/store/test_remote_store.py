@@ -308,3 +308,22 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("backend", REMOTE_BACKENDS)
+def test_an_update_reaches_the_server_and_marks_a_new_version(backend, remote_url):
+    """Through the update endpoint (each server's usual one), in a graph of its own so that the other
+    tests' counts stay; checked like a query first (the embedded store's message for a bad one)."""
+    store = RemoteStore(remote_url(backend), BASE, timeout=10)
+    graph = "urn:policykg:test-update"
+    version = store.read_version()
+    try:
+        store.update(f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> "更新"@zh }} }}')
+        rows = store._rows(f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:a> <urn:b> ?o }} }}", dataset=([], [graph]))
+        assert rows == [{"o": ox.Literal("更新", language="zh")}]
+        assert store.read_version() not in (None, version)
+        with pytest.raises(QueryRefused) as refused:
+            store.update("INSERT DATA { <urn:a> <urn:b> }")
+        assert refused.value.reason == "syntax" and "line 1" in refused.value.message
+    finally:
+        store._update(f"DROP SILENT GRAPH <{graph}>", 30)
