@@ -102,6 +102,7 @@ def run(args) -> str:
     questions: list[tuple] = []       # (backend, name, c, median, rps, errors)
     memories: list[tuple] = []        # (backend, service MB, server MB, ready s)
     notes: list[str] = []
+    pairs: list[tuple] = []           # (backend, query, median added ms, p90 added ms, pairs)
     reference: dict = {}
     accepts = {q: (NTRIPLES if t.lstrip().upper().startswith("CONSTRUCT") else RESULTS_JSON)
                for q, t in SEED_QUERIES.items()}
@@ -158,6 +159,8 @@ def run(args) -> str:
                                      overhead, m.errors + (d.errors if d else 0)))
                         print(f"  {backend} {q} c={c}: {fmt(m.median, 2)} ms ({fmt(m.rps, 0)} req/s)"
                               + (f", server {fmt(d.median, 2)} ms" if d else ""), file=sys.stderr, flush=True)
+                    if direct is not None:
+                        pairs.append((backend, q) + _interleaved(service, direct, full[q], accepts[q], args))
                 path_peer = _PathPeer(service)
                 for name, path in named.items():
                     status, body = _get_path(service, path, args.request_timeout)
@@ -173,7 +176,37 @@ def run(args) -> str:
                 service.stop()
                 if server is not None:
                     server.stop()
-    return report(rows, questions, memories, notes, args)
+    return report(rows, questions, memories, notes, args, pairs)
+
+
+def _interleaved(service: Peer, direct: Peer, query: str, accept: str, args) -> tuple[float, float, int]:
+    """What the service adds to the server's own time, request by request: the same query (a new
+    text each time) to the service, then straight to the server, alternately on two keep-alive
+    connections at concurrency 1, so that both meet the same load of the (shared) machine; the
+    median and 90th percentile of the differences, in ms."""
+    from bench.peers import Client
+    mine, theirs = Client(service, args.request_timeout), Client(direct, args.request_timeout)
+    differences = []
+    deadline = time.monotonic() + args.seconds * 2
+    try:
+        for n in range(args.requests):
+            if time.monotonic() > deadline:
+                break
+            text = f"{query}\n# pair {os.getpid()}-{n}-{time.monotonic_ns()}"
+            started = time.perf_counter()
+            status_a, _ = mine.get(text, accept)
+            middle = time.perf_counter()
+            status_b, _ = theirs.get(text, accept)
+            ended = time.perf_counter()
+            if status_a == status_b == 200:
+                differences.append(((middle - started) - (ended - middle)) * 1000)
+    finally:
+        mine.close()
+        theirs.close()
+    if not differences:
+        return float("nan"), float("nan"), 0
+    differences.sort()
+    return differences[len(differences) // 2], differences[int(len(differences) * 0.9)], len(differences)
 
 
 def _measure_paths(peer, path: str, c: int, args):
@@ -190,7 +223,7 @@ def _measure_paths(peer, path: str, c: int, args):
         peers_module.Client.get = original
 
 
-def report(rows, questions, memories, notes, args) -> str:
+def report(rows, questions, memories, notes, args, pairs=()) -> str:
     lines = [START, "", "### Over a SPARQL server (bench/remote.py)", "",
              f"Machine: {machine()}. Each cell: up to {args.requests} requests or {args.seconds:g} s, GET with "
              "keep-alive, every request's text different (no cache helps). `server ms`: the same request sent "
@@ -209,6 +242,11 @@ def report(rows, questions, memories, notes, args) -> str:
             added = sorted(r[7] for r in mine if r[7] is not None)
             lines.append(f"| {backend} | {c} | {fmt(geomean(r[5] for r in mine), 0)} | "
                          f"{fmt(added[len(added) // 2], 2) if added else '–'} |")
+    lines += ["", "What the service adds per request, measured in pairs (service, then the server directly, "
+              "alternately at c=1, so both meet the same load): median and 90th percentile of the differences.", "",
+              "| backend | query | added ms, median | added ms, p90 | pairs |", "|---|---|---|---|---|"]
+    for backend, q, median, p90, count in pairs:
+        lines.append(f"| {backend} | {q} | {fmt(median, 2)} | {fmt(p90, 2)} | {count} |")
     lines += ["", "Named questions (/api/queries/<name>, first example), median ms and req/s:", "",
               "| question | c | " + " | ".join(f"{b} ms | {b} req/s" for b in args.backends) + " |",
               "|---|---|" + "---|---|" * len(args.backends)]
