@@ -309,6 +309,9 @@ class RemoteStore(Store):
         return dict(self._cached("graph_sizes", fetch))
 
     def __len__(self) -> int:
+        # The sizes are cached per version of the data, but /healthz asks for this number: a
+        # trivial question first, so that a server gone makes it fail (503 store_unavailable).
+        self._send("ASK {}", accept=_JSON, form="ASK", timeout=self.timeout, dataset=None)
         return sum(self.graph_sizes().values())
 
     def graph_triples(self, name: str) -> list[ox.Triple]:

@@ -147,9 +147,10 @@ def test_the_server_gone_then_back(two_services, own_server):
     own_server.stop()
     try:
         for path, data in [("/sparql", {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}),
-                           ("/api/queries/leaders_of?actor=居委会&page_size=7", None)]:
+                           ("/api/queries/leaders_of?actor=居委会&page_size=7", None),
+                           ("/healthz", None)]:            # what a load balancer asks
             response = (requests.post(a.url + path, data=data, headers={"Accept": "application/json"}, timeout=60)
-                        if data else requests.get(a.url + path, timeout=60))
+                        if data else requests.get(a.url + path, headers={"Accept": "application/json"}, timeout=60))
             assert response.status_code == 503, response.text
             assert response.json()["error"]["code"] == "store_unavailable"
             assert response.headers.get("Retry-After")
