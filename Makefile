@@ -13,7 +13,7 @@ MUTATE_ARGS ?=
 SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
           $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py) $(wildcard policykg/*.py)
 
-.PHONY: serve test check mutate bench build install assets browser clean docs
+.PHONY: serve test check mutate bench build install assets browser servers clean docs
 
 # A virtualenv with the package (editable): what serving needs, and nothing else.
 $(VENV)/.runtime: setup.cfg pyproject.toml
@@ -54,7 +54,14 @@ browser:
 	  || echo "warning: could not install chromium: browser tests will be skipped"; \
 	else echo "note: chromium missing and not root: browser tests will be skipped"; fi
 
-test: $(VENV)/.installed assets browser
+# Virtuoso Open Source for the remote-store tests (Debian's package; needs root, as on CI). Oxigraph's
+# server comes with the test extra (PyPI). Unlike the browser, a missing server FAILS those tests.
+servers:
+	@if command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; \
+	else echo "error: virtuoso-opensource is not installed and this is not root: the remote-store tests will fail" >&2; fi
+
+test: $(VENV)/.installed assets browser servers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The inner loop: everything but server processes, browsers, HermiT and the slowest builds, on every CPU
@@ -67,8 +74,9 @@ check: $(VENV)/.installed
 mutate:
 	$(PYTHON) tests/mutation/run.py $(MUTATE_ARGS)
 
-bench: $(VENV)/.installed $(DATA)
+bench: $(VENV)/.installed $(DATA) servers
 	$(PY) -m bench.run --data $(DATA) --out bench/RESULTS.md $(BENCH_ARGS)
+	$(PY) -m bench.remote --data $(DATA) --out bench/RESULTS.md
 
 docs: $(VENV)/.runtime
 	$(PKG) docs --out build/docs

@@ -66,6 +66,7 @@ REFUSALS = {
     "not_evaluable": (422, "evaluation_error"),
     "engine_error": (500, "engine_error"),
     "unavailable": (503, "unavailable"),
+    "store_unavailable": (503, "store_unavailable"),
     "internal": (500, None),
 }
 
@@ -141,7 +142,15 @@ def _unexpected(exc: Exception):
     return error_response(500, "the server could not answer this request; the error was logged")
 
 
+def _refused(exc: QueryRefused):
+    """A store's refusal met outside /sparql (a page or a named question over a remote store
+    whose server is gone): the same status and code as /sparql gives it."""
+    error = http_error(exc)
+    return error_response(error.status, error.message, error.headers, error.code)
+
+
 def register_error_handlers(app) -> None:
     """Install the fallback handlers on ``app``."""
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(QueryRefused, _refused)
     app.register_error_handler(Exception, _unexpected)

@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from policykg.api.errors import error_response
+from policykg.api.errors import error_response, http_error
+from policykg.store.errors import QueryRefused
 from policykg.api.openapi import openapi_document
 from policykg.api.state import actor_graph, get_state, resolver
 from policykg.queries.ask import answer
@@ -60,6 +61,13 @@ def _parameter_error(exc: ParameterError):
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     return _parameter_response(exc.error, exc.status)
+
+
+@bp.errorhandler(QueryRefused)
+def _store_refused(exc: QueryRefused):
+    """A store's refusal (e.g. the SPARQL server of a remote store is gone: 503 store_unavailable)."""
+    error = http_error(exc)
+    return error_response(error.status, error.message, error.headers, error.code)
 
 
 @bp.errorhandler(Exception)

@@ -59,6 +59,8 @@ class AppState:
         if folder is not None:
             stamp = runtime.stamp(folder)
             source = runtime.current(folder)
+            if source is not None and source.kind == "remote":
+                return cls(config=config, store=open_store(config), runtime_dir=folder, _stamp=stamp)
             if source is not None:
                 store = OxigraphStore.open_source(source, config.base, config.include_background)
                 return cls(config=config, store=store, runtime_dir=folder, _stamp=stamp)
@@ -81,6 +83,10 @@ class AppState:
         """Under ``policykg serve`` (a runtime folder) queries run in evaluation processes, so
         that an engine crash costs one query (:mod:`policykg.store.isolation`); an application
         embedded in a process of yours (tests, notebooks) evaluates on threads."""
+        if getattr(self.store, "remote", False):
+            # The remote store ends a request over the time limit itself (it closes the
+            # connection): nothing keeps running here, no process needs replacing.
+            return Evaluator(self.store, threads=self.config.threads, on_timeout=_nothing_to_stop)
         processes = int(self.config.query_processes)
         if processes > 0 and self.runtime_dir is not None and getattr(self.store, "source", None) is not None:
             return IsolatedEvaluator(self.store, processes)
@@ -96,7 +102,14 @@ class AppState:
         return self._evaluator.longest_running() if self._evaluator is not None else 0.0
 
     def refresh(self) -> None:
-        """Reopen the store if another process published new data (one ``stat`` otherwise)."""
+        """Reopen the store if another process published new data (one ``stat`` otherwise);
+        over a SPARQL server, forget cached values when the data's version changed (another
+        instance loaded or updated it; one look a second at most)."""
+        changed = getattr(self.store, "changed", None)
+        if changed is not None:
+            if changed():
+                self.invalidate()
+            return
         if self.runtime_dir is None:
             return
         stamp = runtime.stamp(self.runtime_dir)
@@ -132,6 +145,10 @@ class AppState:
     def apply_update(self, text: str) -> None:
         """Apply the SPARQL update ``text`` so that every later query sees it, in every
         server process; raise QueryRefused otherwise (nothing changed)."""
+        if getattr(self.store, "remote", False):   # the server applies it; every instance sees it
+            self.store.update(text, float(self.config.query_timeout))
+            self.invalidate()
+            return
         folder = self.runtime_dir
         if folder is None:                       # one process, embedded: change the store in place
             with self._lock:
@@ -190,6 +207,10 @@ class AppState:
         description, VoID, dumps."""
         with self._lock:
             self.cache.clear()
+
+
+def _nothing_to_stop() -> None:
+    pass
 
 
 def get_state() -> AppState:

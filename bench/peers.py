@@ -210,7 +210,8 @@ class Client:
         self.conn: http.client.HTTPConnection | None = None
 
     def get(self, query: str, accept: str) -> tuple[int, bytes]:
-        target = self.peer.path + "?" + urllib.parse.urlencode({"query": query})
+        # A path may carry parameters of its own (bench/remote.py: a server asked directly with a dataset).
+        target = self.peer.path + ("&" if "?" in self.peer.path else "?") + urllib.parse.urlencode({"query": query})
         for attempt in range(2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.peer.port, timeout=self.timeout)

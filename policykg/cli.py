@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "policykg.loader.commands",     # build, clauses, validate
     "policykg.ontology.commands",   # docs, check-ontology
     "policykg.serve.commands",      # serve
+    "policykg.store.commands",      # load
     "policykg.queries.commands",    # query, graph
 )
 

@@ -27,6 +27,13 @@ SETTINGS: tuple[Setting, ...] = (
             "A built dataset (.trig or .nq) to serve; empty means build from the bundled policy at start."),
     Setting("store", "", str,
             "Folder of a persistent pyoxigraph store; empty means an in-memory store."),
+    Setting("store_url", "", str,
+            "Query endpoint of a SPARQL 1.1 server holding the data (instead of an embedded store); "
+            "credentials from POLICYKG_STORE_USER and POLICYKG_STORE_PASSWORD."),
+    Setting("update_url", "", str,
+            "Update endpoint of that server; empty means the server's usual one (Oxigraph /update, Virtuoso /sparql)."),
+    Setting("graph_store_url", "", str,
+            "Graph Store Protocol endpoint of that server, for policykg load; empty means the server's usual one."),
     Setting("host", "127.0.0.1", str, "Address the service listens on."),
     Setting("port", 8000, int, "Port the service listens on."),
     Setting("threads", 8, int, "Request threads of each server process (and query threads beside them)."),

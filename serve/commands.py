@@ -27,6 +27,11 @@ def register(subparsers) -> None:
     source.add_argument("--store", metavar="DIR",
                         help="a persistent pyoxigraph store folder (created and loaded from POLICYKG_DATA "
                              "when empty)")
+    source.add_argument("--store-url", metavar="URL", dest="store_url",
+                        help="the query endpoint of a SPARQL 1.1 server holding the data (load it with "
+                             "policykg load --into URL); credentials from POLICYKG_STORE_USER / POLICYKG_STORE_PASSWORD")
+    p.add_argument("--update-url", metavar="URL", dest="update_url",
+                   help="that server's update endpoint, for /update (default: the server's usual one)")
     p.add_argument("--threads", type=int, help="request threads per server process (default: POLICYKG_THREADS or 8)")
     p.add_argument("--workers", type=int, dest="query_workers",
                    help="server processes (default: POLICYKG_QUERY_WORKERS or 2)")
@@ -44,7 +49,7 @@ def run(args) -> int:
         "base": getattr(args, "base", None),
         "host": args.host, "port": args.port, "data": args.data, "store": args.store,
         "threads": args.threads, "query_workers": args.query_workers, "query_timeout": args.query_timeout,
-        "cpu_affinity": args.cpu_affinity,
+        "cpu_affinity": args.cpu_affinity, "store_url": args.store_url, "update_url": args.update_url,
     }
     try:
         config = load_config(overrides)
@@ -56,7 +61,8 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     if not _port_free(config.host, config.port):
         raise UserError(f"cannot listen on {config.host}:{config.port}: the address is in use")
-    print(f"policykg: serving {quads} quads at http://{config.host}:{config.port}/ "
+    where = f" from the SPARQL server at {config.store_url}" if config.store_url else ""
+    print(f"policykg: serving {quads} quads{where} at http://{config.host}:{config.port}/ "
           f"(SPARQL at /sparql, {config.query_workers} server processes of {config.threads} threads, "
           f"time limit {config.query_timeout:g} s)", file=sys.stderr, flush=True)
     serve(config, source)

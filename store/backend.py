@@ -54,7 +54,9 @@ class DataSource:
     """Where the data lives, in a form every server process can reopen by itself.
 
     ``kind`` is ``"file"`` (an RDF file loaded into memory) or ``"folder"`` (a
-    persistent pyoxigraph store, opened read-only by the server processes).
+    persistent pyoxigraph store, opened read-only by the server processes); ``"remote"``
+    names a SPARQL server (``path`` is its query endpoint), which no process opens here
+    (:class:`policykg.store.remote.RemoteStore`).
     """
 
     kind: str
@@ -438,8 +440,11 @@ def default_graph_options(base: str, include_background: bool, graph_names: Iter
     return {"default_graph": [ox.NamedNode(n) for n in names] or [ox.DefaultGraph()]}
 
 
-def open_store(config, data: str | None = None, folder: str | None = None) -> OxigraphStore:
-    """The store the configuration names: a file in memory, a folder, or the bundled policy."""
+def open_store(config, data: str | None = None, folder: str | None = None) -> Store:
+    """The store the configuration names: a SPARQL server, a file in memory, a folder, or the bundled policy."""
+    if getattr(config, "store_url", "") and data is None and folder is None:
+        from policykg.store.remote import RemoteStore   # SPARQLWrapper only when a server is named
+        return RemoteStore.from_config(config)
     data = data if data is not None else config.data
     folder = folder if folder is not None else config.store
     base, bg = config.base, config.include_background
@@ -455,8 +460,12 @@ def prepare_source(config) -> tuple[DataSource, int]:
 
     A folder is created and loaded from ``data`` when empty (then closed: the server
     processes open it read-only); a file is parsed once so that a bad file is refused
-    before any server process starts; without either, the bundled policy is built.
+    before any server process starts; without either, the bundled policy is built. A
+    SPARQL server (``store_url``) is asked once: one that does not answer is a StoreError.
     """
+    if getattr(config, "store_url", ""):
+        from policykg.store.remote import RemoteStore
+        return DataSource("remote", config.store_url), RemoteStore.from_config(config).check()
     if config.store:
         # In a separate, fresh interpreter: RocksDB started in this process would leave its
         # threads' locks behind in the server processes forked from it (an open there hangs).

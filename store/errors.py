@@ -23,6 +23,8 @@ REASONS = {
     "timeout": "stopped after the time limit",
     "engine_error": "the engine died evaluating the query (its evaluation process was replaced)",
     "unavailable": "no evaluation could be started just now (no process to be had); trying again may work",
+    "store_unavailable": "the SPARQL server holding the data did not answer (down or unreachable); trying again "
+                         "may work",
     "internal": "the store failed in a way the caller cannot fix",
 }
 

@@ -27,6 +27,8 @@ from werkzeug.serving import make_server
 
 from policykg.api import create_app
 from policykg.settings import load_config
+# Real SPARQL servers (Oxigraph server, Virtuoso) for the remote-store tests: tests/remote_servers.py.
+from remote_servers import oxigraph_server, remote_url, virtuoso_server  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/policykg/"

@@ -1,0 +1,318 @@
+"""Benchmark: the service over a remote SPARQL server, beside the embedded store.
+
+    python -m bench.remote --data build/policykg.trig --out bench/RESULTS.md     (part of make bench)
+
+Backends, each over the same data on loopback:
+
+    embedded          `policykg serve --data …` (pyoxigraph in memory in each server process)
+    oxigraph-server   `policykg serve --store-url …` over Oxigraph's server (`oxigraph serve`, RocksDB)
+    virtuoso          `policykg serve --store-url …` over Virtuoso Open Source 7.2 (`virtuoso-t`)
+
+For each remote backend the same /sparql requests are also sent straight to the server, with the
+dataset the service sends (default-graph-uri / named-graph-uri: the service's graphs) and JSON or
+N-Triples, which is what the service asks for: the difference of the medians is what the service adds
+per request (parsing and checking the query, our limits, serialising the answer again, HTTP twice).
+The named questions (/api/queries/<name>, first example of each) are measured over each backend too.
+Memory: every process of the service (supervisor, server and evaluation processes) and of the server.
+
+The section is written into --out between markers, inside the part of RESULTS.md that bench/run.py
+keeps (after its "Measurements behind the design" heading).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from bench.measure import geomean, measure, memory, normalise, same
+from bench.peers import NTRIPLES, POLICYKG_SETTINGS, RESULTS_JSON, ROOT, VENV_BIN, Peer, PolicykgPeer, request
+from bench.run import NOTES_HEADING, PREFIXES, SEED_QUERIES, fmt, machine
+from bench.servers import ServerMissing, SparqlServer
+from policykg.queries.library import load_library
+from policykg.settings import DEFAULT_BASE
+from policykg.store.remote import RemoteStore
+
+START, END = "<!-- bench/remote.py:start -->", "<!-- bench/remote.py:end -->"
+BACKENDS = ("embedded", "oxigraph-server", "virtuoso")
+
+
+class RemotePolicykgPeer(PolicykgPeer):
+    """`policykg serve --store-url URL`, with the benchmark's settings."""
+    name = "policykg-remote"
+
+    def __init__(self, data: Path, workdir: Path, store_url: str, label: str):
+        self.store_url = store_url
+        self.name = f"policykg-{label}"
+        super().__init__(data, workdir)
+
+    def command(self):
+        return [str(VENV_BIN / "policykg"), "serve", "--store-url", self.store_url, "--host", "127.0.0.1",
+                "--port", str(self.port)]
+
+
+class DirectPeer(Peer):
+    """The SPARQL server itself, asked with the dataset the service would send."""
+
+    def __init__(self, server: SparqlServer, dataset: tuple[list[str], list[str]]):
+        parts = urllib.parse.urlsplit(server.url)
+        self.port = parts.port
+        params = [("default-graph-uri", g) for g in dataset[0]] + [("named-graph-uri", g) for g in dataset[1]]
+        self.path = parts.path + "?" + urllib.parse.urlencode(params)
+        self.process = server.process
+        self.name = "server"
+
+
+def _named_questions() -> dict[str, str]:
+    """/api/queries/<name>?<first example> for every named question."""
+    out = {}
+    for query in load_library().values():
+        example = dict(query.examples[0]) if query.examples else {}
+        out[query.name] = f"/api/queries/{query.name}?" + urllib.parse.urlencode(example)
+    return out
+
+
+def _get_path(peer: Peer, path: str, timeout: float) -> tuple[int, bytes]:
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", peer.port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Accept": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+class _PathPeer(Peer):
+    """A peer whose 'query' is a whole path of the service (named questions)."""
+
+    def __init__(self, peer: Peer):
+        self.port = peer.port
+        self.process = peer.process
+        self.name = peer.name
+        self.path = ""
+
+
+def run(args) -> str:
+    rows: list[tuple] = []            # (backend, query, c, service median, p99, rps, server median, overhead)
+    questions: list[tuple] = []       # (backend, name, c, median, rps, errors)
+    memories: list[tuple] = []        # (backend, service MB, server MB, ready s)
+    notes: list[str] = []
+    pairs: list[tuple] = []           # (backend, query, median added ms, p90 added ms, pairs)
+    reference: dict = {}
+    accepts = {q: (NTRIPLES if t.lstrip().upper().startswith("CONSTRUCT") else RESULTS_JSON)
+               for q, t in SEED_QUERIES.items()}
+    full = {q: PREFIXES + t for q, t in SEED_QUERIES.items()}
+    named = _named_questions()
+    with tempfile.TemporaryDirectory(prefix="policykg-bench-remote-", dir=args.workdir) as tmp:
+        tmp = Path(tmp)
+        for backend in args.backends:
+            server = None
+            print(f"\n== {backend} ==", file=sys.stderr, flush=True)
+            try:
+                if backend == "embedded":
+                    service = PolicykgPeer(args.data, tmp)
+                    direct = None
+                else:
+                    folder = tmp / backend
+                    folder.mkdir()
+                    started = time.monotonic()
+                    server = (SparqlServer.oxigraph(folder) if backend == "oxigraph-server"
+                              else SparqlServer.virtuoso(folder)).start()
+                    if backend == "virtuoso":
+                        server.grant_updates()
+                    loading = time.monotonic()
+                    server.load(args.data)
+                    notes.append(f"{backend}: server ready in {server.started_in:.1f} s, the bundled policy "
+                                 f"loaded (policykg load) in {time.monotonic() - loading:.1f} s")
+                    service = RemotePolicykgPeer(args.data, tmp, server.url, backend)
+                    store = RemoteStore(server.url, DEFAULT_BASE)
+                    direct = DirectPeer(server, (store.default_graph_names(), store.graph_names()))
+                ready = service.start()
+            except (ServerMissing, RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                notes.append(f"{backend}: could not start: {exc}")
+                if server is not None:
+                    server.stop()
+                continue
+            try:
+                for q in SEED_QUERIES:
+                    status, body = request(service, full[q], accepts[q], timeout=args.request_timeout)
+                    if status != 200:
+                        notes.append(f"{backend} {q}: HTTP {status}: {body[:160]!r}")
+                        continue
+                    answer = normalise(body, accepts[q])
+                    if backend == args.backends[0]:
+                        reference[q] = answer
+                    elif q in reference and not same(answer, reference[q]):
+                        notes.append(f"{backend} {q}: results differ from {args.backends[0]}")
+                    for c in args.concurrency:
+                        m = measure(service, full[q], accepts[q], c, args.requests, args.seconds,
+                                    args.request_timeout, distinct=True)
+                        d = measure(direct, full[q], accepts[q], c, args.requests, args.seconds,
+                                    args.request_timeout, distinct=True) if direct else None
+                        overhead = m.median - d.median if d and d.latencies else None
+                        rows.append((backend, q, c, m.median, m.percentile(99), m.rps, d.median if d else None,
+                                     overhead, m.errors + (d.errors if d else 0)))
+                        print(f"  {backend} {q} c={c}: {fmt(m.median, 2)} ms ({fmt(m.rps, 0)} req/s)"
+                              + (f", server {fmt(d.median, 2)} ms" if d else ""), file=sys.stderr, flush=True)
+                    if direct is not None:
+                        pairs.append((backend, q) + _interleaved(service, direct, full[q], accepts[q], args))
+                path_peer = _PathPeer(service)
+                for name, path in named.items():
+                    status, body = _get_path(service, path, args.request_timeout)
+                    if status != 200:
+                        questions.append((backend, name, None, None, None, f"HTTP {status}"))
+                        continue
+                    for c in args.concurrency:
+                        m = _measure_paths(path_peer, path, c, args)
+                        questions.append((backend, name, c, m.median, m.rps, m.errors))
+                memories.append((backend, memory(service.process.pid).pss_mb,
+                                 memory(server.process.pid).pss_mb if server else None, ready))
+            finally:
+                service.stop()
+                if server is not None:
+                    server.stop()
+    return report(rows, questions, memories, notes, args, pairs)
+
+
+def _interleaved(service: Peer, direct: Peer, query: str, accept: str, args) -> tuple[float, float, int]:
+    """What the service adds to the server's own time, request by request: the same query (a new
+    text each time) to the service, then straight to the server, alternately on two keep-alive
+    connections at concurrency 1, so that both meet the same load of the (shared) machine; the
+    median and 90th percentile of the differences, in ms."""
+    from bench.peers import Client
+    mine, theirs = Client(service, args.request_timeout), Client(direct, args.request_timeout)
+    differences = []
+    deadline = time.monotonic() + args.seconds * 2
+    try:
+        for n in range(args.requests):
+            if time.monotonic() > deadline:
+                break
+            text = f"{query}\n# pair {os.getpid()}-{n}-{time.monotonic_ns()}"
+            started = time.perf_counter()
+            status_a, _ = mine.get(text, accept)
+            middle = time.perf_counter()
+            status_b, _ = theirs.get(text, accept)
+            ended = time.perf_counter()
+            if status_a == status_b == 200:
+                differences.append(((middle - started) - (ended - middle)) * 1000)
+    finally:
+        mine.close()
+        theirs.close()
+    if not differences:
+        return float("nan"), float("nan"), 0
+    differences.sort()
+    return differences[len(differences) // 2], differences[int(len(differences) * 0.9)], len(differences)
+
+
+def _measure_paths(peer, path: str, c: int, args):
+    """bench.measure.measure over GET <path> (the named question's URL) instead of /sparql?query=."""
+    from bench import peers as peers_module
+    original = peers_module.Client.get
+
+    def get(self, query, accept):   # the "query" is the path itself; a trailing comment is dropped
+        return _get_path(self.peer, query.split("\n", 1)[0], self.timeout)
+    peers_module.Client.get = get
+    try:
+        return measure(peer, path, "application/json", c, args.requests, args.seconds, args.request_timeout)
+    finally:
+        peers_module.Client.get = original
+
+
+def report(rows, questions, memories, notes, args, pairs=()) -> str:
+    lines = [START, "", "### Over a SPARQL server (bench/remote.py)", "",
+             f"Machine: {machine()}. Each cell: up to {args.requests} requests or {args.seconds:g} s, GET with "
+             "keep-alive, every request's text different (no cache helps). `server ms`: the same request sent "
+             "straight to the server with the dataset the service sends; `added ms`: the service's median minus "
+             "the server's (parse and check, limits, the answer parsed and serialised again, a second HTTP hop).",
+             "", "| backend | query | c | service median ms | p99 ms | req/s | server median ms | added ms | errors |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for backend, q, c, med, p99, rps, server, added, errors in rows:
+        lines.append(f"| {backend} | {q} | {c} | {fmt(med, 2)} | {fmt(p99, 2)} | {fmt(rps, 0)} | "
+                     f"{fmt(server, 2) if server is not None else '–'} | "
+                     f"{fmt(added, 2) if added is not None else '–'} | {errors} |")
+    lines += ["", "| backend | c | geometric mean req/s (/sparql) | median of added ms |", "|---|---|---|---|"]
+    for backend in args.backends:
+        for c in args.concurrency:
+            mine = [r for r in rows if r[0] == backend and r[2] == c]
+            added = sorted(r[7] for r in mine if r[7] is not None)
+            lines.append(f"| {backend} | {c} | {fmt(geomean(r[5] for r in mine), 0)} | "
+                         f"{fmt(added[len(added) // 2], 2) if added else '–'} |")
+    lines += ["", "What the service adds per request, measured in pairs (service, then the server directly, "
+              "alternately at c=1, so both meet the same load): median and 90th percentile of the differences.", "",
+              "| backend | query | added ms, median | added ms, p90 | pairs |", "|---|---|---|---|---|"]
+    for backend, q, median, p90, count in pairs:
+        lines.append(f"| {backend} | {q} | {fmt(median, 2)} | {fmt(p90, 2)} | {count} |")
+    lines += ["", "Named questions (/api/queries/<name>, first example), median ms and req/s:", "",
+              "| question | c | " + " | ".join(f"{b} ms | {b} req/s" for b in args.backends) + " |",
+              "|---|---|" + "---|---|" * len(args.backends)]
+    names = list(dict.fromkeys(q[1] for q in questions))
+    for name in names:
+        for c in args.concurrency:
+            cells = []
+            for backend in args.backends:
+                hit = [q for q in questions if q[0] == backend and q[1] == name and q[2] in (c, None)]
+                if not hit:
+                    cells += ["–", "–"]
+                elif hit[0][2] is None:
+                    cells += [str(hit[0][5]), ""]
+                else:
+                    cells += [fmt(hit[0][3], 2), fmt(hit[0][4], 0)]
+            lines.append(f"| {name} | {c} | " + " | ".join(cells) + " |")
+    lines += ["", "Memory after the run (PSS, every process summed) and start-up:", "",
+              "| backend | service MB | server MB | service ready in s |", "|---|---|---|---|"]
+    for backend, service_mb, server_mb, ready in memories:
+        lines.append(f"| {backend} | {fmt(service_mb, 0)} | {fmt(server_mb, 0) if server_mb else '–'} | "
+                     f"{fmt(ready, 1)} |")
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    lines += ["", END, ""]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put ``section`` into ``path``: in place of the previous one, else at the end of the part
+    bench/run.py keeps (its notes, from NOTES_HEADING on)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1].lstrip("\n")
+        text = before + section + after
+    else:
+        if NOTES_HEADING not in text:
+            text += f"\n{NOTES_HEADING}\n\n"
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="policykg over a remote SPARQL server, beside the embedded store")
+    parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig")
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--out", type=Path, help="write the section into this markdown file")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if set(args.backends) - set(BACKENDS):
+        parser.error(f"--backends: choose from {', '.join(BACKENDS)}")
+    args.data = args.data.resolve()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    os.environ.update(POLICYKG_SETTINGS)
+    section = run(args)
+    print(section)
+    if args.out:
+        write_section(args.out, section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
