@@ -11,6 +11,7 @@ from flask import abort, redirect, request, url_for
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import base, cached, clause_index, page_rows
 from policykg.api.pages.i18n import lang
+from policykg.api.pages.status import policy_status
 from policykg.api.pages.labels import (actor_key, cite_text, highlight_actors, known_actors, label,
                                        local_name)
 from policykg.ontology.namespaces import PKG_URI
@@ -128,7 +129,7 @@ def document():
         abort(404)
     return page("document.html", active="pages.document", doc=doc,
                 title=dict(documents()).get(doc, "") or label(doc), tree=tree,
-                highlight=highlight_actors, unit_label=unit_label)
+                highlight=highlight_actors, unit_label=unit_label, status=policy_status(doc))
 
 
 def render_resource(iri: str):
