@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import library, run_named
+from policykg.api.pages.export import table_file
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
 from policykg.api.pages.rows import INHERITED, display_columns, inheritance_counts, merge_inherited
@@ -91,6 +92,58 @@ def answer_cell(row: dict, column: str):
     return cell(column, value)
 
 
+def answer_table(query, result) -> tuple[list[str], list[dict], dict | None]:
+    """(columns, rows, inheritance counts) of an answer as the page and its files show it."""
+    if not result:
+        return [], [], None
+    shown = display_columns(result["columns"], {p.name for p in query.params})
+    rows, shown = merge_inherited(result["rows"], shown, result["params"])
+    return shown, rows, inheritance_counts(rows) if INHERITED in shown else None
+
+
+def cell_text(row: dict, column: str) -> str:
+    """One answer cell as plain text for a file: labels for IRIs, citations as the text numbers
+    them, comparators and roles as words."""
+    value = row.get(column)
+    if column == INHERITED:
+        origin = row.get(INHERITED)
+        return word(VALUES, "own", lang()) if origin is None else f"{word(VALUES, 'inherited_from', lang())} {label(origin)}"
+    if column == "interpreted":
+        return t("解读", "interpretation") if value else ""
+    if column == "comparator" and value in COMPARATORS:
+        return word(COMPARATORS, value, lang())
+    if column == "role" and value in ROLES:
+        return word(ROLES, value, lang())
+    if column == "clause" and isinstance(value, str) and value.startswith("http"):
+        return cite_text(value)
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        twin = row.get(column + "_label")
+        return label(value) if lang() == "en" or not twin else twin
+    if isinstance(value, bool):
+        return word(VALUES, "true" if value else "false", lang())
+    return "" if value is None else value
+
+
+@bp.route("/questions/<name>.<any(csv, xlsx):fmt>")
+def question_file(name: str, fmt: str):
+    """An answer as CSV or Excel: the page's columns under the page's headings, then the clause's IRI."""
+    lib = library()
+    if name not in lib:
+        abort(404)
+    query = lib[name]
+    params = {p.name: request.args[p.name] for p in query.params if request.args.get(p.name, "").strip()}
+    try:
+        result = run_named(name, params)
+    except ParameterError as exc:
+        abort(400, exc.message)
+    shown, rows, _counts = answer_table(query, result)
+    headings = [field_name(c) for c in shown] + ([field_name("clause_iri")] if "clause" in shown else [])
+    cells = [[cell_text(row, c) for c in shown] + ([row.get("clause") or ""] if "clause" in shown else [])
+             for row in rows]
+    title = query.title_en if lang() == "en" else query.title_zh
+    return table_file(fmt, title, headings, cells, f"policykg-{name}")
+
+
 @bp.route("/questions/<name>")
 def question(name: str):
     lib = library()
@@ -105,11 +158,7 @@ def question(name: str):
             result = run_named(name, params)
         except ParameterError as exc:
             error = exc
-    shown, rows, counts = [], [], None
-    if result:
-        shown = display_columns(result["columns"], {p.name for p in query.params})
-        rows, shown = merge_inherited(result["rows"], shown, result["params"])
-        counts = inheritance_counts(rows) if INHERITED in shown else None
+    shown, rows, counts = answer_table(query, result)
     nothing_found = None
     if result is not None and not result["rows"]:
         # Who leads X, where the text says no one: say so, and point to what it does say of X.
@@ -121,4 +170,6 @@ def question(name: str):
                 nothing_found=nothing_found, rows=rows, counts=counts, param_hint_type=param_hint_type,
                 example_value=example_value, params_by_name={p.name: p for p in query.params},
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,
-                api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}")
+                api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}",
+                csv_url=url_for("pages.question_file", name=name, fmt="csv", **params) if rows else None,
+                xlsx_url=url_for("pages.question_file", name=name, fmt="xlsx", **params) if rows else None)
