@@ -58,6 +58,13 @@ PARAM_TYPES = {
     "text": ("文字", "text"),
 }
 
+# Kinds of units of a document (the toc question's ``kind`` values).
+UNIT_KINDS = {
+    "preamble": ("序言", "preamble"), "part": ("部分", "part"), "paragraph": ("段", "paragraph"),
+    "article": ("条", "article"), "item": ("项", "item"), "closing": ("结语", "closing"),
+    "chapter": ("章", "chapter"), "section": ("节", "section"),
+}
+
 # Words for values of the data that are not terms of the ontology.
 VALUES = {
     "true": ("是", "yes"), "false": ("否", "no"),

@@ -13,7 +13,7 @@ from policykg.api.pages.export import table_file
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
 from policykg.api.pages.rows import INHERITED, display_columns, inheritance_counts, merge_inherited
-from policykg.api.words import COMPARATORS, PARAM_TYPES, ROLES, VALUES, field_word, word
+from policykg.api.words import COMPARATORS, PARAM_TYPES, ROLES, UNIT_KINDS, VALUES, field_word, word
 from policykg.ontology.namespaces import PKG_URI
 from policykg.queries.ask import noted_actor, nothing_found_note
 from policykg.queries.library import ParameterError
@@ -21,7 +21,9 @@ from policykg.queries.library import ParameterError
 
 @bp.route("/questions")
 def questions():
-    return page("questions.html", active="pages.questions", library=list(library().values()))
+    queries = list(library().values())
+    return page("questions.html", active="pages.questions", library=queries, example_value=example_value,
+                params_by_query={q.name: {p.name: p for p in q.params} for q in queries})
 
 
 def cell(column: str, value):
@@ -53,8 +55,10 @@ def param_hint_type(kind: str) -> str:
 
 def example_value(param, value: str) -> str:
     """An example value as a reader sees it: a relation or modality by its label, not its name."""
-    if param is not None and param.type in ("relation", "modality", "topic") and value.isascii():
+    if param is not None and param.type in ("relation", "modality", "topic") and value.isascii() and value.isalpha():
         return label(PKG_URI + value)
+    if param is not None and param.name == "kind" and value in UNIT_KINDS:
+        return word(UNIT_KINDS, value, lang())
     return value
 
 
