@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import library, run_named
+from policykg.api.pages.explain import explain_empty
 from policykg.api.pages.export import table_file
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
@@ -170,8 +171,9 @@ def question(name: str):
         if nothing_found is not None:
             nothing_found["url"] = url_for("pages.question", name="relations",
                                            actor=noted_actor(result["params"])["value"])
+    explained = explain_empty(result["params"]) if result is not None and not result["rows"] else None
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
-                nothing_found=nothing_found, rows=rows, counts=counts, param_hint_type=param_hint_type,
+                nothing_found=nothing_found, explained=explained, rows=rows, counts=counts, param_hint_type=param_hint_type,
                 example_value=example_value, params_by_name={p.name: p for p in query.params},
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,
                 api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}",

@@ -159,3 +159,30 @@ def test_paged_json_and_csv_link_their_neighbours(live_server):
     total = first.json()["total"]
     last = requests.get(f"{live_server}/api/queries/numeric_norms", params={"page_size": 5, "page": -(-total // 5)})
     assert [l["rel"] for l in requests.utils.parse_header_links(last.headers["Link"])] == ["prev"]
+
+
+def test_an_empty_answer_says_what_the_text_does_say(live_server, http):
+    params = {"actor": "区委书记", "other": "居委会"}
+    assert http.get(f"{live_server}/api/queries/relations", params=params).json()["total"] == 0
+    html = http.get(f"{live_server}/questions/relations", params=params).text
+    box = html[html.index('id="explain-empty"'):html.index("</section>", html.index('id="explain-empty"'))]
+    for name, key in (("区委书记", "DistrictPartySecretary"), ("居委会", "ResidentsCommittee")):
+        assert f'href="/actors/{key}"' in box
+        rows = http.get(f"{live_server}/api/queries/relations", params={"actor": name, "page_size": 1000}).json()["rows"]
+        total = len({(r["subject"], r["predicate"], r["object"], r["clause"]) for r in rows})
+        assert total and (total <= 6 or f"全部 {total} 项关系" in box), (name, total)
+    # background facts about the residents' committee, each labelled 背景 and linked to its source
+    query = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+      SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH <https://w3id.org/policykg/graph/background> {
+        ?f a rdf:Statement ; rdf:subject|rdf:object <https://w3id.org/policykg/def/ResidentsCommittee> } }"""
+    n = int(requests.post(f"{live_server}/sparql", data={"query": query}, headers={
+        "Accept": "application/sparql-results+json"}).json()["results"]["bindings"][0]["n"]["value"])
+    assert n and box.count('class="badge-background">背景<') == n and box.count('class="background-source"') == n
+    # the chain between them: its length is the REST API's shortest chain, and the link opens it
+    chains = http.get(f"{live_server}/api/chains", params={"from": "区委书记", "to": "居委会"}).json()["chains"]
+    assert chains, "no chain in the data: the test proves nothing"
+    shortest = min(c["length"] for c in chains)
+    assert re.search(rf'id="explain-chain">两者之间有一条 {shortest} 步的责任链', box)
+    link = re.search(r'id="explain-chain">.*?<a href="([^"]+)"', box, re.S).group(1)
+    chain_page = http.get(live_server + link.replace("&amp;", "&")).text
+    assert 'id="chain-graph"' in chain_page
