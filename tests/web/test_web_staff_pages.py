@@ -186,3 +186,18 @@ def test_an_empty_answer_says_what_the_text_does_say(live_server, http):
     link = re.search(r'id="explain-chain">.*?<a href="([^"]+)"', box, re.S).group(1)
     chain_page = http.get(live_server + link.replace("&amp;", "&")).text
     assert 'id="chain-graph"' in chain_page
+
+
+def test_editor_examples_run_without_the_internal_placeholder(live_server, http):
+    html = http.get(f"{live_server}/editor").text
+    examples = re.findall(r'<option value="([^"]*)" data-name="([^"]+)"', html, re.S)
+    assert len(examples) >= 10
+    import html as html_lib
+
+    for value, name in examples:
+        query = html_lib.unescape(value)
+        assert "#+" not in query and query.startswith("# ") and f"({name})" in query.splitlines()[0]
+        answer = requests.post(f"{live_server}/sparql", data={"query": query},
+                               headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert answer.status_code == 200, (name, answer.text[:300])
+        assert "urn:policykg:any" not in answer.text, name
