@@ -65,6 +65,16 @@ UNIT_KINDS = {
     "chapter": ("章", "chapter"), "section": ("节", "section"),
 }
 
+# Kinds of terms (OWL, RDFS and SKOS classes the ontology types its terms with; they carry no
+# label of their own in the graph).
+TERM_KINDS = {
+    "Class": ("类", "class"), "ObjectProperty": ("对象关系", "object property"),
+    "DatatypeProperty": ("数据属性", "datatype property"), "AnnotationProperty": ("注释属性", "annotation property"),
+    "TransitiveProperty": ("传递关系", "transitive property"), "SymmetricProperty": ("对称关系", "symmetric property"),
+    "FunctionalProperty": ("函数关系", "functional property"), "NamedIndividual": ("个体", "individual"),
+    "Concept": ("概念", "concept"), "ConceptScheme": ("概念体系", "concept scheme"), "Property": ("属性", "property"),
+}
+
 # Words for values of the data that are not terms of the ontology.
 VALUES = {
     "true": ("是", "yes"), "false": ("否", "no"),

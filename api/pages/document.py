@@ -12,6 +12,7 @@ from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import base, cached, clause_index, page_rows
 from policykg.api.pages.i18n import lang
 from policykg.api.pages.status import policy_status
+from policykg.api.pages.terms import term_page
 from policykg.api.pages.labels import (actor_key, cite_text, highlight_actors, known_actors, label,
                                        local_name)
 from policykg.ontology.namespaces import PKG_URI
@@ -147,6 +148,8 @@ def render_resource(iri: str):
         return statement_page(iri)
     if iri in known_actors():
         return redirect(url_for("pages.actor", key=actor_key(iri)), code=303)
+    if iri.startswith(PKG_URI):
+        return term_page(iri)
     if any(iri == d for d, _ in documents()):
         return redirect(url_for("pages.document", doc=iri) if iri != main_document()
                         else url_for("pages.document"), code=303)

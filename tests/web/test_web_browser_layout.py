@@ -33,6 +33,8 @@ PAGE_KINDS = {
     "question-duties": "/questions/duties?actor=社区书记",
     "editor": "/editor",
     "search": "/search?q=经费",
+    "term": "/def/leads",
+    "empty-answer": "/questions/relations?actor=区委书记&other=居委会",
 }
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 # Answer tables and the cells that cite: these must be in view without scrolling sideways.

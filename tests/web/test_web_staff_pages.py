@@ -201,3 +201,38 @@ def test_editor_examples_run_without_the_internal_placeholder(live_server, http)
                                headers={"Accept": "application/sparql-results+json"}, timeout=60)
         assert answer.status_code == 200, (name, answer.text[:300])
         assert "urn:policykg:any" not in answer.text, name
+
+
+def _sparql_rows(live_server, query: str) -> list[dict]:
+    response = requests.post(f"{live_server}/sparql", data={"query": query},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    return [{k: v["value"] for k, v in b.items()} for b in response.json()["results"]["bindings"]]
+
+
+def test_a_vocabulary_term_reads_as_a_page(live_server, http):
+    response = http.get(f"{live_server}/def/leads", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "<table>" not in response.text
+    html = response.text
+    pkg = "https://w3id.org/policykg/def/"
+    facts = _sparql_rows(live_server, f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+      PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+      SELECT ?definition ?domain ?range WHERE {{ <{pkg}leads> skos:definition ?definition ; rdfs:domain ?domain ;
+        rdfs:range ?range FILTER(lang(?definition) = "zh") }}""")[0]
+    assert re.search(r'<h1 id="term-name">领导 ', html)
+    assert f'id="term-definition">{facts["definition"]}<' in html
+    for key in ("domain", "range"):
+        section = re.search(rf'id="term-{key}">(.*?)</dd>', html, re.S).group(1)
+        assert facts[key].rsplit("/", 1)[-1] in section
+    narrower = {r["s"].rsplit("/", 1)[-1] for r in _sparql_rows(
+        live_server, f"SELECT ?s WHERE {{ ?s <http://www.w3.org/2000/01/rdf-schema#subPropertyOf> <{pkg}leads> "
+                     f"FILTER(?s != <{pkg}leads>) }}")}
+    section = re.search(r'id="term-narrower">(.*?)</dd>', html, re.S).group(1)
+    assert narrower and all(f'/def/{n}"' in section or f'/actors/{n}"' in section for n in narrower), narrower
+    uses = _sparql_rows(live_server, f"""PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+      SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{pkg}RelationStatement> ; rdf:predicate <{pkg}leads> }}""")
+    assert re.search(rf'data-use="relation">作为关系的陈述 {uses[0]["n"]}<', html)
+    assert re.search(r'id="term-clause">.*?href="/id/doc/[^"]+/art/4"', html, re.S)
+    assert 'href="/ontology/#leads"' in html
+    # machines still get the term's triples
+    turtle = http.get(f"{live_server}/def/leads", params={"format": "ttl"})
+    assert turtle.headers["Content-Type"].startswith("text/turtle") and "subPropertyOf" in turtle.text
