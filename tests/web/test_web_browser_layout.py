@@ -43,9 +43,10 @@ TABLES = {"norms": "#norms-table", "question": "#answer", "question-norms": "#an
 # Words in Latin letters a Chinese page may show: names of formats, standards and the service.
 ALLOWED_LATIN = {"SPARQL", "REST", "JSON", "JSON-LD", "CSV", "TSV", "XML", "Excel", "IRI", "Turtle", "N-Triples",
                  "policykg", "YASGUI", "OpenAPI", "CC", "BY", "API"}
-# Text the scan reads: visible text nodes, except code, machine-readable names and English marked as such.
+# Text the scan reads: visible text nodes, except code, machine-readable names, English marked as such
+# and the vendored YASGUI widget's own controls (a third-party editor for researchers, English only).
 LATIN_SCAN = """() => {
-  const skip = "code, pre, kbd, samp, script, style, textarea, noscript, #lang-switch, [lang^=en], [hidden]";
+  const skip = "code, pre, kbd, samp, script, style, textarea, noscript, #lang-switch, [lang^=en], [hidden], #yasgui";
   const found = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
