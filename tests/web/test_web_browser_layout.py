@@ -114,3 +114,27 @@ def test_english_pages_speak_english_in_the_answer_tables(watched):
     whose = set(page.locator("#answer tbody .inherited, #answer tbody .own").all_inner_texts())
     assert any(w.startswith("inherited from") for w in whose) and "its own" in whose, whose
     assert not re.search(r"[\u4e00-\u9fff]", page.locator("#answer thead").inner_text())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("url, picture", [("/chain?from=区委书记&to=社区党支部", "figure.graph svg"),
+                                          ("/actors/ResidentsCommittee", "#neighbourhood")])
+def test_diagrams_are_readable_on_a_phone(watched, lang, url, picture):
+    page = watched.page
+    page.set_viewport_size(PHONE)
+    _open(watched, url, lang)
+    shown = [svg for svg in page.locator(picture).all() if svg.is_visible()]
+    assert len(shown) == 1
+    svg = shown[0]
+    # every word of the picture is at least 10 px tall on the screen (the desktop picture scaled to a
+    # phone was about 7 px) and the page itself does not scroll sideways
+    heights = svg.locator("text").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height).filter(h => h > 0)")
+    assert heights and min(heights) >= 10, min(heights)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # a shortened label keeps the full words as its tooltip
+    for node in svg.locator("g.node").all():
+        text = node.locator("text").text_content()
+        if text.endswith("…"):
+            assert node.locator("title").text_content().startswith(text[:-1])
+    watched.shot(f"diagram-{'chain' if 'chain' in url else 'actor'}-{lang}-phone")
