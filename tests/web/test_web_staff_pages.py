@@ -236,3 +236,32 @@ def test_a_vocabulary_term_reads_as_a_page(live_server, http):
     # machines still get the term's triples
     turtle = http.get(f"{live_server}/def/leads", params={"format": "ttl"})
     assert turtle.headers["Content-Type"].startswith("text/turtle") and "subPropertyOf" in turtle.text
+
+
+def test_documentation_built_beside_the_data_is_served_as_it_is(built_dataset, tmp_path, monkeypatch):
+    """`make build` writes build/ontology-docs beside the data; /ontology/ serves that folder (no
+    pyLODE run on the first visit) while it is newer than the ontology, and generates its own
+    otherwise."""
+    import os
+    import shutil
+
+    from policykg.api import create_app
+    from policykg.ontology.namespaces import ONTOLOGY_DIR
+    from policykg.settings import load_config
+
+    data = tmp_path / "policykg.trig"
+    shutil.copy(built_dataset, data)
+    docs = tmp_path / "ontology-docs"
+    docs.mkdir()
+    (docs / "index.html").write_text("<!doctype html><title>prebuilt marker</title>", encoding="utf-8")
+    from policykg.api import linked_data
+
+    monkeypatch.setattr(linked_data, "_docs", {"folder": None, "failed": False})   # the process-wide cache
+    app = create_app(load_config({"data": str(data)}, environ={}))
+    page = app.test_client().get("/ontology/")
+    assert page.status_code == 200 and b"prebuilt marker" in page.data
+    # stale (older than an ontology file): not served
+    newest = max(p.stat().st_mtime for p in ONTOLOGY_DIR.glob("*.ttl"))
+    os.utime(docs / "index.html", (newest - 10, newest - 10))
+    with app.app_context():
+        assert linked_data.prebuilt_docs() is None
