@@ -115,6 +115,19 @@ def reader_tree(doc: str) -> list[ReaderUnit]:
     return roots
 
 
+def group_statements(statements: list[dict]) -> list[dict]:
+    """Statements with the same label said once: a sentence naming several actors is one
+    statement per actor in the graph (the same words four times in the reader), each kept as a
+    link of its own."""
+    groups: dict[tuple, dict] = {}
+    for st in statements:
+        key = (st["label"] or st["iri"], st["modality"], st["marker"])
+        groups.setdefault(key, {**st, "others": []})
+        if groups[key]["iri"] != st["iri"]:
+            groups[key]["others"].append(st["iri"])
+    return list(groups.values())
+
+
 def unit_label(unit) -> str:
     """The citation of a unit in the reader's language."""
     return cite_text(unit.iri)

@@ -138,3 +138,27 @@ def test_diagrams_are_readable_on_a_phone(watched, lang, url, picture):
         if text.endswith("…"):
             assert node.locator("title").text_content().startswith(text[:-1])
     watched.shot(f"diagram-{'chain' if 'chain' in url else 'actor'}-{lang}-phone")
+
+
+README_SHOTS = {"answer": "/questions/leaders_of?actor=居委会", "actor": "/actors/SubdistrictPartyWorkingCommittee"}
+
+
+def test_readme_screenshots(watched):
+    """The README's two pictures, taken as a reader sees the pages at 1280 px. They go to
+    test-artifacts/web/ on every run, and replace docs/screenshots/ with POLICYKG_UPDATE_SCREENSHOTS=1."""
+    import os
+    import shutil
+
+    from web_support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, url in README_SHOTS.items():
+        assert f"docs/screenshots/{name}.png" in readme
+        _open(watched, url, "zh")
+        path = watched.shot(f"readme-{name}")
+        assert path.stat().st_size > 10_000
+        if os.environ.get("POLICYKG_UPDATE_SCREENSHOTS") == "1":
+            target = ROOT / "docs" / "screenshots" / f"{name}.png"
+            target.parent.mkdir(exist_ok=True)
+            watched.page.screenshot(path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1300})
+        assert (ROOT / "docs" / "screenshots" / f"{name}.png").is_file()

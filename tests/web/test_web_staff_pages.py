@@ -265,3 +265,16 @@ def test_documentation_built_beside_the_data_is_served_as_it_is(built_dataset, t
     os.utime(docs / "index.html", (newest - 10, newest - 10))
     with app.app_context():
         assert linked_data.prebuilt_docs() is None
+
+
+def test_the_reader_says_each_statement_once(live_server, http):
+    html = http.get(f"{live_server}/document").text
+    asides = re.findall(r'<ul class="statements">(.*?)</ul>', html, re.S)
+    assert asides
+    split = 0
+    for aside in asides:
+        labels = re.findall(r'<li>(?:<span class="modality[^>]*>[^<]*</span> )?<a href="[^"]+">([^<]+)</a>', aside)
+        assert len(labels) == len(set(labels)), [l for l, n in Counter(labels).items() if n > 1]
+        split += aside.count("按主体分为")
+    # a sentence the graph holds as one statement per actor is still one line, linking each
+    assert split >= 1
