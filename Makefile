@@ -33,6 +33,8 @@ install: $(VENV)/.installed
 $(DATA): $(VENV)/.runtime $(SOURCES)
 	@mkdir -p build
 	$(PKG) build --out $(DATA)
+	@# the ontology documentation beside the data: /ontology/ serves it without waiting for pyLODE
+	$(PKG) docs --out build/ontology-docs >/dev/null
 
 build: $(DATA)
 

@@ -2,8 +2,9 @@
 
 Errors are JSON when the client prefers JSON or the path is under /api/, in one envelope
 (``{"ok": false, "error": {"code": "not_found", "status": 404, "title": "Not Found",
-"message": "...", "parameter": ..., "candidates": [...]}}``, the last two when a request
-parameter is at fault), otherwise plain text (what SPARQL clients print). The REST API
+"message": "...", "message_zh": "...", "parameter": ..., "candidates": [...]}}``, the last two when
+a request parameter is at fault; ``message_zh`` is the Chinese wording of the kind of error, from the
+one table of words, :mod:`policykg.api.words`), otherwise plain text (what SPARQL clients print). The REST API
 registers its own handlers for its parameter errors, with this same envelope; these are
 the fallback, installed by :func:`policykg.api.create_app`.
 """
@@ -16,6 +17,7 @@ from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 from policykg.api.negotiation import negotiate
+from policykg.api.words import error_zh
 from policykg.store.errors import QueryRefused
 
 log = logging.getLogger("policykg.api")
@@ -99,7 +101,9 @@ def error_envelope(status: int, message: str, code: str | None = None, parameter
                    candidates: list | None = None) -> dict:
     """The JSON body of every error the service answers."""
     error = {"code": code or CODES.get(status, "error"), "status": status, "title": TITLES.get(status, "Error"),
-             "message": message}
+             "message": message, "message_zh": error_zh(code, status)}
+    if parameter is not None:
+        error["message_zh"] += f"(参数 {parameter})"
     if parameter is not None:
         error["parameter"] = parameter
     if candidates:

@@ -35,7 +35,7 @@ from policykg.api.negotiation import choose_format, media_type_for, negotiate
 from policykg.api.state import get_state
 from policykg.iris import graph_iri
 from policykg.ontology.docs import generate_docs
-from policykg.ontology.namespaces import PKG_URI, PREFIXES, turtle_prologue
+from policykg.ontology.namespaces import ONTOLOGY_DIR, PKG_URI, PREFIXES, turtle_prologue
 
 bp = Blueprint("linked_data", __name__)
 log = logging.getLogger("policykg.linked_data")
@@ -381,12 +381,34 @@ _docs_lock = threading.Lock()
 _docs: dict = {"folder": None, "failed": False}
 
 
+# `make build` writes the documentation beside the dataset it builds (build/ontology-docs/), so
+# that the first visit to /ontology/ does not wait for pyLODE.
+PREBUILT_DOCS = "ontology-docs"
+
+
+def prebuilt_docs() -> Path | None:
+    """The documentation built beside the served data file, if it is newer than every ontology file."""
+    source = getattr(get_state().store, "source", None)
+    if getattr(source, "kind", None) != "file":
+        return None
+    folder = Path(source.path).parent / PREBUILT_DOCS
+    index = folder / "index.html"
+    if not index.is_file():
+        return None
+    newest = max((p.stat().st_mtime for p in ONTOLOGY_DIR.glob("*.ttl")), default=0.0)
+    return folder if index.stat().st_mtime >= newest else None
+
+
 def _ensure_ontology_docs() -> str | None:
     """The folder of the ontology documentation, generated on first use (pyLODE via
     policykg.ontology.docs) into a folder of its own and renamed into place; None if it cannot
     be generated."""
     with _docs_lock:
         if _docs["folder"] or _docs["failed"]:
+            return _docs["folder"]
+        built = prebuilt_docs()
+        if built is not None:
+            _docs["folder"] = str(built)
             return _docs["folder"]
         folder = get_state().generated_dir("ontology-docs", per_data=False)
         final = folder / "html"

@@ -26,6 +26,7 @@ Error (4xx/5xx)::
                "status": 409,                # the HTTP status, and its
                "title": "Conflict",          # title (every error of the service has this envelope)
                "message": "…",               # what went wrong, in words
+               "message_zh": "…",            # the kind of error in Chinese (缺少必填参数 …)
                "parameter": "actor",         # the parameter at fault, when there is one
                "candidates": [{"iri": …, "label_zh": …, "score": …}]}}   # what it may have meant
 """
@@ -229,6 +230,7 @@ def openapi_document(config: Config) -> dict:
                                             "status": {"type": "integer"},
                                             "title": {"type": "string"},
                                             "message": {"type": "string"},
+                                            "message_zh": {"type": "string"},
                                             "parameter": {"type": "string"},
                                             "candidates": {"type": "array", "items": {"type": "object"}}}}}},
                 "Graph": {"type": "object", "required": ["ok", "elements"],

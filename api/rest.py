@@ -9,7 +9,8 @@ Every JSON response has one envelope (documented once, in :mod:`policykg.api.ope
 
 Lists are paged: ``page`` (from 1) and ``page_size`` (default ``page_size``, at most
 ``max_page_size``); ``truncated`` says more rows exist and ``next`` links to them.
-CSV instead of JSON: ``Accept: text/csv`` or ``?format=csv``.
+CSV instead of JSON: ``Accept: text/csv`` or ``?format=csv``. A paged answer (JSON or CSV) names its
+neighbouring pages in a ``Link`` header (``rel="next"``, ``rel="prev"``, RFC 8288).
 """
 from __future__ import annotations
 
@@ -112,15 +113,20 @@ def rows_response(rows: list[dict], columns: list[str] | None = None, **extra) -
     start = (page - 1) * page_size
     chunk = rows[start:start + page_size]
     truncated = start + page_size < total
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    nxt = f"{request.path}?{urlencode(args + [('page', page + 1)])}" if truncated else None
+    prev = f"{request.path}?{urlencode(args + [('page', page - 1)])}" if page > 1 and start - page_size < total else None
+    # RFC 8288 links to the neighbouring pages, on JSON and CSV alike (CSV has no body to say it in)
+    links = ", ".join(f'<{url}>; rel="{rel}"' for url, rel in ((nxt, "next"), (prev, "prev")) if url)
     if wants_csv():
-        return csv_response(chunk, columns, truncated)
-    nxt = None
-    if truncated:
-        args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
-        nxt = f"{request.path}?{urlencode(args + [('page', page + 1)])}"
-    body = {"ok": True, **extra, "columns": columns, "rows": chunk, "count": len(chunk), "total": total,
-            "page": page, "page_size": page_size, "truncated": truncated, "next": nxt}
-    return jsonify(body)
+        response = csv_response(chunk, columns, truncated)
+    else:
+        body = {"ok": True, **extra, "columns": columns, "rows": chunk, "count": len(chunk), "total": total,
+                "page": page, "page_size": page_size, "truncated": truncated, "next": nxt}
+        response = jsonify(body)
+    if links:
+        response.headers["Link"] = links
+    return response
 
 
 def csv_response(rows: list[dict], columns: list[str], truncated: bool = False) -> Response:

@@ -167,6 +167,16 @@ class BackgroundFact:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class BackgroundEntity:
+    """A thing known only from another source (a district set up after the policy), typed and
+    labelled in the background graph, never in the statements graph."""
+    id: str
+    type: str
+    label_zh: str
+    label_en: str
+
+
 @dataclass
 class Annotations:
     statements: list[Statement] = field(default_factory=list)
@@ -175,6 +185,7 @@ class Annotations:
     not_norms: list[NotNorm] = field(default_factory=list)
     words: list[LexicalWord] = field(default_factory=list)
     background: list[BackgroundFact] = field(default_factory=list)
+    background_entities: list[BackgroundEntity] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
 
     def statement(self, statement_id: str) -> Statement:

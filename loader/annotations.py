@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from policykg.loader.annotation_records import (AnnotationError, Constraint, DateSpec, DurationSpec,
+from policykg.loader.annotation_records import (AnnotationError, BackgroundEntity, Constraint, DateSpec, DurationSpec,
                                                  Relation, NormSpec, Statement, Group, Practice, Entity,
                                                  NotNorm, LexicalWord, BackgroundFact, Annotations)
 from policykg.ontology.namespaces import PKG
@@ -51,6 +51,10 @@ NOT_NORM_KEYS = {"clause", "quote", "kind", "reason"}
 WORD_KEYS = {"word", "reason"}
 GROUP_KEYS = {"id", "clause", "quote", "label_zh", "label_en", "members", "note"}
 BACKGROUND_KEYS = {"id", "relation", "label_zh", "label_en", "source", "note"}
+BACKGROUND_ENTITY_KEYS = {"id", "type", "label_zh", "label_en"}
+# Predicates of background facts besides the ontology's own: standard ones (a district replaced by
+# the one it was merged into is dcterms:isReplacedBy).
+BACKGROUND_PREDICATES = ("rdfs:subClassOf", "dcterms:isReplacedBy")
 SOURCE_KEYS = {"title_zh", "title_en", "edition", "article", "quote_zh"}
 
 
@@ -402,9 +406,25 @@ def _not_norms(path: Path, data) -> tuple[list[NotNorm], list[LexicalWord]]:
     return numbers, words
 
 
+def _background_entities(path: Path, data) -> list[BackgroundEntity]:
+    """The optional ``entities`` list of background.yaml: things the policy does not name."""
+    out = []
+    for index, raw in enumerate(data.get("entities") or [], 1):
+        eid = raw.get("id") if isinstance(raw, dict) else None
+        ctx = _Ctx(path, eid or f"#{index}")
+        _keys(ctx, raw, BACKGROUND_ENTITY_KEYS, BACKGROUND_ENTITY_KEYS, "a background entity")
+        kind, _, slug = str(eid).partition(":")
+        if kind != "agent" or not ID_RE.match(slug):
+            raise ctx.fail(f"background entity id {eid!r} must be agent:slug")
+        out.append(BackgroundEntity(id=eid, type=_term(ctx, raw["type"], "entity type"),
+                                    label_zh=_text(ctx, raw, "label_zh"), label_en=_text(ctx, raw, "label_en")))
+    return out
+
+
 def _background(path: Path, data, known_things: set[str]) -> list[BackgroundFact]:
     if not isinstance(data, dict) or not isinstance(data.get("background"), list):
         raise AnnotationError(path, None, "expected a mapping with a 'background' list")
+    known_things = known_things | {e.id for e in _background_entities(path, data)}
     out = []
     for index, raw in enumerate(data["background"], 1):
         bid = raw.get("id") if isinstance(raw, dict) else None
@@ -415,7 +435,7 @@ def _background(path: Path, data, known_things: set[str]) -> list[BackgroundFact
         rel = raw["relation"]
         data_rel = _keys(ctx, rel, RELATION_KEYS, RELATION_KEYS, "relation")
         predicate = data_rel["predicate"]
-        if predicate != "rdfs:subClassOf":
+        if predicate not in BACKGROUND_PREDICATES:
             _term(ctx, predicate, "relation predicate")
         relation = Relation(_term(ctx, data_rel["subject"], "subject", things=True, known_things=known_things),
                             predicate,
@@ -448,7 +468,9 @@ def load_annotations(folder: Path | str | None = None) -> Annotations:
     if (p := folder / "not-norms.yaml").exists():
         result.not_norms, result.words = _not_norms(p, _load_yaml(p))
     if (p := folder / "background.yaml").exists():
-        result.background = _background(p, _load_yaml(p), known)
+        data = _load_yaml(p)
+        result.background = _background(p, data, known)
+        result.background_entities = _background_entities(p, data)
     seen: dict[str, Path] = {}
     for s in result.statements:
         if s.id in seen:

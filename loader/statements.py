@@ -410,11 +410,16 @@ def _slug(text: str) -> str:
 def background_graph(ann: Annotations, base: str) -> Graph:
     """Facts from other regulations: plain triple + rdf:Statement citing the regulation and article."""
     g = Graph()
+    for entity in ann.background_entities:
+        thing = _ref(base, entity.id)
+        g.add((thing, RDF.type, PKG[entity.type]))
+        _labels(g, thing, entity.label_zh, entity.label_en)
+    standard = {"rdfs:subClassOf": RDFS.subClassOf, "dcterms:isReplacedBy": DCTERMS.isReplacedBy}
     for fact in ann.background:
         node = URIRef(f"{base}id/background/{fact.id}")
         rel = fact.relation
         subj, obj = _ref(base, rel.subject), _ref(base, rel.object)
-        pred = RDFS.subClassOf if rel.predicate == "rdfs:subClassOf" else PKG[rel.predicate]
+        pred = standard.get(rel.predicate) or PKG[rel.predicate]
         g.add((subj, pred, obj))
         g.add((node, RDF.type, RDF.Statement))
         g.add((node, RDF.subject, subj))

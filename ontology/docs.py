@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import importlib.metadata
+import re
 import logging
 import sys
 import types
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from policykg.files import write_atomically
 from policykg.ontology import ONTOLOGY_IRI, ontology_graph, shapes_graph
@@ -150,11 +151,21 @@ def _sort_key(graph: Graph):
     return key
 
 
+def clean_title(page: str, graph: Graph) -> str:
+    """pyLODE titles the page with every title it finds (the ontology's and each concept scheme's,
+    run together): title it with the ontology's own, Chinese first."""
+    onto = URIRef(ONTOLOGY_IRI)
+    zh, en = _lang(graph, onto, DCTERMS.title, "zh"), _lang(graph, onto, DCTERMS.title, "en")
+    title = html.escape(" · ".join(t for t in (zh, en) if t) or "policykg")
+    page = re.sub(r"<title>.*?</title>", f"<title>{title}</title>", page, count=1, flags=re.S)
+    return re.sub(r"<h1>.*?</h1>", f"<h1>{title}</h1>", page, count=1, flags=re.S)
+
+
 def generate_docs(out_dir: Path) -> DocsResult:
     """Write the documentation folder and return what it contains."""
     out_dir = Path(out_dir)
     graph = ontology_graph()
-    page = pylode_html(graph)
+    page = clean_title(pylode_html(graph), graph)
     page = page.replace("<body>", "<body>\n" + NAV, 1)
     files = [
         _write(out_dir / "index.html", page),

@@ -112,6 +112,7 @@ def serve(config, source) -> None:
             log_dictconfig=_GRANIAN_LOGGING,
         )
         guard_signal_handlers(server)
+        stop_promptly_on_interrupt(server, folder)
         server.serve()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -143,6 +144,69 @@ def guard_signal_handlers(server) -> None:
 
     server.signal_handler_interrupt = guarded(server.signal_handler_interrupt, "interrupt_signal")
     server.signal_handler_reload = guarded(server.signal_handler_reload, "reload_signal")
+
+
+# After Ctrl-C (SIGINT) or SIGTERM: what still runs STOP_GRACE later is killed, and STOP_LIMIT
+# after the signal the supervisor leaves, so that everything has stopped within 2 s even when the
+# signal lands while granian is replacing processes (it then waits up to workers_kill_timeout,
+# 30 s, for each old process) or a process still answers queries.
+STOP_GRACE = 0.5
+STOP_LIMIT = 1.0
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (server and evaluation processes), from /proc; [] without it."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = [e.name for e in os.scandir("/proc") if e.name.isdigit()]
+    except OSError:
+        return []
+    for name in entries:
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _kill_descendants() -> None:
+    for pid in _descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def stop_promptly_on_interrupt(server, folder: Path) -> None:
+    """Bound the stop that SIGINT or SIGTERM starts: granian asks the server processes to finish
+    (and waits no longer than STOP_GRACE for them); what still runs then is killed, and a
+    supervisor still inside granian's shutdown at STOP_LIMIT removes its runtime folder and exits."""
+    interrupt = server.signal_handler_interrupt
+    started = threading.Event()
+
+    def watch():
+        time.sleep(STOP_GRACE)
+        _kill_descendants()
+        time.sleep(STOP_LIMIT - STOP_GRACE)
+        _kill_descendants()                    # one started by a replacement under way
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(130)
+
+    def on_interrupt(*args, **kwargs):
+        if not started.is_set():
+            started.set()
+            server.workers_kill_timeout = STOP_GRACE
+            threading.Thread(target=watch, name="policykg-stop", daemon=True).start()
+        interrupt(*args, **kwargs)
+
+    server.signal_handler_interrupt = on_interrupt
 
 
 def request_replacement() -> None:

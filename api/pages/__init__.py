@@ -26,7 +26,7 @@ from __future__ import annotations
 # The page modules add their routes to the blueprint when imported.
 from policykg.api.pages import actors, chains, editor, home, norms, questions, search  # noqa: F401
 from policykg.api.pages.blueprint import bp
-from policykg.api.pages.document import own_text, render_resource
+from policykg.api.pages.document import group_statements, own_text, render_resource
 from policykg.api.pages.i18n import lang, remember_language, t, url_with
 from policykg.api.pages.labels import (actor_options, cite_text, id_link, iri_url, label, modality_name,
                                        short_iri)
@@ -38,7 +38,8 @@ bp.after_app_request(remember_language)
 def _template_helpers() -> dict:
     return {"t": t, "lang": lang, "url_with": url_with, "label": label, "iri_url": iri_url,
             "cite_text": cite_text, "modality_name": modality_name, "short_iri": short_iri,
-            "actor_options": actor_options, "own_text": own_text, "id_link": id_link}
+            "actor_options": actor_options, "own_text": own_text, "id_link": id_link,
+            "group_statements": group_statements}
 
 
 __all__ = ["bp", "render_resource"]

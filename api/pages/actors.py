@@ -8,8 +8,10 @@ from markupsafe import Markup
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import cached, clause_index, page_rows, run_named
 from policykg.api.pages.drawing import GNode, star_svg
+from policykg.api.pages.export import table_file
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import Names, actor_iri, cite_text, iri_url, known_actors, label, names, names_of
+from policykg.api.words import VALUES, word
 from policykg.ontology.namespaces import PKG_URI, PREFIXES
 from policykg.queries.library import ParameterError
 
@@ -61,11 +63,23 @@ def actor_norms(iri: str) -> list[dict]:
             continue
         entry = norms.setdefault(st, {"iri": st, "label": "", "modality": row.get("modality"),
                                       "marker": row.get("modal_marker") or "", "unit": row.get("clause"),
+                                      "modality_label": row.get("modality_label") or "",
                                       "quote": row.get("quote") or "", "topics": row.get("topics") or "",
                                       "bearer": row.get("bearer")})
         entry["label"] = (names_of(st).en if lang() == "en" else "") or row.get("norm_label") or ""
     seq = {u.iri: u.sequence for u in clause_index().ordered()}
     return sorted(norms.values(), key=lambda n: (seq.get(n["unit"], 10 ** 6), n["iri"]))
+
+
+def split_inherited(iri: str, norms: list[dict]) -> tuple[list[dict], list[tuple[str, list[dict]]]]:
+    """The actor's own duties, and those it inherits, grouped by the broader kind the text names
+    (党组织 …), the kinds in the order the text first speaks of them."""
+    own = [n for n in norms if not n["bearer"] or n["bearer"] == iri]
+    inherited: dict[str, list[dict]] = {}
+    for n in norms:
+        if n["bearer"] and n["bearer"] != iri:
+            inherited.setdefault(n["bearer"], []).append(n)
+    return own, list(inherited.items())
 
 
 def neighbourhood_svg(iri: str, out: dict, into: dict) -> Markup:
@@ -127,5 +141,46 @@ def actor(key: str):
         abort(404)
     out, into = actor_relations(iri)
     norms = actor_norms(iri)
+    own, inherited = split_inherited(iri, norms)
     return page("actor.html", active="pages.actors", iri=iri, entry=entry or Names(), out=out, into=into,
-                norms=norms, picture=neighbourhood_svg(iri, out, into))
+                norms=norms, own=own, inherited=inherited, picture=neighbourhood_svg(iri, out, into),
+                key=key)
+
+
+def duty_rows(iri: str) -> tuple[list[str], list[list]]:
+    """The actor's 责任清单 as a table: headings in the reader's language, one row per duty with
+    whose duty it is, its modality, the clause and the exact words."""
+    headings = [t("序号", "No."), t("来源", "Whose duty"), t("规范类型", "Modality"), t("情态词", "Modal words"),
+                t("职责", "Duty"), t("主题", "Topics"), t("条款", "Clause"), t("原文", "Quote"), t("条款IRI", "Clause IRI")]
+    own, inherited = split_inherited(iri, actor_norms(iri))
+    rows = []
+    for origin, group in [(None, own), *inherited]:
+        whose = word(VALUES, "own", lang()) if origin is None else f"{word(VALUES, 'inherited_from', lang())} {label(origin)}"
+        for n in group:
+            rows.append([len(rows) + 1, whose, n["modality_label"], n["marker"],
+                         n["label"] or n["quote"], n["topics"], cite_text(n["unit"]) if n["unit"] else "",
+                         n["quote"], n["unit"] or ""])
+    return headings, rows
+
+
+def _known_actor(key: str) -> str:
+    iri = actor_iri(key)
+    if iri not in known_actors() and names().get(iri) is None:
+        abort(404)
+    return iri
+
+
+@bp.route("/actors/<path:key>/duties")
+def actor_duties(key: str):
+    """The printable 责任清单 of one actor: its own duties, then those it inherits, each cited."""
+    iri = _known_actor(key)
+    own, inherited = split_inherited(iri, actor_norms(iri))
+    return page("duties.html", active="pages.actors", iri=iri, key=key, own=own, inherited=inherited)
+
+
+@bp.route("/actors/<path:key>/duties.<any(csv, xlsx):fmt>")
+def actor_duties_file(key: str, fmt: str):
+    iri = _known_actor(key)
+    headings, rows = duty_rows(iri)
+    return table_file(fmt, t(f"{label(iri)}责任清单", f"Duties of {label(iri)}"), headings, rows,
+                      "policykg-duties-" + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in key))

@@ -34,9 +34,15 @@ def chain_svg(chains: list[dict], source: str, target: str) -> Markup:
             text = label(step["relation"]) + (f" · {cite_text(clause)}" if clause else "")
             if all(line[0] != text for line in edge.lines):
                 edge.lines.append((text, iri_url(clause) if clause else "", step.get("quote") or ""))
-    return layout_svg(list(nodes.values()), list(edges.values()), layers,
-                      t(f"从{label(source)}到{label(target)}的责任链", f"Responsibility chains from {label(source)} to {label(target)}"),
-                      svg_id="chain-graph", max_per_row=3)
+    title = t(f"从{label(source)}到{label(target)}的责任链", f"Responsibility chains from {label(source)} to {label(target)}")
+    wide = layout_svg(list(nodes.values()), list(edges.values()), layers, title, svg_id="chain-graph", max_per_row=3,
+                      css="for-wide")
+    # A phone gets the same picture one actor to a row, narrow enough to be read without zooming
+    # (the style sheet shows one of the two).
+    narrow = layout_svg([GNode(n.id, n.label, n.href, n.css) for n in nodes.values()],
+                        [GEdge(e.source, e.target, list(e.lines)) for e in edges.values()], layers, title,
+                        svg_id="chain-graph-narrow", max_per_row=1, max_text=150.0, css="for-narrow")
+    return wide + narrow
 
 
 def find_chains(source: str, target: str, max_length: int) -> list[dict]:

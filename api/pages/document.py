@@ -11,6 +11,8 @@ from flask import abort, redirect, request, url_for
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import base, cached, clause_index, page_rows
 from policykg.api.pages.i18n import lang
+from policykg.api.pages.status import policy_status
+from policykg.api.pages.terms import term_page
 from policykg.api.pages.labels import (actor_key, cite_text, highlight_actors, known_actors, label,
                                        local_name)
 from policykg.ontology.namespaces import PKG_URI
@@ -113,6 +115,19 @@ def reader_tree(doc: str) -> list[ReaderUnit]:
     return roots
 
 
+def group_statements(statements: list[dict]) -> list[dict]:
+    """Statements with the same label said once: a sentence naming several actors is one
+    statement per actor in the graph (the same words four times in the reader), each kept as a
+    link of its own."""
+    groups: dict[tuple, dict] = {}
+    for st in statements:
+        key = (st["label"] or st["iri"], st["modality"], st["marker"])
+        groups.setdefault(key, {**st, "others": []})
+        if groups[key]["iri"] != st["iri"]:
+            groups[key]["others"].append(st["iri"])
+    return list(groups.values())
+
+
 def unit_label(unit) -> str:
     """The citation of a unit in the reader's language."""
     return cite_text(unit.iri)
@@ -128,7 +143,7 @@ def document():
         abort(404)
     return page("document.html", active="pages.document", doc=doc,
                 title=dict(documents()).get(doc, "") or label(doc), tree=tree,
-                highlight=highlight_actors, unit_label=unit_label)
+                highlight=highlight_actors, unit_label=unit_label, status=policy_status(doc))
 
 
 def render_resource(iri: str):
@@ -146,6 +161,8 @@ def render_resource(iri: str):
         return statement_page(iri)
     if iri in known_actors():
         return redirect(url_for("pages.actor", key=actor_key(iri)), code=303)
+    if iri.startswith(PKG_URI):
+        return term_page(iri)
     if any(iri == d for d, _ in documents()):
         return redirect(url_for("pages.document", doc=iri) if iri != main_document()
                         else url_for("pages.document"), code=303)

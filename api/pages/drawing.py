@@ -16,6 +16,7 @@ LINE_H = 15
 
 
 MAX_NODE_TEXT = 230.0   # px: longer node labels are shortened (the full label is the node's tooltip)
+MAX_EDGE_TEXT = 210.0   # px at 12 px: longer edge labels (English relation names) likewise
 
 
 def fit_text(text: str, width: float = MAX_NODE_TEXT, size: float = 14.0) -> str:
@@ -29,8 +30,17 @@ def fit_text(text: str, width: float = MAX_NODE_TEXT, size: float = 14.0) -> str
     return out.rstrip() + "…"
 
 
-def node_svg(node: "GNode") -> str:
-    shown = fit_text(node.label)
+def edge_lines(lines: list) -> list:
+    """Edge label lines shortened to MAX_EDGE_TEXT, each keeping its full words as its tooltip."""
+    out = []
+    for text, href, tip in lines:
+        shown = fit_text(text, MAX_EDGE_TEXT, 12.0)
+        out.append((shown, href, tip if shown == text else (f"{text}: {tip}" if tip else text)))
+    return out
+
+
+def node_svg(node: "GNode", max_text: float = MAX_NODE_TEXT) -> str:
+    shown = fit_text(node.label, max_text)
     tip = f"<title>{escape(node.label)}</title>" if shown != node.label else ""
     box = (f'<g class="node {node.css}">{tip}<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.w:.1f}" '
            f'height="{NODE_H}" rx="6"/><text x="{node.x + node.w / 2:.1f}" y="{node.y + NODE_H / 2 + 5:.1f}" '
@@ -87,7 +97,8 @@ def _overlaps(a, b, pad: float = 3.0) -> bool:
 
 
 def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], title: str,
-               svg_id: str = "graph", max_per_row: int = 4) -> Markup:
+               svg_id: str = "graph", max_per_row: int = 4, max_text: float = MAX_NODE_TEXT,
+               css: str = "") -> Markup:
     """Lay nodes out in rows by layer (top to bottom) and draw labelled edges between them.
 
     Gaps between rows grow with the edge labels they must hold; each label block is placed
@@ -102,7 +113,8 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
             rows.append(members[start:start + max_per_row])
     row_of = {n.id: r for r, row in enumerate(rows) for n in row}
     for node in nodes:
-        node.w = max(72.0, text_width(fit_text(node.label)) + 24)
+        node.w = max(72.0, text_width(fit_text(node.label, max_text)) + 24)
+    edges = [GEdge(e.source, e.target, edge_lines(e.lines)) for e in edges]
     widths = [sum(n.w for n in row) + COL_GAP * (len(row) - 1) for row in rows]
     canvas_w = max(widths) + 2 * MARGIN
     for edge in edges:
@@ -189,10 +201,10 @@ def layout_svg(nodes: list[GNode], edges: list[GEdge], layers: dict[str, int], t
         parts.append("</g>")
         labels.append("".join(parts))
     for node in nodes:
-        out.append(node_svg(node))
+        out.append(node_svg(node, max_text))
     out.extend(labels)  # labels last, so they sit above lines and boxes
     canvas_w = right
-    out.insert(0, svg_open(svg_id, canvas_w, canvas_h, title))
+    out.insert(0, svg_open(svg_id, canvas_w, canvas_h, title, css=css))
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -201,6 +213,8 @@ def star_svg(center: GNode, incoming: list, outgoing: list, title: str, svg_id: 
     """A hub picture: sources in a column on the left, the centre, targets on the right; each
     edge's relation and clause written beside the outer node it belongs to."""
     gap = 28
+    incoming = [(n, edge_lines(lines)) for n, lines in incoming]
+    outgoing = [(n, edge_lines(lines)) for n, lines in outgoing]
     for node in [center] + [n for n, _ in incoming + outgoing]:
         node.w = max(72.0, text_width(fit_text(node.label)) + 24)
 

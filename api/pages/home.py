@@ -4,8 +4,9 @@ from __future__ import annotations
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import cached, page_rows
 from policykg.api.pages.document import documents, main_document
+from policykg.api.pages.status import policy_status
 
-COUNTED = ("actors", "relations", "norms", "numeric", "clauses")
+COUNTED = ("actors", "relations", "norms", "numeric", "numbers", "clauses")
 HOME_EXAMPLES = ("居委会", "居委会归谁领导", "社区党组织书记要做什么", "社区工作经费标准", "谁是第一责任人", "业委会")
 
 
@@ -26,4 +27,5 @@ def home():
     except Exception:  # noqa: BLE001 - the home page shows what there is
         doc = None
     return page("home.html", active="pages.home", counts=counts(), examples=HOME_EXAMPLES,
-                doc=doc, doc_title=dict(documents()).get(doc, "") if doc else "")
+                doc=doc, doc_title=dict(documents()).get(doc, "") if doc else "",
+                status=policy_status(doc) if doc else None)

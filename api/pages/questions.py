@@ -9,15 +9,22 @@ from markupsafe import Markup
 
 from policykg.api.pages.blueprint import bp, page
 from policykg.api.pages.data import library, run_named
+from policykg.api.pages.explain import explain_empty
+from policykg.api.pages.export import table_file
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
+from policykg.api.pages.rows import INHERITED, display_columns, inheritance_counts, merge_inherited
+from policykg.api.words import COMPARATORS, PARAM_TYPES, ROLES, UNIT_KINDS, VALUES, field_word, word
+from policykg.ontology.namespaces import PKG_URI
 from policykg.queries.ask import noted_actor, nothing_found_note
 from policykg.queries.library import ParameterError
 
 
 @bp.route("/questions")
 def questions():
-    return page("questions.html", active="pages.questions", library=list(library().values()))
+    queries = list(library().values())
+    return page("questions.html", active="pages.questions", library=queries, example_value=example_value,
+                params_by_query={q.name: {p.name: p for p in q.params} for q in queries})
 
 
 def cell(column: str, value):
@@ -41,53 +48,108 @@ def cell(column: str, value):
     return value
 
 
-# Chinese names of the parameters and columns the named questions use (English: the name itself).
-FIELD_NAMES_ZH = {
-    "actor": "主体", "about": "涉及主体", "bearer": "责任主体", "clause": "条款", "from": "起点", "to": "终点",
-    "kind": "类型", "max_length": "最多步数", "modality": "情态", "payer": "承担方", "q": "检索词",
-    "relation": "关系", "task": "任务", "topic": "主题", "leader": "领导方", "led": "被领导方",
-    "mechanism": "机制", "member": "成员", "norm": "规范", "object": "对象", "subject": "主体", "predicate": "关系",
-    "person": "责任人", "reports_to": "向谁述职", "role": "角色", "source": "起点", "target": "终点", "via": "经由",
-    "node": "主体", "cost": "费用", "share": "比例", "deadline": "期限", "duration": "期间", "value": "数值",
-    "value_text": "原文数值", "comparator": "比较", "modal_marker": "情态词", "quote": "原文", "passage": "段落",
-    "statement": "陈述", "statement_kind": "陈述类型", "heading": "标题", "number": "编号", "text": "文本",
-    "score": "得分", "depth": "层级", "distance": "步数", "path": "路径", "chain": "链", "step": "步",
-    "length": "长度", "topics": "主题", "action": "行为", "unit": "条款", "unit_kind": "类型", "words": "词",
-    "sequence": "顺序", "start": "起", "end": "止", "exact": "原文", "parent": "上级", "period": "周期",
-    "basis": "基数", "unit_label": "单位", "bearers": "责任主体", "name": "名称", "names": "名称",
-    "other": "另一主体", "acted_on": "客体", "interpreted": "解读", "asserted_only": "只看原文所述",
-    "for_remainder": "适用范围", "inference": "推理依据", "inference_rule": "推理规则",
-}
-
-
 def field_name(name: str) -> str:
-    if name.endswith("_label") and name not in FIELD_NAMES_ZH:
-        name = name[: -len("_label")]
-    return FIELD_NAMES_ZH.get(name, name) if lang() == "zh" else name.replace("_", " ")
+    """A column's or parameter's heading in the reader's language (the one table, api/words.py)."""
+    return field_word(name, lang())
 
 
-def display_columns(columns: list[str], params: set[str]) -> list[str]:
-    """The answer columns worth showing: an IRI column stands for its ``_label`` twin, the
-    citation is one column (clause), parameters echoed in every row are left out."""
-    shown = []
-    for c in columns:
-        if c in params or c in ("article", "clause_label"):
-            continue
-        if c.endswith("_label") and c[: -len("_label")] in columns:
-            continue
-        shown.append(c)
-    return shown
+def param_hint_type(kind: str) -> str:
+    return word(PARAM_TYPES, kind, lang())
+
+
+def example_value(param, value: str) -> str:
+    """An example value as a reader sees it: a relation or modality by its label, not its name."""
+    if param is not None and param.type in ("relation", "modality", "topic") and value.isascii() and value.isalpha():
+        return label(PKG_URI + value)
+    if param is not None and param.name == "kind" and value in UNIT_KINDS:
+        return word(UNIT_KINDS, value, lang())
+    return value
+
+
+def inherited_cell(row: dict):
+    """本主体, or 继承自 <the broader kind the text speaks of> (and the other kinds it also reaches
+    the actor through)."""
+    origin = row.get(INHERITED)
+    if origin is None:
+        text = Markup('<span class="own">{}</span>').format(word(VALUES, "own", lang()))
+    else:
+        text = Markup('<span class="inherited">{} <a href="{}">{}</a></span>').format(
+            word(VALUES, "inherited_from", lang()), iri_url(origin), label(origin))
+    also = row.get("also_via") or []
+    if also:
+        text += Markup(' <span class="muted">({} {})</span>').format(
+            t("也经由", "also through"), Markup("、").join(
+                Markup('<a href="{}">{}</a>').format(iri_url(a), label(a)) for a in also))
+    return text
 
 
 def answer_cell(row: dict, column: str):
+    if column == INHERITED:
+        return inherited_cell(row)
     value = row.get(column)
     twin = row.get(column + "_label")
     if isinstance(value, str) and value.startswith(("http://", "https://")) and column != "clause" and twin:
         return Markup('<a href="{}">{}</a>').format(iri_url(value), label(value) if lang() == "en" else twin)
+    if column == "comparator" and value in COMPARATORS:
+        return word(COMPARATORS, value, lang())
+    if column == "role" and value in ROLES:
+        return word(ROLES, value, lang())
     if column == "clause" and isinstance(value, str) and value.startswith("http"):
         return Markup('<span class="cite"><a href="{}" title="{}">{}</a></span>').format(
             iri_url(value), row.get("quote") or "", cite_text(value))
     return cell(column, value)
+
+
+def answer_table(query, result) -> tuple[list[str], list[dict], dict | None]:
+    """(columns, rows, inheritance counts) of an answer as the page and its files show it."""
+    if not result:
+        return [], [], None
+    shown = display_columns(result["columns"], {p.name for p in query.params})
+    rows, shown = merge_inherited(result["rows"], shown, result["params"])
+    return shown, rows, inheritance_counts(rows) if INHERITED in shown else None
+
+
+def cell_text(row: dict, column: str) -> str:
+    """One answer cell as plain text for a file: labels for IRIs, citations as the text numbers
+    them, comparators and roles as words."""
+    value = row.get(column)
+    if column == INHERITED:
+        origin = row.get(INHERITED)
+        return word(VALUES, "own", lang()) if origin is None else f"{word(VALUES, 'inherited_from', lang())} {label(origin)}"
+    if column == "interpreted":
+        return t("解读", "interpretation") if value else ""
+    if column == "comparator" and value in COMPARATORS:
+        return word(COMPARATORS, value, lang())
+    if column == "role" and value in ROLES:
+        return word(ROLES, value, lang())
+    if column == "clause" and isinstance(value, str) and value.startswith("http"):
+        return cite_text(value)
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        twin = row.get(column + "_label")
+        return label(value) if lang() == "en" or not twin else twin
+    if isinstance(value, bool):
+        return word(VALUES, "true" if value else "false", lang())
+    return "" if value is None else value
+
+
+@bp.route("/questions/<name>.<any(csv, xlsx):fmt>")
+def question_file(name: str, fmt: str):
+    """An answer as CSV or Excel: the page's columns under the page's headings, then the clause's IRI."""
+    lib = library()
+    if name not in lib:
+        abort(404)
+    query = lib[name]
+    params = {p.name: request.args[p.name] for p in query.params if request.args.get(p.name, "").strip()}
+    try:
+        result = run_named(name, params)
+    except ParameterError as exc:
+        abort(400, exc.message)
+    shown, rows, _counts = answer_table(query, result)
+    headings = [field_name(c) for c in shown] + ([field_name("clause_iri")] if "clause" in shown else [])
+    cells = [[cell_text(row, c) for c in shown] + ([row.get("clause") or ""] if "clause" in shown else [])
+             for row in rows]
+    title = query.title_en if lang() == "en" else query.title_zh
+    return table_file(fmt, title, headings, cells, f"policykg-{name}")
 
 
 @bp.route("/questions/<name>")
@@ -104,7 +166,7 @@ def question(name: str):
             result = run_named(name, params)
         except ParameterError as exc:
             error = exc
-    shown = display_columns(result["columns"], {p.name for p in query.params}) if result else []
+    shown, rows, counts = answer_table(query, result)
     nothing_found = None
     if result is not None and not result["rows"]:
         # Who leads X, where the text says no one: say so, and point to what it does say of X.
@@ -112,7 +174,11 @@ def question(name: str):
         if nothing_found is not None:
             nothing_found["url"] = url_for("pages.question", name="relations",
                                            actor=noted_actor(result["params"])["value"])
+    explained = explain_empty(result["params"]) if result is not None and not result["rows"] else None
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
-                nothing_found=nothing_found,
+                nothing_found=nothing_found, explained=explained, rows=rows, counts=counts, param_hint_type=param_hint_type,
+                example_value=example_value, params_by_name={p.name: p for p in query.params},
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,
-                api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}")
+                api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}",
+                csv_url=url_for("pages.question_file", name=name, fmt="csv", **params) if rows else None,
+                xlsx_url=url_for("pages.question_file", name=name, fmt="xlsx", **params) if rows else None)

@@ -9,6 +9,22 @@
   var plainForm = document.getElementById("plain-form");
   var textarea = document.getElementById("query");
   var yasgui = null;
+  var localLinks = config.localLinks || {};
+
+  // This service's pages for its own IRIs (…/id/… → /id/…, the vocabulary → /def/…): a result
+  // link opens here, even when the data's base is a w3id.org address that redirects elsewhere.
+  function localHref(iri) {
+    for (var base in localLinks) {
+      if (iri.indexOf(base) === 0 && iri.length > base.length) return localLinks[base] + iri.slice(base.length);
+    }
+    return iri;
+  }
+  function localiseLinks(root) {
+    root.querySelectorAll("a[href]").forEach(function (a) {
+      var href = localHref(a.getAttribute("href"));
+      if (href !== a.getAttribute("href")) { a.setAttribute("href", href); a.removeAttribute("target"); }
+    });
+  }
 
   if (window.Yasgui && document.getElementById("yasgui")) {
     plainForm.hidden = true;
@@ -30,6 +46,9 @@
       if (!current) yasqe.setValue(config.query);
     }
     window.policykgEditor = yasgui;
+    // YASR draws results after each query; rewrite the links it drew (and any it draws later).
+    var results = document.getElementById("yasgui");
+    new MutationObserver(function () { localiseLinks(results); }).observe(results, { childList: true, subtree: true });
   }
 
   if (exampleForm && select) {
@@ -85,7 +104,17 @@
           var tbody = table.createTBody();
           rows.forEach(function (b) {
             var tr = tbody.insertRow();
-            vars.forEach(function (v) { tr.insertCell().textContent = b[v] ? b[v].value : ""; });
+            vars.forEach(function (v) {
+              var cell = tr.insertCell();
+              if (b[v] && b[v].type === "uri") {
+                var a = document.createElement("a");
+                a.href = localHref(b[v].value);
+                a.textContent = b[v].value;
+                cell.appendChild(a);
+              } else {
+                cell.textContent = b[v] ? b[v].value : "";
+              }
+            });
           });
           wrap.appendChild(table);
           out.appendChild(wrap);

@@ -64,4 +64,9 @@
     form.addEventListener("change", apply);
     form.addEventListener("input", apply);
   });
+
+  // A print button (the 责任清单): the browser's own print dialog, with the print stylesheet.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();

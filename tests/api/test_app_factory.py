@@ -28,7 +28,8 @@ def test_errors_outside_any_blueprint_get_the_envelope_cors_and_no_trace(app):
     assert response.status_code == 404
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.get_json()["error"] == {"code": "not_found", "status": 404, "title": "Not Found",
-                                            "message": response.get_json()["error"]["message"]}
+                                            "message": response.get_json()["error"]["message"],
+                                            "message_zh": "未找到"}
 
 
 def test_large_answers_are_gzipped_when_asked(app):

@@ -1,6 +1,8 @@
 """One JSON envelope for success and error, paging with a visible truncated flag, CSV."""
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 
@@ -30,6 +32,8 @@ def assert_error(response, status, code, parameter=None):
     assert body["ok"] is False and set(body) == {"ok", "error"}
     assert body["error"]["code"] == code and code in ERROR_CODES
     assert body["error"]["message"]
+    # beside the English message, the kind of error in Chinese (from the one table, api/words.py)
+    assert re.search(r"[\u4e00-\u9fff]", body["error"]["message_zh"]), body["error"]
     # the service's one envelope: the same fields as any other error (policykg.api.errors)
     assert body["error"]["status"] == status and body["error"]["title"] not in ("", "Error")
     if parameter:

@@ -78,3 +78,17 @@ def test_cli_check_ontology_command(tmp_path, capsys):
     bad.write_text(GOOD_STATEMENTS.replace("pkg:bearer pkg:DistrictFinance ;", ""), encoding="utf-8")
     assert main(["check-ontology", "--no-reasoner", str(bad)]) == 1
     assert "pkg:bearer" in capsys.readouterr().out
+
+
+def test_the_page_is_titled_with_the_ontology_title_alone(docs_dir):
+    from rdflib import URIRef
+    from rdflib.namespace import DCTERMS
+
+    from policykg.ontology import ONTOLOGY_IRI, ontology_graph
+
+    titles = {t.language: str(t) for t in ontology_graph().objects(URIRef(ONTOLOGY_IRI), DCTERMS.title)}
+    page = (docs_dir / "index.html").read_text(encoding="utf-8")
+    expected = f"{titles['zh']} · {titles['en']}"
+    assert f"<title>{expected}</title>" in page and f"<h1>{expected}</h1>" in page
+    # pyLODE ran every concept scheme's title into the heading; none is left there
+    assert page.count("<h1>") == 1 and "modality scheme" not in page.split("<h1>", 1)[1].split("</h1>", 1)[0]

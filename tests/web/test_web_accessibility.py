@@ -13,7 +13,9 @@ PAGES = ["/", "/document", f"/id/doc/{DOC}/art/4", f"/id/doc/{DOC}/art/4/item/3"
          "/actors/ResidentsCommittee", "/actors/DistrictPartySecretary", "/chain",
          "/chain?from=区委书记&to=社区党支部", "/chain?from=不存在的机构&to=居委会", "/norms", "/norms?topic=topicFunding",
          "/questions", "/questions/leaders_of?actor=居委会", "/questions/numeric_norms?run=1",
-         "/questions/leaders_of?actor=xyz", "/editor", "/search?q=经费", "/search?q=居委会归谁领导"]
+         "/questions/leaders_of?actor=xyz", "/editor", "/search?q=经费", "/search?q=居委会归谁领导",
+         "/actors/SubdistrictPartyWorkingCommittee", "/actors/SubdistrictPartyWorkingCommittee/duties",
+         "/def/leads", "/questions/relations?actor=区委书记&other=居委会"]
 
 
 @pytest.fixture(scope="module")

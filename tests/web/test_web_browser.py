@@ -162,10 +162,17 @@ def test_sparql_editor_loads_a_named_question_as_an_example(watched):
     choose.select_option(value=value)
     page.get_by_role("button", name="载入").click()
     query = page.evaluate("() => window.policykgEditor.getTab().getQuery()")
-    assert "#+ name: leaders_of" in query and "BIND(<https://w3id.org/policykg/def/ResidentsCommittee> AS ?actor)" in query
+    # the query with a one-line comment (its title and name), not the library's #+ header lines
+    assert "#+" not in query and query.splitlines()[0].startswith("# ") and "(leaders_of)" in query.splitlines()[0]
+    assert "BIND(<https://w3id.org/policykg/def/ResidentsCommittee> AS ?actor)" in query
     page.locator(".yasqe_queryButton").click()
     page.wait_for_selector(".yasr table tbody tr")
     assert "CommunityPartyOrganization" in page.locator(".yasr").inner_text()
+    assert "urn:policykg:any" not in page.locator(".yasr").inner_text()
+    # result links open this service's pages, not the w3id.org addresses
+    hrefs = page.locator(".yasr a[href*='CommunityPartyOrganization']").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")
+    assert hrefs and all(h == "/def/CommunityPartyOrganization" for h in hrefs), hrefs
     # wide results scroll inside the editor, not the page
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 2
     watched.shot("editor-example")

@@ -93,12 +93,14 @@ def test_norms_table_csv_and_filters(live_server, http):
     text = http.get(f"{live_server}/norms.csv", timeout=30)
     assert text.headers["Content-Type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(text.content.decode("utf-8-sig"))))
-    assert len(table) == rows and {"clause_label", "value", "unit_label", "quote"} <= set(table[0])
-    assert any(r["value"] == "20" and "20元" in r["value_text"] for r in table)   # article 19
+    # the headings are the page's, in Chinese (the file is for people who open it in a spreadsheet)
+    assert len(table) == rows and {"条款", "数值", "单位", "原文", "原文数值", "比较"} <= set(table[0])
+    assert any(r["数值"] == "20" and "20元" in r["原文数值"] and r["比较"] == "不低于" for r in table)   # article 19
+    assert all(r["原文"] and r["条款"].startswith("第") for r in table)
     funding = http.get(f"{live_server}/norms.csv", params={"topic": "topicFunding"}, timeout=30)
     funding_rows = list(csv.DictReader(io.StringIO(funding.content.decode("utf-8-sig"))))
     assert 0 < len(funding_rows) < len(table)
-    assert all(r["clause_label"] in {"第18条", "第19条"} for r in funding_rows), {r["clause_label"] for r in funding_rows}
+    assert all(r["条款"] in {"第18条", "第19条"} for r in funding_rows), {r["条款"] for r in funding_rows}
 
 
 def test_search_routes_names_and_questions(live_server, http):
