@@ -96,6 +96,7 @@ class Statement:
     reading: str | None = None      # why the grammar or context implies the terms the quote does not name
     named: tuple[tuple[str, str], ...] = ()   # (term, the words of the quote that name it)
     scope: tuple[str, ...] = ()     # scope phrases (逐步, 各…) that limit the statement, exact words
+    not_named: tuple[str, ...] = ()  # terms a label of which is in the quote, but not naming them in this role
 
 
 @dataclass(frozen=True)

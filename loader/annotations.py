@@ -37,7 +37,8 @@ THING_KINDS = ("practice", "task", "agent", "event")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 STATEMENT_KEYS = {"id", "clause", "quote", "label_zh", "label_en", "note", "relation", "norm",
-                  "about", "modality", "marker", "conditions", "practices", "reading", "named", "scope"}
+                  "about", "modality", "marker", "conditions", "practices", "reading", "named", "scope",
+                  "not_named"}
 NORM_KEYS = {"bearer", "action", "object", "topic", "modality", "marker", "constraints",
              "conditions", "start", "deadline", "duration"}
 RELATION_KEYS = {"subject", "predicate", "object"}
@@ -276,7 +277,11 @@ def _statements(path: Path, data, known_things: set[str]) -> list[Statement]:
                       note=_text(ctx, raw, "note", required=False),
                       reading=_text(ctx, raw, "reading", required=False),
                       named=_named(ctx, raw.get("named"), known_things),
-                      scope=_list(ctx, raw.get("scope"), "scope"))
+                      scope=_list(ctx, raw.get("scope"), "scope"),
+                      not_named=tuple(_term(ctx, t, "not_named term", things=True, known_things=known_things)
+                                      for t in _list(ctx, raw.get("not_named"), "not_named")))
+        if common["not_named"] and not (common["reading"] or common["note"]):
+            raise ctx.fail("not_named needs the reason of the reading in `reading:` (or `note:`)")
         practices = tuple(_term(ctx, p, "practice", things=True, known_things=known_things)
                           for p in _list(ctx, raw.get("practices"), "practices"))
         if kind == "relation":

@@ -102,6 +102,9 @@ class _Names:
         heading of its article does (明确社区党组织的主要职责 says whose the listed duties are)."""
         if any(term == name for term, _ in s.named):
             return True
+        if name in s.not_named:
+            # Its label is in the quote only inside other words or in another role (社区 in 社区党总支).
+            return False
         words = self.words.get(_ref(self.base, name), ())
         return any(w and (w in s.quote or w in heading) for w in words)
 
@@ -229,6 +232,12 @@ def _statement(g: Graph, interp: Graph, base: str, document, anchor: _Anchor, na
     start, end = anchor.span(s.file, s.id, s.clause, s.quote)
     clause = URIRef(document.unit(s.clause).iri)
     heading = list_heading(document, s.clause)
+    roles = ((s.relation.subject, s.relation.object) if s.relation else
+             (*s.norm.bearer, *s.norm.objects) if s.norm else ())
+    stray = [t for t in s.not_named if t not in roles]
+    if stray:
+        raise AnnotationError(s.file, s.id, f"not_named lists {', '.join(stray)}, which is not a bearer, "
+                              "subject or object of the statement", s.quote)
     if s.kind == "relation":
         unnamed = [t for t in (s.relation.subject, s.relation.object) if not names.stated(s, t, heading)]
         if unnamed:

@@ -152,3 +152,30 @@ def test_named_words_must_be_in_the_quote(annotations, tmp_path, capsys):
     _edit(annotations, "part-7.yaml", '  named: {CountyLevelCityFinance: "县级市、区财政"}\n  norm:',
           '  named: {CountyLevelCityFinance: "县级市财政局"}\n  norm:')
     _build_fails(tmp_path, capsys, "part-7.yaml", "a18-funds-in-local-budget", "县级市财政局", "not in the quote")
+
+
+def test_not_named_needs_a_reason(annotations, tmp_path, capsys):
+    # art. 5: 社区党组织 is in the quote; declaring it not named without a reading is refused.
+    _edit(annotations, "part-2.yaml", "predicate: leadsAndGuides, object: ResidentsCommittee}",
+          "predicate: leadsAndGuides, object: ResidentsCommittee}\n  not_named: [CommunityPartyOrganization]")
+    _build_fails(tmp_path, capsys, "part-2.yaml", STMT, QUOTE, "not_named", "reading:")
+
+
+def test_not_named_must_be_a_term_of_the_statement(annotations, tmp_path, capsys):
+    _edit(annotations, "part-2.yaml", "predicate: leadsAndGuides, object: ResidentsCommittee}",
+          "predicate: leadsAndGuides, object: ResidentsCommittee}\n  not_named: [SocialOrganization]\n"
+          "  reading: \"…\"")
+    _build_fails(tmp_path, capsys, "part-2.yaml", STMT, QUOTE, "not_named lists SocialOrganization")
+
+
+def test_a_not_named_term_moves_to_the_interpretation_graph(built):
+    # art. 5: 物业 is in 物业服务纠纷 only, so the property company is read, not stated, as a bearer of
+    # resolving property disputes; the three other parties were never in the quote.
+    from rdflib import URIRef
+    from policykg import iris
+    from policykg.ontology.namespaces import PKG
+    stmt = URIRef(iris.statement_iri("https://w3id.org/policykg/", "suzhou-2011-community-party-building",
+                                     "a05-resolve-property-disputes"))
+    asserted, interp = built.graphs["statements"], built.graphs["interpretation"]
+    assert set(asserted.objects(stmt, PKG.bearer)) == {PKG.BearerNotStated}
+    assert (stmt, PKG.bearer, PKG.PropertyServiceCompany) in interp

@@ -6,7 +6,8 @@ from the annotations, and each such term must be either a reading in ``…/graph
 by ``pkg:BearerNotStated`` in ``…/graph/statements``. "Named" is checked independently of the
 loader: a zh label or altLabel of the term (ontology, practices, entities) in the quote, the words
 the annotation's ``named:`` gives (which must be in the quote), or, for a list item, its article's
-heading.
+heading — unless the annotation lists the term under ``not_named:`` (its label is in the quote only
+inside other words or in another role: 社区 in 社区党总支, 物业 in 物业服务纠纷), which makes it a reading.
 """
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ def _unnamed(s, words, document) -> list[tuple[str, str]]:
     for role, term in roles:
         if term in named:
             assert named[term] in s.quote, (s.id, term)
+            continue
+        if term in s.not_named:
+            out.append((role, term))
             continue
         if not any(w in s.quote or (heading and w in heading) for w in words.get(_iri(term), ())):
             out.append((role, term))
