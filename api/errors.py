@@ -65,6 +65,8 @@ REFUSALS = {
     "not_evaluable": (422, "evaluation_error"),
     "engine_error": (500, "engine_error"),
     "unavailable": (503, "unavailable"),
+    "resource_limit": (503, "resource_limit"),
+    "busy": (503, "busy"),
     "internal": (500, None),
 }
 
