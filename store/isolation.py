@@ -447,16 +447,17 @@ class SharingWatch:
     """Whether this forked evaluation process has copied too much of the shared data.
 
     pyoxigraph writes to the pages a scan walks, so each process that scans the data makes a
-    private copy of what it walked. Once that copy exceeds a quarter of the process's size at
-    start (or 64 MB), the process answers and ends, and a fresh fork (milliseconds) shares the
-    data again. Checked at most every half second (reading smaps_rollup walks the page tables).
+    private copy of what it walked. Once that copy exceeds a quarter of the data (as loaded by
+    the supervisor, :data:`policykg.store.shared.data_bytes`), the process answers and ends, and
+    a fresh fork (milliseconds) shares the data again. Checked after the first answer, then at
+    most every half second (reading smaps_rollup walks the page tables).
     """
 
     EVERY = 0.5
 
     def __init__(self):
-        self._limit = max(64 << 20, _statm()[1] // 4)
-        self._next = time.monotonic() + self.EVERY
+        self._limit = max(8 << 20, shared.data_bytes // 4)
+        self._next = 0.0   # the first answer is checked: a first full scan may unshare it all
 
     def unshared(self) -> bool:
         now = time.monotonic()

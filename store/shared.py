@@ -20,6 +20,7 @@ read-only instead (RocksDB shares it through the page cache).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from policykg.loader.dataset import build_bundled
@@ -32,10 +33,25 @@ _preloaded: OxigraphStore | None = None
 def preload(source: DataSource, base: str, include_background: bool) -> OxigraphStore:
     """Load ``source`` (a file) into memory in this process, for the processes forked from it."""
     global _preloaded
+    before = _resident()
     store = OxigraphStore.open_source(source, base, include_background)
     store.fixed_length = len(store.ox)
     _preloaded = store
+    global data_bytes
+    data_bytes = max(0, _resident() - before)
     return store
+
+
+# What the loaded copy added to this process's resident memory (bytes; 0 before a preload).
+data_bytes = 0
+
+
+def _resident() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
 
 
 def preloaded(source: DataSource, base: str, include_background: bool) -> OxigraphStore | None:
