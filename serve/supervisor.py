@@ -121,6 +121,14 @@ class Supervisor(Granian):
                 time.sleep(0.05)
             if self.interrupt_signal:
                 return None
+        if self.forker_pid and not forking.running(self.forker_pid):
+            # The evaluation forker died (killed from outside): a new one, from this process's
+            # copy of the data (until then evaluation processes open the data themselves).
+            _server_log.warning("the evaluation forker %d is gone; starting another", self.forker_pid)
+            try:
+                self.forker_pid = forking.start(Path(os.environ[runtime.RUNTIME_ENV]))
+            except OSError as exc:
+                _server_log.error("could not start the evaluation forker: %s", exc)
         result = super()._respawn_workers(workers, spawn_target, target_loader, delay)
         # granian's crash-loop check reads these: with them forgotten, deaths are never a reason to stop.
         self.respawned_wrks.clear()
@@ -170,6 +178,7 @@ def serve(config, source) -> None:
         server.forker_pid = forker_pid
         guard_signal_handlers(server)
         server.serve()
+        forker_pid = server.forker_pid
     finally:
         if forker_pid is not None:
             forking.stop(forker_pid)

@@ -15,8 +15,10 @@ is its parent and reaps it): the answer is ``{"status": code}`` (negative: the s
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import time
@@ -35,39 +37,72 @@ def socket_path(folder: Path | None) -> Path | None:
 
 
 def start(folder: Path) -> int:
-    """Fork the forker (call it after the data is loaded, before any thread starts); its pid."""
+    """Start the forker (call it after the data is loaded, before any thread starts); its pid.
+
+    It is forked twice, so that it is not a child of the supervisor (whose children are its
+    server processes, to granian and to the tests); it ends when the supervisor and the
+    processes forked from it are gone (the write end of a pipe they hold is closed)."""
     path = Path(folder) / SOCKET_NAME
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()   # a forker started again after the first died
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(128)
-    supervisor = os.getpid()
-    pid = os.fork()
-    if pid == 0:   # the forker
+    alive_r, alive_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    middle = os.fork()
+    if middle == 0:
         code = 0
         try:
-            _forker_loop(listener, supervisor)
+            os.close(alive_w)
+            os.close(pid_r)
+            forker = os.fork()
+            if forker == 0:
+                os.close(pid_w)
+                try:
+                    _forker_loop(listener, alive_r)
+                finally:
+                    os._exit(0)
+            os.write(pid_w, str(forker).encode("ascii"))
         except BaseException:   # noqa: BLE001 - never return into the supervisor's code
             code = 70
         finally:
             os._exit(code)
     listener.close()
-    return pid
+    os.close(alive_r)
+    os.close(pid_w)
+    os.waitpid(middle, 0)
+    with os.fdopen(pid_r, "rb") as fh:
+        text = fh.read().decode("ascii")
+    _alive_pipes.append(alive_w)   # held open (by the supervisor and its server processes) for its life
+    return int(text) if text.isdigit() else 0
+
+
+_alive_pipes: list[int] = []
+
+
+def running(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def stop(pid: int) -> None:
     """End the forker (its children end with their server processes' connections)."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def _exit_code(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def _forker_loop(listener: socket.socket, supervisor: int) -> None:
+def _forker_loop(listener: socket.socket, alive_fd: int) -> None:
     from policykg.store.isolation import serve_forked   # imported once here, not in every child
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C reaches the whole group: the supervisor ends us
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -87,7 +122,10 @@ def _forker_loop(listener: socket.socket, supervisor: int) -> None:
             while len(statuses) > _KEPT_STATUSES:
                 statuses.pop(next(iter(statuses)))
 
-    while os.getppid() == supervisor:
+    supervisor = select.poll()
+    supervisor.register(alive_fd, select.POLLIN)   # readable (EOF) once every writer is gone
+
+    while not supervisor.poll(0):
         reap()
         try:
             conn, _ = listener.accept()
@@ -116,6 +154,7 @@ def _forker_loop(listener: socket.socket, supervisor: int) -> None:
             continue
         if pid == 0:
             listener.close()
+            os.close(alive_fd)
             code = 0
             try:
                 conn.settimeout(None)

@@ -323,7 +323,8 @@ class IsolatedEvaluator:
         data open takes it. Waiting for one is bounded: beyond ``queue_limit`` queries waiting,
         or after waiting ``timeout`` seconds, the query is refused with 503 ``busy``."""
         with self._waiting_lock:
-            if self._waiting >= self.queue_limit + self.size:
+            idle = sum(1 for started in self._started if not started)
+            if self._waiting >= self.queue_limit + idle:
                 raise QueryRefused("busy", f"every evaluation process is busy and {self.queue_limit} queries "
                                            "wait already; try again shortly — 查询繁忙，请稍后重试")
             self._waiting += 1
