@@ -25,7 +25,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.measure import _kb, process_tree
+from bench.measure import _kb, service_processes
 from bench.peers import ROOT, VENV_BIN, free_port
 
 QUERIES = [
@@ -45,7 +45,7 @@ class Footprint:
 
 
 def footprint(pid: int) -> Footprint:
-    pids = process_tree(pid)
+    pids = service_processes(pid)
     pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids)
     rss = sum(_kb(f"/proc/{p}/status", "VmRSS") for p in pids)
     return Footprint(pss / 1024, rss / 1024, len(pids))

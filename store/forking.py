@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 SOCKET_NAME = "eval.sock"
+PID_FILE = "forker.pid"     # beside the socket: which process the forker is (for tools and tests)
 _KEPT_STATUSES = 512
 
 
@@ -75,7 +76,9 @@ def start(folder: Path) -> int:
     with os.fdopen(pid_r, "rb") as fh:
         text = fh.read().decode("ascii")
     _alive_pipes.append(alive_w)   # held open (by the supervisor and its server processes) for its life
-    return int(text) if text.isdigit() else 0
+    pid = int(text) if text.isdigit() else 0
+    (Path(folder) / PID_FILE).write_text(f"{pid}\n", encoding="ascii")
+    return pid
 
 
 _alive_pipes: list[int] = []

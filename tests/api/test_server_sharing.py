@@ -17,15 +17,20 @@ import pytest
 import requests
 
 from bench.generate import build_city
-from bench.measure import process_tree
+from bench.measure import service_processes
 
 JSON_RESULTS = "application/sparql-results+json"
 SCAN = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"   # walks every quad of the union default graph
 
 
+def _service(pid: int) -> list[int]:
+    """The supervisor, its server processes, the evaluation forker and the evaluation processes."""
+    return service_processes(pid)
+
+
 def _pss_mb(pid: int) -> float:
     total = 0
-    for p in process_tree(pid):
+    for p in _service(pid):
         try:
             with open(f"/proc/{p}/smaps_rollup", encoding="ascii") as fh:
                 total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
@@ -53,7 +58,8 @@ def larger_graph(built_dataset, tmp_path_factory):
     return build_city(built_dataset, tmp_path_factory.mktemp("sharing") / "city.nq", communities=110)
 
 
-def _settled_pss(server) -> float:
+def _settled_pss(server, answering_pids) -> float:
+    assert len(answering_pids(server.url, 2)) == 2   # both server processes up, with their evaluation processes
     # Queries that walk the whole graph, in the evaluation processes: each that copied much of
     # what it walked is replaced by a fresh fork, so the data stays shared.
     for n in range(6):
@@ -64,18 +70,18 @@ def _settled_pss(server) -> float:
     return _pss_mb(server.process.pid)
 
 
-def test_two_server_processes_share_the_data(server_factory, built_dataset, larger_graph):
+def test_two_server_processes_share_the_data(server_factory, answering_pids, built_dataset, larger_graph):
     extra = _one_copy_mb(larger_graph) - _one_copy_mb(built_dataset)
     assert extra > 30, extra    # the larger graph is large enough to tell sharing from copies
     small = server_factory(POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2")
     try:
-        small_pss = _settled_pss(small)
+        small_pss = _settled_pss(small, answering_pids)
     finally:
         small.stop()
     large = server_factory(data=larger_graph, POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2")
     try:
-        assert len(process_tree(large.process.pid)) >= 8   # supervisor, forker, 2 servers, 4 evaluations
-        large_pss = _settled_pss(large)
+        large_pss = _settled_pss(large, answering_pids)
+        assert len(_service(large.process.pid)) >= 8   # supervisor, forker, 2 servers, 4 evaluations
         breakdown = _breakdown(large.process.pid)
     finally:
         large.stop()
@@ -85,7 +91,7 @@ def test_two_server_processes_share_the_data(server_factory, built_dataset, larg
 
 def _breakdown(pid: int) -> str:
     lines = []
-    for p in process_tree(pid):
+    for p in _service(pid):
         try:
             with open(f"/proc/{p}/smaps_rollup", encoding="ascii") as fh:
                 fields = {l.split(":")[0]: int(l.split()[1]) // 1024 for l in fh if l.split(":")[0] in
