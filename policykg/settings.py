@@ -27,6 +27,10 @@ SETTINGS: tuple[Setting, ...] = (
             "A built dataset (.trig or .nq) to serve; empty means build from the bundled policy at start."),
     Setting("store", "", str,
             "Folder of a persistent pyoxigraph store; empty means an in-memory store."),
+    Setting("data_cache", "", str,
+            "Folder where policykg serve keeps a store folder built once from the data file (named by its "
+            "content hash) and serves it from disk: restarts without parsing; empty means the data is parsed "
+            "into memory at each start (faster queries)."),
     Setting("host", "127.0.0.1", str, "Address the service listens on."),
     Setting("port", 8000, int, "Port the service listens on."),
     Setting("threads", 8, int, "Request threads of each server process (and query threads beside them)."),

@@ -8,6 +8,7 @@ limit asks it to be replaced (:func:`request_replacement`); its watch thread
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import shutil
@@ -157,9 +158,12 @@ def serve(config, source) -> None:
             os.environ[f"POLICYKG_{setting.upper()}"] = str(value)
         os.environ[runtime.RUNTIME_ENV] = str(folder)
         os.environ[SUPERVISOR_ENV] = str(os.getpid())
-        if shared.preloaded(source, config.base, config.include_background) is not None \
-                and int(config.query_processes) > 0:
+        if int(config.query_processes) > 0 and (source.kind == "folder" or shared.preloaded(
+                source, config.base, config.include_background) is not None):
             forker_pid = forking.start(folder)
+        # The application's modules, imported once here: every server process forked later has
+        # them already (a faster start, and their pages shared too).
+        importlib.import_module("policykg.api")
         threads = max(1, int(config.threads))
         server = Supervisor(
             WSGI_TARGET, address=config.host, port=config.port, interface=Interfaces.WSGI,

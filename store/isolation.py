@@ -237,10 +237,11 @@ class IsolatedEvaluator:
 
     def _spawn(self) -> _Child:
         store = self._store
-        # The forker holds the data the service started with; other data (after an /update)
-        # is opened by a process of its own.
-        forker = self.forker if self.forker is not None and shared.preloaded(
-            store.source, store.base, store.include_background) is not None else None
+        # The forker holds the data file the service started with; other data (after an
+        # /update) is opened by a process of its own.
+        # A store folder is opened by the forked child itself (after the fork: RocksDB's threads).
+        forker = self.forker if self.forker is not None and (store.source.kind == "folder" or shared.preloaded(
+            store.source, store.base, store.include_background) is not None) else None
         child = _Child(store.source, store.base, store.include_background, self.memory_mb, forker)
         child.generation = self._generation
         return child
