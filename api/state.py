@@ -87,7 +87,8 @@ class AppState:
                 processes * max(1, int(self.config.query_workers)))
             return IsolatedEvaluator(self.store, processes, memory_mb=memory_mb,
                                      queue_limit=int(self.config.query_queue),
-                                     forker=forking.socket_path(self.runtime_dir))
+                                     forker=forking.socket_path(self.runtime_dir),
+                                     refork_after=float(self.config.query_refork))
         return Evaluator(self.store, threads=self.config.threads, on_timeout=self.on_query_overrun)
 
     @property

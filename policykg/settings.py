@@ -53,6 +53,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Memory a query may add beyond the data in its evaluation process, in MB, before it is stopped with "
             "503 resource_limit; 0 means half the machine's (or cgroup's) memory divided among the evaluation "
             "processes."),
+    Setting("query_refork", 10.0, float,
+            "Seconds an evaluation process may keep its own copy of data its queries walked (pyoxigraph writes "
+            "to what it reads) before a fresh fork that shares the data replaces it; 0 replaces it after the "
+            "answer that copied it (least memory, slowest for queries that scan)."),
     Setting("query_queue", 16, int,
             "Queries that may wait for a busy evaluation process, per server process; beyond them (or after "
             "waiting as long as query_timeout) a query is answered 503 busy with Retry-After."),

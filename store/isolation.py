@@ -67,16 +67,18 @@ class _Child:
     that opens the data itself (an application embedded elsewhere, data after an /update)."""
 
     def __init__(self, source, base: str, include_background: bool, memory_mb: int = 0,
-                 forker: Path | None = None):
+                 forker: Path | None = None, refork_after: float = 10.0):
         self.source = source
         self.forker = forker
+        self.refork_after = float(refork_after)
         self.process: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self._pid: int | None = None
         self._dead = False
         self.retiring = False   # it said it will end after this answer (see _answer_queries)
         setup = {"source": {"kind": source.kind, "path": source.path}, "base": base,
-                 "include_background": include_background, "memory_mb": int(memory_mb)}
+                 "include_background": include_background, "memory_mb": int(memory_mb),
+                 "refork_after": float(refork_after)}
         if forker is not None:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -210,7 +212,7 @@ class IsolatedEvaluator:
     ``longest_running``), each query evaluated in one of ``processes`` child processes."""
 
     def __init__(self, store, processes: int = 2, memory_mb: int = 0, queue_limit: int | None = None,
-                 forker: Path | None = None):
+                 forker: Path | None = None, refork_after: float = 10.0):
         self._store = store
         self._generation = 0
         self.size = max(1, int(processes))
@@ -242,7 +244,8 @@ class IsolatedEvaluator:
         # A store folder is opened by the forked child itself (after the fork: RocksDB's threads).
         forker = self.forker if self.forker is not None and (store.source.kind == "folder" or shared.preloaded(
             store.source, store.base, store.include_background) is not None) else None
-        child = _Child(store.source, store.base, store.include_background, self.memory_mb, forker)
+        child = _Child(store.source, store.base, store.include_background, self.memory_mb, forker,
+                       self.refork_after)
         child.generation = self._generation
         return child
 
@@ -415,7 +418,7 @@ def _answer_queries(reader, writer, setup: dict, orphaned) -> None:
         write({"error": {"reason": "internal", "message": f"the data could not be opened: {exc}"}})
         return
     watch = MemoryWatch(int(setup.get("memory_mb") or 0), write, write_lock)
-    share = SharingWatch() if setup.get("forked") else None
+    share = SharingWatch(float(setup.get("refork_after", 10.0))) if setup.get("forked") else None
     say({"stage": "ready", "pid": os.getpid()})
 
     def watch_parent() -> None:   # a query still running when its server process ended stops too
@@ -451,15 +454,17 @@ class SharingWatch:
     pyoxigraph writes to the pages a scan walks, so each process that scans the data makes a
     private copy of what it walked. Once that copy exceeds a quarter of the data (as loaded by
     the supervisor, :data:`policykg.store.shared.data_bytes`), the process answers and ends, and
-    a fresh fork (milliseconds) shares the data again. Checked after the first answer, then at
-    most every half second (reading smaps_rollup walks the page tables).
+    a fresh fork shares the data again — but not before ``min_age`` seconds (``query_refork``):
+    the fresh fork pays again, in copy-on-write faults, for every page its next scan walks,
+    so a process replaced after each scanning query would answer those several times slower.
+    Checked at most every half second (reading smaps_rollup walks the page tables).
     """
 
     EVERY = 0.5
 
-    def __init__(self):
+    def __init__(self, min_age: float = 10.0):
         self._limit = max(8 << 20, shared.data_bytes // 4)
-        self._next = 0.0   # the first answer is checked: a first full scan may unshare it all
+        self._next = time.monotonic() + max(0.0, min_age)
 
     def unshared(self) -> bool:
         now = time.monotonic()

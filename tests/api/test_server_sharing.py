@@ -61,7 +61,7 @@ def larger_graph(built_dataset, tmp_path_factory):
 def _settled_pss(server, answering_pids) -> float:
     assert len(answering_pids(server.url, 2)) == 2   # both server processes up, with their evaluation processes
     # Queries that walk the whole graph, in the evaluation processes: each that copied much of
-    # what it walked is replaced by a fresh fork, so the data stays shared.
+    # what it walked is replaced by a fresh fork (at once: query_refork=0), so the data stays shared.
     for n in range(6):
         response = requests.get(f"{server.url}/sparql", params={"query": f"{SCAN} # {n}"},
                                 headers={"Accept": JSON_RESULTS}, timeout=60)
@@ -73,12 +73,14 @@ def _settled_pss(server, answering_pids) -> float:
 def test_two_server_processes_share_the_data(server_factory, answering_pids, built_dataset, larger_graph):
     extra = _one_copy_mb(larger_graph) - _one_copy_mb(built_dataset)
     assert extra > 30, extra    # the larger graph is large enough to tell sharing from copies
-    small = server_factory(POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2")
+    small = server_factory(POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2",
+                           POLICYKG_QUERY_REFORK="0")
     try:
         small_pss = _settled_pss(small, answering_pids)
     finally:
         small.stop()
-    large = server_factory(data=larger_graph, POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2")
+    large = server_factory(data=larger_graph, POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2",
+                           POLICYKG_QUERY_REFORK="0")
     try:
         large_pss = _settled_pss(large, answering_pids)
         assert len(_service(large.process.pid)) >= 8   # supervisor, forker, 2 servers, 4 evaluations
