@@ -70,7 +70,6 @@ class _Child:
                  forker: Path | None = None, refork_after: float = 10.0):
         self.source = source
         self.forker = forker
-        self.refork_after = float(refork_after)
         self.process: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self._pid: int | None = None
@@ -222,6 +221,7 @@ class IsolatedEvaluator:
         self._waiting = 0
         self._waiting_lock = threading.Lock()
         self.forker = forker
+        self.refork_after = float(refork_after)
         self._jobs: "queue.SimpleQueue[_Job]" = queue.SimpleQueue()
         self._started = [0.0] * self.size
         self.children: list[_Child | None] = [None] * self.size
