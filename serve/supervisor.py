@@ -22,6 +22,7 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
+from policykg.serve import rebalance
 from policykg.store import forking, runtime, shared
 
 _server_log = logging.getLogger("policykg.server")
@@ -99,14 +100,27 @@ class Supervisor(Granian):
     BACKOFF_FIRST = 0.25
     BACKOFF_MAX = 5.0
     QUIET = 30.0    # seconds without a death after which the back-off starts again from the first
+    EARLY_DEATHS = 5   # deaths before any server process was ever ready: the service stops
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._deaths: dict[int, tuple[float, float]] = {}   # worker index: (last death, its back-off)
+        self._early_deaths = 0
         self.forker_pid: int | None = None
 
     def _respawn_workers(self, workers, spawn_target, target_loader, delay: float = 0):
         if not delay:   # deaths (a reload passes granian's respawn interval as delay)
+            self._early_deaths += len(workers)
+            folder = Path(os.environ.get(runtime.RUNTIME_ENV, "."))
+            if self._early_deaths >= self.EARLY_DEATHS and not (folder / rebalance.STAMP).exists():
+                # No server process was ever ready: a fault at start (bad data, a broken install)
+                # that replacing cannot cure. Stop rather than restart for ever.
+                _server_log.error("server processes end before they are ready (%d times): stopping; see the "
+                                  "errors above", self._early_deaths)
+                self.interrupt_signal = True
+                self.interrupt_children.extend(workers)   # granian then exits with status 1
+                self.main_loop_interrupt.set()
+                return None
             now = time.monotonic()
             wait = 0.0
             for idx in workers:
