@@ -69,6 +69,8 @@ REFUSALS = {
     "engine_error": (500, "engine_error"),
     "unavailable": (503, "unavailable"),
     "store_unavailable": (503, "store_unavailable"),
+    "resource_limit": (503, "resource_limit"),
+    "busy": (503, "busy"),
     "internal": (500, None),
 }
 

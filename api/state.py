@@ -26,11 +26,11 @@ from flask import Response, current_app
 from policykg.queries import chains
 from policykg.queries.resolve import Resolver
 from policykg.settings import Config, load_config
-from policykg.store import runtime, updates
+from policykg.store import forking, runtime, shared, updates
 from policykg.store.backend import OxigraphStore, Store, open_store, user_base_iri
 from policykg.store.errors import StoreError
 from policykg.store.evaluation import Evaluator
-from policykg.store.isolation import IsolatedEvaluator
+from policykg.store.isolation import IsolatedEvaluator, default_memory_mb
 
 log = logging.getLogger("policykg.state")
 
@@ -62,7 +62,7 @@ class AppState:
             if source is not None and source.kind == "remote":
                 return cls(config=config, store=open_store(config), runtime_dir=folder, _stamp=stamp)
             if source is not None:
-                store = OxigraphStore.open_source(source, config.base, config.include_background)
+                store = shared.open_source(source, config.base, config.include_background)
                 return cls(config=config, store=store, runtime_dir=folder, _stamp=stamp)
         return cls(config=config, store=open_store(config))
 
@@ -89,7 +89,12 @@ class AppState:
             return Evaluator(self.store, threads=self.config.threads, on_timeout=_nothing_to_stop)
         processes = int(self.config.query_processes)
         if processes > 0 and self.runtime_dir is not None and getattr(self.store, "source", None) is not None:
-            return IsolatedEvaluator(self.store, processes)
+            memory_mb = int(self.config.query_memory_mb) or default_memory_mb(
+                processes * max(1, int(self.config.query_workers)))
+            return IsolatedEvaluator(self.store, processes, memory_mb=memory_mb,
+                                     queue_limit=int(self.config.query_queue),
+                                     forker=forking.socket_path(self.runtime_dir),
+                                     refork_after=float(self.config.query_refork))
         return Evaluator(self.store, threads=self.config.threads, on_timeout=self.on_query_overrun)
 
     @property
@@ -124,7 +129,7 @@ class AppState:
                 if source is None:
                     return
                 try:
-                    store = OxigraphStore.open_source(source, self.config.base, self.config.include_background)
+                    store = shared.open_source(source, self.config.base, self.config.include_background)
                 except StoreError:
                     if attempt == 2:
                         raise

@@ -36,14 +36,19 @@ COMMUNITIES = 10           # per subdistrict → 1,200 communities
 BRANCHES = 5               # per community Party organization
 MEMBERS = 30               # per branch → 150 per community, 180,000 in all
 VERSION = 1                # bump when the shape changes (the cache key)
+QUADS_PER_COMMUNITY = 850  # about (1,020,000 quads / 1,200 communities)
 
 
 def _iri(kind: str, slug: str) -> str:
     return f"<{iris.thing_iri(BASE, kind, slug)}>"
 
 
-def generate(out, base_graph: str = f"<{BASE}graph/background>", seed: int = 2011) -> int:
-    """Write the generated quads to ``out`` (a text file); return how many."""
+def generate(out, base_graph: str = f"<{BASE}graph/background>", seed: int = 2011,
+             communities: int | None = None) -> int:
+    """Write the generated quads to ``out`` (a text file); return how many. ``communities``
+    (default: all 1,200, about a million quads; each adds about 850) sizes the city."""
+    limit = DISTRICTS * SUBDISTRICTS * COMMUNITIES if communities is None else max(1, int(communities))
+    made = 0
     rng = random.Random(seed)
     g = base_graph
     n = 0
@@ -89,6 +94,9 @@ def generate(out, base_graph: str = f"<{BASE}graph/background>", seed: int = 201
             q(working, label, zh(f"第{d}区第{s}街道党工委"))
             q(working, sub_org, district_committee)
             for c in range(1, COMMUNITIES + 1):
+                if made >= limit:
+                    break
+                made += 1
                 cid = f"{sd}-{c}"
                 community = _iri("agent", f"bench-community-{cid}")
                 org = _iri("agent", f"bench-community-{cid}-party-organization")
@@ -135,11 +143,16 @@ def generate(out, base_graph: str = f"<{BASE}graph/background>", seed: int = 201
     return n
 
 
-def build_city(seed_data: Path, out: Path) -> Path:
+def communities_for(triples: int) -> int:
+    """About how many communities make a graph of ``triples`` quads (seed data included)."""
+    return max(1, round(triples / QUADS_PER_COMMUNITY))
+
+
+def build_city(seed_data: Path, out: Path, communities: int | None = None) -> Path:
     """Seed dataset + generated communities as one N-Quads file (reused when up to date)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = out.with_suffix(out.suffix + ".stamp")
-    key = f"{VERSION} {seed_data.stat().st_size} {seed_data.stat().st_mtime_ns}"
+    key = f"{VERSION} {seed_data.stat().st_size} {seed_data.stat().st_mtime_ns} {communities}"
     if out.exists() and stamp.exists() and stamp.read_text() == key:
         return out
     tmp = out.with_suffix(out.suffix + ".tmp")
@@ -147,7 +160,7 @@ def build_city(seed_data: Path, out: Path) -> Path:
                               format=ox.RdfFormat.N_QUADS)
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(seed_quads.decode("utf-8"))
-        generate(fh)
+        generate(fh, communities=communities)
     os.replace(tmp, out)
     stamp.write_text(key)
     return out
@@ -157,8 +170,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed-data", type=Path, default=Path("build/policykg.trig"))
     parser.add_argument("--out", type=Path, default=Path("build/bench/city.nq"))
+    parser.add_argument("--triples", type=int, default=None,
+                        help="about how many quads (default: the whole city, about a million)")
     args = parser.parse_args(argv)
-    path = build_city(args.seed_data, args.out)
+    path = build_city(args.seed_data, args.out, communities_for(args.triples) if args.triples else None)
     print(f"{path}: {sum(1 for _ in open(path, encoding='utf-8'))} quads")
     return 0
 

@@ -83,6 +83,19 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def service_processes(pid: int) -> list[int]:
+    """``pid``'s process tree, and for a policykg supervisor also its evaluation forker's (the
+    forker is started apart from the supervisor's children: policykg.store.forking)."""
+    import tempfile
+    from pathlib import Path
+    pids = process_tree(pid)
+    for folder in Path(tempfile.gettempdir()).glob("policykg-run-*"):
+        with contextlib.suppress(OSError, ValueError):
+            if int((folder / "supervisor.pid").read_text(encoding="ascii").strip()) == pid:
+                pids += process_tree(int((folder / "forker.pid").read_text(encoding="ascii").strip()))
+    return pids
+
+
 def _kb(path: str, field_name: str) -> int:
     with contextlib.suppress(OSError, ValueError):
         with open(path, encoding="ascii", errors="replace") as fh:
@@ -100,7 +113,7 @@ class Memory:
 
 def memory(pid: int) -> Memory:
     """Memory of a peer: every process of its tree, summed."""
-    pids = process_tree(pid)
+    pids = service_processes(pid)
     pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids)
     peak = sum(_kb(f"/proc/{p}/status", "VmHWM") for p in pids)
     return Memory(pss / 1024, peak / 1024)

@@ -137,6 +137,15 @@ class PolicykgThreadsPeer(PolicykgPeer):
         return {**super().env(), "POLICYKG_QUERY_PROCESSES": "0"}
 
 
+class PolicykgCachePeer(PolicykgPeer):
+    """policykg serving its data from a store folder kept in ``data_cache`` (built at the first
+    start, reopened after): start-up without parsing, the data on disk instead of in memory."""
+    name = "policykg-cache"
+
+    def env(self):
+        return {**super().env(), "POLICYKG_DATA_CACHE": str(self.workdir.parent / "data-cache")}
+
+
 class OxigraphPeer(Peer):
     name = "oxigraph"
 
@@ -195,8 +204,8 @@ class FloorPeer(Peer):
                 "--http", "1", "--log-level", "warning", "bench.floor_app:app"]
 
 
-PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "oxigraph": OxigraphPeer,
-         "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer}
+PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "policykg-cache": PolicykgCachePeer,
+         "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer}
 
 
 # ---------------------------------------------------------------------------

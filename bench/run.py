@@ -35,7 +35,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.generate import BENCH, build_city
+from bench.generate import BENCH, build_city, communities_for
 from bench.measure import Measurement, geomean, measure, memory, normalise, same
 from bench.peers import NTRIPLES, PEERS, RESULTS_JSON, ROOT, FloorPeer, request
 from policykg import iris
@@ -285,6 +285,8 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=3000, help="most requests per query and concurrency")
     parser.add_argument("--seconds", type=float, default=8.0, help="most seconds per query and concurrency")
     parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument("--city-triples", type=int, default=None,
+                        help="about how many quads the generated city has (default: about a million)")
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument("--out", type=Path, help="also write the markdown report here")
     args = parser.parse_args(argv)
@@ -322,7 +324,9 @@ def main(argv=None) -> int:
             report.append(run_floor(args.data.resolve(), tmp, args))
             _flush(report[-1], args)
         if "city" in datasets:
-            city = build_city(args.data.resolve(), args.workdir / "city.nq")
+            size = communities_for(args.city_triples) if args.city_triples else None
+            city = build_city(args.data.resolve(), args.workdir / (f"city-{args.city_triples}.nq" if size else "city.nq"),
+                              size)
             (tmp / "oxigraph-store").exists() and shutil.rmtree(tmp / "oxigraph-store")
             report.append(run_dataset("Generated city", city.resolve(), CITY_QUERIES, peers, tmp, args))
             _flush(report[-1], args)

@@ -34,6 +34,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Update endpoint of that server; empty means the server's usual one (Oxigraph /update, Virtuoso /sparql)."),
     Setting("graph_store_url", "", str,
             "Graph Store Protocol endpoint of that server, for policykg load; empty means the server's usual one."),
+    Setting("data_cache", "", str,
+            "Folder where policykg serve keeps a store folder built once from the data file (named by its "
+            "content hash) and serves it from disk: restarts without parsing; empty means the data is parsed "
+            "into memory at each start (faster queries)."),
     Setting("host", "127.0.0.1", str, "Address the service listens on."),
     Setting("port", 8000, int, "Port the service listens on."),
     Setting("threads", 8, int, "Request threads of each server process (and query threads beside them)."),
@@ -46,10 +50,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_results", 100_000, int,
             "Most result rows (or triples) a SPARQL query may return before it is refused."),
     Setting("query_workers", 2, int,
-            "Server processes, each with the data in memory (and its evaluation processes, see query_processes)."),
+            "Server processes; all share the one copy of the data the service loaded (and so do their "
+            "evaluation processes, see query_processes)."),
     Setting("query_processes", 2, int,
-            "Evaluation processes of each server process, each with a copy of the data: an engine crash or a "
-            "query over the time limit ends only its evaluation process; 0 evaluates on threads (unprotected)."),
+            "Evaluation processes of each server process, forked from the shared copy of the data: an engine "
+            "crash, a query over the time limit or over its memory budget ends only its evaluation process; "
+            "0 evaluates on threads (unprotected)."),
+    Setting("query_memory_mb", 0, int,
+            "Memory a query may add beyond the data in its evaluation process, in MB, before it is stopped with "
+            "503 resource_limit; 0 means half the machine's (or cgroup's) memory divided among the evaluation "
+            "processes."),
+    Setting("query_refork", 10.0, float,
+            "Seconds an evaluation process may keep its own copy of data its queries walked (pyoxigraph writes "
+            "to what it reads) before a fresh fork that shares the data replaces it; 0 replaces it after the "
+            "answer that copied it (least memory, slowest for queries that scan)."),
+    Setting("query_queue", 16, int,
+            "Queries that may wait for a busy evaluation process, per server process; beyond them (or after "
+            "waiting as long as query_timeout) a query is answered 503 busy with Retry-After."),
+    Setting("connections", 256, int,
+            "Connections each server process holds open at once (idle keep-alive ones included); far more "
+            "than its threads, so idle clients cannot take every slot."),
+    Setting("keep_alive_timeout", 5.0, float,
+            "Seconds an idle connection may take to send its next request's headers before it is closed."),
     Setting("cpu_affinity", "auto", str,
             "Pin each server process to a CPU of its own: auto (when processes >= CPUs), on, or off."),
     Setting("result_cache_mb", 16, int,

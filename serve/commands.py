@@ -8,7 +8,7 @@ import sys
 from policykg.errors import UserError
 from policykg.serve.supervisor import serve
 from policykg.settings import CPU_AFFINITY_CHOICES, load_config
-from policykg.store.backend import prepare_source
+from policykg.store.shared import prepare
 from policykg.store.errors import StoreError
 
 
@@ -56,7 +56,7 @@ def run(args) -> int:
     except (KeyError, ValueError) as exc:
         raise UserError(str(exc)) from None
     try:
-        source, quads = prepare_source(config)
+        source, quads = prepare(config)
     except StoreError as exc:
         raise UserError(str(exc)) from None
     if not _port_free(config.host, config.port):

@@ -1,5 +1,5 @@
 """The server processes and their supervisor: granian running ``policykg.serve.wsgi:app``
-in several processes, each with the data in its own store.
+in several processes, all forked after the data was loaded once, so that they share it.
 
 The supervisor (:func:`serve`) shares the configuration and the runtime folder with the
 server processes through the environment. A server process whose query ran over the time
@@ -8,6 +8,7 @@ limit asks it to be replaced (:func:`request_replacement`); its watch thread
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import shutil
@@ -19,8 +20,10 @@ from pathlib import Path
 
 from granian import Granian
 from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
 
-from policykg.store import runtime
+from policykg.serve import rebalance
+from policykg.store import forking, runtime, shared
 
 _server_log = logging.getLogger("policykg.server")
 
@@ -86,17 +89,82 @@ def remove_abandoned_runtime_folders() -> list[Path]:
     return removed
 
 
+class Supervisor(Granian):
+    """granian's supervisor, changed in one respect: a server process that dies is replaced
+    however often it happens, after a back-off that grows while the deaths come quickly
+    (granian itself stops the whole service when a replaced process dies again within
+    5.5 s, its "crash loop" exit: two outside kills, or two queries killed by a memory cap,
+    would end the service). A replaced process is forked from this one and so has the
+    data at once (:mod:`policykg.store.shared`)."""
+
+    BACKOFF_FIRST = 0.25
+    BACKOFF_MAX = 5.0
+    QUIET = 30.0    # seconds without a death after which the back-off starts again from the first
+    EARLY_DEATHS = 5   # deaths before any server process was ever ready: the service stops
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deaths: dict[int, tuple[float, float]] = {}   # worker index: (last death, its back-off)
+        self._early_deaths = 0
+        self.forker_pid: int | None = None
+
+    def _respawn_workers(self, workers, spawn_target, target_loader, delay: float = 0):
+        if not delay:   # deaths (a reload passes granian's respawn interval as delay)
+            self._early_deaths += len(workers)
+            folder = Path(os.environ.get(runtime.RUNTIME_ENV, "."))
+            if self._early_deaths >= self.EARLY_DEATHS and not (folder / rebalance.STAMP).exists():
+                # No server process was ever ready: a fault at start (bad data, a broken install)
+                # that replacing cannot cure. Stop rather than restart for ever.
+                _server_log.error("server processes end before they are ready (%d times): stopping; see the "
+                                  "errors above", self._early_deaths)
+                self.interrupt_signal = True
+                self.interrupt_children.extend(workers)   # granian then exits with status 1
+                self.main_loop_interrupt.set()
+                return None
+            now = time.monotonic()
+            wait = 0.0
+            for idx in workers:
+                last, backoff = self._deaths.get(idx, (0.0, 0.0))
+                backoff = min(self.BACKOFF_MAX, backoff * 2 if now - last < self.QUIET and backoff
+                              else self.BACKOFF_FIRST)
+                self._deaths[idx] = (now, backoff)
+                wait = max(wait, backoff)
+            _server_log.warning("server process %s ended; replacing it in %.2f s",
+                                ", ".join(f"worker-{idx + 1}" for idx in workers), wait)
+            deadline = time.monotonic() + wait
+            while not self.interrupt_signal and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if self.interrupt_signal:
+                return None
+        if self.forker_pid and not forking.running(self.forker_pid):
+            # The evaluation forker died (killed from outside): a new one, from this process's
+            # copy of the data (until then evaluation processes open the data themselves).
+            _server_log.warning("the evaluation forker %d is gone; starting another", self.forker_pid)
+            try:
+                self.forker_pid = forking.start(Path(os.environ[runtime.RUNTIME_ENV]))
+            except OSError as exc:
+                _server_log.error("could not start the evaluation forker: %s", exc)
+        result = super()._respawn_workers(workers, spawn_target, target_loader, delay)
+        # granian's crash-loop check reads these: with them forgotten, deaths are never a reason to stop.
+        self.respawned_wrks.clear()
+        return result
+
+
 def serve(config, source) -> None:
     """Serve with granian until interrupted: ``config.query_workers`` server processes.
 
-    This process is the supervisor. It shares the configuration and the runtime folder
-    with the server processes through the environment, publishes the data ``source`` in
-    the runtime folder, and lets granian start the processes, replace one that dies, and
-    on SIGHUP (sent by a process whose query ran over the time limit) replace them one by
-    one: a fresh process first, then the old one is stopped after answering what it holds.
+    This process is the supervisor. It shares the configuration and the runtime folder with
+    the server processes through the environment, publishes the data ``source`` in the
+    runtime folder, and lets granian start the processes, replace one that dies (always:
+    :class:`Supervisor`), and on SIGHUP (sent by a process whose query ran over the time limit,
+    when queries run on threads) replace them one by one. The data, loaded into memory here
+    before (:func:`policykg.store.shared.prepare`), is shared by every process forked from
+    here: the server processes, and the evaluation processes forked by the forker
+    (:mod:`policykg.store.forking`), started first while this process has one thread.
     """
     remove_abandoned_runtime_folders()
     folder = Path(tempfile.mkdtemp(prefix=RUNTIME_PREFIX))
+    forker_pid = None
     try:
         (folder / SUPERVISOR_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
         runtime.publish(folder, source)
@@ -104,17 +172,35 @@ def serve(config, source) -> None:
             os.environ[f"POLICYKG_{setting.upper()}"] = str(value)
         os.environ[runtime.RUNTIME_ENV] = str(folder)
         os.environ[SUPERVISOR_ENV] = str(os.getpid())
-        server = Granian(
+        if int(config.query_processes) > 0 and (source.kind == "folder" or shared.preloaded(
+                source, config.base, config.include_background) is not None):
+            forker_pid = forking.start(folder)
+        # The application's modules, imported once here: every server process forked later has
+        # them already (a faster start, and their pages shared too).
+        importlib.import_module("policykg.api")
+        threads = max(1, int(config.threads))
+        server = Supervisor(
             WSGI_TARGET, address=config.host, port=config.port, interface=Interfaces.WSGI,
-            workers=max(1, int(config.query_workers)), blocking_threads=max(1, int(config.threads)),
+            workers=max(1, int(config.query_workers)), blocking_threads=threads,
             http=HTTPModes.http1, respawn_failed_workers=True, respawn_interval=1.0,
-            backpressure=max(1, int(config.threads)), workers_kill_timeout=30, log_level="warning",
-            log_dictconfig=_GRANIAN_LOGGING,
+            # Connections are cheap and evaluations are not: many more connection slots than
+            # threads, and an idle keep-alive connection closed after a few seconds, so that idle
+            # clients cannot hold every slot (requests beyond the threads wait in granian's queue,
+            # queries beyond the evaluation processes in a bounded one: 503 busy).
+            backpressure=max(threads, int(config.connections)),
+            backlog=max(1024, 2 * int(config.connections) * max(1, int(config.query_workers))),
+            http1_settings=HTTP1Settings(
+                header_read_timeout=max(1, min(60_000, int(float(config.keep_alive_timeout) * 1000)))),
+            workers_kill_timeout=30, log_level="warning", log_dictconfig=_GRANIAN_LOGGING,
         )
+        server.forker_pid = forker_pid
         guard_signal_handlers(server)
         stop_promptly_on_interrupt(server, folder)
         server.serve()
+        forker_pid = server.forker_pid
     finally:
+        if forker_pid is not None:
+            forking.stop(forker_pid)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -12,6 +12,7 @@ import sys
 from policykg.api import create_app
 from policykg.serve import affinity
 from policykg.serve.access_log import AccessLog
+from policykg.serve.rebalance import Rebalance, announce_ready
 from policykg.serve.supervisor import request_replacement, watch_process
 from policykg.store import runtime
 
@@ -25,4 +26,5 @@ _pinning = affinity.start(runtime.runtime_dir(), _state.config.cpu_affinity, _st
 watch_process(_state, _pinning)
 print(f"policykg: server process {os.getpid()} ready with {len(_state.store)} quads", file=sys.stderr, flush=True)
 
-app = AccessLog(_flask_app)
+app = AccessLog(Rebalance(_flask_app, runtime.runtime_dir()))
+announce_ready(runtime.runtime_dir())   # the others let their keep-alive clients go, to spread them again

@@ -188,6 +188,10 @@ class OxigraphStore(Store):
         self.base = base
         self.include_background = include_background
         self.source = source
+        # The number of quads of a store that never changes (the one shared copy, see
+        # policykg.store.shared): pyoxigraph counts by walking every quad, which writes to the
+        # pages it walks and so unshares them in a forked process.
+        self.fixed_length: int | None = None
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -386,6 +390,8 @@ class OxigraphStore(Store):
         return sizes
 
     def __len__(self) -> int:
+        if self.fixed_length is not None:
+            return self.fixed_length
         return len(self.ox)
 
 

@@ -22,6 +22,8 @@ REASONS = {
     "not_evaluable": "a well-formed query the engine cannot evaluate (e.g. an extension function it lacks)",
     "timeout": "stopped after the time limit",
     "engine_error": "the engine died evaluating the query (its evaluation process was replaced)",
+    "resource_limit": "the query needed more memory than its evaluation process may use (stopped; others go on)",
+    "busy": "every evaluation process is taken and the queue is full, or the query waited too long for one",
     "unavailable": "no evaluation could be started just now (no process to be had); trying again may work",
     "store_unavailable": "the SPARQL server holding the data did not answer (down or unreachable); trying again "
                          "may work",

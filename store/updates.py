@@ -58,6 +58,8 @@ def apply_shared(folder: Path, source: DataSource, text: str, time_limit: float,
                     leftover.unlink()
         raise
     if snapshot is None:
+        from policykg.store.shared import forget_length   # (shared imports this module's neighbours)
+        forget_length(Path(source.path))
         runtime.publish(folder, source)  # the folder changed: every process reopens it
     else:
         # Earlier snapshots go: a process still loading one has it open already.

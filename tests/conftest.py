@@ -151,7 +151,8 @@ def app_server(built_dataset):
 
 
 # Fixtures of a server process: a test that uses one is a test of the processes.
-PROCESS_FIXTURES = frozenset({"live_server_process", "server_factory", "answering_pids", "worker_pids"})
+PROCESS_FIXTURES = frozenset({"live_server_process", "server_factory", "answering_pids", "worker_pids",
+                              "evaluation_pids"})
 
 
 @pytest.fixture(scope="session")
@@ -174,6 +175,26 @@ def _worker_pids(server_pid: int) -> set[int]:
         if int(fields[1]) == server_pid and fields[0] != "Z":
             pids.add(int(entry))
     return pids
+
+
+def _evaluation_pids(server_pid: int) -> set[int]:
+    """Live evaluation processes of a ``policykg serve`` supervisor: the children of its
+    evaluation forker (named in its runtime folder, policykg.store.forking)."""
+    import tempfile
+    for folder in Path(tempfile.gettempdir()).glob("policykg-run-*"):
+        try:
+            if int((folder / "supervisor.pid").read_text().strip()) != server_pid:
+                continue
+            return _worker_pids(int((folder / "forker.pid").read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    return set()
+
+
+@pytest.fixture(scope="session")
+def evaluation_pids():
+    """``evaluation_pids(server_pid) -> set[int]``: the live evaluation processes of a service."""
+    return _evaluation_pids
 
 
 def _answering_pids(url: str, expected: int, each=None, seconds: float = 60) -> set[int]:

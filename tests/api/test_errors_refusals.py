@@ -24,6 +24,8 @@ def test_every_reason_of_the_store_has_one_status():
     ("no_format", 406, None, {}),
     ("timeout", 503, "timeout", {"Retry-After": "1"}),
     ("unavailable", 503, "unavailable", {"Retry-After": "1"}),
+    ("resource_limit", 503, "resource_limit", {"Retry-After": "1"}),
+    ("busy", 503, "busy", {"Retry-After": "1"}),
     ("internal", 500, None, {}),
 ])
 def test_a_refusal_becomes_its_http_error(reason, status, code, headers):

@@ -1,0 +1,203 @@
+"""Memory, start-up and replacement of ``policykg serve``, against one in-process copy of the data.
+
+    python -m bench.footprint --data build/policykg.trig [--data build/bench/city-620k.nq] \
+        [--workers 2] [--query-processes 2] [--out FILE.md]
+
+For each data file: the time from start until every server process answers; the PSS (the
+shared pages split between the processes that share them) and RSS of every process of the
+service, summed, when ready and after a few queries; the same for one Python process that
+holds the data in a pyoxigraph store (the "one copy" of the issue); the time until a server
+process killed with SIGKILL is replaced and answers; and the time until an evaluation process
+stopped by the time limit is replaced (a query answers again). PSS comes from
+``/proc/PID/smaps_rollup``: it is the honest sum, RSS counts a shared page in every process.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.measure import _kb, service_processes
+from bench.peers import ROOT, VENV_BIN, free_port
+
+QUERIES = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } LIMIT 50",
+    "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n) LIMIT 10",
+]
+# A query that runs over any small time limit (a cross join counted), to measure replacement.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@dataclass
+class Footprint:
+    pss_mb: float
+    rss_mb: float
+    processes: int
+
+
+def footprint(pid: int) -> Footprint:
+    pids = service_processes(pid)
+    pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids)
+    rss = sum(_kb(f"/proc/{p}/status", "VmRSS") for p in pids)
+    return Footprint(pss / 1024, rss / 1024, len(pids))
+
+
+def _get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Accept": "application/sparql-results+json"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _query(port: int, text: str, timeout: float = 60) -> int:
+    return _get(port, "/sparql?" + urllib.parse.urlencode({"query": text}), timeout)[0]
+
+
+def _pids_answering(port: int, wanted: int, seconds: float, exclude=frozenset()) -> set[int]:
+    seen: set[int] = set()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            status, body = _get(port, "/healthz", 5)
+            if status == 200:
+                pid = json.loads(body)["pid"]
+                if pid not in exclude:
+                    seen.add(pid)
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.05)
+        if len(seen) >= wanted:
+            break
+    return seen
+
+
+def in_process_copy(data: Path) -> Footprint:
+    """One Python process with pyoxigraph and the data in an in-memory store (nothing else)."""
+    code = ("import sys, pyoxigraph as ox\n"
+            "from policykg.store.backend import load_file\n"
+            "from pathlib import Path\n"
+            "s = ox.Store(); load_file(s, Path(sys.argv[1]))\n"
+            "print(len(s), flush=True); sys.stdin.readline()\n")
+    child = subprocess.Popen([sys.executable, "-c", code, str(data)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        child.stdout.readline()
+        return footprint(child.pid)
+    finally:
+        child.stdin.close()
+        child.wait(60)
+
+
+def serve(data: Path, workers: int, query_processes: int, extra_env: dict, log: Path):
+    port = free_port()
+    env = {**os.environ, "POLICYKG_QUERY_WORKERS": str(workers), "POLICYKG_QUERY_PROCESSES": str(query_processes),
+           "POLICYKG_QUERY_TIMEOUT": "2", **extra_env}
+    started = time.monotonic()
+    process = subprocess.Popen([str(VENV_BIN / "policykg"), "serve", "--data", str(data), "--host", "127.0.0.1",
+                                "--port", str(port)], cwd=ROOT, env=env, stdout=open(log, "ab"),
+                               stderr=subprocess.STDOUT)
+    if len(_pids_answering(port, workers, 900)) < workers:
+        process.kill()
+        raise RuntimeError(f"policykg did not start; see {log}")
+    return process, port, time.monotonic() - started
+
+
+def stop(process) -> None:
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(30)
+
+
+def measure_file(data: Path, workers: int, query_processes: int, workdir: Path, extra_env: dict) -> dict:
+    row: dict = {"data": data.name, "quads": sum(1 for _ in open(data, "rb")) if data.suffix == ".nq" else None}
+    row["one_copy"] = in_process_copy(data)
+    process, port, row["startup_s"] = serve(data, workers, query_processes, extra_env, workdir / "footprint.log")
+    try:
+        time.sleep(1.0)   # let the evaluation processes settle after their start
+        row["ready"] = footprint(process.pid)
+        for text in QUERIES:
+            _query(port, text)
+        for n in range(20):
+            _query(port, f"{QUERIES[1]} # {n}")
+        row["after"] = footprint(process.pid)
+        # A server process killed: until a fresh one answers.
+        old = _pids_answering(port, workers, 60)
+        victim = min(old)
+        killed = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        fresh = _pids_answering(port, 1, 120, exclude=old)
+        row["replace_server_s"] = time.monotonic() - killed if fresh else None
+        # A query over the time limit: until every evaluation process answers again.
+        started = time.monotonic()
+        status = _query(port, RUNAWAY, 60)
+        stopped = time.monotonic()
+        ok = [_query(port, f"ASK {{ ?s ?p ?o }} # after {n}") for n in range(workers * max(1, query_processes))]
+        row["runaway_status"] = status
+        row["runaway_s"] = stopped - started
+        row["replace_eval_s"] = time.monotonic() - stopped if all(s == 200 for s in ok) else None
+        row["final"] = footprint(process.pid)
+    finally:
+        stop(process)
+    return row
+
+
+def fmt(value, digits=0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def table(rows: list[dict], workers: int, query_processes: int) -> str:
+    out = [f"`policykg serve`, {workers} server processes, {query_processes} evaluation processes each "
+           "(PSS / RSS summed over every process of the service, MB):", "",
+           "| data | quads | one in-process copy PSS | start-up to ready s | ready PSS | ready RSS | processes "
+           "| after queries PSS | PSS / one copy | server replaced in s | query over limit s | evaluation "
+           "replaced in s | after replacements PSS |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['data']} | {fmt(r['quads'])} | {fmt(r['one_copy'].pss_mb)} | {fmt(r['startup_s'], 1)} "
+                   f"| {fmt(r['ready'].pss_mb)} | {fmt(r['ready'].rss_mb)} | {r['ready'].processes} "
+                   f"| {fmt(r['after'].pss_mb)} | {r['after'].pss_mb / r['one_copy'].pss_mb:.2f}× "
+                   f"| {fmt(r['replace_server_s'], 2)} | {fmt(r['runaway_s'], 1)} ({r['runaway_status']}) "
+                   f"| {fmt(r['replace_eval_s'], 2)} | {fmt(r['final'].pss_mb)} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, action="append", required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--query-processes", type=int, default=2)
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service")
+    parser.add_argument("--workdir", type=Path, default=Path("build/bench"))
+    parser.add_argument("--out", type=Path, help="append the table to this file")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    extra = dict(item.split("=", 1) for item in args.env)
+    rows = []
+    for data in args.data:
+        print(f"== {data}", file=sys.stderr, flush=True)
+        rows.append(measure_file(data.resolve(), args.workers, args.query_processes, args.workdir, extra))
+        print(table(rows[-1:], args.workers, args.query_processes), file=sys.stderr, flush=True)
+    text = table(rows, args.workers, args.query_processes)
+    print(text)
+    if args.out:
+        with open(args.out, "a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,197 @@
+"""The evaluation forker: evaluation processes forked from the one loaded copy of the data.
+
+``policykg serve`` loads the data once, in its supervisor (:mod:`policykg.store.shared`), and
+forks this small process right away, before any thread or server process exists. It listens
+on ``eval.sock`` in the runtime folder; a server process that needs an evaluation process
+(:mod:`policykg.store.isolation`) connects and sends the usual first line (the data source,
+the base, the memory budget), and the forker forks a child that answers queries on that
+connection. The child shares the data's pages with every other process (copy-on-write: queries
+only read them), so it is ready in milliseconds and costs only what its queries allocate. Being
+forked from a process with a single thread, it inherits no lock held by another thread.
+
+A connection whose first line is ``{"status_of": PID}`` asks how that child ended (the forker
+is its parent and reaps it): the answer is ``{"status": code}`` (negative: the signal), or
+``{"status": null}`` when it is unknown or still running after a short wait.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import time
+from pathlib import Path
+
+SOCKET_NAME = "eval.sock"
+PID_FILE = "forker.pid"     # beside the socket: which process the forker is (for tools and tests)
+_KEPT_STATUSES = 512
+
+
+def socket_path(folder: Path | None) -> Path | None:
+    """Where the forker of the runtime ``folder`` listens (None when there is none)."""
+    if folder is None:
+        return None
+    path = Path(folder) / SOCKET_NAME
+    return path if path.exists() else None
+
+
+def start(folder: Path) -> int:
+    """Start the forker (call it after the data is loaded, before any thread starts); its pid.
+
+    It is forked twice, so that it is not a child of the supervisor (whose children are its
+    server processes, to granian and to the tests); it ends when the supervisor and the
+    processes forked from it are gone (the write end of a pipe they hold is closed)."""
+    path = Path(folder) / SOCKET_NAME
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()   # a forker started again after the first died
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(128)
+    alive_r, alive_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        code = 0
+        try:
+            os.close(alive_w)
+            os.close(pid_r)
+            forker = os.fork()
+            if forker == 0:
+                os.close(pid_w)
+                try:
+                    _forker_loop(listener, alive_r)
+                finally:
+                    os._exit(0)
+            os.write(pid_w, str(forker).encode("ascii"))
+        except BaseException:   # noqa: BLE001 - never return into the supervisor's code
+            code = 70
+        finally:
+            os._exit(code)
+    listener.close()
+    os.close(alive_r)
+    os.close(pid_w)
+    os.waitpid(middle, 0)
+    with os.fdopen(pid_r, "rb") as fh:
+        text = fh.read().decode("ascii")
+    _alive_pipes.append(alive_w)   # held open (by the supervisor and its server processes) for its life
+    pid = int(text) if text.isdigit() else 0
+    (Path(folder) / PID_FILE).write_text(f"{pid}\n", encoding="ascii")
+    return pid
+
+
+_alive_pipes: list[int] = []
+
+
+def running(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop(pid: int) -> None:
+    """End the forker (its children end with their server processes' connections)."""
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def _exit_code(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def _forker_loop(listener: socket.socket, alive_fd: int) -> None:
+    from policykg.store.isolation import serve_forked   # imported once here, not in every child
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C reaches the whole group: the supervisor ends us
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    statuses: dict[int, int] = {}
+    listener.settimeout(0.2)
+
+    def reap() -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            statuses[pid] = _exit_code(status)
+            while len(statuses) > _KEPT_STATUSES:
+                statuses.pop(next(iter(statuses)))
+
+    supervisor = select.poll()
+    supervisor.register(alive_fd, select.POLLIN)   # readable (EOF) once every writer is gone
+
+    while not supervisor.poll(0):
+        reap()
+        try:
+            conn, _ = listener.accept()
+        except (socket.timeout, InterruptedError):
+            continue
+        except OSError:
+            time.sleep(0.1)
+            continue
+        try:
+            conn.settimeout(10)
+            first = conn.makefile("rb").readline()
+            message = json.loads(first) if first else None
+        except (OSError, ValueError):
+            conn.close()
+            continue
+        if not isinstance(message, dict):
+            conn.close()
+            continue
+        if "status_of" in message:
+            _answer_status(conn, int(message["status_of"]), statuses, reap)
+            continue
+        try:
+            pid = os.fork()
+        except OSError:
+            conn.close()   # the server process sees EOF and reports that no process could start
+            continue
+        if pid == 0:
+            listener.close()
+            os.close(alive_fd)
+            code = 0
+            try:
+                conn.settimeout(None)
+                serve_forked(conn, {**message, "forked": True})
+            except BaseException:   # noqa: BLE001 - the child never returns into the forker's loop
+                code = 70
+            finally:
+                os._exit(code)
+        conn.close()
+
+
+def _answer_status(conn: socket.socket, pid: int, statuses: dict, reap) -> None:
+    deadline = time.monotonic() + 2.0
+    while pid not in statuses and time.monotonic() < deadline:
+        reap()
+        if pid in statuses:
+            break
+        time.sleep(0.01)
+    try:
+        conn.sendall(json.dumps({"status": statuses.get(pid)}).encode("utf-8") + b"\n")
+    except OSError:
+        pass
+    conn.close()
+
+
+def exit_status(path: Path, pid: int) -> int | None:
+    """How the forked child ``pid`` ended, asked of the forker at ``path`` (None if unknown)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(path))
+            sock.sendall(json.dumps({"status_of": pid}).encode("utf-8") + b"\n")
+            line = sock.makefile("rb").readline()
+        value = json.loads(line).get("status")
+        return int(value) if value is not None else None
+    except (OSError, ValueError, AttributeError):
+        return None
