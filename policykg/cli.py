@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "policykg.ontology.commands",   # docs, check-ontology
     "policykg.serve.commands",      # serve
     "policykg.queries.commands",    # query, graph
+    "policykg.compliance.commands",  # check, generate-register, register-template
 )
 
 
