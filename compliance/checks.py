@@ -103,7 +103,8 @@ class Check:
     @property
     def columns(self) -> list[Column]:
         out: list[Column] = []
-        for c in [*self.flags, *(col for cmp in self.conditions + self.standards for col in cmp.quantity.columns),
+        post = [column_for(WORKERS, ("post",))] if self.posts or self.excluded_posts else []
+        for c in [*post, *self.flags, *(col for cmp in self.conditions + self.standards for col in cmp.quantity.columns),
                   *self.requirements]:
             if c not in out:
                 out.append(c)
@@ -334,11 +335,11 @@ def _lit(status: str) -> str:
 def status_expr(check: Check, row: str = "?row") -> str:
     """The SPARQL expression of the row's outcome (see the module's docstring for the order)."""
     steps: list[tuple[str, str]] = []
+    post = var(column_for(WORKERS, ("post",)))   # the post column: required, so always bound
     if check.posts:
-        test = " || ".join(f"EXISTS {{ {row} a {iri(p)} }}" for p in check.posts)
-        steps.append((f"!({test})", NOT_APPLICABLE))
-    for p in check.excluded_posts:
-        steps.append((f"EXISTS {{ {row} a {iri(p)} }}", NOT_APPLICABLE))
+        steps.append((f"!({post} IN ({', '.join(iri(p) for p in check.posts)}))", NOT_APPLICABLE))
+    if check.excluded_posts:
+        steps.append((f"({post} IN ({', '.join(iri(p) for p in check.excluded_posts)}))", NOT_APPLICABLE))
     for flag in check.flags:
         steps.append((f"!BOUND({var(flag)})", UNKNOWN))
         steps.append((f"({var(flag)} != true)", NOT_APPLICABLE))

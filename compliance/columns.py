@@ -118,7 +118,7 @@ COLUMNS: tuple[Column, ...] = (
     _c("name", "姓名", WORKERS, "text", "姓名或编号", "name or staff number", required=True),
     _c("post", "岗位", WORKERS, "choice", "社区党组织书记、居民委员会主任、工作站站长或其他社区工作者",
        "Party secretary, residents' committee director, workstation head or other community worker",
-       required=True, choices=POSTS),
+       required=True, choices=POSTS, measures=(("post",),)),
     _c("full_time", "是否专职", WORKERS, "boolean", "是/否:社区专职人员", "yes/no: full-time community staff",
        measures=(("type", "FullTimeCommunityStaff"),)),
     _c("age", "年龄", WORKERS, "integer", "周岁", "age in full years",

@@ -9,7 +9,7 @@
 
 ``rid`` is the first 16 hex digits of the file's SHA-256: the same file gets the same IRIs.
 Each row ``prov:wasDerivedFrom <{register}#row={n}>`` (the row of the file it was read from);
-values are ``reg:<column>`` literals (xsd:integer, xsd:decimal, xsd:boolean, strings); a missing
+values are ``reg:<column>`` literals (xsd:integer, xsd:decimal, xsd:boolean, strings; the post and the organization form as the ontology's classes); a missing
 value is no triple at all. The policy's graphs are never written: the quads go to an empty store
 or to the register's own graph, and only once the whole register has been read without error.
 """
@@ -22,9 +22,8 @@ import pyoxigraph as ox
 
 from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, ROW_CLASS, WORKERS, register_columns
 from policykg.compliance.registers import Register
-from policykg.ontology.namespaces import DCTERMS, ORG, PKG_URI, PROV, RDF, REG
+from policykg.ontology.namespaces import DCTERMS, ORG, PKG_URI, PROV, REG
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _ROW_NAME = {COMMUNITIES: "community", WORKERS: "worker"}
 
 
@@ -49,70 +48,81 @@ def _escape(text: str) -> str:
 
 
 def _literal(value) -> str:
+    """A Turtle literal: integers and decimals as Turtle numbers (xsd:integer, xsd:decimal), true/false."""
     if isinstance(value, bool):
-        return f'"{"true" if value else "false"}"^^<{XSD}boolean>'
+        return "true" if value else "false"
     if isinstance(value, int):
-        return f'"{value}"^^<{XSD}integer>'
+        return str(value)
     if isinstance(value, Decimal):
         text = format(value, "f")
-        return f'"{text if "." in text else text + ".0"}"^^<{XSD}decimal>'
+        return text if "." in text else text + ".0"
     return f'"{_escape(str(value))}"'
 
 
-def ntriples(base: str, register: Register, communities: dict[tuple, str] | None = None):
-    """The register's triples as N-Triples lines (text is the fastest way into pyoxigraph in bulk)."""
+def turtle_header(base: str, register: Register) -> str:
     rid_iri = register_iri(base, register)
-    yield f"<{rid_iri}> <{RDF.type}> <{PROV.Entity}> ."
-    yield f"<{rid_iri}> <{DCTERMS.title}> {_literal(register.name)} ."
-    yield f"<{rid_iri}> <{DCTERMS.type}> {_literal(register.kind)} ."
-    row_class = f"<{PKG_URI}{ROW_CLASS[register.kind]}>"
+    return (f"@base <{rid_iri}> .\n@prefix r: <{rid_iri}/{_ROW_NAME[register.kind]}/> .\n"
+            f"@prefix reg: <{REG}> .\n@prefix pkg: <{PKG_URI}> .\n@prefix org: <{ORG}> .\n@prefix prov: <{PROV}> .\n")
+
+
+def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | None = None):
+    """The register as Turtle, one statement per row (after :func:`turtle_header`): compact text is the
+    fastest way into pyoxigraph in bulk (a million rows of N-Triples spend most of their time in
+    building and parsing long IRIs)."""
+    rid_iri = register_iri(base, register)
+    yield f"<{rid_iri}> a prov:Entity ; <{DCTERMS.title}> {_literal(register.name)} ; <{DCTERMS.type}> {_literal(register.kind)} ."
+    row_class = f"pkg:{ROW_CLASS[register.kind]}"
     columns = register_columns(register.kind)
-    rdf_type = f"<{RDF.type}>"
-    derived = f"<{PROV.wasDerivedFrom}>"
-    post_in = f"<{ORG.postIn}>"
-    props = {c.key: f"<{REG}{c.key}>" for c in columns}
+    skip = {"district", "subdistrict", "community"} if register.kind == WORKERS else set()
+    plain = [c.key for c in columns if c.key not in skip and c.key not in ("post", "organization_form")]
     # a yes/no column that decides a class ("type" measure) also types the row
-    type_columns = {c.key: f"<{PKG_URI}{m[1]}>" for c in columns for m in c.measures if m[0] == "type"}
-    prefix = f"{rid_iri}/{_ROW_NAME[register.kind]}/"
+    type_columns = {c.key: f"pkg:{m[1]}" for c in columns for m in c.measures if m[0] == "type"}
     for row in register.rows:
-        subject = f"<{prefix}{row.number}>"
-        yield f"{subject} {rdf_type} {row_class} ."
-        yield f"{subject} {derived} <{rid_iri}#row={row.number}> ."
         values = row.values
-        for key, value in values.items():
+        types = [row_class]
+        parts = []
+        for key in plain:
+            value = values.get(key)
             if value is None:
                 continue
-            if key in ("district", "subdistrict", "community") and register.kind == WORKERS:
-                continue   # a worker's community is a link, below
-            if key == "post" or key == "organization_form":
-                yield f"{subject} {props[key]} <{PKG_URI}{value}> ."
-                if key == "post":
-                    yield f"{subject} {rdf_type} <{PKG_URI}{value}> ."
-                continue
-            yield f"{subject} {props[key]} {_literal(value)} ."
+            parts.append(f"reg:{key} {_literal(value)}")
             if value is True and key in type_columns:
-                yield f"{subject} {rdf_type} {type_columns[key]} ."
+                types.append(type_columns[key])
+        for key in ("post", "organization_form"):
+            value = values.get(key)
+            if value is not None:
+                parts.append(f"reg:{key} pkg:{value}")
+                if key == "post" and value != ROW_CLASS[WORKERS]:
+                    types.append(f"pkg:{value}")
         if register.kind == WORKERS and communities is not None:
-            yield f"{subject} {post_in} <{communities[tuple(values[k] for k in COMMUNITY_KEY)]}> ."
+            parts.append(f"org:postIn <{communities[tuple(values[k] for k in COMMUNITY_KEY)]}>")
+        parts.append(f"prov:wasDerivedFrom <#row={row.number}>")
+        yield f"r:{row.number} a {', '.join(types)} ; {' ; '.join(parts)} ."
 
 
 def community_iris(base: str, register: Register) -> dict[tuple, str]:
-    return {tuple(row.values[k] for k in COMMUNITY_KEY): row_iri(base, register, row.number) for row in register.rows}
+    prefix = f"{register_iri(base, register)}/{_ROW_NAME[register.kind]}/"   # the file's hash once, not per row
+    return {tuple(row.values[k] for k in COMMUNITY_KEY): f"{prefix}{row.number}" for row in register.rows}
 
 
 def load_register(store: ox.Store, base: str, register: Register, communities: dict[tuple, str] | None = None,
-                  chunk: int = 200_000) -> str:
+                  chunk: int = 100_000) -> str:
     """Add the register to ``store`` in its own named graph; return the graph's IRI.
 
     The caller hands a store the register may be added to as a whole (a fresh one for a check);
     the register was fully read and checked before, so no row can fail half-way."""
     graph = ox.NamedNode(register_graph(base, register))
+    header = turtle_header(base, register)
     lines: list[str] = []
-    for line in ntriples(base, register, communities):
+
+    def flush():
+        store.bulk_load((header + "\n".join(lines) + "\n").encode(), format=ox.RdfFormat.TURTLE, to_graph=graph)
+        lines.clear()
+
+    for line in turtle_rows(base, register, communities):
         lines.append(line)
         if len(lines) >= chunk:
-            store.bulk_load(("\n".join(lines) + "\n").encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-            lines.clear()
+            flush()
     if lines:
-        store.bulk_load(("\n".join(lines) + "\n").encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        flush()
     return graph.value
