@@ -112,3 +112,21 @@ def test_the_report_cites_clause_and_quote(checkset):
     assert {d["district"] for d in summary["districts"]} == {r["district"] for r in registers.communities}
     assert sum(x["not_met"] for x in summary["subdistricts"]) == sum(1 for f in report.findings() if f[3] == "not_met")
     assert ox  # pyoxigraph is the engine of the SPARQL path
+
+
+def test_the_docs_query_finds_results_beside_the_policy(checkset, built_dataset):
+    """docs/compliance.md's query over the policy plus a report's SHACL results: the rows short of article 19."""
+    from pathlib import Path
+
+    from policykg.ontology.namespaces import sparql_prologue
+    text = (Path(__file__).resolve().parents[2] / "docs" / "compliance.md").read_text("utf-8")
+    query = text.split("```sparql\n", 1)[1].split("```", 1)[0]
+    registers = generate(len(CASES), seed=13)
+    report = _check(checkset, registers)
+    store = ox.Store()
+    store.load(path=str(built_dataset), format=ox.RdfFormat.TRIG)
+    store.load(report.validation_graph_text().encode(), format=ox.RdfFormat.N_TRIPLES,
+               to_graph=ox.NamedNode(report.graphs[0] + "/report"))
+    rows = list(store.query(sparql_prologue() + query, use_default_graph_as_union=True))
+    expected = {f[1] for f in report.findings() if f[0] == COMMUNITIES and f[2].startswith("a19-")}
+    assert expected and {int(r["row"].value.rsplit("/", 1)[1]) for r in rows} == expected
