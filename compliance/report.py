@@ -91,8 +91,8 @@ def actual_words(check: Check, status: str, actuals: tuple, policy) -> str:
 class Report:
     checkset: CheckSet
     base: str
-    communities_register: object
-    workers_register: object
+    communities_file: str           # the registers' file names
+    workers_file: str | None
     graphs: list[str]
     communities: list[RowResult]
     workers: list[RowResult]

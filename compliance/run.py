@@ -109,10 +109,12 @@ def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str
     start = timings.mark("read", start)
     progress(f"导入 importing {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "") + " …")
     store, graphs = import_registers(base, com, wor)
+    names = (com.name, wor.name if wor else None)
+    del com, wor   # the rows are in the store now; a million row dicts are worth freeing before the check
     start = timings.mark("import", start)
     progress("核对 checking …")
     community_results = run_sparql(store, graphs, checkset, COMMUNITIES)
-    worker_results = run_sparql(store, graphs, checkset, WORKERS) if wor else []
+    worker_results = run_sparql(store, graphs, checkset, WORKERS) if names[1] else []
     if engine == "shacl":
         from policykg.compliance.shapes import shacl_statuses, apply_statuses
         statuses = shacl_statuses(checkset, store, graphs, base)
@@ -123,7 +125,7 @@ def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str
     timings.mark("check", start)
     community_names = {r.iri: r.ident for r in community_results}
     progress("完成 done")
-    return Report(checkset, base, com, wor, graphs, community_results, worker_results, community_names,
+    return Report(checkset, base, names[0], names[1], graphs, community_results, worker_results, community_names,
                   timings.seconds)
 
 
