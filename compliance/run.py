@@ -17,7 +17,7 @@ from typing import Callable
 import pyoxigraph as ox
 
 from policykg.compliance.checks import CheckSet, build_checks, register_query, var
-from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
+from policykg.compliance.columns import COMMUNITIES, WORKERS
 from policykg.compliance.instances import community_iris, load_register
 from policykg.compliance.norms import load_policy_norms
 from policykg.compliance.registers import Register, community_keys, read_register
@@ -128,6 +128,3 @@ def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str
     return Report(checkset, base, names[0], names[1], graphs, community_results, worker_results, community_names,
                   timings.seconds)
 
-
-__all__ = ["check_registers", "checks_from_store", "read_registers", "import_registers", "run_sparql",
-           "COMMUNITY_KEY"]
