@@ -27,6 +27,7 @@ SEVERITY_WORDS = {"violation": "违规 violation", "warning": "警告 warning", 
 POST_WORDS = {"CommunityPartySecretary": "社区党组织书记", "ResidentsCommitteeDirector": "居民委员会主任",
               "WorkstationHead": "工作站站长", "CommunityWorker": "其他社区工作者"}
 SHAPE_PATH = "id/compliance/shape/"
+EXCEL_MAX_ROWS = 1_048_576
 
 
 @dataclass(slots=True)
@@ -223,10 +224,15 @@ class Report:
         for item in summary["subdistricts"]:
             ws.append([item["district"], item["subdistrict"], labels[item["norm"]], *(item[s] for s in STATUSES)])
         for reg, title in ((COMMUNITIES, "社区 communities"), (WORKERS, "社区工作者 workers")):
-            ws = wb.create_sheet(title)
+            ws, n, part = wb.create_sheet(title), 0, 1
             ws.append(list(self.HEADERS))
             for line in self.flat_rows(reg):
+                if n == EXCEL_MAX_ROWS - 1:   # Excel opens at most 1,048,576 rows a sheet: go on in the next
+                    part += 1
+                    ws, n = wb.create_sheet(f"{title} ({part})"), 0
+                    ws.append(list(self.HEADERS))
                 ws.append(list(line))
+                n += 1
         ws = wb.create_sheet("规范 norms")
         ws.append(["规范 norm", "条款 clause", "登记表 register", "程度 severity", "要求 required", "原文 quote", "IRI"])
         for n in self.norm_rows():

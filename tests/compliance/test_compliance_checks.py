@@ -130,3 +130,19 @@ def test_the_docs_query_finds_results_beside_the_policy(checkset, built_dataset)
     rows = list(store.query(sparql_prologue() + query, use_default_graph_as_union=True))
     expected = {f[1] for f in report.findings() if f[0] == COMMUNITIES and f[2].startswith("a19-")}
     assert expected and {int(r["row"].value.rsplit("/", 1)[1]) for r in rows} == expected
+
+
+def test_xlsx_report_continues_on_a_new_sheet_past_excels_row_limit(checkset, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    from policykg.compliance import report as report_module
+    registers = generate(3, seed=14)
+    report = _check(checkset, registers)
+    monkeypatch.setattr(report_module, "EXCEL_MAX_ROWS", 11)       # 10 data rows a sheet
+    wb = load_workbook(io.BytesIO(report.as_xlsx()), read_only=True)
+    parts = [n for n in wb.sheetnames if n.startswith("社区 communities")]
+    lines = sum(1 for name in parts for _ in wb[name].iter_rows(min_row=2))
+    assert len(parts) == -(-lines // 10) > 1
+    assert lines == len(report.communities) * len(report.checks(COMMUNITIES))
