@@ -155,7 +155,13 @@ def quantity_of(norm: Norm, c: Constraint, policy: PolicyNorms) -> Quantity:
         return Quantity(_need(("pay", norm.action or ""), policy), _need(("wage", c.period or ""), policy))
     if c.left in ("leftOperandFrequency", "leftOperandDays"):
         return Quantity(_need((c.left, norm.action or "", c.period or ""), policy))
-    raise NotCheckable(f"登记表中没有计量“{policy.label(c.left)}”的列 (no register column measures {c.left})")
+    # what the quantity is of: the basis and objects, else the bearers the text names
+    of = [t for t in [c.basis, *norm.objects] if t in policy.labels] or \
+         [t for t in norm.bearers if t in policy.labels and t != "BearerNotStated"]
+    about = "、".join(policy.label(t) for t in dict.fromkeys(of))
+    about_en = ", ".join(policy.label(t, "en") for t in dict.fromkeys(of))
+    raise NotCheckable(f"登记表中没有计量“{policy.label(c.left)}”({about})的列 "
+                       f"(no register column measures {policy.label(c.left, 'en')} of {about_en})")
 
 
 def _register_of(columns: list[Column]) -> str:
@@ -185,8 +191,9 @@ def build_check(norm: Norm, policy: PolicyNorms) -> Check:
     else:
         kind = "requirement"
         if any(o.startswith("http") for o in norm.objects):
-            thing = next(o for o in norm.objects if o.startswith("http")).rsplit("/", 1)[-1]
-            raise NotCheckable(f"登记表中没有记录“{thing}”的列 (no register column records {thing})")
+            thing = next(o for o in norm.objects if o.startswith("http"))
+            raise NotCheckable(f"登记表中没有记录“{policy.label(thing)}”的列 "
+                               f"(no register column records {policy.label(thing, 'en') or thing.rsplit('/', 1)[-1]})")
         if norm.objects:
             requirements = [_need((norm.action or "", obj), policy) for obj in norm.objects]
         else:

@@ -55,7 +55,8 @@ SELECT ?norm ?role ?c ?left ?op ?value ?unit ?period ?basis ?text WHERE {
 
 _LABELS = _PREFIXES + """
 SELECT ?term ?zh ?en WHERE {
-  ?term skos:prefLabel|rdfs:label ?zh FILTER(lang(?zh) = "zh" && STRSTARTS(STR(?term), STR(pkg:)))
+  ?term skos:prefLabel|rdfs:label ?zh
+  FILTER(lang(?zh) = "zh" && (STRSTARTS(STR(?term), STR(pkg:)) || CONTAINS(STR(?term), "/id/practice/")))
   OPTIONAL { ?term skos:prefLabel|rdfs:label ?en FILTER(lang(?en) = "en") }
 }"""
 
