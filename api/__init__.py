@@ -3,6 +3,7 @@
     policykg.api.sparql        /sparql (SPARQL 1.1 Protocol), /update when enabled
     policykg.api.linked_data   /id/..., /def/..., dumps, VoID, /healthz
     policykg.api.rest          /api/... (named queries, resolution, chains, OpenAPI)
+    policykg.api.check         POST /api/check (registers checked against the norms)
     policykg.api.pages         / and the HTML pages
 
 :func:`create_app` is the whole wiring: the state, the error handlers, CORS and gzip,
@@ -16,6 +17,7 @@ from pathlib import Path
 from flask import Flask
 
 from policykg.api import linked_data, pages, rest, sparql
+from policykg.api import check as _check  # noqa: F401  (adds POST /api/check to the REST blueprint)
 from policykg.api.errors import register_error_handlers
 from policykg.api.http_features import install_http_features
 from policykg.api.sparql import SparqlEndpoint

@@ -34,7 +34,7 @@ from policykg.queries.library import (RESERVED_PARAMS, ParameterError, get_query
 bp = Blueprint("rest", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
 
-STATUS = {"missing_parameter": 400, "unknown_parameter": 400, "invalid_parameter": 400, "ambiguous": 409,
+STATUS = {"too_large": 413, "missing_parameter": 400, "unknown_parameter": 400, "invalid_parameter": 400, "ambiguous": 409,
           "not_found": 404, "method_not_allowed": 405, "not_acceptable": 406, "internal_error": 500,
           "unavailable": 503}
 
@@ -185,6 +185,7 @@ ENDPOINTS = [
     ("/api/downstream?actor=", "everything responsibility flows to from an actor"),
     ("/api/centrality?measure=", "actors ranked by centrality"),
     ("/api/graph?format=graphml|gexf|json", "the actor graph"),
+    ("/api/check (POST)", "registers (communities, workers) checked against the norms: a cited report"),
     ("/api/openapi.json", "this API, described by OpenAPI 3"),
 ]
 

@@ -278,8 +278,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="policykg SPARQL benchmark")
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig", help="the seed dataset")
     parser.add_argument("--peers", default="policykg,policykg-threads,oxigraph,oxigraph-mem,rdflib")
-    parser.add_argument("--datasets", default="seed,floor,city",
-                        help="any of seed, floor (the HTTP floor), city; comma-separated")
+    parser.add_argument("--datasets", default="seed,floor,city,compliance",
+                        help="any of seed, floor (the HTTP floor), city, compliance (registers checked "
+                             "against the norms, bench/compliance.py); comma-separated")
+    parser.add_argument("--compliance-sparql", default="1000,10000",
+                        help="register sizes (communities) checked on the SPARQL path (100000: ~10 GB, see RESULTS.md)")
+    parser.add_argument("--compliance-shacl", default="1000", help="register sizes checked with pySHACL (10000 takes hours)")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--modes", default="distinct,repeated", help="distinct, repeated or both")
     parser.add_argument("--requests", type=int, default=3000, help="most requests per query and concurrency")
@@ -329,6 +333,12 @@ def main(argv=None) -> int:
                               size)
             (tmp / "oxigraph-store").exists() and shutil.rmtree(tmp / "oxigraph-store")
             report.append(run_dataset("Generated city", city.resolve(), CITY_QUERIES, peers, tmp, args))
+            _flush(report[-1], args)
+        if "compliance" in datasets:
+            from bench import compliance
+            report.append(compliance.run(args.data.resolve(), args.workdir,
+                                         [int(n) for n in args.compliance_sparql.split(",") if n],
+                                         [int(n) for n in args.compliance_shacl.split(",") if n], timeout=900.0))
             _flush(report[-1], args)
     if args.out and notes:
         with open(args.out, "a", encoding="utf-8") as out:

@@ -25,6 +25,9 @@ ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
+# The columns of the registers users load (communities, workers; policykg.compliance.columns defines them
+# and which quantity of this vocabulary each measures). Register data never enters the policy's graphs.
+REG = Namespace(PKG_URI + "register/")
 
 
 def _vocabulary_terms() -> list[str]:

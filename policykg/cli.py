@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "policykg.serve.commands",      # serve
     "policykg.store.commands",      # load
     "policykg.queries.commands",    # query, graph
+    "policykg.compliance.commands",  # check, generate-register, register-template
 )
 
 

@@ -79,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
             "cleared by /update."),
     Setting("page_size", 100, int, "Default number of rows per page of the REST API."),
     Setting("max_page_size", 1000, int, "Largest page the REST API serves."),
+    Setting("max_register_mb", 6, int,
+            "Largest register file /api/check and the /check page accept, in megabytes (each file)."),
     Setting("admin_token", "", str,
             "Bearer token that enables /update; empty disables updates entirely."),
     Setting("include_background", True, bool,

@@ -10,6 +10,7 @@
     /chain?from=&to=          responsibility chains between two actors, drawn as SVG       chains.py
     /norms, /norms.csv        every numeric norm, sortable and filterable; CSV download    norms.py
     /questions, /questions/<name>   a form for each named question of queries/*.rq       questions.py
+    /check                    registers uploaded and checked against the norms; templates check.py
     /editor                   SPARQL editor (YASGUI when vendored, a plain form otherwise) editor.py
 
 Shared by the pages: the reader's language (i18n.py), what the data calls things and the
@@ -24,7 +25,7 @@ service's own.
 from __future__ import annotations
 
 # The page modules add their routes to the blueprint when imported.
-from policykg.api.pages import actors, chains, editor, home, norms, questions, search  # noqa: F401
+from policykg.api.pages import actors, chains, check, editor, home, norms, questions, search  # noqa: F401
 from policykg.api.pages.blueprint import bp
 from policykg.api.pages.document import group_statements, own_text, render_resource
 from policykg.api.pages.i18n import lang, remember_language, t, url_with

@@ -1,0 +1,247 @@
+"""Reading registers: CSV (UTF-8 with or without BOM, GB18030/GBK as Excel exports them) or XLSX.
+
+Every problem is reported with the file, the row (as the spreadsheet numbers it: the header is
+row 1), the column and the reason, and all of them at once (up to :data:`MAX_ERRORS`): a register
+with any error is refused as a whole, so nothing is half-imported.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from policykg.compliance.columns import (COMMUNITIES, COMMUNITY_KEY, WORKER_KEY, WORKERS, Column,
+                                         register_columns)
+
+MAX_ERRORS = 200
+TRUE_WORDS = {"是", "有", "y", "yes", "true", "1", "√", "✓", "已取得", "已设立"}
+FALSE_WORDS = {"否", "无", "n", "no", "false", "0", "×", "✗", "未取得", "未设立"}
+REGISTER_WORDS = {COMMUNITIES: "社区登记表 communities register", WORKERS: "社区工作者登记表 workers register"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" 第{self.row}行 (row {self.row})"
+        if self.column:
+            where += f" 列“{self.column}” (column {self.column})"
+        return f"{where}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "row": self.row, "column": self.column, "reason": self.reason}
+
+
+class RegisterError(Exception):
+    """A register refused; ``errors`` lists every problem found (file, row, column, reason)."""
+
+    def __init__(self, errors: list[RowError], truncated: bool = False):
+        self.errors = errors
+        self.truncated = truncated
+        more = " …" if truncated else ""
+        super().__init__("\n".join(str(e) for e in errors[:20]) + (f"\n… ({len(errors)} errors)" if len(errors) > 20 else "") + more)
+
+
+@dataclass
+class Row:
+    number: int                 # the spreadsheet's row number (header = 1)
+    values: dict[str, object]   # column key → int | Decimal | bool | str | None (missing)
+
+
+@dataclass
+class Register:
+    kind: str                   # communities or workers
+    name: str                   # the file's name as given
+    content: bytes              # the file as uploaded (its hash names the register)
+    rows: list[Row]
+
+
+def _normalise_header(text) -> str:
+    text = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    return re.sub(r"\s+", "", text)
+
+
+def _header_map(register: str) -> dict[str, Column]:
+    """Every accepted spelling of every header: the template's 户数(households), 户数, households."""
+    out = {}
+    for col in register_columns(register):
+        for spelling in (col.header, col.zh, col.key, f"{col.zh}({col.key})", f"{col.key}({col.zh})"):
+            out[_normalise_header(spelling)] = col
+    return out
+
+
+def decode_csv(content: bytes, name: str) -> str:
+    """UTF-8 (a BOM is dropped), else GB18030 (a superset of GBK and GB2312, as Excel saves 'CSV' on Chinese Windows)."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise RegisterError([RowError(name, None, None,
+                                      f"无法识别的文字编码(需 UTF-8 或 GB18030/GBK) (cannot decode: expected UTF-8 or GB18030/GBK: {exc})")])
+
+
+def _cells_csv(content: bytes, name: str):
+    text = decode_csv(content, name)
+    if not text.strip():
+        raise RegisterError([RowError(name, None, None, "文件为空 (the file is empty)")])
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _cells_xlsx(content: bytes, name: str, register: str):
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:   # openpyxl raises many kinds for a file that is not a workbook
+        raise RegisterError([RowError(name, None, None, f"不是有效的 .xlsx 文件 (not a valid .xlsx workbook: {exc})")]) from None
+    headers = _header_map(register)
+    # The sheet whose header row names most of this register's columns (a template holds both registers).
+    best, best_score = None, -1
+    for ws in wb.worksheets:
+        first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        score = sum(1 for cell in first if _normalise_header(cell) in headers)
+        if score > best_score:
+            best, best_score = ws, score
+    if best is None:
+        raise RegisterError([RowError(name, None, None, "工作簿中没有工作表 (the workbook has no sheet)")])
+    for values in best.iter_rows(values_only=True):
+        yield ["" if v is None else v for v in values]
+
+
+def _parse_number(raw, column: Column) -> tuple[object, str | None]:
+    if isinstance(raw, bool):
+        return None, f"应为数字,而不是“{raw}” (expected a number)"
+    if isinstance(raw, (int, float)):
+        value = Decimal(str(raw))
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return None, f"应为数字,而不是“{raw}” (expected a number, got {raw!r})"
+    if not value.is_finite():
+        return None, f"应为数字,而不是“{raw}” (expected a number, got {raw!r})"
+    if value < 0:
+        return None, f"不能为负数:{raw} (must not be negative)"
+    if column.kind == "integer":
+        if value != value.to_integral_value():
+            return None, f"应为整数,而不是“{raw}” (expected a whole number)"
+        return int(value), None
+    return value.normalize() if value == value.to_integral_value() else value, None
+
+
+def parse_cell(raw, column: Column) -> tuple[object, str | None]:
+    """The value of one cell, or a reason it is refused. An empty cell is missing (None)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if column.required:
+            return None, "必填项为空 (required value missing)"
+        return None, None
+    if column.kind in ("integer", "number"):
+        return _parse_number(raw, column)
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if column.kind == "boolean":
+        if isinstance(raw, bool):
+            return raw, None
+        word = text.lower()
+        if word in TRUE_WORDS:
+            return True, None
+        if word in FALSE_WORDS:
+            return False, None
+        return None, f"应为“是”或“否”,而不是“{raw}” (expected 是/yes or 否/no)"
+    if column.kind == "choice":
+        for words, cls in column.choices:
+            if text in (words, cls) or text.lower() == cls.lower():
+                return cls, None
+        allowed = "、".join(w for w, _ in column.choices)
+        return None, f"应为{allowed}之一,而不是“{raw}” (expected one of {allowed})"
+    return text, None
+
+
+def read_register(content: bytes, name: str, register: str, communities: set[tuple] | None = None) -> Register:
+    """Read and check one register; raise RegisterError listing every problem.
+
+    ``communities``: for a workers register, the keys (区, 街道, 社区) of the communities register,
+    so that a worker naming a community it does not list is refused."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        cells = _cells_xlsx(content, name, register)
+    elif suffix in (".csv", ".txt", ""):
+        cells = _cells_csv(content, name)
+    else:
+        raise RegisterError([RowError(name, None, None, f"不支持的文件类型 {suffix}(需 .csv 或 .xlsx) (unsupported file type; expected .csv or .xlsx)")])
+    errors: list[RowError] = []
+    headers = _header_map(register)
+    header = next(cells, None)
+    if not header or not any(str(h).strip() for h in header):
+        raise RegisterError([RowError(name, 1, None, "缺少表头行 (no header row)")])
+    positions: dict[int, Column] = {}
+    for i, cell in enumerate(header):
+        if not str(cell).strip():
+            continue
+        col = headers.get(_normalise_header(cell))
+        if col is None:
+            errors.append(RowError(name, 1, str(cell), f"未知的列 (unknown column for the {REGISTER_WORDS[register]})"))
+        elif col in positions.values():
+            errors.append(RowError(name, 1, str(cell), "列重复 (column given twice)"))
+        else:
+            positions[i] = col
+    for col in register_columns(register):
+        if col not in positions.values():
+            errors.append(RowError(name, 1, col.header, "缺少此列 (column missing)"))
+    if errors:
+        raise RegisterError(errors)
+    key_columns = COMMUNITY_KEY if register == COMMUNITIES else WORKER_KEY
+    seen: dict[tuple, int] = {}
+    rows: list[Row] = []
+    truncated = False
+    for number, cells_of_row in enumerate(cells, start=2):
+        if not any(str(c).strip() for c in cells_of_row):
+            continue   # blank lines between blocks, as spreadsheets leave them
+        values: dict[str, object] = {}
+        bad = False
+        for i, col in positions.items():
+            raw = cells_of_row[i] if i < len(cells_of_row) else ""
+            value, reason = parse_cell(raw, col)
+            if reason:
+                errors.append(RowError(name, number, col.header, reason))
+                bad = True
+            values[col.key] = value
+        extra = [c for c in cells_of_row[len(header):] if str(c).strip()]
+        if extra:
+            errors.append(RowError(name, number, None, f"表头以外还有数据:{extra[0]} (a value beyond the last column)"))
+            bad = True
+        if not bad:
+            key = tuple(values[k] for k in key_columns)
+            if key in seen:
+                errors.append(RowError(name, number, None,
+                                       f"与第{seen[key]}行重复:{' / '.join(map(str, key))} (duplicate of row {seen[key]})"))
+            else:
+                seen[key] = number
+            if communities is not None and key[:3] not in communities:
+                errors.append(RowError(name, number, "社区(community)",
+                                       f"社区登记表中没有此社区:{' / '.join(map(str, key[:3]))} (community not in the communities register)"))
+        if len(errors) >= MAX_ERRORS:
+            truncated = True
+            break
+        rows.append(Row(number, values))
+    if errors:
+        raise RegisterError(errors, truncated)
+    if not rows:
+        raise RegisterError([RowError(name, None, None, "没有数据行 (no data rows)")])
+    return Register(register, name, content, rows)
+
+
+def community_keys(register: Register) -> set[tuple]:
+    return {tuple(row.values[k] for k in COMMUNITY_KEY) for row in register.rows}

@@ -1,0 +1,281 @@
+"""The report: for every row and every checkable norm of its register, the outcome, the required and
+actual values in words, the clause and the exact quote; summaries per district and subdistrict.
+
+Outcomes: 达标 met · 未达标 not met · 不适用 not applicable · 数据缺失 unknown. For a permission
+(可以 → eligibility) 达标 reads 符合条件 (the row may do what the norm permits).
+
+Formats: JSON (:meth:`Report.as_json`), CSV (one line per row and norm), XLSX (summary, communities,
+workers, norms, norms not checkable) and RDF in the SHACL validation report vocabulary
+(:meth:`Report.validation_graph`: one ``sh:ValidationResult`` per 未达标 or 数据缺失, severity from the
+modality, ``sh:sourceShape`` the norm's shape, ``prov:wasDerivedFrom`` the norm).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from policykg.compliance.checks import MET, NOT_APPLICABLE, NOT_MET, STATUSES, UNKNOWN, Check, CheckSet
+from policykg.compliance.columns import COMMUNITIES, WORKERS
+
+STATUS_WORDS = {MET: "达标", NOT_MET: "未达标", NOT_APPLICABLE: "不适用", UNKNOWN: "数据缺失"}
+STATUS_EN = {MET: "met", NOT_MET: "not met", NOT_APPLICABLE: "not applicable", UNKNOWN: "unknown"}
+SEVERITY_WORDS = {"violation": "违规 violation", "warning": "警告 warning", "info": "提示 information",
+                  "eligibility": "可享受 eligibility"}
+POST_WORDS = {"CommunityPartySecretary": "社区党组织书记", "ResidentsCommitteeDirector": "居民委员会主任",
+              "WorkstationHead": "工作站站长", "CommunityWorker": "其他社区工作者"}
+SHAPE_PATH = "id/compliance/shape/"
+EXCEL_MAX_ROWS = 1_048_576
+
+
+@dataclass(slots=True)
+class RowResult:
+    iri: str
+    number: int                 # the row in its file (header = 1)
+    ident: tuple                # communities: (区, 街道, 社区); workers: (姓名, 岗位 class)
+    statuses: tuple             # one per check of the register, in CheckSet.for_register order
+    actuals: tuple              # per check: the standard's actual values (Decimal) or yes/no values
+    community: str | None = None   # a worker's community row IRI
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        q = value.quantize(Decimal("0.01")) if value != value.to_integral_value() else value.to_integral_value()
+        text = format(q.normalize(), "f") if q == q.to_integral_value() else format(q, "f")
+        return text
+    return str(value)
+
+
+def required_words(check: Check) -> str:
+    """What the norm requires, in the text's own words (pkg:valueText), with its conditions."""
+    policy_words = []
+    if check.kind == "standard":
+        policy_words = [c.constraint.text for c in check.standards]
+    elif check.kind == "requirement":
+        policy_words = [f"{c.zh}:是" for c in check.requirements]
+    else:
+        policy_words = [f"可以({check.norm.label_zh})"]
+    conditions = [c.constraint.text for c in check.conditions] + [c.text for c in check.descriptive]
+    if check.norm.start_year:
+        conditions.append(f"自{check.norm.start_year}年起")
+    if check.norm.deadline_year:
+        conditions.append(f"到{check.norm.deadline_year}年")
+    text = ";".join(policy_words)
+    if conditions:
+        text += f"(条件:{'、'.join(conditions)})"
+    return text
+
+
+def actual_words(check: Check, status: str, actuals: tuple, policy) -> str:
+    if status == UNKNOWN:
+        return "数据缺失,需:" + "、".join(c.zh for c in check.columns)
+    if check.kind == "eligibility":
+        return "符合条件" if status == MET else "不符合条件或不适用"
+    parts = []
+    for cmp, value in zip(check.standards, actuals):
+        unit = policy.label(cmp.constraint.unit) if cmp.constraint.unit else ""
+        if cmp.constraint.unit == "unitFraction":
+            unit = ""
+        parts.append(f"{_fmt(value)}{unit}")
+    for col, value in zip(check.requirements, actuals[len(check.standards):]):
+        parts.append(f"{col.zh}:{_fmt(value)}")
+    return ";".join(parts)
+
+
+@dataclass
+class Report:
+    checkset: CheckSet
+    base: str
+    communities_file: str           # the registers' file names
+    workers_file: str | None
+    graphs: list[str]
+    communities: list[RowResult]
+    workers: list[RowResult]
+    community_names: dict[str, tuple]
+    timings: dict[str, float]
+
+    # ---- the outcomes -------------------------------------------------------------------------
+    def checks(self, register: str) -> list[Check]:
+        return self.checkset.for_register(register)
+
+    def location(self, register: str, row: RowResult) -> tuple:
+        """(区, 街道, 社区, 姓名, 岗位) of a row."""
+        if register == COMMUNITIES:
+            return (*row.ident, "", "")
+        return (*self.community_names.get(row.community, ("", "", "")), row.ident[0], POST_WORDS.get(row.ident[1], row.ident[1]))
+
+    def outcomes(self, register: str):
+        """(row, check, status, actual) for every row and check of the register."""
+        checks = self.checks(register)
+        for row in (self.communities if register == COMMUNITIES else self.workers):
+            for check, status, actual in zip(checks, row.statuses, row.actuals):
+                yield row, check, status, actual
+
+    def findings(self) -> set[tuple[str, int, str, str]]:
+        """(register, row, norm id, status) of every 未达标 and 数据缺失."""
+        return {(reg, row.number, check.id, status) for reg in (COMMUNITIES, WORKERS)
+                for row, check, status, _ in self.outcomes(reg) if status in (NOT_MET, UNKNOWN)}
+
+    def status_of(self, register: str, number: int, norm_id: str) -> str | None:
+        checks = self.checks(register)
+        index = next(i for i, c in enumerate(checks) if c.id == norm_id)
+        for row in (self.communities if register == COMMUNITIES else self.workers):
+            if row.number == number:
+                return row.statuses[index]
+        return None
+
+    def summary(self) -> dict:
+        """Counts of each outcome per norm: overall, per district and per subdistrict."""
+        totals: dict[str, Counter] = {}
+        districts: dict[tuple, Counter] = {}
+        subdistricts: dict[tuple, Counter] = {}
+        for reg in (COMMUNITIES, WORKERS):
+            for row, check, status, _ in self.outcomes(reg):
+                loc = self.location(reg, row)
+                totals.setdefault(check.id, Counter())[status] += 1
+                districts.setdefault((loc[0], check.id), Counter())[status] += 1
+                subdistricts.setdefault((loc[0], loc[1], check.id), Counter())[status] += 1
+
+        def counts(c: Counter) -> dict:
+            return {s: c.get(s, 0) for s in STATUSES}
+
+        return {
+            "norms": [{"norm": k, **counts(v)} for k, v in totals.items()],
+            "districts": [{"district": d, "norm": n, **counts(v)} for (d, n), v in sorted(districts.items())],
+            "subdistricts": [{"district": d, "subdistrict": s, "norm": n, **counts(v)}
+                             for (d, s, n), v in sorted(subdistricts.items())],
+        }
+
+    # ---- the norms ----------------------------------------------------------------------------
+    def norm_rows(self) -> list[dict]:
+        out = []
+        for check in self.checkset.checks:
+            n = check.norm
+            out.append({"norm": n.id, "iri": n.iri, "register": check.register, "article": n.article,
+                        "clause": n.clause, "label_zh": n.label_zh, "label_en": n.label_en,
+                        "modality": n.modality, "marker": n.marker, "severity": check.severity,
+                        "required": required_words(check), "quote": n.quote,
+                        "columns": [c.key for c in check.columns]})
+        return out
+
+    def not_checkable_rows(self) -> list[dict]:
+        return [{"norm": n.id, "iri": n.iri, "article": n.article, "label_zh": n.label_zh, "quote": n.quote,
+                 "reason": reason} for n, reason in self.checkset.not_checkable]
+
+    # ---- flat rows for CSV / XLSX / JSON ------------------------------------------------------
+    HEADERS = ("登记表 register", "行 row", "区 district", "街道 subdistrict", "社区 community", "姓名 name",
+               "岗位 post", "规范 norm", "条款 clause", "结果 outcome", "程度 severity", "要求 required",
+               "实际 actual", "原文 quote")
+
+    def flat_rows(self, register: str):
+        policy = self.checkset.policy
+        for row, check, status, actual in self.outcomes(register):
+            loc = self.location(register, row)
+            words = "符合条件" if check.kind == "eligibility" and status == MET else STATUS_WORDS[status]
+            yield (register, row.number, *loc, check.norm.label_zh, check.norm.article, words,
+                   SEVERITY_WORDS[check.severity], required_words(check),
+                   actual_words(check, status, actual, policy), check.norm.quote)
+
+    def as_csv(self) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(self.HEADERS)
+        for reg in (COMMUNITIES, WORKERS):
+            writer.writerows(self.flat_rows(reg))
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+    def as_json(self, max_rows: int | None = None) -> dict:
+        """The report as JSON: norms, norms not checkable, summaries and the outcomes per row
+        (``max_rows`` rows per register at most; ``truncated`` says so)."""
+        policy = self.checkset.policy
+        data = {"norms": self.norm_rows(), "not_checkable": self.not_checkable_rows(), "summary": self.summary(),
+                "graphs": self.graphs, "timings": self.timings, "truncated": False}
+        for reg in (COMMUNITIES, WORKERS):
+            rows = []
+            for row in (self.communities if reg == COMMUNITIES else self.workers):
+                if max_rows is not None and len(rows) >= max_rows:
+                    data["truncated"] = True
+                    break
+                loc = self.location(reg, row)
+                rows.append({
+                    "row": row.number, "iri": row.iri, "district": loc[0], "subdistrict": loc[1], "community": loc[2],
+                    **({"name": loc[3], "post": loc[4]} if reg == WORKERS else {}),
+                    "results": [{"norm": c.id, "status": s, "status_zh": STATUS_WORDS[s],
+                                 "required": required_words(c), "actual": actual_words(c, s, a, policy)}
+                                for c, s, a in zip(self.checks(reg), row.statuses, row.actuals)]})
+            data[reg] = rows
+        return data
+
+    def as_xlsx(self) -> bytes:
+        from openpyxl import Workbook
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("汇总 summary")
+        ws.append(["区 district", "街道 subdistrict", "规范 norm", *(f"{STATUS_WORDS[s]} {STATUS_EN[s]}" for s in STATUSES)])
+        summary = self.summary()
+        labels = {c.id: f"{c.norm.article} {c.norm.label_zh}" for c in self.checkset.checks}
+        for item in summary["districts"]:
+            ws.append([item["district"], "(全区 all)", labels[item["norm"]], *(item[s] for s in STATUSES)])
+        for item in summary["subdistricts"]:
+            ws.append([item["district"], item["subdistrict"], labels[item["norm"]], *(item[s] for s in STATUSES)])
+        for reg, title in ((COMMUNITIES, "社区 communities"), (WORKERS, "社区工作者 workers")):
+            ws, n, part = wb.create_sheet(title), 0, 1
+            ws.append(list(self.HEADERS))
+            for line in self.flat_rows(reg):
+                if n == EXCEL_MAX_ROWS - 1:   # Excel opens at most 1,048,576 rows a sheet: go on in the next
+                    part += 1
+                    ws, n = wb.create_sheet(f"{title} ({part})"), 0
+                    ws.append(list(self.HEADERS))
+                ws.append(list(line))
+                n += 1
+        ws = wb.create_sheet("规范 norms")
+        ws.append(["规范 norm", "条款 clause", "登记表 register", "程度 severity", "要求 required", "原文 quote", "IRI"])
+        for n in self.norm_rows():
+            ws.append([n["label_zh"], n["article"], n["register"], SEVERITY_WORDS[n["severity"]], n["required"], n["quote"], n["iri"]])
+        ws = wb.create_sheet("不可核对 not checkable")
+        ws.append(["规范 norm", "条款 clause", "原因 reason", "原文 quote", "IRI"])
+        for n in self.not_checkable_rows():
+            ws.append([n["label_zh"], n["article"], n["reason"], n["quote"], n["iri"]])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    # ---- RDF: the SHACL validation report vocabulary ------------------------------------------
+    def validation_ntriples(self):
+        """The outcomes as a sh:ValidationReport, N-Triples lines: one sh:ValidationResult per
+        未达标 (severity from the modality) and per 数据缺失 (sh:Info)."""
+        from policykg.compliance.shapes import SEVERITY_IRI, shape_iri
+        sh = "http://www.w3.org/ns/shacl#"
+        rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+        report = f"<{self.graphs[0]}/report>"
+        conforms = not any(s == NOT_MET and c.severity == "violation" for reg in (COMMUNITIES, WORKERS)
+                           for _, c, s, _ in self.outcomes(reg))
+        yield f"{report} {rdf_type} <{sh}ValidationReport> ."
+        yield f'{report} <{sh}conforms> "{str(conforms).lower()}"^^<http://www.w3.org/2001/XMLSchema#boolean> .'
+        policy = self.checkset.policy
+        n = 0
+        for reg in (COMMUNITIES, WORKERS):
+            for row, check, status, actual in self.outcomes(reg):
+                if status not in (NOT_MET, UNKNOWN):
+                    continue
+                n += 1
+                result = f"<{self.graphs[0]}/report/result/{n}>"
+                severity = SEVERITY_IRI[check.severity] if status == NOT_MET else f"{sh}Info"
+                message = f"{STATUS_WORDS[status]} {STATUS_EN[status]}: {check.norm.label_zh};要求 {required_words(check)};实际 {actual_words(check, status, actual, policy)}"
+                message = message.replace("\\", "\\\\").replace('"', '\\"')
+                yield f"{report} <{sh}result> {result} ."
+                yield f"{result} {rdf_type} <{sh}ValidationResult> ."
+                yield f"{result} <{sh}focusNode> <{row.iri}> ."
+                yield f"{result} <{sh}resultSeverity> <{severity}> ."
+                yield f"{result} <{sh}sourceShape> <{shape_iri(self.base, check)}> ."
+                yield f"{result} <{sh}sourceConstraintComponent> <{sh}SPARQLConstraintComponent> ."
+                yield f'{result} <{sh}resultMessage> "{message}"@zh .'
+                yield f"{result} <http://www.w3.org/ns/prov#wasDerivedFrom> <{check.norm.iri}> ."
+
+    def validation_graph_text(self) -> str:
+        return "\n".join(self.validation_ntriples()) + "\n"

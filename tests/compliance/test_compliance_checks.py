@@ -1,0 +1,148 @@
+"""The generated checks find exactly the injected cases at several sizes, both paths (SPARQL on
+pyoxigraph, SHACL on pySHACL) agree, and the instance and result graphs are what they claim."""
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from policykg.compliance.columns import COMMUNITIES, WORKERS
+from policykg.compliance.generator import CASES, generate
+from policykg.compliance.run import check_registers, import_registers, read_registers
+
+BASE = "https://w3id.org/policykg/"
+
+
+def _check(checkset, registers, engine="sparql"):
+    return check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                           (registers.workers_csv(), "workers.csv"), engine=engine)
+
+
+def _expected_findings(registers):
+    return {(e["register"], e["row"], e["norm"], e["status"]) for e in registers.expected
+            if e["status"] in ("not_met", "unknown")}
+
+
+@pytest.mark.parametrize("size,seed", [(len(CASES), 1), (150, 2), (600, 3)])
+def test_the_report_finds_exactly_the_injected_cases(checkset, size, seed):
+    registers = generate(size, seed=seed)
+    report = _check(checkset, registers)
+    assert {e["case"] for e in registers.expected} == {c.name for c in CASES}
+    assert report.findings() == _expected_findings(registers)
+    # and every edge case (met / not applicable at the threshold) has its expected outcome
+    for e in registers.expected:
+        assert report.status_of(e["register"], e["row"], e["norm"]) == e["status"], e["case"]
+
+
+def test_fewer_communities_than_cases_still_exact(checkset):
+    registers = generate(9, seed=4)
+    assert _check(checkset, registers).findings() == _expected_findings(registers)
+
+
+def _statuses(report):
+    return {(reg, row.number, c.id): s for reg in (COMMUNITIES, WORKERS) for row, c, s, _ in report.outcomes(reg)}
+
+
+@pytest.mark.parametrize("size,seed", [(6, 11)])
+def test_shacl_and_sparql_give_identical_outcomes(checkset, size, seed):
+    registers = generate(size, seed=seed)
+    sparql, shacl = _check(checkset, registers), _check(checkset, registers, engine="shacl")
+    assert _statuses(shacl) == _statuses(sparql)
+    assert shacl.findings() == _expected_findings(registers)
+
+
+@pytest.mark.slow
+def test_shacl_and_sparql_agree_on_every_case(checkset):
+    registers = generate(len(CASES), seed=12)
+    sparql, shacl = _check(checkset, registers), _check(checkset, registers, engine="shacl")
+    assert _statuses(shacl) == _statuses(sparql)
+
+
+def test_rows_are_typed_instances_in_a_graph_of_their_own(checkset):
+    registers = generate(4, seed=6)
+    com, wor = read_registers((registers.communities_csv(), "c.csv"), (registers.workers_csv(), "w.csv"))
+    store, graphs = import_registers(BASE, com, wor)
+    assert len(graphs) == 2 and all(g.startswith(BASE + "graph/register/") for g in graphs)
+    assert {g.value for g in store.named_graphs()} == set(graphs)
+    q = """PREFIX pkg: <https://w3id.org/policykg/def/> PREFIX org: <http://www.w3.org/ns/org#>
+           PREFIX prov: <http://www.w3.org/ns/prov#>
+           SELECT ?g ?row ?from WHERE { GRAPH ?g { ?row a pkg:CommunityPartySecretary ; org:postIn ?c ;
+                                                   prov:wasDerivedFrom ?from } }"""
+    rows = list(store.query(q))
+    assert len(rows) == 4
+    assert all(r["g"].value == graphs[1] and r["from"].value.endswith(f"#row={r['row'].value.rsplit('/', 1)[1]}")
+               for r in rows)
+
+
+def test_results_as_a_shacl_validation_report(checkset):
+    registers = generate(len(CASES), seed=8)
+    report = _check(checkset, registers)
+    g = Graph().parse(data=report.validation_graph_text(), format="nt")
+    q = """PREFIX sh: <http://www.w3.org/ns/shacl#> PREFIX prov: <http://www.w3.org/ns/prov#>
+           SELECT ?severity (COUNT(?r) AS ?n) WHERE { ?report a sh:ValidationReport ; sh:conforms false ; sh:result ?r .
+             ?r sh:focusNode ?row ; sh:resultSeverity ?severity ; prov:wasDerivedFrom ?norm ; sh:sourceShape ?shape }
+           GROUP BY ?severity"""
+    counts = {str(s).rsplit("#", 1)[1]: int(n) for s, n in g.query(q)}
+    assert sum(counts.values()) == len(report.findings())
+    assert counts["Violation"] and counts["Warning"] and counts["Info"]
+
+
+def test_a_missing_value_is_never_met(checkset):
+    registers = generate(len(CASES), seed=9)
+    for row in registers.communities:
+        row["activity_funds"] = ""
+    report = _check(checkset, registers)
+    funds = [c.id for c in report.checks(COMMUNITIES) if "activity_funds" in [x.key for x in c.columns]]
+    assert funds
+    for row, check, status, _ in report.outcomes(COMMUNITIES):
+        if check.id in funds:
+            assert status in ("unknown", "not_applicable")
+
+
+def test_the_report_cites_clause_and_quote(checkset):
+    registers = generate(len(CASES), seed=10)
+    report = _check(checkset, registers)
+    data = report.as_json()
+    norms = {n["norm"]: n for n in data["norms"]}
+    assert norms["a19-activity-funds-minimum-15000"]["quote"] == "少于100名党员的社区按不低于1.5万元划拨"
+    assert norms["a19-activity-funds-minimum-15000"]["article"] == "第19条"
+    finding = next(r for row in data["communities"] for r in row["results"] if r["status"] == "not_met")
+    assert finding["required"] and finding["actual"] and finding["status_zh"] == "未达标"
+    summary = data["summary"]
+    assert {d["district"] for d in summary["districts"]} == {r["district"] for r in registers.communities}
+    assert sum(x["not_met"] for x in summary["subdistricts"]) == sum(1 for f in report.findings() if f[3] == "not_met")
+    assert ox  # pyoxigraph is the engine of the SPARQL path
+
+
+def test_the_docs_query_finds_results_beside_the_policy(checkset, built_dataset):
+    """docs/compliance.md's query over the policy plus a report's SHACL results: the rows short of article 19."""
+    from pathlib import Path
+
+    from policykg.ontology.namespaces import sparql_prologue
+    text = (Path(__file__).resolve().parents[2] / "docs" / "compliance.md").read_text("utf-8")
+    query = text.split("```sparql\n", 1)[1].split("```", 1)[0]
+    registers = generate(len(CASES), seed=13)
+    report = _check(checkset, registers)
+    store = ox.Store()
+    store.load(path=str(built_dataset), format=ox.RdfFormat.TRIG)
+    store.load(report.validation_graph_text().encode(), format=ox.RdfFormat.N_TRIPLES,
+               to_graph=ox.NamedNode(report.graphs[0] + "/report"))
+    rows = list(store.query(sparql_prologue() + query, use_default_graph_as_union=True))
+    expected = {f[1] for f in report.findings() if f[0] == COMMUNITIES and f[2].startswith("a19-")}
+    assert expected and {int(r["row"].value.rsplit("/", 1)[1]) for r in rows} == expected
+
+
+def test_xlsx_report_continues_on_a_new_sheet_past_excels_row_limit(checkset, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    from policykg.compliance import report as report_module
+    registers = generate(3, seed=14)
+    report = _check(checkset, registers)
+    monkeypatch.setattr(report_module, "EXCEL_MAX_ROWS", 11)       # 10 data rows a sheet
+    wb = load_workbook(io.BytesIO(report.as_xlsx()), read_only=True)
+    parts = [n for n in wb.sheetnames if n.startswith("社区 communities")]
+    lines = sum(1 for name in parts for _ in wb[name].iter_rows(min_row=2))
+    assert len(parts) == -(-lines // 10) > 1
+    assert lines == len(report.communities) * len(report.checks(COMMUNITIES))
