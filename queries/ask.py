@@ -20,6 +20,7 @@ import re
 import unicodedata
 
 from policykg.queries.library import ParameterError, bind_params, get_query, run_query
+from policykg.queries.understand import INTENTS as INTENT_DATA
 
 # Words that carry no meaning for routing, removed before matching.
 _FILLER = re.compile(r"(请问|请|一下|告诉我|我想知道|想知道|麻烦|呢|吗|啊|呀|的话)")
@@ -235,4 +236,180 @@ def answer(question: str, store, resolver, asserted_only: bool = False) -> dict:
             "rows": result["rows"], "columns": result["columns"], "note": note}
 
 
-__all__ = ["RULES", "answer", "normalize_question", "noted_actor", "nothing_found_note", "route"]
+# -- the /api/ask contract: understanding, named questions, retrieval, composing -----------------
+
+# A question that asks for a quantity.
+_ASKS_NUMBER = re.compile(r"多少|几(?!乎)|比例|百分之几|多大|多长|多久|多高|how (?:much|many|long)")
+# A sentence that states a quantity (digits, or a Chinese numeral before a measure word).
+_STATES_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千两]+(?:年|天|次|名|人|倍|元|遍|户)|[一二三四五六七八九十]分之")
+_CLAUSE_REF = re.compile(r"第\s*[0-9一二三四五六七八九十]+\s*(?:条|部分)")
+
+
+class AskContext:
+    """What answering needs beyond the store, built once per resolver (per store state)."""
+
+    def __init__(self, store, resolver):
+        from policykg.queries.retrieval import SentenceIndex
+        from policykg.queries.understand import Understanding
+
+        self.understanding = Understanding(resolver)
+        self.index = SentenceIndex(store, resolver, self.understanding.words)
+
+
+def context(store, resolver) -> AskContext:
+    ctx = getattr(resolver, "_ask_context", None)
+    if ctx is None:
+        ctx = AskContext(store, resolver)
+        resolver._ask_context = ctx
+    return ctx
+
+
+def _citation(resolver, clause_iri: str, quote: str | None = None) -> dict | None:
+    unit = resolver.clauses.units.get(clause_iri)
+    if unit is None:
+        if not clause_iri or "/id/doc/" not in clause_iri:
+            return None
+        return {"clause": clause_iri, "path": "title" if clause_iri.count("/") <= 5 else clause_iri.rsplit("/", 1)[-1],
+                "label_zh": "标题", "label_en": "title", "quote": quote}
+    return {"clause": unit.iri, "path": unit.path, "label_zh": resolver.clauses.label(unit),
+            "label_en": resolver.clauses.label(unit, "en"), "quote": quote or unit.text,
+            "start": unit.start, "end": unit.end}
+
+
+def _not_in_text(question: str, what: str, nearest: list[dict], resolver, entities: list[dict]) -> dict:
+    """The answer for a question the text does not answer: say so, then the nearest text."""
+    from policykg.queries.retrieval import highlight
+
+    lines = [f"原文没有规定{what}。" if what else "原文没有规定这一点。"]
+    citations = []
+    for hit in nearest[:2]:
+        sentence = hit["sentence"]
+        citation = _citation(resolver, sentence.unit, sentence.text)
+        if citation is None:
+            continue
+        citation.update(start=sentence.start, end=sentence.end)
+        lines.append(f"原文最接近的是:「{highlight(sentence.text, hit['matched'])}」({citation['label_zh']})")
+        citations.append(citation)
+    actors = [e for e in entities if any("actor" in c["kinds"] for c in e["candidates"])]
+    links = []
+    if len(actors) >= 2:
+        links.append({"rel": "chain", "href": "/chains?" + "&".join(
+            f"{k}={a['candidates'][0]['iri']}" for k, a in zip(("from", "to"), actors[:2]))})
+    return {"answer_zh": "\n".join(lines), "answer_en": "The text does not say this" +
+            (f" (nearest: {citations[0]['label_en']})." if citations else "."),
+            "citations": citations, "links": links, "found": False}
+
+
+def answer_part(question: str, store, resolver, asserted_only: bool = False) -> dict:
+    """One question (a part): ``{question, intent, named_query, params, rows, columns, citations,
+    answer_zh, answer_en, found}``."""
+    from policykg.queries.compose import compose_rows, interpreted_note
+    from policykg.queries.numerals import to_digits
+    from policykg.queries.retrieval import highlight
+    from policykg.queries.understand import normalize
+
+    ctx = context(store, resolver)
+    u = ctx.understanding
+    text = normalize(question)
+    digits = to_digits(text)
+    entities = u.entities(text)
+    words = list(dict.fromkeys(u.content_words(digits) + [e["mention"] for e in entities]))
+    out = {"question": question, "intent": None, "named_query": None, "params": {}, "rows": [], "columns": [],
+           "entities": entities}
+    unknown = u.unknown_words(text)
+    if unknown and not _CLAUSE_REF.search(digits):
+        nearest = ctx.index.search([w for w in words if w not in unknown], 2)
+        what = "“" + "”、“".join(unknown) + "”"
+        return {**out, "intent": "not_in_text", **_not_in_text(question, what, nearest, resolver, entities)}
+
+    routed = route(digits, store, resolver)
+    if routed is not None and routed[0] != "search":
+        name, params, rule = routed
+        query = get_query(name)
+        if asserted_only and "asserted_only" in {p.name for p in query.params}:
+            params = {**params, "asserted_only": "true"}
+        result = run_query(query, store, params, resolver, resolver.clauses)
+        out.update(intent=rule, named_query=name, params=result["params"], rows=result["rows"],
+                   columns=result["columns"])
+        if not result["rows"]:
+            note = nothing_found_note(name, result["params"], follow=False)
+            if note is not None:
+                nearest = ctx.index.search(words, 2)
+                answer = _not_in_text(question, "", nearest, resolver, entities)
+                answer["answer_zh"] = note["zh"] + "\n" + answer["answer_zh"].split("\n", 1)[-1]
+                answer["answer_en"] = note["en"]
+                return {**out, **answer}
+        else:
+            listing = bool(re.search(r"哪些|有什么|都有|列出|分别", text)) or name in ("clause_text",)
+            lines, used = compose_rows(name, result["rows"], result["params"], words, listing)
+            asks_number = _ASKS_NUMBER.search(text)
+            if lines and not (asks_number and name not in ("toc", "document", "clause_text")
+                              and not any(_STATES_NUMBER.search(line) for line in lines)):
+                citations, seen = [], set()
+                for row in used:
+                    citation = _citation(resolver, row.get("clause") or "", row.get("quote"))
+                    if citation and citation["clause"] not in seen:
+                        seen.add(citation["clause"])
+                        citations.append(citation)
+                note = interpreted_note(used)
+                zh = ";".join(lines) + "。" if len(lines) > 1 else lines[0]
+                zh = highlight(zh, [w for w in words if len(w) >= 2]) + (f"\n{note}" if note else "")
+                en = "; ".join(f"{line}" for line in lines)
+                return {**out, "answer_zh": zh, "answer_en": f"From the text: {en}", "citations": citations,
+                        "links": [], "found": True}
+
+    hits = ctx.index.search(words, 3)
+    if not hits:
+        return {**out, "intent": out["intent"] or "not_in_text",
+                **_not_in_text(question, "", [], resolver, entities)}
+    top = hits[0]
+    chosen = [top] + [h for h in hits[1:] if h["score"] >= top["score"] * 0.9]
+    vague = any(v in h["sentence"].text for h in chosen for v in INTENT_DATA["vague_quantities"])
+    if _ASKS_NUMBER.search(text) and (vague or not any(_STATES_NUMBER.search(h["sentence"].text) for h in chosen)):
+        subject = "、".join(e["mention"] for e in entities) or "这一点"
+        return {**out, "intent": "not_in_text",
+                **_not_in_text(question, f"{subject}的具体数额或比例", hits, resolver, entities)}
+    lines, citations = [], []
+    for hit in chosen:
+        sentence = hit["sentence"]
+        citation = _citation(resolver, sentence.unit, sentence.text)
+        if citation is None:
+            continue
+        citation.update(start=sentence.start, end=sentence.end)
+        citations.append(citation)
+        lines.append(f"「{highlight(sentence.text, hit['matched'])}」({citation['label_zh']})")
+    return {**out, "intent": (out["intent"] + ">retrieval") if out["intent"] else "retrieval",
+            "named_query": None, "params": {"words": words},
+            "rows": [{"clause": c["clause"], "clause_label": c["label_zh"], "quote": c["quote"],
+                      "start": c.get("start"), "end": c.get("end")} for c in citations],
+            "columns": ["clause_label", "quote", "start", "end", "clause"],
+            "answer_zh": "原文:" + ";".join(lines), "answer_en": "The text says: " + "; ".join(
+                f"{c['quote']} ({c['label_en']})" for c in citations), "citations": citations, "links": [],
+            "found": True}
+
+
+def ask(question: str, store, resolver, asserted_only: bool = False) -> dict:
+    """A question in Chinese or English → the /api/ask contract::
+
+        {question, answer_zh, answer_en, parts: [{question, intent, named_query, params, rows, columns,
+         citations, answer_zh, answer_en, found}], entities, route}
+    """
+    from policykg.queries.understand import is_english, normalize
+
+    ctx = context(store, resolver)
+    english = is_english(question)
+    text = ctx.understanding.rewrite_english(question) if english else normalize(question)
+    parts = [answer_part(p, store, resolver, asserted_only) for p in ctx.understanding.parts(text)]
+    if len(parts) == 1:
+        zh, en = parts[0]["answer_zh"], parts[0]["answer_en"]
+    else:
+        zh = "\n".join(f"({i}) {p['question']}:{p['answer_zh']}" for i, p in enumerate(parts, 1))
+        en = "\n".join(f"({i}) {p['answer_en']}" for i, p in enumerate(parts, 1))
+    entities = [e for p in parts for e in p.pop("entities")]
+    return {"question": question, "understood_as": text if english else None, "answer_zh": zh, "answer_en": en,
+            "parts": parts, "entities": entities, "route": [p["intent"] for p in parts],
+            "found": all(p["found"] for p in parts)}
+
+
+__all__ = ["RULES", "answer", "answer_part", "ask", "context", "normalize_question", "noted_actor",
+           "nothing_found_note", "route"]
