@@ -41,7 +41,16 @@ RULES: list[dict] = [
     {"id": "clause-statements", "query": "clause_statements",
      "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:规定了哪些|有哪些规定|涉及哪些主体|涉及谁|提到了?谁|的主体)"},
     {"id": "part-text", "query": "clause_text",
-     "pattern": r"^(?P<clause>第?[一二三四五六七八九十]+部分)(?:说了什么|讲了什么|内容|是什么)?$"},
+     "pattern": r"^(?P<clause>第?[0-9一二三四五六七八九十]+部分)(?:的)?(?:说了什么|讲了什么|讲什么|说什么|内容|是什么|标题|"
+                r"是关于什么的?|讲的是什么|主要内容)?$"},
+    # The units named by their kind: the preamble, the closing, the signature, the keywords, the imprint.
+    {"id": "preamble", "query": "clause_text", "params": {"clause": "序言"},
+     "pattern": r"^(?:序言|前言|开头|开篇|引言|导语)(?:一段|部分|段)?(?:的)?(?:说了什么|讲了什么|讲的什么|内容|是什么|写了什么)?$"},
+    {"id": "closing", "query": "clause_text", "params": {"clause": "结语"},
+     "pattern": r"^(?:结语|结尾|结束语|最后一段|末尾)(?:一段|部分|段)?(?:的)?(?:说了什么|讲了什么|讲的什么|内容|是什么|写了什么)?$"},
+    # The web page the text was captured from (its header is not part of the policy).
+    {"id": "web-publication", "query": "web_publication",
+     "pattern": r"网站|网上|网页|转载|发布时间|栏目|来源网|(?:哪天|什么时候|何时)(?:在网上)?发布"},
     # About the document itself (not a clause): its title, issuing bodies, dates, keywords.
     {"id": "document", "query": "document",
      "pattern": r"^(?!.*第?[0-9一二三四五六七八九十]+(?:条|部分|项))"
@@ -81,7 +90,7 @@ RULES: list[dict] = [
     {"id": "cost-sharing", "query": "cost_sharing",
      "pattern": r"(经费|费用|资金)(?:如何|怎么|怎样)?(?:分担|承担|分摊)|分担比例|承担比例|谁承担"},
     {"id": "deadlines", "query": "deadlines",
-     "pattern": r"(期限|截止|什么时候|何时|时间要求|到\d{4}年|从\d{4}年|自\d{4}年|\d{4}年(?:前|以前|之前|底|末|内))"},
+     "pattern": r"(期限|截止|什么时候|何时|到\d{4}年|从\d{4}年|自\d{4}年|\d{4}年(?:前|以前|之前|底|末|内))"},
     {"id": "mentions", "query": "clauses_mentioning",
      "pattern": rf"^(?:哪些|什么)(?:条款|条|地方)(?:提到|提及|涉及|说到)(?:了)?{_ACTOR}$"},
     {"id": "mentions-2", "query": "clauses_mentioning",
@@ -253,7 +262,7 @@ class AskContext:
         from policykg.queries.understand import Understanding
 
         self.understanding = Understanding(resolver)
-        self.index = SentenceIndex(store, resolver, self.understanding.words)
+        self.index = SentenceIndex(store, resolver, self.understanding.index_words)
 
 
 def context(store, resolver) -> AskContext:
@@ -288,7 +297,8 @@ def _not_in_text(question: str, what: str, nearest: list[dict], resolver, entiti
         if citation is None:
             continue
         citation.update(start=sentence.start, end=sentence.end)
-        lines.append(f"原文最接近的是:「{highlight(sentence.text, hit['matched'])}」({citation['label_zh']})")
+        citation["highlighted"] = highlight(sentence.text, hit["matched"])
+        lines.append(f"原文最接近的是:「{sentence.text}」({citation['label_zh']})")
         citations.append(citation)
     actors = [e for e in entities if any("actor" in c["kinds"] for c in e["candidates"])]
     links = []
@@ -314,6 +324,9 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
     digits = to_digits(text)
     entities = u.entities(text)
     words = list(dict.fromkeys(u.content_words(digits) + [e["mention"] for e in entities]))
+    # a short form (社区书记) also searches for the names its entity has in the text (社区党组织书记)
+    search_words = list(dict.fromkeys(words + [c["label_zh"] for e in entities for c in e["candidates"][:1]
+                                               if c.get("label_zh")]))
     out = {"question": question, "intent": None, "named_query": None, "params": {}, "rows": [], "columns": [],
            "entities": entities}
     unknown = u.unknown_words(text)
@@ -353,12 +366,23 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                         citations.append(citation)
                 note = interpreted_note(used)
                 zh = ";".join(lines) + "。" if len(lines) > 1 else lines[0]
-                zh = highlight(zh, [w for w in words if len(w) >= 2]) + (f"\n{note}" if note else "")
+                zh = zh + (f"\n{note}" if note else "")
                 en = "; ".join(f"{line}" for line in lines)
                 return {**out, "answer_zh": zh, "answer_en": f"From the text: {en}", "citations": citations,
                         "links": [], "found": True}
 
-    hits = ctx.index.search(words, 3)
+    hits = ctx.index.search(search_words, 3)
+    if hits:
+        # the words of the question the best sentence holds (a name counts when one of its names is there)
+        top_text = hits[0]["sentence"].text
+        held = [w for w in words if w in top_text or any(
+            c.get("label_zh") and c["label_zh"] in top_text for e in entities if e["mention"] == w
+            for c in e["candidates"])]
+        if sum(map(len, held)) * 2 < sum(map(len, words)):
+            missing = [w for w in words if w not in held]
+            return {**out, "intent": "not_in_text",
+                    **_not_in_text(question, "“" + "”、“".join(missing) + "”" if missing else "", hits, resolver,
+                                   entities)}
     if not hits:
         return {**out, "intent": out["intent"] or "not_in_text",
                 **_not_in_text(question, "", [], resolver, entities)}
@@ -377,7 +401,8 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
             continue
         citation.update(start=sentence.start, end=sentence.end)
         citations.append(citation)
-        lines.append(f"「{highlight(sentence.text, hit['matched'])}」({citation['label_zh']})")
+        citation["highlighted"] = highlight(sentence.text, hit["matched"])
+        lines.append(f"「{sentence.text}」({citation['label_zh']})")
     return {**out, "intent": (out["intent"] + ">retrieval") if out["intent"] else "retrieval",
             "named_query": None, "params": {"words": words},
             "rows": [{"clause": c["clause"], "clause_label": c["label_zh"], "quote": c["quote"],

@@ -27,7 +27,7 @@ def _fill(relation: str, subject: str, obj: str) -> str:
 def row_sentence(name: str, row: dict, params: dict) -> str:
     """One row as a sentence (without its citation)."""
     actor = (params.get("actor") or params.get("acted_on") or {}).get("label_zh") or ""
-    if name == "clause_text":
+    if name in ("clause_text", "cost_sharing"):
         return f"{row.get('quote') or ''}"
     if row.get("norm_label"):
         return row["norm_label"]
@@ -44,14 +44,20 @@ def row_sentence(name: str, row: dict, params: dict) -> str:
     if row.get("source_label") and row.get("target_label"):
         return _fill(row.get("relation_label"), row["source_label"], row["target_label"])
     if row.get("fact_label"):
-        value = row.get("value_label") or row.get("value") or ""
+        value = date_words(str(row.get("value_label") or row.get("value") or ""))
         return f"{row['fact_label']}:{value}"
     if row.get("mechanism_label") and row.get("member_label"):
         return f"{row['member_label']}参加{row['mechanism_label']}"
-    if row.get("cost_label"):
-        share = row.get("value_text") or (f"{row['share']}" if row.get("share") is not None else "")
-        return f"{row['cost_label']}承担{share}" if share else f"{row['cost_label']}分担经费"
     return row.get("quote") or ""
+
+
+def date_words(value: str) -> str:
+    """2011-06-24 → 2011年6月24日, 2011-06 → 2011年6月, 2015-06-10T10:13:56 → 2015年6月10日 10:13:56."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?(?:T(\d{2}:\d{2}(?::\d{2})?))?", value)
+    if not m:
+        return value
+    out = f"{m.group(1)}年{int(m.group(2))}月" + (f"{int(m.group(3))}日" if m.group(3) else "")
+    return out + (f" {m.group(4)}" if m.group(4) else "")
 
 
 def cited(row: dict, language: str = "zh") -> str:

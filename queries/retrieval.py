@@ -83,7 +83,10 @@ class SentenceIndex:
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
         self.lock = threading.Lock()
         self.db.execute("CREATE VIRTUAL TABLE idx USING fts5(words, kind UNINDEXED, ref UNINDEXED)")
-        rows = [(self.words(s.text), "sentence", i) for i, s in enumerate(self.sentences)]
+        # A sentence also carries its article's heading (目标任务, 健全保障机制): what it is about.
+        headings = {u.iri: u.heading for u in clauses.units.values() if u.heading and u.kind != "part"}
+        rows = [(self.words(s.text + " " + (headings.get(s.unit) or "")), "sentence", i)
+                for i, s in enumerate(self.sentences)]
         self.statements: list[dict] = []
         for row in store.select(_STATEMENTS_QUERY):
             get = lambda k: row[k].value if k in row and row[k] is not None else ""  # noqa: E731

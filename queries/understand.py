@@ -81,9 +81,32 @@ class Understanding:
     def words(self, text: str) -> list[str]:
         return [w for w in self.tokenizer.lcut(text) if w.strip()]
 
+    def index_words(self, text: str) -> list[str]:
+        """Words and the shorter words inside them (社区后备人才库 → 社区, 后备, 人才, 后备人才库 …),
+        so that a question naming a part of a long name still finds it."""
+        return [w for w in self.tokenizer.lcut_for_search(text) if w.strip()] + [
+            w for w in self.words(text) if len(w) > 2]
+
     @cached_property
     def text_words(self) -> set[str]:
         return set(self.words(self.text)) | set(self.words(to_digits(self.text)))
+
+    @cached_property
+    def router_words(self) -> set[str]:
+        """The words the router's rules and the named questions' titles use (发文机关, 分担 …):
+        a question in those words asks about the document, not about something it lacks."""
+        from policykg.queries.ask import RULES
+        from policykg.queries.library import load_library
+
+        texts = [rule["pattern"] for rule in RULES]
+        texts += [f"{q.title_zh} {q.description_zh}" for q in load_library().values()]
+        texts += INTENTS.get("document_words", [])
+        words = set()
+        for text in texts:
+            for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+                words.add(run)
+                words.update(self.words(run))
+        return words
 
     def rewrite_english(self, text: str) -> str:
         """An English question as the Chinese one (names through the graph's English labels)."""
@@ -130,10 +153,14 @@ class Understanding:
         """Content words the policy never uses, neither as a word nor inside a name or a phrase."""
         out = []
         for word in self.content_words(text):
-            if word in self.text_words or word in self.names or word in self.text:
+            if word in self.text_words or word in self.names or word in self.router_words:
                 continue
             if len(word) == 1:
                 continue   # a single character alone is too weak a sign
+            pieces = [p for p in self.tokenizer.lcut_for_search(word) if p != word and len(p) >= 2]
+            if pieces and all(p in self.text_words or p in self.router_words for p in pieces) and \
+                    "".join(dict.fromkeys(pieces)) == word:
+                continue   # 文件名称: 文件 + 名称, each known
             out.append(word)
         return out
 
