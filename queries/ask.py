@@ -58,7 +58,7 @@ RULES: list[dict] = [
                 r"|.*(?:发文机关|发文单位|落款|印发机关|印发日期|成文日期|主题词)"
                 r"|.*(?:谁|哪个部门|哪个单位|哪个机关)(?:印发|发布|下发|制定|发)的?"
                 r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文))"},
-    {"id": "toc", "query": "toc", "pattern": r"(目录|结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
+    {"id": "toc", "query": "toc", "pattern": r"(目录|^(?:文件|意见|正文|全文)?的?结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
     # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
     # (X由谁领导/管理 is a leadership question, read below.)
     {"id": "managed-by", "query": "relations",
@@ -285,6 +285,20 @@ def _citation(resolver, clause_iri: str, quote: str | None = None) -> dict | Non
             "start": unit.start, "end": unit.end}
 
 
+def _measure_agrees(question: str, lines: list[str]) -> bool:
+    """A question that asks for a quantity in a measure (几天, 多少钱, 百分之几) is answered only by
+    lines that give one in that measure."""
+    for asks, gives in INTENT_DATA["units"].items():
+        if re.search(asks, question):
+            return any(re.search(gives, line) for line in lines)
+    return True
+
+
+def _whole_sentence(ctx, row: dict) -> str:
+    sentence = ctx.index.containing(row.get("quote") or "")
+    return sentence.text.rstrip("。;；") if sentence else (row.get("quote") or "")
+
+
 def _not_in_text(question: str, what: str, nearest: list[dict], resolver, entities: list[dict]) -> dict:
     """The answer for a question the text does not answer: say so, then the nearest text."""
     from policykg.queries.retrieval import highlight
@@ -353,11 +367,17 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                 answer["answer_en"] = note["en"]
                 return {**out, **answer}
         else:
-            listing = bool(re.search(r"哪些|有什么|都有|列出|分别", text)) or name in ("clause_text",)
+            listing = bool(re.search(r"哪些|有什么|都有|列出|分别", text)) or name in ("clause_text", "duties", "led_by")
             lines, used = compose_rows(name, result["rows"], result["params"], words, listing)
+            if name == "cost_sharing":
+                # a share is given in the sentence the statement's quote lies in
+                lines = [_whole_sentence(ctx, row) + cited for row, cited in
+                         ((r, f"({r.get('clause_label')})") for r in used)]
+                lines = list(dict.fromkeys(lines))
             asks_number = _ASKS_NUMBER.search(text)
             if lines and not (asks_number and name not in ("toc", "document", "clause_text")
-                              and not any(_STATES_NUMBER.search(line) for line in lines)):
+                              and not any(_STATES_NUMBER.search(line) for line in lines)) \
+                    and _measure_agrees(text, lines):
                 citations, seen = [], set()
                 for row in used:
                     citation = _citation(resolver, row.get("clause") or "", row.get("quote"))
@@ -389,13 +409,18 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
     top = hits[0]
     chosen = [top] + [h for h in hits[1:] if h["score"] >= top["score"] * 0.9]
     vague = any(v in h["sentence"].text for h in chosen for v in INTENT_DATA["vague_quantities"])
-    if _ASKS_NUMBER.search(text) and (vague or not any(_STATES_NUMBER.search(h["sentence"].text) for h in chosen)):
+    numbers = [h["sentence"].text for h in chosen if _STATES_NUMBER.search(h["sentence"].text)]
+    if _ASKS_NUMBER.search(text) and (vague and not numbers or not numbers or not _measure_agrees(text, numbers)):
         subject = "、".join(e["mention"] for e in entities) or "这一点"
         return {**out, "intent": "not_in_text",
                 **_not_in_text(question, f"{subject}的具体数额或比例", hits, resolver, entities)}
     lines, citations = [], []
     for hit in chosen:
         sentence = hit["sentence"]
+        if ctx.index.is_heading(sentence):
+            # the question names what an article is about: the article is the answer
+            unit = resolver.clauses.units[sentence.unit]
+            sentence = type(sentence)(unit.iri, unit.path, unit.text, unit.start, unit.end)
         citation = _citation(resolver, sentence.unit, sentence.text)
         if citation is None:
             continue

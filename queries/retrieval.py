@@ -82,10 +82,14 @@ class SentenceIndex:
                                                start + len(sentence) if start is not None else None))
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
         self.lock = threading.Lock()
-        self.db.execute("CREATE VIRTUAL TABLE idx USING fts5(words, kind UNINDEXED, ref UNINDEXED)")
-        # A sentence also carries its article's heading (目标任务, 健全保障机制): what it is about.
-        headings = {u.iri: u.heading for u in clauses.units.values() if u.heading and u.kind != "part"}
-        rows = [(self.words(s.text + " " + (headings.get(s.unit) or "")), "sentence", i)
+        # A sentence also carries its article's heading (目标任务, 健全保障机制), in a column that
+        # weighs more: it says what the whole article is about.
+        self.db.execute("CREATE VIRTUAL TABLE idx USING fts5(words, head, kind UNINDEXED, ref UNINDEXED)")
+        self.headings = {u.iri: u.heading for u in clauses.units.values() if u.heading and u.kind != "part"}
+        for unit in clauses.units.values():
+            if unit.kind == "item" and unit.parent in self.headings:
+                self.headings.setdefault(unit.iri, self.headings[unit.parent])
+        rows = [(self.words(s.text), self.words(self.headings.get(s.unit) or ""), "sentence", i)
                 for i, s in enumerate(self.sentences)]
         self.statements: list[dict] = []
         for row in store.select(_STATEMENTS_QUERY):
@@ -94,15 +98,27 @@ class SentenceIndex:
                          "clause": get("clause"), "quote": get("quote"), "roles": get("roles")}
             self.statements.append(statement)
             text = " ".join([statement["label_zh"], statement["quote"], statement["roles"]])
-            rows.append((self.words(text) + " " + statement["label_en"].lower(), "statement",
+            rows.append((self.words(text) + " " + statement["label_en"].lower(), "", "statement",
                          len(self.statements) - 1))
-        self.db.executemany("INSERT INTO idx VALUES (?, ?, ?)", rows)
-        self.vocabulary = {w for words, _, _ in rows for w in words.split()}
+        self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", rows)
+        self.vocabulary = {w for words, head, _, _ in rows for w in (words + " " + head).split()}
 
     def words(self, text: str) -> str:
         """The words FTS5 sees: the segmented text and its numbers in digits, space-separated."""
         words = self.tokenize(text) + self.tokenize(to_digits(text))
         return " ".join(dict.fromkeys(w for w in words if w.strip() and not re.fullmatch(r"\W+", w)))
+
+    def is_heading(self, sentence: Sentence) -> bool:
+        """The sentence is its article's heading alone (拓宽经费来源。)."""
+        return self.headings.get(sentence.unit, "").rstrip("。") == sentence.text.rstrip("。")
+
+    def containing(self, quote: str) -> Sentence | None:
+        """The sentence of the text that holds ``quote`` (or its first twelve characters)."""
+        quote = re.sub(r"\s+", "", quote or "")
+        for sentence in self.sentences:
+            if quote and (quote in sentence.text or quote[:12] in sentence.text):
+                return sentence
+        return None
 
     def sentence_of(self, statement: dict) -> Sentence | None:
         """The sentence that holds a statement's quote (else the first of its unit)."""
@@ -116,13 +132,20 @@ class SentenceIndex:
 
     def search(self, words: list[str], limit: int = 5) -> list[dict]:
         """Sentences ranked by BM25 for ``words`` (OR), each once: ``{sentence, score, matched}``."""
-        terms = [w for w in dict.fromkeys(words) if w.strip() and w in self.vocabulary]
+        terms = []
+        for word in dict.fromkeys(words):
+            if word in self.vocabulary:
+                terms.append(word)
+            else:   # 电子台账 is not a word of the index; 电子 and 台账 are
+                terms += [w for w in self.tokenize(word) if len(w) >= 2 and w != word and w in self.vocabulary]
+        terms = list(dict.fromkeys(terms))
         if not terms:
             return []
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in terms)
         with self.lock:
-            found = self.db.execute("SELECT kind, ref, bm25(idx), words FROM idx WHERE idx MATCH ? "
-                                    "ORDER BY bm25(idx) LIMIT ?", (match, limit * 4)).fetchall()
+            found = self.db.execute("SELECT kind, ref, bm25(idx, 1.0, 1.5), words || ' ' || head FROM idx "
+                                    "WHERE idx MATCH ? ORDER BY bm25(idx, 1.0, 1.5) LIMIT ?",
+                                    (match, limit * 4)).fetchall()
         hits, seen = [], set()
         for kind, ref, rank, indexed in found:
             sentence = self.sentences[ref] if kind == "sentence" else self.sentence_of(self.statements[ref])

@@ -157,15 +157,28 @@ class Understanding:
                 continue
             if len(word) == 1:
                 continue   # a single character alone is too weak a sign
-            pieces = [p for p in self.tokenizer.lcut_for_search(word) if p != word and len(p) >= 2]
-            if pieces and all(p in self.text_words or p in self.router_words for p in pieces) and \
-                    "".join(dict.fromkeys(pieces)) == word:
+            if self._covered(word):
                 continue   # 文件名称: 文件 + 名称, each known
             out.append(word)
         return out
 
+    def _covered(self, word: str) -> bool:
+        """Every character of ``word`` lies in a known shorter word (文件名称 = 文件 + 名称)."""
+        covered = [False] * len(word)
+        for size in range(len(word) - 1, 1, -1):
+            for i in range(len(word) - size + 1):
+                piece = word[i:i + size]
+                if piece in self.text_words or piece in self.router_words or piece in QUESTION_WORDS:
+                    covered[i:i + size] = [True] * size
+        return all(covered)
+
     def parts(self, question: str) -> list[str]:
         """The questions a question asks (at least one)."""
+        clauses = re.findall(r"第[0-9一二三四五六七八九十]+(?:条|部分)", question)
+        joined = re.fullmatch(r"((?:第[0-9一二三四五六七八九十]+(?:条|部分)(?:和|与|、|及|以及)?)+)(.*)", question)
+        if len(clauses) >= 2 and joined:
+            rest = re.sub(r"^分别", "", joined.group(2))
+            return [c + rest for c in clauses]
         pieces = [p.strip(" ,，。") for p in _SPLIT.split(question) if p and p.strip(" ,，。")]
         if len(pieces) <= 1:
             return [question]
