@@ -8,10 +8,11 @@ from flask import abort, request, url_for
 from markupsafe import Markup
 
 from policykg.api.pages.blueprint import bp, page
-from policykg.api.pages.data import library, run_named
+from policykg.api.pages.data import library, resolver, run_named
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
-from policykg.queries.ask import noted_actor, nothing_found_note
+from policykg.api.state import get_state
+from policykg.queries.ask import ask as ask_question, noted_actor, nothing_found_note
 from policykg.queries.library import ParameterError
 
 
@@ -108,7 +109,10 @@ def question(name: str):
         if nothing_found is not None:
             nothing_found["url"] = url_for("pages.question", name="relations",
                                            actor=noted_actor(result["params"])["value"])
+    # Reached from the search box: the question as asked, answered as /api/ask answers it.
+    asked_text = request.args.get("ask", "").strip()[:200]
+    asked = ask_question(asked_text, get_state().store, resolver()) if asked_text and result is not None else None
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
-                nothing_found=nothing_found,
+                nothing_found=nothing_found, asked=asked,
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,
                 api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}")
