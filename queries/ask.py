@@ -361,11 +361,19 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
         if not result["rows"]:
             note = nothing_found_note(name, result["params"], follow=False)
             if note is not None:
-                nearest = ctx.index.search(words, 2)
-                answer = _not_in_text(question, "", nearest, resolver, entities)
-                answer["answer_zh"] = note["zh"] + "\n" + answer["answer_zh"].split("\n", 1)[-1]
-                answer["answer_en"] = note["en"]
-                return {**out, **answer}
+                # say so, then what the text does set for that actor (its relations), as before
+                actor = noted_actor(result["params"])
+                relations = run_query(get_query("relations"), store, {"actor": actor["iri"]}, resolver,
+                                      resolver.clauses)
+                lines, used = compose_rows("relations", relations["rows"], relations["params"], words, False)
+                answer = _not_in_text(question, "", [], resolver, entities)
+                citations = [c for c in (_citation(resolver, r.get("clause") or "", r.get("quote")) for r in used)
+                             if c]
+                zh = note["zh"] + ("\n原文为它规定的关系:" + ";".join(lines[:4]) if lines else "")
+                return {**out, **answer, "intent": f"{rule}>relations", "named_query": "relations",
+                        "params": relations["params"], "rows": relations["rows"], "columns": relations["columns"],
+                        "answer_zh": zh, "answer_en": note["en"] + " The text does not say this.",
+                        "citations": citations}
         else:
             listing = bool(re.search(r"哪些|有什么|都有|列出|分别", text)) or name in ("clause_text", "duties", "led_by")
             lines, used = compose_rows(name, result["rows"], result["params"], words, listing)

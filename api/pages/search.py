@@ -37,8 +37,7 @@ def search():
     #    question's page (which shows the same answer above its rows)
     asked = ask_question(q, get_state().store, resolver())
     routed = ask_router(q)
-    if len(asked["parts"]) == 1 and asked["parts"][0]["named_query"] and routed \
-            and routed["name"] == asked["parts"][0]["named_query"]:
+    if len(asked["parts"]) == 1 and asked["parts"][0]["named_query"] and routed:
         return redirect(url_for("pages.question", name=routed["name"], ask=q, **routed.get("params", {})))
     # 3. otherwise: the actors it may mean and the clauses that contain it
     hits, error = [], None
