@@ -278,8 +278,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="policykg SPARQL benchmark")
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig", help="the seed dataset")
     parser.add_argument("--peers", default="policykg,policykg-threads,oxigraph,oxigraph-mem,rdflib")
-    parser.add_argument("--datasets", default="seed,floor,city",
-                        help="any of seed, floor (the HTTP floor), city; comma-separated")
+    parser.add_argument("--datasets", default="seed,floor,ask,city",
+                        help="any of seed, floor (the HTTP floor), ask (/api/ask over the evaluation set), city; "
+                             "comma-separated")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--modes", default="distinct,repeated", help="distinct, repeated or both")
     parser.add_argument("--requests", type=int, default=3000, help="most requests per query and concurrency")
@@ -320,6 +321,11 @@ def main(argv=None) -> int:
             _flush(report[-1], args)
         if "floor" in datasets:
             report.append(run_floor(args.data.resolve(), tmp, args))
+            _flush(report[-1], args)
+        if "ask" in datasets:
+            from bench.ask import run_ask
+
+            report.append(run_ask(args.data.resolve(), tmp))
             _flush(report[-1], args)
         if "city" in datasets:
             city = build_city(args.data.resolve(), args.workdir / "city.nq")

@@ -16,8 +16,11 @@ the question goes to full-text search. Parameter values are resolved exactly as 
 """
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 
 from policykg.queries.library import ParameterError, bind_params, get_query, run_query
 from policykg.queries.understand import INTENTS as INTENT_DATA
@@ -191,11 +194,16 @@ def normalize_question(text: str) -> str:
     return text.strip("?？!！。.")
 
 
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def route(question: str, store, resolver) -> tuple[str, dict, str] | None:
     """(named question, raw parameters, rule id) for a question, or None."""
     text = normalize_question(question)
     for rule in RULES:
-        m = re.search(rule["pattern"], text)
+        m = _compiled(rule["pattern"]).search(text)
         if not m:
             continue
         name = rule["query"]
@@ -254,6 +262,9 @@ _STATES_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千两]+(?:�
 _CLAUSE_REF = re.compile(r"第\s*[0-9一二三四五六七八九十]+\s*(?:条|部分)")
 
 
+RESULTS_KEPT = 512
+
+
 class AskContext:
     """What answering needs beyond the store, built once per resolver (per store state)."""
 
@@ -263,6 +274,23 @@ class AskContext:
 
         self.understanding = Understanding(resolver)
         self.index = SentenceIndex(store, resolver, self.understanding.index_words)
+        # Named-question results by (name, parameters): the data of one store state does not change,
+        # and routed questions converge on few of them (numeric_norms takes 300-400 ms to evaluate).
+        self.results: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def run(self, name: str, params: dict, store, resolver) -> dict:
+        key = (name, tuple(sorted(params.items())))
+        with self.lock:
+            if key in self.results:
+                self.results.move_to_end(key)
+                return self.results[key]
+        result = run_query(get_query(name), store, params, resolver, resolver.clauses)
+        with self.lock:
+            self.results[key] = result
+            while len(self.results) > RESULTS_KEPT:
+                self.results.popitem(last=False)
+        return result
 
 
 def context(store, resolver) -> AskContext:
@@ -355,7 +383,7 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
         query = get_query(name)
         if asserted_only and "asserted_only" in {p.name for p in query.params}:
             params = {**params, "asserted_only": "true"}
-        result = run_query(query, store, params, resolver, resolver.clauses)
+        result = ctx.run(name, params, store, resolver)
         out.update(intent=rule, named_query=name, params=result["params"], rows=result["rows"],
                    columns=result["columns"])
         if not result["rows"]:
@@ -363,8 +391,7 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
             if note is not None:
                 # say so, then what the text does set for that actor (its relations), as before
                 actor = noted_actor(result["params"])
-                relations = run_query(get_query("relations"), store, {"actor": actor["iri"]}, resolver,
-                                      resolver.clauses)
+                relations = ctx.run("relations", {"actor": actor["iri"]}, store, resolver)
                 lines, used = compose_rows("relations", relations["rows"], relations["params"], words, False)
                 answer = _not_in_text(question, "", [], resolver, entities)
                 citations = [c for c in (_citation(resolver, r.get("clause") or "", r.get("quote")) for r in used)

@@ -68,6 +68,7 @@ class Understanding:
                         self.english.setdefault(original.lower().strip(), entity.label_zh)
                 elif len(name) >= 2:
                     self.names.setdefault(name, set()).add(entity.iri)
+        self.names_longest_first = sorted(self.names, key=len, reverse=True)
         self.text = "\n".join(u.text for u in resolver.clauses.ordered() if u.text)
         phrases = set(re.findall(r"[“\"《]([^”\"》]{2,20})[”\"》]", self.text))
         phrases |= {u.heading for u in resolver.clauses.units.values() if u.heading and len(u.heading) <= 20}
@@ -130,18 +131,25 @@ class Understanding:
         """Every graph name in ``text``, longest first, not overlapping: ``{mention, start,
         candidates, ambiguous}``."""
         found, taken = [], [False] * len(text)
-        for name in sorted(self.names, key=len, reverse=True):
-            for m in re.finditer(re.escape(name), text):
-                if any(taken[m.start():m.end()]):
+        chars = set(text)
+        for name in self.names_longest_first:
+            if name[0] not in chars:
+                continue
+            start = text.find(name)
+            while start >= 0:
+                end = start + len(name)
+                if any(taken[start:end]):
+                    start = text.find(name, start + 1)
                     continue
-                for i in range(m.start(), m.end()):
-                    taken[i] = True
+                taken[start:end] = [True] * len(name)
+                m_start = start
+                start = text.find(name, end)
                 candidates = []
                 for iri in sorted(self.names[name]):
                     entity = self.resolver.entities[iri]
                     candidates.append({"iri": iri, "label_zh": entity.label_zh, "label_en": entity.label_en,
                                        "kinds": sorted(entity.kinds)})
-                found.append({"mention": name, "start": m.start(), "candidates": candidates,
+                found.append({"mention": name, "start": m_start, "candidates": candidates,
                               "ambiguous": len(candidates) > 1})
         return sorted(found, key=lambda e: e["start"])
 
