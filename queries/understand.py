@@ -155,7 +155,7 @@ class Understanding:
 
     def content_words(self, text: str) -> list[str]:
         """The words of a question that carry its content (not question forms, not punctuation)."""
-        return [w for w in self.words(text) if w not in QUESTION_WORDS and not re.fullmatch(r"[\W\d_]+", w)]
+        return [w for w in self.words(text) if w not in QUESTION_WORDS and not re.fullmatch(r"[\W_]+", w)]
 
     def unknown_words(self, text: str) -> list[str]:
         """Content words the policy never uses, neither as a word nor inside a name or a phrase."""
