@@ -45,7 +45,7 @@ RULES: list[dict] = [
      "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:规定了哪些|有哪些规定|涉及哪些主体|涉及谁|提到了?谁|的主体)"},
     {"id": "part-text", "query": "clause_text",
      "pattern": r"^(?P<clause>第?[0-9一二三四五六七八九十]+部分)(?:的)?(?:说了什么|讲了什么|讲什么|说什么|内容|是什么|标题|"
-                r"是关于什么的?|讲的是什么|主要内容)?$"},
+                r"是关于什么的?|讲的是什么|讲的什么|说的什么|写的什么|写了什么|主要内容)?$"},
     # The units named by their kind: the preamble, the closing, the signature, the keywords, the imprint.
     {"id": "preamble", "query": "clause_text", "params": {"clause": "序言"},
      "pattern": r"^(?:序言|前言|开头|开篇|引言|导语)(?:一段|部分|段)?(?:的)?(?:说了什么|讲了什么|讲的什么|内容|是什么|写了什么)?$"},
@@ -60,8 +60,8 @@ RULES: list[dict] = [
                 r"(?:.*(?:本文件|本意见|这份文件|这个文件|该文件|文件|意见)的?(?:标题|题目|名称|全称|文种)"
                 r"|.*(?:发文机关|发文单位|落款|印发机关|印发日期|成文日期|主题词)"
                 r"|.*(?:谁|哪个部门|哪个单位|哪个机关)(?:印发|发布|下发|制定|发)的?"
-                r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文))"},
-    {"id": "toc", "query": "toc", "pattern": r"(目录|^(?:文件|意见|正文|全文)?的?结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
+                r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文|发的|发出))"},
+    {"id": "toc", "query": "toc", "pattern": r"(目录|^(?:文件|意见|正文|全文)?的?结构|几个?部分|多少条|有哪些部分|章节)"},
     # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
     # (X由谁领导/管理 is a leadership question, read below.)
     {"id": "managed-by", "query": "relations",
@@ -263,6 +263,8 @@ _CLAUSE_REF = re.compile(r"第\s*[0-9一二三四五六七八九十]+\s*(?:条|�
 
 
 RESULTS_KEPT = 512
+# Rules that read a question about the document itself (its title, issuer, dates, structure, web page).
+ABOUT_THE_DOCUMENT = {"document", "web-publication", "toc", "clause-text", "part-text", "preamble", "closing"}
 
 
 class AskContext:
@@ -372,12 +374,14 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
     out = {"question": question, "intent": None, "named_query": None, "params": {}, "rows": [], "columns": [],
            "entities": entities}
     unknown = u.unknown_words(text)
+    routed = route(digits, store, resolver)
+    if routed is not None and routed[2] in ABOUT_THE_DOCUMENT:
+        unknown = []   # a question about the document itself: its words are not the text's
     if unknown and not _CLAUSE_REF.search(digits):
         nearest = ctx.index.search([w for w in words if w not in unknown], 2)
         what = "“" + "”、“".join(unknown) + "”"
         return {**out, "intent": "not_in_text", **_not_in_text(question, what, nearest, resolver, entities)}
 
-    routed = route(digits, store, resolver)
     if routed is not None and routed[0] != "search":
         name, params, rule = routed
         query = get_query(name)

@@ -15,7 +15,7 @@ import cn2an
 _DIGIT = "零〇一二两三四五六七八九十百千万亿"
 # Measure words after which a numeral is a quantity.
 _MEASURE = r"(?:条|项|部分|元|块|岁|周岁|天|日|年|个月|月|周|次|名|人|户|倍|个|遍|万元|万|平方米|小时|届|%)"
-_NUMERAL = re.compile(rf"(第)?([{_DIGIT}]+)(?={_MEASURE})")
+_NUMERAL = re.compile(rf"(?<![哪几])(第)?([{_DIGIT}]+)(?={_MEASURE})")   # 哪一年 asks, 一年 counts
 _PERCENT = re.compile(rf"百分之([{_DIGIT}0-9.]+)")
 _FRACTION = re.compile(rf"([{_DIGIT}0-9]+)分之([{_DIGIT}0-9]+)")
 _WAN = re.compile(r"(\d+(?:\.\d+)?)万(?!人)")

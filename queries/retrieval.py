@@ -73,9 +73,11 @@ class SentenceIndex:
             if not unit.text:
                 continue
             text = unit.text
-            if unit.kind in _CONTAINERS or unit.iri in parents:
-                # the part's heading, or the article's text up to its first item (the items follow)
-                text = text.split("\n", 1)[0] if unit.kind in _CONTAINERS else re.split(r"[(（]1[)）]", text, 1)[0]
+            if unit.kind in _CONTAINERS:
+                continue   # a part's heading is asked for by the part (第七部分讲什么); its text is its articles'
+            if unit.iri in parents:
+                # the article's text up to its first item (the items follow)
+                text = re.split(r"[(（]1[)）]", text, 1)[0]
             for offset, sentence in split_sentences(text):
                 start = unit.start + offset if unit.start is not None else None
                 self.sentences.append(Sentence(unit.iri, unit.path, sentence, start,

@@ -165,7 +165,7 @@ class Understanding:
                 continue
             if len(word) == 1:
                 continue   # a single character alone is too weak a sign
-            if self._covered(word):
+            if not word.isdigit() and self._covered(word):
                 continue   # 文件名称: 文件 + 名称, each known
             out.append(word)
         return out
