@@ -324,6 +324,21 @@ def _measure_agrees(question: str, lines: list[str]) -> bool:
     return True
 
 
+def _english(ctx, resolver, row: dict, line: str) -> str:
+    """A row in English: its statement's English label (the graph's), else the Chinese line, with
+    the clause cited in English."""
+    label = None
+    for key in ("norm", "statement"):
+        statement = ctx.index.by_iri.get(row.get(key) or "")
+        if statement and statement.get("label_en"):
+            label = statement["label_en"]
+            break
+    unit = resolver.clauses.units.get(row.get("clause") or "")
+    where = f" ({resolver.clauses.label(unit, 'en')})" if unit is not None else ""
+    mark = " [reading]" if row.get("interpreted") else ""
+    return f"{label}{where}{mark}" if label else line
+
+
 def _whole_sentence(ctx, row: dict) -> str:
     sentence = ctx.index.containing(row.get("quote") or "")
     return sentence.text.rstrip("。;；") if sentence else (row.get("quote") or "")
@@ -426,8 +441,10 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                 note = interpreted_note(used)
                 zh = ";".join(lines) + "。" if len(lines) > 1 else lines[0]
                 zh = zh + (f"\n{note}" if note else "")
-                en = "; ".join(f"{line}" for line in lines)
-                return {**out, "answer_zh": zh, "answer_en": f"From the text: {en}", "citations": citations,
+                en = "; ".join(dict.fromkeys(_english(ctx, resolver, row, line) for row, line in zip(used, lines)))
+                if any(row.get("interpreted") for row in used):
+                    en += " (Lines marked [reading] rest on an interpretation of the text, not on its words.)"
+                return {**out, "answer_zh": zh, "answer_en": en, "citations": citations,
                         "links": [], "found": True}
 
     hits = ctx.index.search(search_words, 3)

@@ -103,6 +103,7 @@ class SentenceIndex:
             rows.append((self.words(text) + " " + statement["label_en"].lower(), "", "statement",
                          len(self.statements) - 1))
         self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", rows)
+        self.by_iri = {statement["iri"]: statement for statement in self.statements}
         self.vocabulary = {w for words, head, _, _ in rows for w in (words + " " + head).split()}
 
     def words(self, text: str) -> str:
