@@ -324,6 +324,33 @@ def _measure_agrees(question: str, lines: list[str]) -> bool:
     return True
 
 
+def _post_hop(ctx, name: str, params: dict, words: list[str], store, resolver) -> dict | None:
+    """Who leads a post (站长, 主任), where the text names no one: the post heads an organization
+    (post_organization.rq), and who leads that organization is asked instead, said as such."""
+    from policykg.queries.compose import compose_rows
+
+    actor = params.get("actor")
+    if name not in ("leaders_of", "led_by") or not actor or not actor.get("iri"):
+        return None
+    heads = ctx.run("post_organization", {"post": actor["iri"]}, store, resolver)["rows"]
+    if not heads:
+        return None
+    organization = heads[0]
+    result = ctx.run(name, {"actor": organization["organization"]}, store, resolver)
+    lines, used = compose_rows(name, result["rows"], result["params"], words, False)
+    if not lines:
+        return None
+    post_zh, org_zh = actor.get("label_zh") or actor.get("value"), organization["organization_label"]
+    zh = (f"原文没有直接规定谁领导{post_zh}。{post_zh}是{org_zh}的负责人"
+          f"({organization.get('clause_label') or ''}),而原文规定:" + ";".join(lines[:4]))
+    citations = list({c["clause"]: c for c in (_citation(resolver, r.get("clause") or "", r.get("quote"))
+                                                 for r in [organization] + used) if c}.values())
+    return {"named_query": name, "params": result["params"], "rows": result["rows"], "columns": result["columns"],
+            "answer_zh": zh, "answer_en": f"The text does not say directly who leads the {actor.get('label_en')}; "
+            f"it heads the {organization['organization']}, and the text says who leads that.",
+            "citations": citations, "links": [], "found": False}
+
+
 def _english(ctx, resolver, row: dict, line: str) -> str:
     """A row in English: its statement's English label (the graph's), else the Chinese line, with
     the clause cited in English."""
@@ -407,6 +434,9 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                    columns=result["columns"])
         if not result["rows"]:
             note = nothing_found_note(name, result["params"], follow=False)
+            hop = _post_hop(ctx, name, result["params"], words, store, resolver) if note is not None else None
+            if hop is not None:
+                return {**out, **hop, "intent": f"{rule}>post_organization"}
             if note is not None:
                 # say so, then what the text does set for that actor (its relations), as before
                 actor = noted_actor(result["params"])

@@ -19,6 +19,8 @@ COMPARATORS = {">=": "不低于", ">": "超过", "<=": "不超过", "<": "少于
 def _fill(relation: str, subject: str, obj: str) -> str:
     """是……的第一责任人 + 区委书记 + 城市社区党组织建设 → 区委书记是城市社区党组织建设的第一责任人."""
     relation = relation or ""
+    if relation == "担任负责人":
+        return f"{subject}担任{obj}的负责人"
     if "……" in relation:
         return subject + relation.replace("……", obj)
     return f"{subject}{relation}{obj}"

@@ -90,7 +90,11 @@ class Understanding:
 
     @cached_property
     def text_words(self) -> set[str]:
-        return set(self.words(self.text)) | set(self.words(to_digits(self.text)))
+        # with the last word of the graph's names (主任 of 居民委员会主任, 站长 of 工作站站长): a post
+        # or body is often named by its head word alone
+        heads = {w for name in self.names for w in self.tokenizer.lcut_for_search(name)
+                 if len(w) >= 2 and w != name and name.endswith(w)}
+        return set(self.words(self.text)) | set(self.words(to_digits(self.text))) | heads
 
     @cached_property
     def router_words(self) -> set[str]:

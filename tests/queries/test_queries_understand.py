@@ -106,6 +106,17 @@ def test_a_post_is_asked_about_by_its_short_form(store, resolver):
     assert "art/7" in [c["path"] for p in result["parts"] for c in p["citations"]]
 
 
+def test_a_post_leads_to_its_organization_said_as_such(store, resolver):
+    # the text names no one who leads the workstation head; it heads the workstation, which the
+    # community Party organization leads (art. 5): one hop, said as one
+    result = ask("站长归谁领导?", store, resolver)
+    part = result["parts"][0]
+    assert result["answer_zh"].startswith("原文没有直接规定谁领导工作站站长")
+    assert "社区工作站的负责人" in result["answer_zh"] and "社区党组织" in result["answer_zh"]
+    assert {"art/7", "art/5"} <= {c["path"] for c in part["citations"]}
+    assert part["found"] is False
+
+
 def test_locate_offsets_point_into_the_source(store, resolver):
     found = locator(store, resolver).locate("鼓勵年齡在40週歲以下的社區工作者參加本科以上學歷教育")
     source = (ROOT / "loader" / "sources" / "suzhou-2011-community-party-building.txt").read_text(encoding="utf-8")
