@@ -15,6 +15,7 @@ import unicodedata
 
 import opencc
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from policykg.ontology.namespaces import sparql_prologue
 
@@ -51,6 +52,24 @@ class Locator:
         self.leaves = [u for u in self.clauses.ordered()
                        if u.start is not None and u.iri not in parents and u.kind != "part"]
 
+    def _matched_stretch(self, needle: str, start: int, end: int) -> tuple[int, int]:
+        """The first and last characters of the document the passage matches, aligned over a window
+        around rapidfuzz's best window (which has the passage's length, so a passage that leaves
+        words out would be cut short): the ends are runs of at least two matching characters."""
+        pad = max(len(needle) // 2, 4)
+        lo, hi = max(0, start - pad), min(len(self.folded), end + pad)
+        window = self.folded[lo:hi]
+        blocks = [b for b in LCSseq.opcodes(needle, window) if b.tag == "equal" and b.dest_end - b.dest_start >= 2]
+        if not blocks:
+            return start, end - 1
+        first, src = lo + blocks[0].dest_start, blocks[0].src_start
+        while src > 0 and first > 0 and self.folded[first - 1] == needle[src - 1]:   # 区 of 区委书记 too
+            first, src = first - 1, src - 1
+        last, src = lo + blocks[-1].dest_end - 1, blocks[-1].src_end - 1
+        while src < len(needle) - 1 and last < len(self.folded) - 1 and self.folded[last + 1] == needle[src + 1]:
+            last, src = last + 1, src + 1
+        return first, last
+
     def locate(self, passage: str) -> dict:
         """``{found, score, start, end, text, units: [{clause, path, label_zh, label_en, start, end,
         overlap}]}`` for a passage; ``found`` is false below :data:`MIN_SCORE`."""
@@ -62,9 +81,11 @@ class Locator:
         if not needle:
             raise ValueError("the passage has no letters or digits")
         alignment = fuzz.partial_ratio_alignment(needle, self.folded)
-        score = round(alignment.score, 1)
-        start = self.offsets[alignment.dest_start] if alignment.dest_start < len(self.offsets) else len(self.text)
-        end = self.offsets[max(alignment.dest_end - 1, alignment.dest_start)] + 1
+        first, last = self._matched_stretch(needle, alignment.dest_start, alignment.dest_end)
+        score = round(fuzz.ratio(needle, self.folded[first:last + 1]), 1) if last >= first else 0.0
+        score = max(score, round(alignment.score, 1))
+        start = self.offsets[first] if first < len(self.offsets) else len(self.text)
+        end = self.offsets[max(last, first)] + 1
         units = []
         for unit in self.leaves:
             overlap = min(end, unit.end) - max(start, unit.start)
