@@ -68,6 +68,9 @@ RULES: list[dict] = [
      "pattern": rf"^{_ACTOR}(?:分别)?(?:由|归)?谁(?:来)?负责"},
     {"id": "responsible-task", "query": "responsible_persons",
      "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由|归)?谁(?:来)?负(?:总|主要|直接)?责"},
+    # X对Y负什么责任: the persons responsible for task Y (the composer keeps X's line)
+    {"id": "responsible-for-task", "query": "responsible_persons",
+     "pattern": r"^[^,，?？]{2,15}?对(?P<task>[^,，?？]{2,20}?)负(?:有)?(?:什么|哪种|何种|哪些|怎样的)(?:样的)?责任"},
     {"id": "responsible", "query": "responsible_persons",
      "pattern": r"^(?:谁|哪些人|什么人|哪个)(?:对|为)?[^,，?？]*?负(?:总|主要|直接)?责|第一责任人|直接责任人|责任人是谁|(?:什么|哪种|哪一种)责任人"},
     {"id": "chain", "query": "responsibility_chain",
@@ -451,7 +454,7 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                         "answer_zh": zh, "answer_en": note["en"] + " The text does not say this.",
                         "citations": citations}
         else:
-            listing = bool(re.search(r"哪些|有什么|都有|列出|分别", text)) or name in ("clause_text", "duties", "led_by")
+            listing = bool(re.search(r"哪些|(?<![负享具])有什么|都有|列出|分别", text)) or name in ("clause_text", "duties", "led_by")
             lines, used = compose_rows(name, result["rows"], result["params"], words, listing)
             if name == "cost_sharing":
                 # a share is given in the sentence the statement's quote lies in
@@ -476,6 +479,38 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                     en += " (Lines marked [reading] rest on an interpretation of the text, not on its words.)"
                 return {**out, "answer_zh": zh, "answer_en": en, "citations": citations,
                         "links": [], "found": True}
+
+    # only the names that stand for actors (领导 is a relation, not an actor to be settled)
+    actor_words = [w for w in words if not any(e["mention"] == w and any(
+        "relation" in c["kinds"] for c in e["candidates"]) for e in entities)]
+    ambiguous = _ambiguous_names(actor_words, resolver)
+    if ambiguous:
+        # a name the router could not settle: say which entities it may mean, then search the text
+        part = _retrieve(ctx, question, text, words, search_words, entities, out, resolver)
+        said = ";".join(f"“{name}”可以指:{' / '.join(labels)}" for name, labels in ambiguous.items())
+        return {**part, "ambiguous": ambiguous, "answer_zh": f"{said},请说明是哪一个。\n{part['answer_zh']}",
+                "answer_en": f"Ambiguous: {', '.join(ambiguous)}. {part['answer_en']}"}
+    return _retrieve(ctx, question, text, words, search_words, entities, out, resolver)
+
+
+def _ambiguous_names(words: list[str], resolver) -> dict:
+    """Names in the question that could mean several actors equally well: {name: [labels]}."""
+    out = {}
+    for word in words:
+        if len(word) < 2:
+            continue
+        try:
+            resolver.resolve_one(word, kind="actor")
+        except ParameterError as exc:
+            if exc.code == "ambiguous":
+                out[word] = [c.get("label_zh") for c in exc.candidates[:6] if c.get("label_zh")]
+    return out
+
+
+def _retrieve(ctx, question: str, text: str, words: list[str], search_words: list[str], entities: list[dict],
+              out: dict, resolver) -> dict:
+    """The answer from the text's sentences (BM25), or that the text does not give it."""
+    from policykg.queries.retrieval import highlight
 
     hits = ctx.index.search(search_words, 3)
     if hits:
