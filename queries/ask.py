@@ -68,6 +68,11 @@ RULES: list[dict] = [
      "pattern": rf"^{_ACTOR}(?:分别)?(?:由|归)?谁(?:来)?负责"},
     {"id": "responsible-task", "query": "responsible_persons",
      "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由|归)?谁(?:来)?负(?:总|主要|直接)?责"},
+    # What X is: its definition (什么是X, X是什么性质的组织, X是干什么的).
+    {"id": "definition", "query": "definition",
+     "pattern": r"^(?:什么是|何谓)(?P<entity>[^,，?？]{2,20}?)$"
+                r"|^(?P<entity_2>[^,，?？]{2,20}?)(?:是|属于)(?:什么|哪种|哪类|何种)(?:性质|样|类型|种类)?的?(?:组织|机构|单位)"
+                r"|^(?P<entity_3>[^,，?？]{2,20}?)是(?:干什么|做什么|干嘛)的"},
     # X对Y负什么责任: the persons responsible for task Y (the composer keeps X's line)
     {"id": "responsible-for-task", "query": "responsible_persons",
      "pattern": r"^[^,，?？]{2,15}?对(?P<task>[^,，?？]{2,20}?)负(?:有)?(?:什么|哪种|何种|哪些|怎样的)(?:样的)?责任"},
@@ -211,7 +216,7 @@ def route(question: str, store, resolver) -> tuple[str, dict, str] | None:
             continue
         name = rule["query"]
         query = get_query(name)
-        groups = {k: v for k, v in m.groupdict().items() if v and k not in rule.get("drop", ())}
+        groups = {re.sub(r"_\d+$", "", k): v for k, v in m.groupdict().items() if v and k not in rule.get("drop", ())}
         if "item" in groups:
             groups["clause"] = f"{groups.pop('clause')}({groups.pop('item')})"
         params = dict(rule.get("params", {}))

@@ -31,6 +31,8 @@ def row_sentence(name: str, row: dict, params: dict) -> str:
     actor = (params.get("actor") or params.get("acted_on") or {}).get("label_zh") or ""
     if name in ("clause_text", "cost_sharing"):
         return f"{row.get('quote') or ''}"
+    if name == "definition" and row.get("definition"):
+        return f"{row.get('entity_label') or ''}:{row['definition'].rstrip('。')}"
     if row.get("norm_label"):
         return row["norm_label"]
     if row.get("led_label"):

@@ -67,6 +67,7 @@ class SentenceIndex:
     def __init__(self, store, resolver, tokenize):
         self.tokenize = tokenize
         self.sentences: list[Sentence] = []
+        self.part_headings: set[int] = set()
         clauses = resolver.clauses
         parents = {u.parent for u in clauses.units.values() if u.parent}
         for unit in clauses.ordered():
@@ -74,7 +75,13 @@ class SentenceIndex:
                 continue
             text = unit.text
             if unit.kind in _CONTAINERS:
-                continue   # a part's heading is asked for by the part (第七部分讲什么); its text is its articles'
+                # a part's heading (its first line; the rest is its articles'), weighed less than the
+                # articles' own sentences: it is the answer only where no article says it
+                heading = text.split("\n", 1)[0].strip()
+                if heading and unit.start is not None:
+                    self.sentences.append(Sentence(unit.iri, unit.path, heading, unit.start, unit.start + len(heading)))
+                    self.part_headings.add(len(self.sentences) - 1)
+                continue
             if unit.iri in parents:
                 # the article's text up to its first item (the items follow)
                 text = re.split(r"[(（]1[)）]", text, 1)[0]
@@ -86,12 +93,13 @@ class SentenceIndex:
         self.lock = threading.Lock()
         # A sentence also carries its article's heading (目标任务, 健全保障机制), in a column that
         # weighs more: it says what the whole article is about.
-        self.db.execute("CREATE VIRTUAL TABLE idx USING fts5(words, head, kind UNINDEXED, ref UNINDEXED)")
+        self.db.execute("CREATE VIRTUAL TABLE idx USING fts5(words, head, part, kind UNINDEXED, ref UNINDEXED)")
         self.headings = {u.iri: u.heading for u in clauses.units.values() if u.heading and u.kind != "part"}
         for unit in clauses.units.values():
             if unit.kind == "item" and unit.parent in self.headings:
                 self.headings.setdefault(unit.iri, self.headings[unit.parent])
-        rows = [(self.words(s.text), self.words(self.headings.get(s.unit) or ""), "sentence", i)
+        rows = [("", "", self.words(s.text), "sentence", i) if i in self.part_headings else
+                (self.words(s.text), self.words(self.headings.get(s.unit) or ""), "", "sentence", i)
                 for i, s in enumerate(self.sentences)]
         self.statements: list[dict] = []
         for row in store.select(_STATEMENTS_QUERY):
@@ -100,11 +108,11 @@ class SentenceIndex:
                          "clause": get("clause"), "quote": get("quote"), "roles": get("roles")}
             self.statements.append(statement)
             text = " ".join([statement["label_zh"], statement["quote"], statement["roles"]])
-            rows.append((self.words(text) + " " + statement["label_en"].lower(), "", "statement",
+            rows.append((self.words(text) + " " + statement["label_en"].lower(), "", "", "statement",
                          len(self.statements) - 1))
-        self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", rows)
+        self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?, ?)", rows)
         self.by_iri = {statement["iri"]: statement for statement in self.statements}
-        self.vocabulary = {w for words, head, _, _ in rows for w in (words + " " + head).split()}
+        self.vocabulary = {w for words, head, part, _, _ in rows for w in f"{words} {head} {part}".split()}
 
     def words(self, text: str) -> str:
         """The words FTS5 sees: the segmented text and its numbers in digits, space-separated."""
@@ -146,8 +154,8 @@ class SentenceIndex:
             return []
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in terms)
         with self.lock:
-            found = self.db.execute("SELECT kind, ref, bm25(idx, 1.0, 1.5), words || ' ' || head FROM idx "
-                                    "WHERE idx MATCH ? ORDER BY bm25(idx, 1.0, 1.5) LIMIT ?",
+            found = self.db.execute("SELECT kind, ref, bm25(idx, 1.0, 1.5, 0.5), words || ' ' || head || ' ' || part "
+                                    "FROM idx WHERE idx MATCH ? ORDER BY bm25(idx, 1.0, 1.5, 0.5) LIMIT ?",
                                     (match, limit * 4)).fetchall()
         hits, seen = [], set()
         for kind, ref, rank, indexed in found:

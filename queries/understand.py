@@ -46,6 +46,15 @@ def normalize(text: str) -> str:
     return text.strip("?？!！。.")
 
 
+def _singular(word: str) -> str:
+    """secretaries → secretary, committees → committee (a plural read as the label's singular)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "'s")):
+        return word[:-1]
+    return word
+
+
 def is_english(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(c.isascii() for c in letters) > len(letters) * 0.7
@@ -69,6 +78,7 @@ class Understanding:
                 elif len(name) >= 2:
                     self.names.setdefault(name, set()).add(entity.iri)
         self.names_longest_first = sorted(self.names, key=len, reverse=True)
+        self.english_longest_first = sorted((label for label in self.english if label), key=len, reverse=True)
         self.text = "\n".join(u.text for u in resolver.clauses.ordered() if u.text)
         phrases = set(re.findall(r"[“\"《]([^”\"》]{2,20})[”\"》]", self.text))
         phrases |= {u.heading for u in resolver.clauses.units.values() if u.heading and len(u.heading) <= 20}
@@ -125,10 +135,10 @@ class Understanding:
         return self._english_names(plain)
 
     def _english_names(self, text: str) -> str:
-        out = text.lower().strip()
-        for label in sorted(self.english, key=len, reverse=True):
-            if label and label in out:
-                out = out.replace(label, self.english[label])
+        out = " ".join(_singular(w) for w in text.lower().strip().split())
+        for label in self.english_longest_first:
+            if label in out:
+                out = re.sub(rf"(?<![a-z]){re.escape(label)}(?![a-z])", self.english[label], out)
         return out
 
     def entities(self, text: str) -> list[dict]:
@@ -164,7 +174,17 @@ class Understanding:
     def unknown_words(self, text: str) -> list[str]:
         """Content words the policy never uses, neither as a word nor inside a name or a phrase."""
         out = []
+        words = self.words(text)
+        # single characters jieba left apart (年 假) read together as the word they make (年假)
+        for a, b in zip(words, words[1:]):
+            pair = a + b
+            if len(a) == len(b) == 1 and a not in QUESTION_WORDS and b not in QUESTION_WORDS \
+                    and re.fullmatch(r"[\u4e00-\u9fff]{2}", pair) and pair not in self.text \
+                    and pair not in self.router_words:
+                out.append(pair)
         for word in self.content_words(text):
+            if word.isascii() and not word.isdigit():
+                continue   # English words are read through the English labels, not the Chinese text
             if word in self.text_words or word in self.names or word in self.router_words:
                 continue
             if len(word) == 1:
