@@ -318,9 +318,13 @@ def _citation(resolver, clause_iri: str, quote: str | None = None) -> dict | Non
             return None
         return {"clause": clause_iri, "path": "title" if clause_iri.count("/") <= 5 else clause_iri.rsplit("/", 1)[-1],
                 "label_zh": "标题", "label_en": "title", "quote": quote}
+    start, end = unit.start, unit.end
+    at = unit.text.find(quote) if quote and unit.text and unit.start is not None else -1
+    if at >= 0:   # the quote's own offsets in the source, not the whole unit's
+        start, end = unit.start + at, unit.start + at + len(quote)
     return {"clause": unit.iri, "path": unit.path, "label_zh": resolver.clauses.label(unit),
             "label_en": resolver.clauses.label(unit, "en"), "quote": quote or unit.text,
-            "start": unit.start, "end": unit.end}
+            "start": start, "end": end}
 
 
 def _measure_agrees(question: str, lines: list[str]) -> bool:
@@ -473,8 +477,9 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                 citations, seen = [], set()
                 for row in used:
                     citation = _citation(resolver, row.get("clause") or "", row.get("quote"))
-                    if citation and citation["clause"] not in seen:
-                        seen.add(citation["clause"])
+                    if citation and (citation["clause"], citation.get("start")) not in seen:
+                        seen.add((citation["clause"], citation.get("start")))
+                        citation["highlighted"] = highlight(citation["quote"] or "", [w for w in words if len(w) >= 2])
                         citations.append(citation)
                 note = interpreted_note(used)
                 zh = ";".join(lines) + "。" if len(lines) > 1 else lines[0]
@@ -579,7 +584,14 @@ def ask(question: str, store, resolver, asserted_only: bool = False) -> dict:
     if len(parts) == 1:
         zh, en = parts[0]["answer_zh"], parts[0]["answer_en"]
     else:
-        zh = "\n".join(f"({i}) {p['question']}:{p['answer_zh']}" for i, p in enumerate(parts, 1))
+        # the note on readings (【解读】) once, after the parts
+        from policykg.queries.compose import interpreted_note
+
+        note = interpreted_note([row for p in parts for row in p["rows"]])
+        bodies = [p["answer_zh"].replace(f"\n{note}", "") if note else p["answer_zh"] for p in parts]
+        zh = "\n".join(f"({i}) {p['question']}:{body}" for i, (p, body) in enumerate(zip(parts, bodies), 1))
+        if note and note in "".join(p["answer_zh"] for p in parts):
+            zh += f"\n{note}"
         en = "\n".join(f"({i}) {p['answer_en']}" for i, p in enumerate(parts, 1))
     entities = [e for p in parts for e in p.pop("entities")]
     return {"question": question, "understood_as": text if english else None, "answer_zh": zh, "answer_en": en,
