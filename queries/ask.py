@@ -61,7 +61,9 @@ RULES: list[dict] = [
                 r"|.*(?:发文机关|发文单位|落款|印发机关|印发日期|成文日期|主题词)"
                 r"|.*(?:谁|哪个部门|哪个单位|哪个机关)(?:印发|发布|下发|制定|发)的?"
                 r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文|发的|发出))"},
-    {"id": "toc", "query": "toc", "pattern": r"(目录|^(?:文件|意见|正文|全文)?的?结构|几个?部分|多少条|有哪些部分|章节)"},
+    {"id": "toc", "query": "toc", "pattern": r"(目录|^(?:文件|意见|正文|全文)?的?结构|几个?部分|有哪些部分|章节"
+                                            r"|^(?:这份|本|该|这个)?(?:文件|意见|正文|全文)?(?:一共|总共|共)?(?:有)?(?:多少|几)条"
+                                            r"(?:编号条目|条目|内容)?$)"},
     # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
     # (X由谁领导/管理 is a leadership question, read below.)
     {"id": "managed-by", "query": "relations",
@@ -271,6 +273,18 @@ _CLAUSE_REF = re.compile(r"第\s*[0-9一二三四五六七八九十]+\s*(?:条|�
 
 
 RESULTS_KEPT = 512
+# 多少条, 几个, 几项 …: a question that asks how many (of what a listing question lists).
+_COUNT = re.compile(r"(?:一共|总共|共)?(?:有)?(?:多少|几)(?P<unit>条|项|个|处|种|类|次)")
+# Named questions whose rows can be counted, and what one counted thing is in their rows.
+COUNTABLE = {"norms": ("norm",), "duties": ("norm",), "led_by": ("led",), "leaders_of": ("leader",),
+             "clauses_mentioning": ("clause",), "coordination_mechanisms": ("member",),
+             "relations": ("statement",), "deadlines": ("norm", "statement")}
+
+
+def _counted(name: str, rows: list[dict]) -> int:
+    """How many distinct things a named question's rows list (statements, actors, clauses)."""
+    keys = COUNTABLE.get(name, ("clause",))
+    return len({next((row.get(k) for k in keys if row.get(k)), None) for row in rows} - {None})
 # Rules that read a question about the document itself (its title, issuer, dates, structure, web page).
 ABOUT_THE_DOCUMENT = {"document", "web-publication", "toc", "clause-text", "part-text", "preamble", "closing"}
 
@@ -429,6 +443,16 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
            "entities": entities}
     unknown = u.unknown_words(text)
     routed = route(digits, store, resolver)
+    count = _COUNT.search(text)
+    if count and routed is not None and routed[2] in ABOUT_THE_DOCUMENT:
+        count = None   # 一共多少条: the document's structure answers
+    if count:
+        # 有多少条规定用了原则上 / 社区党组织领导几个组织: the listing question, counted
+        listed = route(to_digits(text.replace(count.group(0), "哪些")), store, resolver)
+        if listed is not None and listed[0] in COUNTABLE:
+            routed = listed
+        else:
+            count = None
     if routed is not None and routed[2] in ABOUT_THE_DOCUMENT:
         unknown = []   # a question about the document itself: its words are not the text's
     if unknown and not _CLAUSE_REF.search(digits):
@@ -463,14 +487,23 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                         "answer_zh": zh, "answer_en": note["en"] + " The text does not say this.",
                         "citations": citations}
         else:
-            listing = bool(re.search(r"哪些|(?<![负享具])有什么|都有|列出|分别", text)) or name in ("clause_text", "duties", "led_by")
+            listing = bool(count or re.search(r"哪些|(?<![负享具])有什么|都有|列出|分别", text)) \
+                or name in ("clause_text", "duties", "led_by")
             lines, used = compose_rows(name, result["rows"], result["params"], words, listing)
+            lines_of = dict(zip((id(r) for r in used), lines)).get
+            if name == "clauses_mentioning":
+                # the sentences of each clause that name it, whole (the rows hold 60-character windows)
+                lines = []
+                for row in used:
+                    held = [x.text for x in ctx.index.sentences if x.unit == row.get("clause")
+                            and any(w in x.text for w in words if len(w) >= 2)]
+                    lines.append("".join(held[:2]) + f"({row.get('clause_label')})" if held else lines_of(id(row)))
             if name == "cost_sharing":
                 # a share is given in the sentence the statement's quote lies in
                 lines = [_whole_sentence(ctx, row) + cited for row, cited in
                          ((r, f"({r.get('clause_label')})") for r in used)]
                 lines = list(dict.fromkeys(lines))
-            asks_number = _ASKS_NUMBER.search(text)
+            asks_number = _ASKS_NUMBER.search(text) and not count
             if lines and not (asks_number and name not in ("toc", "document", "clause_text")
                               and not any(_STATES_NUMBER.search(line) for line in lines)) \
                     and _measure_agrees(text, lines):
@@ -483,6 +516,10 @@ def answer_part(question: str, store, resolver, asserted_only: bool = False) -> 
                         citations.append(citation)
                 note = interpreted_note(used)
                 zh = ";".join(lines) + "。" if len(lines) > 1 else lines[0]
+                if count:
+                    n = _counted(name, result["rows"])
+                    zh = f"共{n}{count.group('unit')}" + (f"(下列前{len(lines)}{count.group('unit')})" if n > len(lines)
+                                                        else "") + f":{zh}"
                 zh = zh + (f"\n{note}" if note else "")
                 en = "; ".join(dict.fromkeys(_english(ctx, resolver, row, line) for row, line in zip(used, lines)))
                 if any(row.get("interpreted") for row in used):

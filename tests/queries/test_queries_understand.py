@@ -117,6 +117,22 @@ def test_a_post_leads_to_its_organization_said_as_such(store, resolver):
     assert part["found"] is False
 
 
+def test_how_many_counts_what_the_listing_question_lists(store, resolver):
+    counted = ask("有多少条规定用了原则上", store, resolver)
+    listed = ask("哪些规定用了原则上", store, resolver)
+    n = len({row["norm"] for row in listed["parts"][0]["rows"]})
+    assert n >= 2 and counted["answer_zh"].startswith(f"共{n}条")
+    assert counted["parts"][0]["named_query"] == "norms"
+    # the document's own count is the structure's, not a listing's
+    assert "共22条" in ask("意见一共有几条?", store, resolver)["answer_zh"]
+
+
+def test_an_ambiguous_name_is_said_to_be_so(store, resolver):
+    result = ask("委员会归谁领导", store, resolver)
+    assert result["parts"][0]["ambiguous"]["委员会"]
+    assert "“委员会”可以指" in result["answer_zh"] and "请说明" in result["answer_zh"]
+
+
 def test_locate_offsets_point_into_the_source(store, resolver):
     found = locator(store, resolver).locate("鼓勵年齡在40週歲以下的社區工作者參加本科以上學歷教育")
     source = (ROOT / "loader" / "sources" / "suzhou-2011-community-party-building.txt").read_text(encoding="utf-8")
