@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from policykg.api.errors import error_response
 from policykg.api.openapi import openapi_document
 from policykg.api.state import actor_graph, get_state, resolver
-from policykg.queries.ask import ask as ask_question
+from policykg.queries.answering import ask as ask_question
 from policykg.queries.chains import DEFAULT_MAX_LENGTH, MEASURES
 from policykg.queries.locate import MAX_PASSAGE, locator
 from policykg.queries.library import (RESERVED_PARAMS, ParameterError, get_query, load_library, parse_boolean,
@@ -243,7 +243,7 @@ def resolve():
 
 @bp.get("/ask")
 def ask():
-    """The one answer every front end shows (see :func:`policykg.queries.ask.ask`); the first part's
+    """The one answer every front end shows (see :func:`policykg.queries.answering.ask`); the first part's
     rows are also the envelope's rows (paged), with the fields earlier clients read (query, rule,
     params, title_zh, note)."""
     allow_only("q", "asserted_only")

@@ -19,7 +19,8 @@ from pathlib import Path
 from policykg import iris
 from policykg.errors import UserError
 from policykg.ontology.namespaces import PKG_URI
-from policykg.queries.ask import answer, ask
+from policykg.queries.answering import ask
+from policykg.queries.ask import answer
 from policykg.queries.chains import actor_graph
 from policykg.queries.library import LibraryError, ParameterError, get_query, load_library, run_query
 from policykg.queries.resolve import Resolver

@@ -82,7 +82,7 @@ def evaluate(items: list[dict], ask) -> dict:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from policykg.queries.ask import ask as ask_question
+    from policykg.queries.answering import ask as ask_question
     from policykg.queries.resolve import Resolver
     from policykg.store.backend import OxigraphStore
 

@@ -10,7 +10,6 @@ units it overlaps (smallest units: items, articles, the preamble …) and the sc
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import opencc

@@ -12,7 +12,8 @@ from policykg.api.pages.data import library, resolver, run_named
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
 from policykg.api.state import get_state
-from policykg.queries.ask import ask as ask_question, noted_actor, nothing_found_note
+from policykg.queries.answering import ask as ask_question
+from policykg.queries.ask import noted_actor, nothing_found_note
 from policykg.queries.library import ParameterError
 
 

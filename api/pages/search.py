@@ -9,7 +9,8 @@ from policykg.api.pages.data import resolve_candidates, resolver, run_named
 from policykg.api.pages.labels import iri_url
 from policykg.api.pages.questions import cell
 from policykg.api.state import get_state
-from policykg.queries.ask import ask as ask_question, route
+from policykg.queries.answering import ask as ask_question
+from policykg.queries.ask import route
 from policykg.queries.library import ParameterError
 
 

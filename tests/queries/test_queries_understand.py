@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.queries.ask import ask, context
+from policykg.queries.answering import ask, context
 from policykg.queries.locate import fold, locator
 from policykg.queries.numerals import amounts, to_digits
 from policykg.queries.retrieval import highlight, split_sentences
