@@ -129,18 +129,47 @@ def openapi_document(config: Config) -> dict:
             "responses": {"200": _rows_ok("Ranked candidates (ambiguous: true when no single best)."),
                           **_errors(400, 404)}}},
         "/api/ask": {"get": {
-            "operationId": "ask", "summary": "A question in Chinese, answered by a named question",
+            "operationId": "ask", "summary": "A question in Chinese or English, answered with its clauses",
+            "description": "The one answer every front end shows (the home search box, the question page, "
+                           "`policykg ask`). `answer_zh` / `answer_en`: a direct answer in words, each fact "
+                           "followed by the clause it comes from (第19条); where the text does not answer, it "
+                           "says so (原文没有规定…) and quotes the nearest text instead, never a guess. `parts`: "
+                           "one entry per question asked (社区工作经费标准是多少?党员活动经费呢? is two), each "
+                           "{question, intent, named_query, params, rows, columns, citations, answer_zh, answer_en, "
+                           "found, links}; `named_query` is the queries/*.rq question that answered (null when "
+                           "the answer was retrieved from the text's sentences), `citations` [{clause, path, "
+                           "label_zh, label_en, quote, start, end, highlighted}] the units the answer rests on "
+                           "(offsets into the source text; `highlighted` marks the matched words with 【】). "
+                           "`entities`: the names of the graph the question mentions, each with its candidates "
+                           "and `ambiguous`. `route`: each part's intent. `understood_as`: the Chinese question "
+                           "an English one was read as. The envelope's `rows` are the first part's rows (paged), "
+                           "with `query`, `rule`, `params`, `title_zh` and `note` (the not-in-the-text answer, "
+                           "else null) as before. Rows that rest on a reading carry `interpreted` and "
+                           "`interpreted_label`, and the answer marks them 【解读】.",
             "parameters": [_query_param("q", "the question, e.g. 谁领导居民委员会?", True, example="谁领导居委会?"),
                            _query_param("asserted_only", "true: leave out rows that rest on a reading of the text "
                                         "(解读, the interpretation graph) where the answering question can",
                                         schema={"type": "boolean"})]
             + PAGING,
-            "responses": {"200": _rows_ok("The rows of the named question the question was routed to (`query`, "
-                                          "by `rule`). Where the text names no one who leads the actor (or no one "
-                                          "it leads), the actor's relations instead, with `note` {zh, en} saying so; "
-                                          "`note` is null otherwise. A question no rule reads is searched. "
-                                          "Rows that rest on a reading carry `interpreted` and `interpreted_label`."),
+            "responses": {"200": {"description": "The answer.",
+                                  "content": {"application/json": {"schema": _ref("Answer")},
+                                              "text/csv": {"schema": {"type": "string"}}}},
                           **_errors(400, 404, 409)}}},
+        "/api/locate": {"post": {
+            "operationId": "locate", "summary": "The units a pasted passage comes from, with offsets and a score",
+            "description": "A passage from another document (a quotation of the policy with other punctuation, "
+                           "widths, traditional characters, line breaks or small omissions) → the stretch of the "
+                           "policy it matches (`start`, `end`: offsets into the source text, `text`), its "
+                           "similarity `score` (0-100; `found` is false below 60) and, as rows, the units it "
+                           "overlaps with their own offsets and the share of the stretch each holds (`overlap`).",
+            "requestBody": {"required": True, "content": {
+                "text/plain": {"schema": {"type": "string", "maxLength": 20000}},
+                "application/json": {"schema": {"type": "object", "required": ["text"],
+                                                "properties": {"text": {"type": "string", "maxLength": 20000}}}},
+                "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                    "text": {"type": "string"}}}}}},
+            "responses": {"200": _rows_ok("The units, with found, score, start, end and text."),
+                          **_errors(400)}}},
         "/api/clauses": {"get": {
             "operationId": "listClauses", "summary": "The document's units in reading order, with text and offsets",
             "parameters": [_query_param("kind", "only units of this kind (article, item, part ...)")] + PAGING,
@@ -221,6 +250,28 @@ def openapi_document(config: Config) -> dict:
                              "truncated": {"type": "boolean"},
                              "next": {"type": "string", "nullable": True}},
                          "additionalProperties": True},
+                "Answer": {"type": "object",
+                           "required": ["ok", "answer_zh", "answer_en", "parts", "entities", "route", "rows"],
+                           "properties": {
+                               "ok": {"type": "boolean", "enum": [True]},
+                               "question": {"type": "string"},
+                               "answer_zh": {"type": "string"}, "answer_en": {"type": "string"},
+                               "found": {"type": "boolean"},
+                               "understood_as": {"type": "string", "nullable": True},
+                               "parts": {"type": "array", "items": {"type": "object", "required": [
+                                   "question", "intent", "named_query", "params", "rows", "citations"],
+                                   "properties": {
+                                       "question": {"type": "string"}, "intent": {"type": "string"},
+                                       "named_query": {"type": "string", "nullable": True},
+                                       "params": {"type": "object"},
+                                       "rows": {"type": "array", "items": {"type": "object"}},
+                                       "citations": {"type": "array", "items": {"type": "object"}},
+                                       "answer_zh": {"type": "string"}, "answer_en": {"type": "string"},
+                                       "found": {"type": "boolean"}}}},
+                               "entities": {"type": "array", "items": {"type": "object"}},
+                               "route": {"type": "array", "items": {"type": "string"}},
+                               "rows": {"type": "array", "items": {"type": "object"}}},
+                           "additionalProperties": True},
                 "Error": {"type": "object", "required": ["ok", "error"],
                           "properties": {
                               "ok": {"type": "boolean", "enum": [False]},

@@ -26,8 +26,9 @@ from policykg.api.errors import error_response, http_error
 from policykg.store.errors import QueryRefused
 from policykg.api.openapi import openapi_document
 from policykg.api.state import actor_graph, get_state, resolver
-from policykg.queries.ask import answer
+from policykg.queries.answering import ask as ask_question
 from policykg.queries.chains import DEFAULT_MAX_LENGTH, MEASURES
+from policykg.queries.locate import MAX_PASSAGE, locator
 from policykg.queries.library import (RESERVED_PARAMS, ParameterError, get_query, load_library, parse_boolean,
                                       run_query)
 
@@ -176,7 +177,8 @@ def allow_only(*names: str) -> None:
 ENDPOINTS = [
     ("/api/queries", "the named questions with their metadata"),
     ("/api/queries/{name}", "run one named question"),
-    ("/api/ask?q=", "a question in Chinese, answered by a named question"),
+    ("/api/ask?q=", "a question in Chinese (or English): a direct answer citing its clauses, part by part"),
+    ("POST /api/locate", "a passage pasted from another document: the units it comes from, with offsets"),
     ("/api/resolve?q=", "what a name (居委会, 社区书记 ...) refers to"),
     ("/api/clauses", "the document's units"),
     ("/api/clauses/{id}", "one unit (19, 第19条, 4(3), art/4/item/3 ...) with its text and statements"),
@@ -256,15 +258,50 @@ def resolve():
 
 @bp.get("/ask")
 def ask():
+    """The one answer every front end shows (see :func:`policykg.queries.answering.ask`); the first part's
+    rows are also the envelope's rows (paged), with the fields earlier clients read (query, rule,
+    params, title_zh, note)."""
     allow_only("q", "asserted_only")
     q = single_value("q", required=True)
     asserted_only = boolean_value("asserted_only")
     state = get_state()
-    res = resolver()
-    result = answer(q, state.store, res, asserted_only=asserted_only)
-    return rows_response(result["rows"], result["columns"], question=q, query=result["query"],
-                         title_zh=result["title_zh"], params=result["params"], rule=result["rule"],
-                         note=result["note"])
+    result = ask_question(q, state.store, resolver(), asserted_only=asserted_only)
+    first = result["parts"][0]
+    name = first["named_query"]
+    note = None if first["found"] else {"zh": first["answer_zh"], "en": first["answer_en"]}
+    return rows_response(first["rows"], first["columns"], question=q, answer_zh=result["answer_zh"],
+                         answer_en=result["answer_en"], parts=result["parts"], entities=result["entities"],
+                         route=result["route"], understood_as=result["understood_as"], found=result["found"],
+                         query=name or "search", title_zh=get_query(name).title_zh if name else "原文检索",
+                         params=first["params"], rule=first["intent"], note=note)
+
+
+@bp.post("/locate")
+def locate():
+    """A passage pasted from another document → the units it comes from, with offsets and a score.
+    The passage is the request body (text/plain), or ``{"text": …}`` (JSON), or the form field text."""
+    allow_only()
+    if request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            raise ApiError("invalid_parameter", 'a JSON body must be an object {"text": "…"}', "text")
+        passage = body["text"]
+    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        passage = request.form.get("text", "")
+    else:
+        if (request.content_length or 0) > MAX_PASSAGE * 4:
+            raise ApiError("invalid_parameter", f"the passage is longer than {MAX_PASSAGE} characters", "text")
+        try:
+            passage = request.get_data(cache=False).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError("invalid_parameter", "the body is not UTF-8 text", "text") from None
+    try:
+        found = locator(get_state().store, resolver()).locate(passage)
+    except ValueError as exc:
+        raise ApiError("missing_parameter" if "empty" in str(exc) else "invalid_parameter", str(exc), "text") from None
+    return rows_response(found["units"], ["path", "label_zh", "label_en", "start", "end", "overlap", "clause"],
+                         found=found["found"], score=found["score"], start=found["start"], end=found["end"],
+                         text=found["text"])
 
 
 @bp.get("/clauses")

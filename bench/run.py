@@ -278,8 +278,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="policykg SPARQL benchmark")
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig", help="the seed dataset")
     parser.add_argument("--peers", default="policykg,policykg-threads,oxigraph,oxigraph-mem,rdflib")
-    parser.add_argument("--datasets", default="seed,floor,city,compliance",
-                        help="any of seed, floor (the HTTP floor), city, compliance (registers checked "
+    parser.add_argument("--datasets", default="seed,floor,ask,city,compliance",
+                        help="any of seed, floor (the HTTP floor), ask (/api/ask over the evaluation set), city, compliance (registers checked "
                              "against the norms, bench/compliance.py); comma-separated")
     parser.add_argument("--compliance-sparql", default="1000,10000",
                         help="register sizes (communities) checked on the SPARQL path (100000: ~10 GB, see RESULTS.md)")
@@ -326,6 +326,11 @@ def main(argv=None) -> int:
             _flush(report[-1], args)
         if "floor" in datasets:
             report.append(run_floor(args.data.resolve(), tmp, args))
+            _flush(report[-1], args)
+        if "ask" in datasets:
+            from bench.ask import run_ask
+
+            report.append(run_ask(args.data.resolve(), tmp))
             _flush(report[-1], args)
         if "city" in datasets:
             size = communities_for(args.city_triples) if args.city_triples else None

@@ -16,6 +16,7 @@ the question goes to full-text search. Parameter values are resolved exactly as 
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -40,21 +41,40 @@ RULES: list[dict] = [
     {"id": "clause-statements", "query": "clause_statements",
      "pattern": r"^第?(?P<clause>[0-9一二三四五六七八九十]+)条(?:规定了哪些|有哪些规定|涉及哪些主体|涉及谁|提到了?谁|的主体)"},
     {"id": "part-text", "query": "clause_text",
-     "pattern": r"^(?P<clause>第?[一二三四五六七八九十]+部分)(?:说了什么|讲了什么|内容|是什么)?$"},
+     "pattern": r"^(?P<clause>第?[0-9一二三四五六七八九十]+部分)(?:的)?(?:说了什么|讲了什么|讲什么|说什么|内容|是什么|标题|"
+                r"是关于什么的?|讲的是什么|讲的什么|说的什么|写的什么|写了什么|主要内容)?$"},
+    # The units named by their kind: the preamble, the closing, the signature, the keywords, the imprint.
+    {"id": "preamble", "query": "clause_text", "params": {"clause": "序言"},
+     "pattern": r"^(?:序言|前言|开头|开篇|引言|导语)(?:一段|部分|段)?(?:的)?(?:说了什么|讲了什么|讲的什么|内容|是什么|写了什么)?$"},
+    {"id": "closing", "query": "clause_text", "params": {"clause": "结语"},
+     "pattern": r"^(?:结语|结尾|结束语|最后一段|末尾)(?:一段|部分|段)?(?:的)?(?:说了什么|讲了什么|讲的什么|内容|是什么|写了什么)?$"},
+    # The web page the text was captured from (its header is not part of the policy).
+    {"id": "web-publication", "query": "web_publication",
+     "pattern": r"网站|网上|网页|转载|发布时间|栏目|来源网|(?:哪天|什么时候|何时)(?:在网上)?发布"},
     # About the document itself (not a clause): its title, issuing bodies, dates, keywords.
     {"id": "document", "query": "document",
      "pattern": r"^(?!.*第?[0-9一二三四五六七八九十]+(?:条|部分|项))"
                 r"(?:.*(?:本文件|本意见|这份文件|这个文件|该文件|文件|意见)的?(?:标题|题目|名称|全称|文种)"
                 r"|.*(?:发文机关|发文单位|落款|印发机关|印发日期|成文日期|主题词)"
                 r"|.*(?:谁|哪个部门|哪个单位|哪个机关)(?:印发|发布|下发|制定|发)的?"
-                r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文))"},
-    {"id": "toc", "query": "toc", "pattern": r"(目录|结构|有几个部分|几部分|多少条|有哪些部分|章节)"},
+                r"|.*(?:什么时候|何时|哪一?年|哪天)(?:印发|发布|出台|下发|成文|发文|发的|发出))"},
+    {"id": "toc", "query": "toc", "pattern": r"(目录|^(?:文件|意见|正文|全文)?的?结构|几个?部分|有哪些部分|章节"
+                                            r"|^(?:这份|本|该|这个)?(?:文件|意见|正文|全文)?(?:一共|总共|共)?(?:有)?(?:多少|几)条"
+                                            r"(?:编号条目|条目|内容)?$)"},
     # X由谁负责: X's relations when X is an actor, the persons responsible when it is a task.
     # (X由谁领导/管理 is a leadership question, read below.)
     {"id": "managed-by", "query": "relations",
      "pattern": rf"^{_ACTOR}(?:分别)?(?:由|归)?谁(?:来)?负责"},
     {"id": "responsible-task", "query": "responsible_persons",
      "pattern": r"^(?P<task>[^,，。?？]{2,20}?)(?:分别)?(?:由|归)?谁(?:来)?负(?:总|主要|直接)?责"},
+    # What X is: its definition (什么是X, X是什么性质的组织, X是干什么的).
+    {"id": "definition", "query": "definition",
+     "pattern": r"^(?:什么是|何谓)(?P<entity>[^,，?？]{2,20}?)$"
+                r"|^(?P<entity_2>[^,，?？]{2,20}?)(?:是|属于)(?:什么|哪种|哪类|何种)(?:性质|样|类型|种类)?的?(?:组织|机构|单位)"
+                r"|^(?P<entity_3>[^,，?？]{2,20}?)是(?:干什么|做什么|干嘛)的"},
+    # X对Y负什么责任: the persons responsible for task Y (the composer keeps X's line)
+    {"id": "responsible-for-task", "query": "responsible_persons",
+     "pattern": r"^[^,，?？]{2,15}?对(?P<task>[^,，?？]{2,20}?)负(?:有)?(?:什么|哪种|何种|哪些|怎样的)(?:样的)?责任"},
     {"id": "responsible", "query": "responsible_persons",
      "pattern": r"^(?:谁|哪些人|什么人|哪个)(?:对|为)?[^,，?？]*?负(?:总|主要|直接)?责|第一责任人|直接责任人|责任人是谁|(?:什么|哪种|哪一种)责任人"},
     {"id": "chain", "query": "responsibility_chain",
@@ -80,7 +100,7 @@ RULES: list[dict] = [
     {"id": "cost-sharing", "query": "cost_sharing",
      "pattern": r"(经费|费用|资金)(?:如何|怎么|怎样)?(?:分担|承担|分摊)|分担比例|承担比例|谁承担"},
     {"id": "deadlines", "query": "deadlines",
-     "pattern": r"(期限|截止|什么时候|何时|时间要求|到\d{4}年|从\d{4}年|自\d{4}年|\d{4}年(?:前|以前|之前|底|末|内))"},
+     "pattern": r"(期限|截止|什么时候|何时|到\d{4}年|从\d{4}年|自\d{4}年|\d{4}年(?:前|以前|之前|底|末|内))"},
     {"id": "mentions", "query": "clauses_mentioning",
      "pattern": rf"^(?:哪些|什么)(?:条款|条|地方)(?:提到|提及|涉及|说到)(?:了)?{_ACTOR}$"},
     {"id": "mentions-2", "query": "clauses_mentioning",
@@ -181,16 +201,21 @@ def normalize_question(text: str) -> str:
     return text.strip("?？!！。.")
 
 
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def route(question: str, store, resolver) -> tuple[str, dict, str] | None:
     """(named question, raw parameters, rule id) for a question, or None."""
     text = normalize_question(question)
     for rule in RULES:
-        m = re.search(rule["pattern"], text)
+        m = _compiled(rule["pattern"]).search(text)
         if not m:
             continue
         name = rule["query"]
         query = get_query(name)
-        groups = {k: v for k, v in m.groupdict().items() if v and k not in rule.get("drop", ())}
+        groups = {re.sub(r"_\d+$", "", k): v for k, v in m.groupdict().items() if v and k not in rule.get("drop", ())}
         if "item" in groups:
             groups["clause"] = f"{groups.pop('clause')}({groups.pop('item')})"
         params = dict(rule.get("params", {}))

@@ -5,6 +5,8 @@
     policykg query numeric_norms --param topic=经费 --format csv
     policykg query --ask 谁领导居委会?
     policykg graph --format graphml --out build/actors.graphml
+    policykg ask 社区工作经费标准是多少?党员活动经费呢?
+    policykg locate "社区工作经费按不低于20元/人.年的标准核拨"      (or the passage on standard input)
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from policykg import iris
 from policykg.errors import UserError
 from policykg.ontology.namespaces import PKG_URI
+from policykg.queries.answering import ask
 from policykg.queries.ask import answer
 from policykg.queries.chains import actor_graph
 from policykg.queries.library import LibraryError, ParameterError, get_query, load_library, run_query
@@ -148,7 +151,64 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    """The answer /api/ask gives, in the terminal: the direct answer, then each part's citations."""
+    store, config = _store(args)
+    result = ask(args.question, store, Resolver(store, config.base), asserted_only=args.asserted_only)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+        return 0
+    print(result["answer_en"] if args.lang == "en" else result["answer_zh"])
+    for i, part in enumerate(result["parts"], 1):
+        how = part["named_query"] or "原文检索 / text search"
+        print(f"\n[{i}] {part['question']}  ({part['intent']}: {how})")
+        for c in part["citations"]:
+            label = c["label_en"] if args.lang == "en" else c["label_zh"]
+            print(f"  {label}: {(c.get('highlighted') or c.get('quote') or '').strip()}")
+    return 0
+
+
+def cmd_locate(args) -> int:
+    """The units a pasted passage comes from (as POST /api/locate answers)."""
+    from policykg.queries.locate import locator
+
+    passage = args.passage if args.passage is not None else (
+        Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read())
+    store, config = _store(args)
+    resolver = Resolver(store, config.base)
+    try:
+        found = locator(store, resolver).locate(passage)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+        return 0
+    state = "found" if found["found"] else "not found"
+    print(f"score {found['score']} ({state}); offsets {found['start']}-{found['end']}: {found['text']}")
+    for unit in found["units"]:
+        print(f"  {unit['label_zh']} ({unit['path']}, {unit['start']}-{unit['end']}): overlap {unit['overlap']:.0%}")
+    return 0 if found["found"] else 1
+
+
 def register(subparsers) -> None:
+    a = subparsers.add_parser("ask", help="ask a question in Chinese or English (the answer /api/ask gives)",
+                              description="Answer a question as /api/ask does: a direct answer citing its clauses.")
+    a.add_argument("question", help="the question, e.g. 社区工作经费标准是多少?")
+    a.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    a.add_argument("--lang", choices=("zh", "en"), default="zh", help="the language of the answer shown")
+    a.add_argument("--asserted-only", action="store_true", help="leave out rows that rest on a reading (解读)")
+    a.add_argument("--data", help="a built dataset (.trig/.nq); default: POLICYKG_DATA or build the bundled policy")
+    a.set_defaults(func=cmd_ask)
+
+    loc = subparsers.add_parser("locate", help="find the units a pasted passage comes from",
+                                description="Locate a passage pasted from another document in the policy: its "
+                                            "offsets, the units it overlaps and a similarity score (exit 1: not found).")
+    loc.add_argument("passage", nargs="?", help="the passage (default: --file or standard input)")
+    loc.add_argument("--file", help="read the passage from this UTF-8 file")
+    loc.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    loc.add_argument("--data", help="a built dataset (.trig/.nq); default: POLICYKG_DATA or build the bundled policy")
+    loc.set_defaults(func=cmd_locate)
+
     q = subparsers.add_parser("query", help="run a named question (queries/*.rq)",
                               description="Run a named question; --list shows them all.")
     q.add_argument("name", nargs="?", help="the question's name (see --list)")

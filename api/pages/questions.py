@@ -8,14 +8,16 @@ from flask import abort, request, url_for
 from markupsafe import Markup
 
 from policykg.api.pages.blueprint import bp, page
-from policykg.api.pages.data import library, run_named
+from policykg.api.pages.data import library, resolver, run_named
 from policykg.api.pages.explain import explain_empty
 from policykg.api.pages.export import table_file
 from policykg.api.pages.i18n import lang, t
 from policykg.api.pages.labels import cite_text, iri_url, label
 from policykg.api.pages.rows import INHERITED, display_columns, inheritance_counts, merge_inherited
+from policykg.api.state import get_state
 from policykg.api.words import COMPARATORS, PARAM_TYPES, ROLES, UNIT_KINDS, VALUES, field_word, word
 from policykg.ontology.namespaces import PKG_URI
+from policykg.queries.answering import ask as ask_question
 from policykg.queries.ask import noted_actor, nothing_found_note
 from policykg.queries.library import ParameterError
 
@@ -175,8 +177,12 @@ def question(name: str):
             nothing_found["url"] = url_for("pages.question", name="relations",
                                            actor=noted_actor(result["params"])["value"])
     explained = explain_empty(result["params"]) if result is not None and not result["rows"] else None
+    # Reached from the search box: the question as asked, answered as /api/ask answers it.
+    asked_text = request.args.get("ask", "").strip()[:200]
+    asked = ask_question(asked_text, get_state().store, resolver()) if asked_text and result is not None else None
     return page("question.html", active="pages.questions", query=query, params=params, result=result,
-                nothing_found=nothing_found, explained=explained, rows=rows, counts=counts, param_hint_type=param_hint_type,
+                nothing_found=nothing_found, asked=asked, explained=explained, rows=rows, counts=counts,
+                param_hint_type=param_hint_type,
                 example_value=example_value, params_by_name={p.name: p for p in query.params},
                 error=error, cell=answer_cell, submitted=submitted, shown=shown, field_name=field_name,
                 api_url=f"/api/queries/{name}?" + urlencode(params) if params else f"/api/queries/{name}",

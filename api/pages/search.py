@@ -9,6 +9,7 @@ from policykg.api.pages.data import resolve_candidates, resolver, run_named
 from policykg.api.pages.labels import iri_url
 from policykg.api.pages.questions import cell
 from policykg.api.state import get_state
+from policykg.queries.answering import ask as ask_question
 from policykg.queries.ask import route
 from policykg.queries.library import ParameterError
 
@@ -33,10 +34,12 @@ def search():
     # 1. the whole input names one actor: go to its page
     if len(exact) == 1 or (exact and exact[0]["score"] > exact[1]["score"]):
         return redirect(iri_url(exact[0]["iri"]))
-    # 2. a question the router understands: go to that named question's answer
+    # 2. a question: answered as /api/ask answers it; one answered by a named question goes to that
+    #    question's page (which shows the same answer above its rows)
+    asked = ask_question(q, get_state().store, resolver())
     routed = ask_router(q)
-    if routed and routed.get("name"):
-        return redirect(url_for("pages.question", name=routed["name"], **routed.get("params", {})))
+    if len(asked["parts"]) == 1 and asked["parts"][0]["named_query"] and routed:
+        return redirect(url_for("pages.question", name=routed["name"], ask=q, **routed.get("params", {})))
     # 3. otherwise: the actors it may mean and the clauses that contain it
     hits, error = [], None
     try:
@@ -45,4 +48,5 @@ def search():
         error = exc.message
     except KeyError:
         hits = []
-    return page("search.html", active=None, q=q, candidates=candidates, hits=hits, error=error, cell=cell)
+    return page("search.html", active=None, q=q, candidates=candidates, hits=hits, error=error, cell=cell,
+                asked=asked)
