@@ -22,18 +22,21 @@ caller gets :class:`ParameterError` ``ambiguous`` or ``not_found`` with the cand
 from __future__ import annotations
 
 import functools
+from functools import cached_property
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from policykg.iris import graph_iri
 from policykg.loader.numbering import to_int
 from policykg.ontology.namespaces import PREFIXES, sparql_prologue
 from policykg.queries.citation import cite, cn_numeral
 from policykg.queries.library import ParameterError
 
 PKG = PREFIXES["pkg"]
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
 EXACT = 85
 
 # Entity kinds the resolver understands, and the SPARQL that classifies an entity as one.
@@ -142,6 +145,15 @@ class Resolver:
                 if not entity.kinds & {"topic", "modality", "relation"}:
                     entity.kinds.add("actor")
             entity.names.sort(key=lambda n: -n[1])
+
+    @cached_property
+    def background_only(self) -> set[str]:
+        """Things only another source names (…/graph/background, e.g. 姑苏区, set up in 2012): a
+        question naming one asks about something the policy does not speak of."""
+        background = graph_iri(self.base, "background")
+        query = (f"SELECT DISTINCT ?s WHERE {{ GRAPH <{background}> {{ ?s <{RDFS_LABEL}> ?label }} "
+                 f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{background}>) }} }}")
+        return {row["s"].value for row in self.store.select(query)}
 
     # -- IRIs ------------------------------------------------------------------
     def expand_iri(self, value: str) -> str | None:

@@ -67,7 +67,12 @@ class Understanding:
         self.resolver = resolver
         self.names: dict[str, set[str]] = {}       # a Chinese name → the entities it names
         self.english: dict[str, str] = {}          # an English label (lower case) → its Chinese label
+        # what only another source names (姑苏区) is not a name of the policy's: a question with it
+        # meets the unknown-word path ("原文没有…"), never an answer about something else
+        outside = resolver.background_only
         for entity in resolver.entities.values():
+            if entity.iri in outside:
+                continue
             for _norm, _score, original in entity.names:
                 name = normalize(original)
                 if not name:
