@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from policykg.queries.library import INTERPRETED_LABEL
 
 MAX_LINES = 6
 # comparators as the policy words them, if a row only gives the symbol
@@ -114,7 +113,8 @@ def _toc(rows: list[dict]) -> tuple[list[str], list[dict]]:
 
 
 def interpreted_note(rows: list[dict]) -> str:
-    return f"标有【解读】的行是对原文的解读({INTERPRETED_LABEL}),不是原文的直接规定。" if any(
+    # Chinese only: the English answer (answer_en) says the same in English
+    return "标有【解读】的行是对原文的解读,不是原文的直接规定。" if any(
         r.get("interpreted") for r in rows) else ""
 
 

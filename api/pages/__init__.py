@@ -35,12 +35,21 @@ from policykg.api.pages.labels import (actor_options, cite_text, id_link, iri_ur
 bp.after_app_request(remember_language)
 
 
+def question_title(name: str) -> str:
+    """A named question as a reader sees it: its title in the reader's language, not its name."""
+    from policykg.api.pages.data import library
+    query = library().get(name)
+    if query is None:
+        return name
+    return query.title_zh if lang() == "zh" else query.title_en
+
+
 @bp.app_context_processor
 def _template_helpers() -> dict:
     return {"t": t, "lang": lang, "url_with": url_with, "label": label, "iri_url": iri_url,
             "cite_text": cite_text, "modality_name": modality_name, "short_iri": short_iri,
             "actor_options": actor_options, "own_text": own_text, "id_link": id_link,
-            "group_statements": group_statements}
+            "group_statements": group_statements, "question_title": question_title}
 
 
 __all__ = ["bp", "render_resource"]
