@@ -51,3 +51,24 @@ def test_upload_shows_progress_then_the_report(watched, tmp_path):
     assert page.locator("#check-findings td", has_text="未达标").count() == not_met
     assert page.locator("#check-progress").is_hidden()      # the fresh form's box, hidden again
     watched.shot("check-upload-report")
+
+
+def test_upload_for_excel_downloads_the_report(watched, tmp_path):
+    from openpyxl import load_workbook
+
+    registers = generate(len(CASES), seed=34)
+    communities = tmp_path / "communities.csv"
+    communities.write_bytes(registers.communities_csv())
+    page = watched.page
+    watched.goto("/check")
+    page.set_input_files("#communities", str(communities))
+    page.select_option("#format", "xlsx")
+    with page.expect_download(timeout=120_000) as download_info:
+        page.get_by_role("button", name="核对").click()
+    download = download_info.value
+    assert download.suggested_filename == "report.xlsx"
+    path = tmp_path / "report.xlsx"
+    download.save_as(path)
+    assert load_workbook(path, read_only=True).sheetnames[0] == "汇总 summary"
+    page.wait_for_function("document.getElementById('check-progress-text').textContent.startsWith('已下载')")
+    assert page.url.endswith("/check")
