@@ -94,6 +94,16 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
     row_at = position["row"]
     community_at = position["community"] if register == WORKERS else None
     shared = {s: s for s in STATUSES}   # one string object per outcome, not one per row and check
+    numbers: dict[str, Decimal | bool | None] = {}   # one Decimal per distinct value (ages, days, wages repeat)
+
+    def number(term):
+        if term is None:
+            return None
+        key = term.value
+        value = numbers.get(key)
+        if value is None:
+            value = numbers[key] = _number(term)
+        return value
     out = []
     for s in solutions:
         terms = tuple(s)
@@ -102,7 +112,7 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
         if register == WORKERS:
             ident = ident[:1] + (ident[1].rsplit("/", 1)[-1],)
         statuses = tuple(shared[terms[i].value] for i in status_at)
-        actuals = tuple(tuple(_number(terms[i]) for i in at) for at in actual_at)
+        actuals = tuple(tuple(number(terms[i]) for i in at) for at in actual_at)
         community = terms[community_at].value if community_at is not None else None
         out.append(RowResult(row, int(row.rsplit("/", 1)[-1]), ident, statuses, actuals, community))
     out.sort(key=lambda r: r.number)
