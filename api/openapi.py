@@ -39,7 +39,9 @@ from policykg.settings import Config
 ENVELOPE_DOC = __doc__.split("The JSON envelope", 1)[1]
 
 _ERROR_CODES = ["missing_parameter", "unknown_parameter", "invalid_parameter", "not_found", "ambiguous",
-                "method_not_allowed", "not_acceptable", "http_error", "internal_error"]
+                "method_not_allowed", "not_acceptable", "too_large", "invalid_register", "http_error",
+                "internal_error"]
+_STATUSES = ["met", "not_met", "not_applicable", "unknown"]   # policykg.compliance.checks.STATUSES
 
 
 def _ref(name: str) -> dict:
@@ -170,6 +172,43 @@ def openapi_document(config: Config) -> dict:
                     "text": {"type": "string"}}}}}},
             "responses": {"200": _rows_ok("The units, with found, score, start, end and text."),
                           **_errors(400)}}},
+        "/api/check": {"post": {
+            "operationId": "checkRegisters",
+            "summary": "Check a communities register (and a workers register) against the policy's norms",
+            "description": "The registers of docs/compliance.md (CSV in UTF-8 or GB18030/GBK, or .xlsx; the "
+                           "templates are at /check/template.xlsx) → for every row and every checkable norm "
+                           "达标 met / 未达标 not_met / 不适用 not_applicable / 数据缺失 unknown, with what the text "
+                           "requires and the actual value in words, the clause and the exact quote. A register "
+                           "with any bad row is refused as a whole (422, every problem with file, row as the "
+                           "spreadsheet numbers it, column and reason); nothing is imported. Each file may be "
+                           f"at most {config.max_register_mb} MB (setting max_register_mb).",
+            "tags": ["compliance"],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {
+                "schema": {"type": "object", "required": ["communities"], "properties": {
+                    "communities": {"type": "string", "format": "binary",
+                                    "description": "社区登记表 the communities register (.csv or .xlsx)"},
+                    "workers": {"type": "string", "format": "binary",
+                                "description": "社区工作者登记表 the workers register (.csv or .xlsx), optional"},
+                    "format": {"type": "string", "enum": ["json", "csv", "xlsx", "nt"], "default": "json",
+                               "description": "json (the report below), csv (one line per row and norm, "
+                                              "UTF-8 with BOM), xlsx, or nt (sh:ValidationReport as N-Triples)"}}},
+                "encoding": {"communities": {"contentType": "text/csv, application/vnd.openxmlformats-"
+                                                            "officedocument.spreadsheetml.sheet"},
+                             "workers": {"contentType": "text/csv, application/vnd.openxmlformats-"
+                                                        "officedocument.spreadsheetml.sheet"}}}}},
+            "responses": {
+                "200": {"description": "The report (JSON by default; the other formats as attachments).",
+                        "content": {"application/json": {"schema": _ref("ComplianceReport")},
+                                    "text/csv": {"schema": {"type": "string"}},
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                                        {"schema": {"type": "string", "format": "binary"}},
+                                    "application/n-triples": {"schema": {"type": "string"}}}},
+                "400": _json("Error", "missing_parameter: no communities register (parameter communities); "
+                                      "invalid_parameter: an unknown format or two files in one field."),
+                "413": _json("Error", "too_large: a file over the size limit (parameter names the field)."),
+                "422": _json("RegisterRefused", "invalid_register: the registers were refused; error.errors "
+                                                "lists every problem."),
+            }}},
         "/api/clauses": {"get": {
             "operationId": "listClauses", "summary": "The document's units in reading order, with text and offsets",
             "parameters": [_query_param("kind", "only units of this kind (article, item, part ...)")] + PAGING,
@@ -284,6 +323,74 @@ def openapi_document(config: Config) -> dict:
                                             "message_zh": {"type": "string"},
                                             "parameter": {"type": "string"},
                                             "candidates": {"type": "array", "items": {"type": "object"}}}}}},
+                "ComplianceReport": {
+                    "type": "object",
+                    "required": ["ok", "norms", "not_checkable", "summary", "communities", "workers", "graphs",
+                                 "truncated"],
+                    "properties": {
+                        "ok": {"type": "boolean", "enum": [True]},
+                        "norms": {"type": "array", "items": {"type": "object", "required": [
+                            "norm", "iri", "register", "article", "label_zh", "severity", "required", "quote",
+                            "columns"], "properties": {
+                                "norm": {"type": "string"}, "iri": {"type": "string"},
+                                "register": {"type": "string", "enum": ["communities", "workers"]},
+                                "article": {"type": "string"}, "clause": {"type": "string"},
+                                "label_zh": {"type": "string"}, "label_en": {"type": "string"},
+                                "modality": {"type": "string"}, "marker": {"type": "string", "nullable": True},
+                                "severity": {"type": "string",
+                                             "enum": ["violation", "warning", "info", "eligibility"]},
+                                "required": {"type": "string"}, "quote": {"type": "string"},
+                                "columns": {"type": "array", "items": {"type": "string"}}}}},
+                        "not_checkable": {"type": "array", "items": {"type": "object", "required": [
+                            "norm", "iri", "article", "reason"], "properties": {
+                                "norm": {"type": "string"}, "iri": {"type": "string"},
+                                "article": {"type": "string"}, "label_zh": {"type": "string"},
+                                "quote": {"type": "string"}, "reason": {"type": "string"}}}},
+                        "summary": {"type": "object", "required": ["norms", "districts", "subdistricts"],
+                                    "properties": {k: {"type": "array", "items": {
+                                        "type": "object", "required": ["norm", *_STATUSES]}}
+                                        for k in ("norms", "districts", "subdistricts")}},
+                        "communities": {"type": "array", "items": _ref("CheckedRow")},
+                        "workers": {"type": "array", "items": _ref("CheckedRow")},
+                        "graphs": {"type": "array", "items": {"type": "string"},
+                                   "description": "the named graph of each register"},
+                        "timings": {"type": "object", "additionalProperties": {"type": "number"}},
+                        "truncated": {"type": "boolean",
+                                      "description": f"true when a register has more than {max_page_size} rows "
+                                                     "(only the first are listed; the summary counts all)"}},
+                    "additionalProperties": True},
+                "CheckedRow": {
+                    "type": "object", "required": ["row", "iri", "district", "subdistrict", "community", "results"],
+                    "properties": {
+                        "row": {"type": "integer", "description": "the row as the spreadsheet numbers it"},
+                        "iri": {"type": "string"}, "district": {"type": "string"},
+                        "subdistrict": {"type": "string"}, "community": {"type": "string"},
+                        "name": {"type": "string"}, "post": {"type": "string"},
+                        "results": {"type": "array", "items": {"type": "object", "required": [
+                            "norm", "status", "status_zh", "required", "actual"], "properties": {
+                                "norm": {"type": "string"},
+                                "status": {"type": "string", "enum": _STATUSES},
+                                "status_zh": {"type": "string"},
+                                "required": {"type": "string"}, "actual": {"type": "string"}}}}}},
+                "RegisterRefused": {
+                    "type": "object", "required": ["ok", "error"],
+                    "properties": {
+                        "ok": {"type": "boolean", "enum": [False]},
+                        "error": {"type": "object", "required": ["code", "status", "message", "errors"],
+                                  "properties": {
+                                      "code": {"type": "string", "enum": ["invalid_register"]},
+                                      "status": {"type": "integer"}, "title": {"type": "string"},
+                                      "message": {"type": "string"}, "message_zh": {"type": "string"},
+                                      "truncated": {"type": "boolean",
+                                                    "description": "only the first problems are listed"},
+                                      "errors": {"type": "array", "items": {
+                                          "type": "object", "required": ["file", "row", "column", "reason"],
+                                          "properties": {
+                                              "file": {"type": "string"},
+                                              "row": {"type": "integer", "nullable": True,
+                                                      "description": "header is row 1; null for the file"},
+                                              "column": {"type": "string", "nullable": True},
+                                              "reason": {"type": "string"}}}}}}}},
                 "Graph": {"type": "object", "required": ["ok", "elements"],
                           "properties": {"ok": {"type": "boolean"},
                                          "elements": {"type": "object", "properties": {

@@ -16,7 +16,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from policykg.compliance.checks import CheckSet, build_checks, register_query, var
+from policykg.compliance.checks import STATUSES, CheckSet, build_checks, register_query, var
 from policykg.compliance.columns import COMMUNITIES, WORKERS
 from policykg.compliance.instances import community_iris, load_register
 from policykg.compliance.norms import load_policy_norms
@@ -64,10 +64,13 @@ def import_registers(base: str, com: Register, wor: Register | None) -> tuple[ox
     return store, graphs
 
 
+_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+
+
 def _number(term) -> Decimal | bool | None:
     if term is None:
         return None
-    if isinstance(term, ox.Literal) and term.datatype.value.endswith("#boolean"):
+    if term.datatype == _BOOLEAN:
         return term.value == "true"
     try:
         return Decimal(term.value)
@@ -80,19 +83,37 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
     checks = checkset.for_register(register)
     query = register_query(checks, register)
     solutions = store.query(query, default_graph=[ox.NamedNode(g) for g in graphs])
+    # Each solution is read once, as a tuple, by position: looking terms up by name was most of the time
+    # of a large check (bench/compliance.py), more than the query itself.
+    position = {v.value: i for i, v in enumerate(solutions.variables)}
     ident_keys = ["district", "subdistrict", "community"] if register == COMMUNITIES else ["name", "post"]
-    status_vars = [f"s{i}" for i in range(len(checks))]
-    actual_vars = [[f"a{i}_{j}" for j in range(len(c.standards))] + [var(col)[1:] for col in c.requirements]
-                   for i, c in enumerate(checks)]
+    ident_at = [position[f"v_{k}"] for k in ident_keys]
+    status_at = [position[f"s{i}"] for i in range(len(checks))]
+    actual_at = [[position[f"a{i}_{j}"] for j in range(len(c.standards))]
+                 + [position[var(col)[1:]] for col in c.requirements] for i, c in enumerate(checks)]
+    row_at = position["row"]
+    community_at = position["community"] if register == WORKERS else None
+    shared = {s: s for s in STATUSES}   # one string object per outcome, not one per row and check
+    numbers: dict[str, Decimal | bool | None] = {}   # one Decimal per distinct value (ages, days, wages repeat)
+
+    def number(term):
+        if term is None:
+            return None
+        key = term.value
+        value = numbers.get(key)
+        if value is None:
+            value = numbers[key] = _number(term)
+        return value
     out = []
     for s in solutions:
-        row = s["row"].value
-        ident = tuple(s[f"v_{k}"].value for k in ident_keys)
+        terms = tuple(s)
+        row = terms[row_at].value
+        ident = tuple(terms[i].value for i in ident_at)
         if register == WORKERS:
             ident = ident[:1] + (ident[1].rsplit("/", 1)[-1],)
-        statuses = tuple(s[v].value for v in status_vars)
-        actuals = tuple(tuple(_number(s[v]) for v in vs) for vs in actual_vars)
-        community = s["community"].value if register == WORKERS else None
+        statuses = tuple(shared[terms[i].value] for i in status_at)
+        actuals = tuple(tuple(number(terms[i]) for i in at) for at in actual_at)
+        community = terms[community_at].value if community_at is not None else None
         out.append(RowResult(row, int(row.rsplit("/", 1)[-1]), ident, statuses, actuals, community))
     out.sort(key=lambda r: r.number)
     return out

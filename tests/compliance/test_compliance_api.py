@@ -84,3 +84,20 @@ def test_check_page_form_templates_and_report(live_server, registers):
 def test_check_page_shows_register_errors(live_server):
     r = requests.post(f"{live_server}/check", files={"communities": ("c.csv", "区,备注\n".encode())}, timeout=60)
     assert r.status_code == 422 and "登记表有误,未导入任何数据" in r.text and "备注" in r.text
+
+
+def test_check_page_loads_its_upload_script_and_keeps_the_plain_form(live_server):
+    """The progress script is a file of the service (the pages' CSP allows no inline script), and the
+    form it enhances still posts by itself: without JavaScript nothing changes (test above)."""
+    r = requests.get(f"{live_server}/check", timeout=60)
+    html = r.text
+    assert '<script src="/static/check.js"' in html
+    assert "<script>" not in html and "script-src 'self'" in r.headers["Content-Security-Policy"]
+    form = html.split('<form class="panel" id="check-form"', 1)[1].split("</form>", 1)[0]
+    assert 'method="post"' in form and 'enctype="multipart/form-data"' in form
+    progress = form.split('id="check-progress"', 1)[1].split("</div>", 1)[0]
+    assert " hidden" in progress.split(">", 1)[0] and "<progress" in progress   # hidden until the script runs
+    assert 'data-checking="核对中…"' in progress
+    js = requests.get(f"{live_server}/static/check.js", timeout=60)
+    assert js.status_code == 200 and "javascript" in js.headers["Content-Type"]
+    assert "check-form" in js.text and "upload" in js.text
