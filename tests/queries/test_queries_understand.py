@@ -96,7 +96,8 @@ def test_interpreted_rows_are_labelled_in_the_answer(store, resolver):
     result = ask("街道党工委有哪些职责?", store, resolver)
     part = result["parts"][0]
     assert any(row.get("interpreted") for row in part["rows"])
-    assert "【解读】" in result["answer_zh"] and "解读 / interpretation" in result["answer_zh"]
+    assert "【解读】" in result["answer_zh"] and "标有【解读】的行是对原文的解读" in result["answer_zh"]
+    assert "[reading]" in result["answer_en"] and "interpretation of the text" in result["answer_en"]
     asserted = ask("街道党工委有哪些职责?", store, resolver, asserted_only=True)
     assert "【解读】" not in asserted["answer_zh"]
 
