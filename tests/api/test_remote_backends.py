@@ -43,7 +43,7 @@ def services(built_dataset, remote_url):
     def url(backend: str) -> str:
         if backend not in started:
             store = OxigraphStore.from_file(built_dataset, BASE) if backend == "embedded" else \
-                RemoteStore(remote_url(backend), BASE, timeout=10)   # the service's own queries: 60 s
+                RemoteStore(remote_url(backend), BASE, timeout=20)   # the service's own queries: 120 s
             server = make_server("127.0.0.1", 0, create_app(settings, store=store), threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             servers.append(server)
@@ -76,7 +76,7 @@ def _sorted_parts(value):
 
 
 def _get(url, path, params=None, accept="application/json"):
-    return requests.get(url + path, params=params or {}, headers={"Accept": accept}, timeout=120)
+    return requests.get(url + path, params=params or {}, headers={"Accept": accept}, timeout=180)
 
 
 # What Virtuoso 7.2.5 still cannot answer as the embedded store does (docs/operations.md, "Engine quirks").
@@ -204,8 +204,8 @@ def _normal(term):
     ("/dump.ttl", "*/*"),
 ])
 def test_linked_data_and_dumps(services, backend, path, accept):
-    mine = requests.get(services(backend) + path, headers={"Accept": accept}, timeout=120)
-    theirs = requests.get(services("embedded") + path, headers={"Accept": accept}, timeout=120)
+    mine = requests.get(services(backend) + path, headers={"Accept": accept}, timeout=180)
+    theirs = requests.get(services("embedded") + path, headers={"Accept": accept}, timeout=180)
     assert mine.status_code == theirs.status_code == 200, (mine.status_code, mine.text[:300])
     assert mine.headers["Content-Type"] == theirs.headers["Content-Type"]
     assert _graph(mine) == _graph(theirs) and _graph(mine)
