@@ -333,7 +333,9 @@ def bind_params(query: NamedQuery, raw: Mapping[str, str], resolver) -> tuple[di
                 raise ParameterError("missing_parameter",
                                      f"question {query.name!r} needs parameter {p.name!r} ({p.type})"
                                      + (f", for example {p.name}={p.example}" if p.example else ""), p.name)
-            bindings[p.variable] = ox.NamedNode(ANY)
+            # a yes/no not given is no (false), not "any": `?flag = true` is then false on every
+            # engine (Virtuoso raises an error comparing an IRI with true, dropping the row)
+            bindings[p.variable] = ox.Literal(False) if p.type == "boolean" else ox.NamedNode(ANY)
             for i in range(1, MAX_WORDS + 1):
                 if p.type == "words" and f"{p.variable}_{i}" in projected:
                     bindings[f"{p.variable}_{i}"] = ox.NamedNode(ANY)

@@ -49,33 +49,31 @@ SELECT ?s ?label ?how WHERE {
 }
 """
 
-_KINDS_QUERY = sparql_prologue() + """\
-SELECT DISTINCT ?s ?kind WHERE {
-  {
+# The classes whose subclasses and members are actors: organizations, posts, people and agents.
+_ACTOR_TOPS = ("org:Organization", "org:FormalOrganization", "org:OrganizationalUnit", "org:Post",
+               "foaf:Person", "foaf:Agent", "foaf:Organization", "prov:Agent")
+
+
+def _each_top(pattern: str) -> str:
+    """``pattern`` once per actor class, joined by UNION: each property path starts at a constant
+    (Virtuoso cannot take a path's end from VALUES: "transitive start not given")."""
+    return " UNION ".join("{ " + pattern.replace("?top", top) + " }" for top in _ACTOR_TOPS)
+
+
+# What classifies an entity as each kind, one query per kind: one query joining them all by UNION
+# makes Virtuoso 7.2's SPARQL compiler fail (SP031 sparp_gp_deprecate, docs/operations.md).
+_KINDS_QUERIES = tuple((kind, f"{sparql_prologue()}SELECT DISTINCT ?s WHERE {{\n{where}\n}}\n") for kind, where in (
     # actor kinds: classes of organizations, posts, people and agents (punned individuals)
-    VALUES ?top { org:Organization org:FormalOrganization org:OrganizationalUnit org:Post
-                  foaf:Person foaf:Agent foaf:Organization prov:Agent }
-    ?s rdfs:subClassOf+ ?top . BIND("actor" AS ?kind)
-  } UNION {
-    VALUES ?top { org:Organization org:FormalOrganization org:OrganizationalUnit org:Post
-                  foaf:Person foaf:Agent foaf:Organization prov:Agent }
-    ?s rdf:type/rdfs:subClassOf* ?top . FILTER(!isBlank(?s)) BIND("actor" AS ?kind)
-  } UNION {
+    ("actor", _each_top("?s rdfs:subClassOf+ ?top")),
+    ("actor", "{ " + _each_top("?s rdf:type/rdfs:subClassOf* ?top") + " } FILTER(!isBlank(?s))"),
     # anything a relation statement or a norm names as a party
-    { ?st rdf:subject ?s } UNION { ?st rdf:object ?s } UNION { ?st pkg:bearer ?s }
-    ?st a ?stype . VALUES ?stype { pkg:RelationStatement pkg:Norm }
-    FILTER(isIRI(?s)) BIND("party" AS ?kind)
-  } UNION {
-    ?s skos:inScheme pkg:TopicScheme . BIND("topic" AS ?kind)
-  } UNION {
-    ?s skos:inScheme pkg:ModalityScheme . BIND("modality" AS ?kind)
-  } UNION {
-    ?s a owl:ObjectProperty . FILTER(STRSTARTS(STR(?s), STR(pkg:))) BIND("relation" AS ?kind)
-  } UNION {
-    ?s a pkg:Task . BIND("task" AS ?kind)
-  }
-}
-"""
+    ("party", "{ ?st rdf:subject ?s } UNION { ?st rdf:object ?s } UNION { ?st pkg:bearer ?s }\n"
+              "?st a ?stype . VALUES ?stype { pkg:RelationStatement pkg:Norm } FILTER(isIRI(?s))"),
+    ("topic", "?s skos:inScheme pkg:TopicScheme ."),
+    ("modality", "?s skos:inScheme pkg:ModalityScheme ."),
+    ("relation", "?s a owl:ObjectProperty . FILTER(STRSTARTS(STR(?s), STR(pkg:)))"),
+    ("task", "?s a pkg:Task ."),
+))
 
 
 def normalize(text: str) -> str:
@@ -135,10 +133,11 @@ class Resolver:
             if row["how"].value == "label":
                 entity.labels.setdefault(lang, label.value)
             entity.names.append((normalize(label.value), 90 if row["how"].value == "label" else 85, label.value))
-        for row in self.store.select(_KINDS_QUERY):
-            iri = row["s"].value
-            if iri in self.entities:
-                self.entities[iri].kinds.add(row["kind"].value)
+        for kind, query in _KINDS_QUERIES:
+            for row in self.store.select(query):
+                iri = row["s"].value
+                if iri in self.entities:
+                    self.entities[iri].kinds.add(kind)
         for entity in self.entities.values():
             if "party" in entity.kinds:
                 entity.kinds.discard("party")

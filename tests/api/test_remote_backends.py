@@ -4,10 +4,11 @@ the tests, tests/remote_servers.py) as over the embedded store.
 
 Answers are compared after the normalisation that engines are free to differ in: the order of rows
 with equal sort keys, the order of GROUP_CONCAT's parts (joined with 、), blank node labels, and the
-integer subtypes Oxigraph stores as xsd:integer. Virtuoso 7.2 cannot compile some of the project's
-queries (docs/operations.md, "Engine quirks"): there the service must answer a clear refusal (422
-``evaluation_error`` with Virtuoso's message) — never a different answer — and the list of what it
-cannot answer is checked, so that a Virtuoso that learns them shows up here.
+integer subtypes Oxigraph stores as xsd:integer. Virtuoso 7.2.5 is compared like Oxigraph's server;
+what it still cannot answer as the embedded store does (docs/operations.md, "Engine quirks") is listed
+exactly, case by case, with the reason: a refusal (422 ``evaluation_error`` with Virtuoso's message, or
+503 ``timeout``) is asserted as such, a different answer is a strict xfail — so a case that starts to
+work, or one that breaks, shows up here.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def services(built_dataset, remote_url):
     def url(backend: str) -> str:
         if backend not in started:
             store = OxigraphStore.from_file(built_dataset, BASE) if backend == "embedded" else \
-                RemoteStore(remote_url(backend), BASE, timeout=30)
+                RemoteStore(remote_url(backend), BASE, timeout=20)   # the service's own queries: 120 s
             server = make_server("127.0.0.1", 0, create_app(settings, store=store), threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             servers.append(server)
@@ -75,22 +76,54 @@ def _sorted_parts(value):
 
 
 def _get(url, path, params=None, accept="application/json"):
-    return requests.get(url + path, params=params or {}, headers={"Accept": accept}, timeout=120)
+    return requests.get(url + path, params=params or {}, headers={"Accept": accept}, timeout=180)
 
 
-# What Virtuoso 7.2.5 cannot evaluate: the entity resolver's kinds query (a property path whose start
-# comes from VALUES: "transitive start not given"; and an internal error of its SPARQL compiler,
-# SP031 sparp_gp_deprecate) — and so every request that resolves a name.
-VIRTUOSO_REFUSES = {"question", "ask", "page"}
-VIRTUOSO_ANSWERS_PAGES = {"/", "/questions"}    # pages that resolve no name: the same as embedded
+# What Virtuoso 7.2.5 still cannot answer as the embedded store does (docs/operations.md, "Engine quirks").
+# Refused: (status, a piece of the message) — its SPARQL compiler or evaluator fails on the query.
+_SQ074 = (422, "SQ074")     # the chains' queries (queries/chains.py): its compiler stops at line 46
+_TIMEOUT = (503, "time limit")
+VIRTUOSO_REFUSES = {
+    "responsibility_chain": _SQ074, "downstream": _SQ074, "inference_justification": _SQ074, "/chain": _SQ074,
+    "document": (422, "SR084"),                       # "Division by 0" where the embedded store divides nothing
+    "/actors": (422, "transitive start not given"),   # queries/pages/actor_groups.rq: a path's end from VALUES
+    ("cost_sharing", ()): _TIMEOUT,                   # every payer: past six time limits on Virtuoso
+    ("norms", (("topic", "培训"),)): _TIMEOUT,
+}
+# Answered differently (each an xfail, strict: one that starts to agree fails): GROUP_CONCAT's non-ASCII
+# separator (、) comes back as "?"; rows missing where a path or EXISTS meets a bound end; CONTAINS over the
+# bound search words finds nothing.
+VIRTUOSO_DIFFERS = {
+    "web_publication", "duties", "numeric_norms", "responsible_persons", "clause_statements", "search",
+    ("leaders_of", (("actor", "工作站"), ("relation", "leads"))), ("led_by", (("actor", "社区党组织"),)),
+    ("norms", (("modality", "原则上"),)), ("coordination_mechanisms", ()), ("clauses_mentioning", (("actor", "工作站"),)),
+    ("ask", (("q", "经费标准是多少?"),)), ("ask", (("q", "社区工作者的职责有哪些?"),)),   # they rest on those questions
+    "/", "/document", "/search",
+}
 
 
-def _same_or_refused(backend: str, kind: str, mine: requests.Response, theirs: requests.Response, compare) -> None:
-    if backend == "virtuoso" and kind in VIRTUOSO_REFUSES:
-        assert mine.status_code in (422, 500), (mine.status_code, mine.text[:300])
-        assert "Virtuoso" in mine.text and ("SP031" in mine.text or "transitive start" in mine.text), mine.text[:300]
+def _virtuoso_case(name: str, params: dict):
+    """What Virtuoso 7.2.5 does with this case: (status, message piece), "differs" or None (the same)."""
+    key = (name, tuple(sorted(params.items())))
+    for table, found in ((VIRTUOSO_REFUSES, None), (VIRTUOSO_DIFFERS, "differs")):
+        for candidate in (key, name):
+            if candidate in table:
+                return found or table[candidate]
+    return None
+
+
+def _same_or_known(backend: str, name: str, params: dict, mine: requests.Response, theirs: requests.Response,
+                   compare) -> None:
+    known = _virtuoso_case(name, params) if backend == "virtuoso" else None
+    if isinstance(known, tuple):
+        status, piece = known
+        assert mine.status_code == status and piece in mine.text, (mine.status_code, mine.text[:300])
+        assert theirs.status_code == 200
         return
     assert mine.status_code == theirs.status_code == 200, (mine.status_code, mine.text[:500])
+    if known == "differs":   # strict: one that now answers the same must leave the list
+        assert compare(mine) != compare(theirs), f"{name} {params} now answers as embedded: not a quirk any more"
+        pytest.xfail(f"Virtuoso 7.2.5 answers {name} {params} differently (docs/operations.md, Engine quirks)")
     assert compare(mine) == compare(theirs)
 
 
@@ -99,7 +132,7 @@ def _same_or_refused(backend: str, kind: str, mine: requests.Response, theirs: r
 def test_named_questions(services, backend, name, params):
     mine = _get(services(backend), f"/api/queries/{name}", params)
     theirs = _get(services("embedded"), f"/api/queries/{name}", params)
-    _same_or_refused(backend, "question", mine, theirs, lambda r: _sorted_parts(r.json()))
+    _same_or_known(backend, name, params, mine, theirs, lambda r: _sorted_parts(r.json()))
 
 
 @pytest.mark.parametrize("backend", BACKENDS[1:])
@@ -107,7 +140,7 @@ def test_named_questions(services, backend, name, params):
 def test_ask(services, backend, question):
     mine = _get(services(backend), "/api/ask", {"q": question})
     theirs = _get(services("embedded"), "/api/ask", {"q": question})
-    _same_or_refused(backend, "ask", mine, theirs, lambda r: _sorted_parts(r.json()))
+    _same_or_known(backend, "ask", {"q": question}, mine, theirs, lambda r: _sorted_parts(r.json()))
 
 
 class _Page(HTMLParser):
@@ -143,7 +176,7 @@ def _page(response) -> list[str]:
 def test_pages(services, backend, path, params):
     mine = _get(services(backend), path, params, "text/html")
     theirs = _get(services("embedded"), path, params, "text/html")
-    _same_or_refused(backend, "answered" if path in VIRTUOSO_ANSWERS_PAGES else "page", mine, theirs, _page)
+    _same_or_known(backend, path, params, mine, theirs, _page)
 
 
 def _graph(response) -> set:
@@ -171,8 +204,8 @@ def _normal(term):
     ("/dump.ttl", "*/*"),
 ])
 def test_linked_data_and_dumps(services, backend, path, accept):
-    mine = requests.get(services(backend) + path, headers={"Accept": accept}, timeout=120)
-    theirs = requests.get(services("embedded") + path, headers={"Accept": accept}, timeout=120)
+    mine = requests.get(services(backend) + path, headers={"Accept": accept}, timeout=180)
+    theirs = requests.get(services("embedded") + path, headers={"Accept": accept}, timeout=180)
     assert mine.status_code == theirs.status_code == 200, (mine.status_code, mine.text[:300])
     assert mine.headers["Content-Type"] == theirs.headers["Content-Type"]
     assert _graph(mine) == _graph(theirs) and _graph(mine)
