@@ -242,12 +242,8 @@ def justifications(store, library, clauses) -> dict:
     """Why each ``source pkg:responsibilityFlowsTo target`` of the inferred graph holds: its inference node,
     the OWL 2 RL rule, the ontology axioms and the asserted statements (with clause and quote) it rests on,
     from the named question ``inference_justification`` (one row per source)."""
-    query = library["inference_justification"]
-    bindings = {p.variable: ox.NamedNode(ANY) for p in query.params}
-    bindings["relation"] = ox.NamedNode(RESPONSIBILITY_FLOWS_TO)
     found: dict = {}
-    for solution in store.select(query.sparql, bindings=bindings):
-        row = clauses.cite({k: python_value(v) for k, v in solution.items()})
+    for row in edge_rows(store, library["inference_justification"], clauses, relation=RESPONSIBILITY_FLOWS_TO):
         key = (row["inferred_subject"], row["inferred_object"])
         why = found.setdefault(key, {"inference": row["inference"], "rule": row["rule"],
                                      "statements": [], "axioms": []})
@@ -262,9 +258,10 @@ def justifications(store, library, clauses) -> dict:
     return found
 
 
-def edge_rows(store, query, clauses) -> list[dict]:
-    """The rows of a query's own SPARQL with every parameter left open (bound to ANY)."""
-    bindings = {p.variable: ox.NamedNode(ANY) for p in query.params}
+def edge_rows(store, query, clauses, **fixed: str) -> list[dict]:
+    """The rows of a query's own SPARQL with every parameter left open (bound to ANY) but those ``fixed``
+    to an IRI."""
+    bindings = {p.variable: ox.NamedNode(fixed.get(p.variable, ANY)) for p in query.params}
     rows = [{k: python_value(v) for k, v in s.items()} for s in store.select(query.sparql, bindings=bindings)]
     return [clauses.cite(r) for r in rows]
 
