@@ -68,11 +68,7 @@ class AskContext:
 
 
 def context(store, resolver) -> AskContext:
-    ctx = getattr(resolver, "_ask_context", None)
-    if ctx is None:
-        ctx = AskContext(store, resolver)
-        resolver._ask_context = ctx
-    return ctx
+    return resolver.per_state("ask_context", lambda: AskContext(store, resolver))
 
 
 def _citation(resolver, clause_iri: str, quote: str | None = None) -> dict | None:

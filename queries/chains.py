@@ -300,11 +300,7 @@ def pagerank(g: nx.DiGraph, alpha: float = 0.85, iterations: int = 100, tol: flo
 
 def actor_graph(store, resolver) -> ActorGraph:
     """The actor graph for this store (built once per resolver, i.e. once per data state)."""
-    cached = getattr(resolver, "_actor_graph", None)
-    if cached is None:
-        cached = ActorGraph.build(store, resolver)
-        resolver._actor_graph = cached
-    return cached
+    return resolver.per_state("actor_graph", lambda: ActorGraph.build(store, resolver))
 
 
 # -- handlers of named questions (see the ``#+ handler:`` header) ---------------------------

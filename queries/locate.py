@@ -98,11 +98,7 @@ class Locator:
 
 def locator(store, resolver) -> Locator:
     """The locator of a resolver's store state (built once, kept on the resolver)."""
-    found = getattr(resolver, "_locator", None)
-    if found is None:
-        found = Locator(store, resolver)
-        resolver._locator = found
-    return found
+    return resolver.per_state("locator", lambda: Locator(store, resolver))
 
 
 __all__ = ["Locator", "MIN_SCORE", "fold", "locator"]

@@ -145,6 +145,14 @@ class Resolver:
                     entity.kinds.add("actor")
             entity.names.sort(key=lambda n: -n[1])
 
+    def per_state(self, name: str, make):
+        """What ``make()`` builds over this store state, built once and kept with the resolver (a new
+        data state has a new resolver): the actor graph, the question-answering context, the locator."""
+        kept = self.__dict__.setdefault("_per_state", {})
+        if name not in kept:
+            kept[name] = make()
+        return kept[name]
+
     @cached_property
     def background_only(self) -> set[str]:
         """Things only another source names (…/graph/background, e.g. 姑苏区, set up in 2012): a
