@@ -1,9 +1,12 @@
 """The loader's subcommands: ``policykg build`` and ``policykg clauses``."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from rdflib import Dataset, Graph
 
 from policykg import iris
 from policykg.errors import UserError
-from policykg.loader.dataset import BUNDLED_SOURCE, build, triple_counts, write_dataset
+from policykg.loader.dataset import BUNDLED_SOURCE, build, triple_counts, write_graphs
 from policykg.loader.parser import parse_document
 from policykg.loader.text import SourceError
 from policykg.ontology import validate_shapes
@@ -63,13 +66,18 @@ def _base(args) -> str:
 
 
 def run_build(args) -> int:
+    base = _base(args)
     try:
-        result = build(args.source, _base(args))
-        write_dataset(result.dataset, args.out)
+        with _terminate_as_exception():
+            result = build(args.source, base, lean=True)
+            write_graphs(result.graphs, base, args.out)
     except SourceError as exc:
         raise UserError(str(exc)) from None
     except (ValueError, OSError) as exc:
         raise UserError(str(exc)) from None
+    except MemoryError:
+        raise UserError(f"not enough memory to build {args.out} from {', '.join(map(str, args.source or []))} "
+                        "(内存不足); see docs/operations.md for the sizes a build needs") from None
     counts = triple_counts(result.graphs)
     asserted = sum(n for name, n in counts.items() if name != "inferred")
     units = sum(len(d.units) for d in result.documents)
@@ -78,6 +86,24 @@ def run_build(args) -> int:
     print(f"built {args.out}: {len(result.documents)} document(s), {units} units, "
           f"{asserted} asserted triples{inferred} ({per_graph}) in {result.seconds:.2f} s")
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_exception():
+    """SIGTERM (a service manager's stop, ``kill``) raises SystemExit inside the block, so that the
+    half-written temporary output is removed like on any other failure."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _data_graphs(args) -> dict:

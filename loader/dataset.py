@@ -24,8 +24,11 @@ import hashlib
 import os
 import tempfile
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -33,12 +36,13 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 
 from policykg import iris
-from policykg.files import write_atomically
+from policykg.files import atomic_output, remove_stale_temporaries
 from policykg.loader.document_graph import document_graph
 from policykg.loader.parser import Document, parse_document
 from policykg.loader.reasoning import infer
 from policykg.loader.statements import build_statements
 from policykg.loader.text import SourceError
+from policykg.loader.triples import TripleSet
 from policykg.ontology import ontology_graph
 from policykg.ontology.namespaces import PREFIXES
 from policykg.settings import DEFAULT_BASE
@@ -51,16 +55,33 @@ FORMATS = {".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS, ".ttl": ox.R
 
 @dataclass
 class Build:
-    """What one build produced: the documents, each named graph, and the dataset."""
+    """What one build produced: the documents and each named graph (the dataset on demand)."""
     documents: list[Document]
     graphs: dict[str, Graph]
-    dataset: Dataset
+    base: str = DEFAULT_BASE
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
+    @cached_property
+    def dataset(self) -> Dataset:
+        """The named graphs as one rdflib Dataset (a second copy of every triple: made only when asked)."""
+        dataset = Dataset()
+        for prefix, namespace in PREFIXES.items():
+            dataset.bind(prefix, namespace)
+        for name in iris.GRAPH_NAMES:
+            if name in self.graphs:
+                target = dataset.graph(URIRef(iris.graph_iri(self.base, name)))
+                for triple in self.graphs[name]:
+                    target.add(triple)
+        return dataset
 
-def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Build:
-    """Parse the sources (the bundled policy by default) and assemble every named graph."""
+
+def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE, lean: bool = False) -> Build:
+    """Parse the sources (the bundled policy by default) and assemble every named graph.
+
+    ``lean`` keeps the document and inferred graphs (the ones that grow with the text) in plain
+    sets of triples (:class:`TripleSet`) instead of rdflib Graphs: what ``policykg build`` does,
+    which only writes them out (:func:`write_graphs`)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     sources = [Path(s) for s in (sources or [BUNDLED_SOURCE])]
@@ -72,43 +93,36 @@ def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -> Build:
                           f"two sources have the same document id {dup!r} (file stem)")
     timings["parse"] = time.perf_counter() - started
 
+    new_graph = TripleSet if lean else Graph
     graphs: dict[str, Graph] = {}
     t = time.perf_counter()
     graphs["ontology"] = ontology_graph()
     timings["ontology"] = time.perf_counter() - t
     t = time.perf_counter()
-    graphs["document"] = Graph()
+    graphs["document"] = new_graph()
     for document in documents:
-        graphs["document"] += document_graph(document, base)
+        document_graph(document, base, into=graphs["document"])
     timings["document"] = time.perf_counter() - t
     t = time.perf_counter()
     for name, graph in build_statements(documents, base).items():
         graphs[name] = graph
     timings["statements"] = time.perf_counter() - t
     t = time.perf_counter()
-    graphs["inferred"] = infer(dict(graphs))
+    graphs["inferred"] = infer(dict(graphs), new_graph=new_graph)
     timings["inferred"] = time.perf_counter() - t
-
-    dataset = Dataset()
-    for prefix, namespace in PREFIXES.items():
-        dataset.bind(prefix, namespace)
     _keep_each_triple_once(graphs)
-    for name in iris.GRAPH_NAMES:
-        if name in graphs:
-            target = dataset.graph(URIRef(iris.graph_iri(base, name)))
-            for triple in graphs[name]:
-                target.add(triple)
-    return Build(documents, graphs, dataset, time.perf_counter() - started, timings)
+    return Build(documents, graphs, base, time.perf_counter() - started, timings)
 
 
 def _keep_each_triple_once(graphs: dict[str, Graph]) -> None:
     """Remove from each graph the triples an earlier graph (in GRAPH_NAMES order) holds."""
     earlier: set = set()
-    for name in iris.GRAPH_NAMES:
-        if name in graphs:
-            graph = graphs[name]
-            for triple in [t for t in graph if t in earlier]:
-                graph.remove(triple)
+    names = [name for name in iris.GRAPH_NAMES if name in graphs]
+    for i, name in enumerate(names):
+        graph = graphs[name]
+        for triple in [t for t in graph if t in earlier]:
+            graph.remove(triple)
+        if i + 1 < len(names):   # the last graph's triples need no remembering
             earlier.update(graph)
 
 
@@ -119,9 +133,55 @@ def build_dataset(sources: list[Path] | None = None, base: str = DEFAULT_BASE) -
 
 def canonical_quads(dataset: Dataset) -> list[ox.Quad]:
     """All quads of the named graphs, blank nodes canonicalized, in a stable sorted order."""
-    canonical = ox.Dataset(_ox_quad(s, p, o, g) for s, p, o, g in dataset.quads((None, None, None, None)))
-    canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(canonical, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return list(_sorted_quads(_dataset_graphs(dataset)))
+
+
+def _dataset_graphs(dataset: Dataset) -> list[tuple[object, Graph]]:
+    """(oxigraph graph name, graph) for each graph of an rdflib Dataset that holds triples."""
+    out = []
+    for graph in dataset.graphs():
+        if len(graph):
+            name = graph.identifier
+            out.append((ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID
+                        else to_oxigraph_term(name), graph))
+    return out
+
+
+def _named_graphs(graphs: dict[str, Graph], base: str) -> list[tuple[object, Graph]]:
+    return [(ox.NamedNode(iris.graph_iri(base, name)), graphs[name]) for name in iris.GRAPH_NAMES
+            if name in graphs and len(graphs[name])]
+
+
+def _has_blank(triple) -> bool:
+    return any(isinstance(term, BNode) for term in triple)
+
+
+def _sorted_quads(named: list[tuple[object, Graph]]) -> Iterator[ox.Quad]:
+    """The quads sorted by (graph, subject, predicate, object) as N-Quads terms, blank nodes
+    canonicalized (RDFC-1.0), produced one subject at a time.
+
+    Canonical labels depend only on the quads that hold blank nodes, so only those go through
+    pyoxigraph's canonicalization; the other quads are grouped by subject, and only one subject's
+    sort keys exist at a time: no sorted copy of the whole dataset is ever held."""
+    blank = ox.Dataset(_ox_quad(s, p, o, name) for name, graph in named for s, p, o in graph if _has_blank((s, p, o)))
+    blank.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    blank_by_graph: dict[str, dict[str, list[ox.Quad]]] = defaultdict(lambda: defaultdict(list))
+    for quad in blank:
+        blank_by_graph[str(quad.graph_name)][str(quad.subject)].append(quad)
+    for name, graph in sorted(named, key=lambda pair: str(pair[0])):
+        subjects: dict = defaultdict(list)
+        for triple in graph:
+            if not _has_blank(triple):
+                subjects[triple[0]].append(triple)
+        blank_subjects = blank_by_graph.pop(str(name), {})
+        keys = {str(to_oxigraph_term(s)): s for s in subjects}
+        for key in sorted(keys.keys() | blank_subjects.keys()):
+            quads = [ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), name)
+                     for s, p, o in subjects.get(keys.get(key), ())]
+            quads += blank_subjects.get(key, [])
+            quads.sort(key=lambda q: (str(q.predicate), str(q.object)))
+            yield from quads
+            subjects.pop(keys.get(key), None)   # written: let it go
 
 
 def to_oxigraph_term(term):
@@ -139,28 +199,53 @@ def to_oxigraph_term(term):
 
 def _ox_quad(s, p, o, g) -> ox.Quad:
     name = getattr(g, "identifier", g)
-    graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else to_oxigraph_term(name)
+    if isinstance(name, (ox.NamedNode, ox.DefaultGraph)):
+        graph = name
+    else:
+        graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else to_oxigraph_term(name)
     return ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), graph)
 
 
-def serialize_dataset(dataset: Dataset, fmt: ox.RdfFormat) -> bytes:
-    quads = canonical_quads(dataset)
+def _serialize(named: list[tuple[object, Graph]], fmt: ox.RdfFormat, output=None):
+    """Serialize the graphs in the format (into ``output``, a binary file, or as bytes)."""
     if fmt.supports_datasets:
-        return ox.serialize(quads, format=fmt, prefixes=PREFIXES)
+        return ox.serialize(_sorted_quads(named), output, format=fmt, prefixes=PREFIXES)
     # Triple formats get the union of the graphs, each triple once.
-    triples = sorted({q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+    triples = sorted({q.triple for q in _sorted_quads(named)},
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return ox.serialize(triples, output, format=fmt, prefixes=PREFIXES)
+
+
+def serialize_dataset(dataset: Dataset, fmt: ox.RdfFormat) -> bytes:
+    return _serialize(_dataset_graphs(dataset), fmt)
+
+
+def _format(out_path: Path) -> ox.RdfFormat:
+    fmt = FORMATS.get(out_path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{out_path}: unknown output format {out_path.suffix!r}; "
+                         f"use one of {', '.join(FORMATS)}")
+    return fmt
 
 
 def write_dataset(dataset: Dataset, out_path: Path | str) -> Path:
     """Write the dataset in the format named by the extension (.trig, .nq, .ttl, .jsonld),
     deterministically and atomically. Returns the path written."""
-    out_path = Path(out_path)
-    fmt = FORMATS.get(out_path.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"{out_path}: unknown output format {out_path.suffix!r}; "
-                         f"use one of {', '.join(FORMATS)}")
-    return write_atomically(out_path, serialize_dataset(dataset, fmt))
+    return _write(_dataset_graphs(dataset), Path(out_path))
+
+
+def write_graphs(graphs: dict[str, Graph], base: str, out_path: Path | str) -> Path:
+    """Write a build's named graphs as :func:`write_dataset` writes its dataset (the same bytes),
+    streaming into the file without an rdflib Dataset or a serialized copy in memory."""
+    return _write(_named_graphs(graphs, base), Path(out_path))
+
+
+def _write(named: list[tuple[object, Graph]], out_path: Path) -> Path:
+    fmt = _format(out_path)
+    remove_stale_temporaries(out_path)   # left by builds killed before they could clean up
+    with atomic_output(out_path) as handle:
+        _serialize(named, fmt, handle)
+    return out_path
 
 
 def build_bundled(base: str = DEFAULT_BASE) -> Path:
@@ -181,4 +266,4 @@ def triple_counts(graphs: dict[str, Graph]) -> dict[str, int]:
 
 
 __all__ = ["BUNDLED_SOURCE", "Build", "build", "build_bundled", "build_dataset", "write_dataset", "serialize_dataset",
-           "canonical_quads", "triple_counts"]
+           "canonical_quads", "triple_counts", "write_graphs"]

@@ -130,9 +130,10 @@ def text_selection(g: Graph, document: Document, subject: URIRef, link: URIRef, 
     g.add((quote_sel, OA.suffix, Literal(suffix)))
 
 
-def document_graph(document: Document, base: str = DEFAULT_BASE) -> Graph:
-    """The RDF description of one parsed document: work, expression, web manifestation, units."""
-    g = Graph()
+def document_graph(document: Document, base: str = DEFAULT_BASE, into=None) -> Graph:
+    """The RDF description of one parsed document: work, expression, web manifestation, units;
+    added to ``into`` (a Graph, or the build's lean TripleSet) when given, else to a new Graph."""
+    g = Graph() if into is None else into
     md = document.metadata
     work, expression = URIRef(document.iri), URIRef(document.expression_iri)
     manifestation = URIRef(f"{document.expression_iri}/web")  # the captured web page

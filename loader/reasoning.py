@@ -202,9 +202,10 @@ def _chain_premises(steps, i, w, s, o, z, in_index, out_index) -> tuple:
     return tuple(out)
 
 
-def infer(graphs: dict[str, Graph], justify: bool = True) -> Graph:
+def infer(graphs: dict[str, Graph], justify: bool = True, new_graph=Graph) -> Graph:
     """The triples the ontology entails over ontology+document+statements, minus the asserted ones,
-    each (with ``justify``) with its justification: see :func:`justifications`."""
+    each (with ``justify``) with its justification: see :func:`justifications`. ``new_graph`` makes
+    the result (the build's lean TripleSet for big inputs)."""
     ontology = graphs.get("ontology") or Graph()
     asserted: set = set()
     for name in REASONED_GRAPHS:
@@ -213,7 +214,7 @@ def infer(graphs: dict[str, Graph], justify: bool = True) -> Graph:
     schema = _Schema(ontology)
     why: dict = {}
     known = _closure(asserted, schema, why)
-    result = Graph()
+    result = new_graph()
     for triple in known - asserted:
         if not any(isinstance(t, BNode) for t in triple):
             result.add(triple)
