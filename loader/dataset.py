@@ -153,7 +153,8 @@ def _named_graphs(graphs: dict[str, Graph], base: str) -> list[tuple[object, Gra
 
 
 def _has_blank(triple) -> bool:
-    return any(isinstance(term, BNode) for term in triple)
+    s, _, o = triple   # a predicate is never blank; type() rather than isinstance: rdflib's terms check slowly
+    return type(s) is BNode or type(o) is BNode or isinstance(s, BNode) or isinstance(o, BNode)
 
 
 def _sorted_quads(named: list[tuple[object, Graph]]) -> Iterator[ox.Quad]:
@@ -168,25 +169,34 @@ def _sorted_quads(named: list[tuple[object, Graph]]) -> Iterator[ox.Quad]:
     blank_by_graph: dict[str, dict[str, list[ox.Quad]]] = defaultdict(lambda: defaultdict(list))
     for quad in blank:
         blank_by_graph[str(quad.graph_name)][str(quad.subject)].append(quad)
+    predicates: dict = {}   # few and repeated: converted once
     for name, graph in sorted(named, key=lambda pair: str(pair[0])):
         subjects: dict = defaultdict(list)
         for triple in graph:
             if not _has_blank(triple):
                 subjects[triple[0]].append(triple)
         blank_subjects = blank_by_graph.pop(str(name), {})
-        keys = {str(to_oxigraph_term(s)): s for s in subjects}
+        keys = {f"<{s}>": s for s in subjects}   # subjects here are IRIs: <iri> is their N-Quads form
         for key in sorted(keys.keys() | blank_subjects.keys()):
-            quads = [ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), name)
-                     for s, p, o in subjects.get(keys.get(key), ())]
+            subject = keys.get(key)
+            quads = []
+            if subject is not None:
+                ox_subject = to_oxigraph_term(subject)
+                for _, p, o in subjects.pop(subject):   # written: let it go
+                    ox_p = predicates.get(p) or predicates.setdefault(p, to_oxigraph_term(p))
+                    quads.append(ox.Quad(ox_subject, ox_p, to_oxigraph_term(o), name))
             quads += blank_subjects.get(key, [])
-            quads.sort(key=lambda q: (str(q.predicate), str(q.object)))
+            quads.sort(key=_predicate_object)
             yield from quads
-            subjects.pop(keys.get(key), None)   # written: let it go
+
+
+def _predicate_object(quad: ox.Quad) -> tuple[str, str]:
+    return str(quad.predicate), str(quad.object)
 
 
 def to_oxigraph_term(term):
     """The pyoxigraph term for an rdflib term (the one conversion the project uses)."""
-    if isinstance(term, URIRef):
+    if type(term) is URIRef or isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))

@@ -27,12 +27,14 @@ from collections import defaultdict, deque
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, PROV, RDF, RDFS, XSD
+from rdflib.term import _ORDERING   # rdflib's order of term types (BNode < URIRef < Literal …)
 
 from policykg.ontology.namespaces import ELI, PKG
 from policykg.settings import DEFAULT_BASE
 
 # Graphs the closure reads; the background graph is deliberately left out.
 REASONED_GRAPHS = ("ontology", "document", "statements")
+RDF_TYPE = RDF.type
 _SKIP_CLASSES = {OWL.Thing, RDFS.Resource, RDFS.Literal, OWL.NamedIndividual, OWL.Class,
                  RDF.Property, OWL.ObjectProperty}
 
@@ -85,6 +87,12 @@ class _Schema:
         self.all_super_classes = {c: self._closure(c, self.super_classes) for c in list(self.super_classes)}
         self.all_super_props = {p: self._closure(p, self.super_props) for p in list(self.super_props)}
         self.chain_props = {p for _, steps in self.chains for p in steps}
+        # The closure visits every triple: each lookup below is sorted once here, not at each visit.
+        self.sorted_super_classes = _sorted_values(self.all_super_classes)
+        self.sorted_super_props = _sorted_values(self.all_super_props)
+        self.sorted_domain = _sorted_values(self.domain)
+        self.sorted_range = _sorted_values(self.range)
+        self.sorted_inverse = _sorted_values(self.inverse)
 
     @staticmethod
     def _closure(start, edges) -> set:
@@ -97,13 +105,32 @@ class _Schema:
         return seen
 
 
+def _sorted_values(mapping: dict) -> dict:
+    return {key: tuple(sorted(values)) for key, values in mapping.items()}
+
+
+def _node_rank(term) -> tuple:
+    """A sort key giving rdflib's order of terms (type first, then the text) with C-level string
+    comparisons; a literal object keeps rdflib's own comparison (by datatype and value)."""
+    return _ORDERING.get(type(term), 0), (term if isinstance(term, Literal) else str(term))
+
+
+def triple_order(triple) -> tuple:
+    """Key for sorted(): the same order as sorting rdflib triples directly, several times faster."""
+    s, p, o = triple
+    return _node_rank(s), str(p), _node_rank(o)
+
+
+_SPECIAL_PREDICATES = {RDF.type: "type", RDFS.subClassOf: "subClassOf", RDFS.subPropertyOf: "subPropertyOf"}
+
+
 def _closure(asserted: set, schema: _Schema, why: dict | None = None) -> set:
     """The closure of ``asserted``. ``why``, when given, receives for every derived triple its first
     derivation: ``(axiom term, rule, premises)`` — the term whose axiom licensed it (the subclass,
     the sub-/inverse/symmetric/transitive property, the property with the chain axiom or the
     domain/range) and the triples it was derived from."""
     known = set(asserted)
-    queue = deque(sorted(asserted))   # sorted: the first derivation of a triple (its justification) is reproducible
+    queue = deque(sorted(asserted, key=triple_order))   # sorted: the first derivation of a triple (its justification) is reproducible
     out_index: dict = defaultdict(set)   # (p, s) -> {o} for transitive and chain properties
     in_index: dict = defaultdict(set)    # (p, o) -> {s}
     indexed = schema.transitive | schema.chain_props
@@ -128,34 +155,35 @@ def _closure(asserted: set, schema: _Schema, why: dict | None = None) -> set:
         s, p, o = current[0] = queue.popleft()
         if isinstance(s, BNode):
             continue
-        if p == RDF.type:
+        special = _SPECIAL_PREDICATES.get(p)
+        if special == "type":
             if isinstance(o, URIRef):
-                for d in sorted(schema.all_super_classes.get(o, ())):
+                for d in schema.sorted_super_classes.get(o, ()):
                     if d not in _SKIP_CLASSES:
-                        add((s, RDF.type, d), o, "cax-sco")
+                        add((s, p, d), o, "cax-sco")
             continue
-        if p == RDFS.subClassOf:
+        if special == "subClassOf":
             if isinstance(o, URIRef):
-                for d in sorted(schema.all_super_classes.get(o, ())):
+                for d in schema.sorted_super_classes.get(o, ()):
                     if d != s:
-                        add((s, RDFS.subClassOf, d), o, "scm-sco")
+                        add((s, p, d), o, "scm-sco")
             continue
-        if p == RDFS.subPropertyOf:
+        if special == "subPropertyOf":
             if isinstance(o, URIRef):
-                for q in sorted(schema.all_super_props.get(o, ())):
+                for q in schema.sorted_super_props.get(o, ()):
                     if q != s:
-                        add((s, RDFS.subPropertyOf, q), o, "scm-spo")
+                        add((s, p, q), o, "scm-spo")
             continue
         index(s, p, o)
-        for q in sorted(schema.all_super_props.get(p, ())):
+        for q in schema.sorted_super_props.get(p, ()):
             add((s, q, o), p, "prp-spo1")
-        for c in sorted(schema.domain.get(p, ())):
-            add((s, RDF.type, c), p, "prp-dom")
+        for c in schema.sorted_domain.get(p, ()):
+            add((s, RDF_TYPE, c), p, "prp-dom")
         if isinstance(o, Literal) or isinstance(o, BNode):
             continue
-        for c in sorted(schema.range.get(p, ())):
-            add((o, RDF.type, c), p, "prp-rng")
-        for q in sorted(schema.inverse.get(p, ())):
+        for c in schema.sorted_range.get(p, ()):
+            add((o, RDF_TYPE, c), p, "prp-rng")
+        for q in schema.sorted_inverse.get(p, ()):
             add((o, q, s), p, "prp-inv")
         if p in schema.symmetric:
             add((o, p, s), p, "prp-symp")
@@ -263,15 +291,21 @@ def justifications(result: Graph, why: dict, asserted: set, statements: Graph, b
         cache[triple] = (srcs, axioms)
         return cache[triple]
 
-    for triple in sorted(result):
+    # Terms looked up once: a namespace attribute is a Python call, and this loop runs per inferred triple.
+    a, statement, entity = RDF.type, RDF.Statement, PROV.Entity
+    subject, predicate, object_, rule, derived = RDF.subject, RDF.predicate, RDF.object, PKG.inferenceRule, \
+        PROV.wasDerivedFrom
+    rules: dict[str, Literal] = {}
+    for triple in sorted(result, key=triple_order):
         s, p, o = triple
         node = URIRef(f"{base}id/inference/" + hashlib.sha1(f"{s} {p} {o}".encode("utf-8")).hexdigest()[:20])
         srcs, axioms = sources(triple)
-        result.add((node, RDF.type, RDF.Statement))
-        result.add((node, RDF.type, PROV.Entity))
-        result.add((node, RDF.subject, s))
-        result.add((node, RDF.predicate, p))
-        result.add((node, RDF.object, o))
-        result.add((node, PKG.inferenceRule, Literal(why[triple][1])))
+        name = why[triple][1]
+        result.add((node, a, statement))
+        result.add((node, a, entity))
+        result.add((node, subject, s))
+        result.add((node, predicate, p))
+        result.add((node, object_, o))
+        result.add((node, rule, rules.get(name) or rules.setdefault(name, Literal(name))))
         for src in sorted(srcs | axioms):
-            result.add((node, PROV.wasDerivedFrom, src))
+            result.add((node, derived, src))
