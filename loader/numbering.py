@@ -108,11 +108,12 @@ def find_inline_items(text: str, styles: tuple[str, ...] = PAREN_STYLES) -> list
     ``(10000人左右)`` are never mistaken for items.
     """
     best: list[Label] = []
+    lead = len(text) - len(text.lstrip())   # text[:k].isspace() ⇔ 0 < k ≤ lead, without copying text[:k]
     for style in styles:
         pattern = STYLES[style]
         found: list[Label] = []
         for m in re.finditer(pattern.pattern, text):
-            if m.start() > 0 and text[m.start() - 1] not in "。；;：:！!？?\n" and not text[:m.start()].isspace():
+            if m.start() > 0 and text[m.start() - 1] not in "。；;：:！!？?\n" and not m.start() <= lead:
                 continue
             try:
                 ordinal = to_int(m.group("num"))

@@ -386,21 +386,21 @@ def _apply_closing_rule(top: list[_Node]) -> _Node | None:
     if not articles:
         return None
     last = articles[-1]
-    trailing = []
-    for child in reversed(last.children):
-        if child.kind != "paragraph":
-            break
-        trailing.insert(0, child)
+    cut = len(last.children)
+    while cut and last.children[cut - 1].kind == "paragraph":
+        cut -= 1
+    trailing = last.children[cut:]
     if not trailing or any(c.kind == "paragraph" for a in articles[:-1] for c in a.children):
         return None
     if len(trailing) < sum(1 for c in last.children if c.kind == "paragraph"):
         return None  # the last article has paragraphs between its items: they are its own
-    for child in trailing:
-        last.children.remove(child)
+    # A slice, not list.remove per child: remove compares nodes field by field (children included),
+    # quadratic in the number of trailing paragraphs.
+    del last.children[cut:]
     return _Node("closing", 0, trailing[0].line, start=trailing[0].start, end=trailing[-1].end)
 
 
-def _assign(node: _Node, parent_path: str, flat_articles: bool, taken: set[str], text: str) -> None:
+def _assign(node: _Node, parent_path: str, flat_articles: bool, taken: dict[str, int], text: str) -> None:
     """Compute path, ordinal, heading and extent of ``node`` and its descendants."""
     if node.kind == "article" and any(c.kind == "paragraph" for c in node.children) \
             and node.start < node.line.end:
@@ -409,19 +409,23 @@ def _assign(node: _Node, parent_path: str, flat_articles: bool, taken: set[str],
         node.children.insert(0, first)
     segment = {"part": "part", "chapter": "chapter", "section": "section", "article": "art",
                "item": "item", "subitem": "subitem", "paragraph": "para"}[node.kind]
-    if node.kind == "paragraph":
-        node.ordinal = 1 + [c for c in node.parent.children if c.kind == "paragraph"].index(node) \
-            if node.parent else 1
+    if node.kind == "paragraph" and node.ordinal is None:
+        node.ordinal = 1   # the parent numbers its paragraphs (below); a top-level one is the first
     prefix = "" if (not parent_path or node.kind in ("part", "chapter")
                     or (node.kind == "article" and flat_articles)) else f"{parent_path}/"
     path = f"{prefix}{segment}/{node.ordinal}"
-    candidate, n = path, 2
+    candidate, n = path, taken.get(path, 2)
     while candidate in taken:  # numbering that restarts or repeats: keep IRIs unique
         candidate, n = f"{path}-{n}", n + 1
+    taken[path] = n   # the next suffix to try: repeats do not rescan the ones already taken
     node.path = candidate
-    taken.add(candidate)
+    taken[candidate] = taken.get(candidate, 2)
     node.heading = _heading(node, text)
+    paragraphs = 0
     for child in node.children:
+        if child.kind == "paragraph":
+            paragraphs += 1
+            child.ordinal = paragraphs   # its position among the parent's paragraphs
         _assign(child, node.path, flat_articles, taken, text)
     node.end = max([node.end] + [c.end for c in node.children])
     if node.line and node.start >= node.line.end and node.children:  # bare label: text starts below
@@ -451,7 +455,7 @@ def parse_text(text: str, source_path: Path | str, doc_id: str | None = None,
     closing = _apply_closing_rule(top)
     articles = [n for root in top for n in [root, *_walk(root)] if n.kind == "article"]
     flat = len({a.ordinal for a in articles}) == len(articles)
-    taken: set[str] = set()
+    taken: dict[str, int] = {}   # every path given so far → the next "-n" suffix to try for it
     for node in top:
         _assign(node, "", flat, taken, text)
 
