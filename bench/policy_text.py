@@ -61,17 +61,19 @@ def policy_text(size_bytes: int, source: Path = BUNDLED_SOURCE) -> str:
     tail = "\n".join(trailer)
     budget = size_bytes - len("\n".join(header).encode()) - len(tail.encode())
     body: list[str] = []
-    used = 0
+    used, full = 0, False
     for part in range(1, MAX_PARTS + 1):
         block = [f"  {cn_numeral(part)}、{headings[(part - 1) % len(headings)]}"]
+        used += len(block[0].encode()) + 2
         for number, article in enumerate(articles, start=1):
             line = f"  {number}.{article}"
-            if part > 1 and number > 1 and used + len(line.encode()) + 1 > budget:
-                break
+            full = used + len(line.encode()) + 1 > budget
+            if full and number > 1:
+                break   # a part keeps at least one article, so that it is a part
             block.append(line)
             used += len(line.encode()) + 1
         body.append("\n".join(block) + "\n")
-        if used >= budget:
+        if full:
             break
     return "\n".join(header) + "\n" + "\n".join(body) + tail
 

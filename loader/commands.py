@@ -58,18 +58,26 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_clauses)
 
 
-def _base(args) -> str:
+def _config(args):
     try:
-        return load_config({"base": getattr(args, "base", None)}).base
+        return load_config({"base": getattr(args, "base", None)})
     except ValueError as exc:
         raise UserError(str(exc)) from None
+
+
+def _base(args) -> str:
+    return _config(args).base
+
+
+def _max_source_bytes(args) -> int:
+    return _config(args).max_source_mb * 1_000_000
 
 
 def run_build(args) -> int:
     base = _base(args)
     try:
         with _terminate_as_exception():
-            result = build(args.source, base, lean=True)
+            result = build(args.source, base, lean=True, max_source_bytes=_max_source_bytes(args))
             write_graphs(result.graphs, base, args.out)
     except SourceError as exc:
         raise UserError(str(exc)) from None
@@ -111,7 +119,7 @@ def _data_graphs(args) -> dict:
     base = _base(args)
     if args.data is None:
         try:
-            return build(args.source, base).graphs
+            return build(args.source, base, max_source_bytes=_max_source_bytes(args)).graphs
         except SourceError as exc:
             raise UserError(str(exc)) from None
     fmt = {".trig": "trig", ".nq": "nquads"}.get(args.data.suffix.lower())

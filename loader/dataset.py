@@ -76,16 +76,18 @@ class Build:
         return dataset
 
 
-def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE, lean: bool = False) -> Build:
+def build(sources: list[Path] | None = None, base: str = DEFAULT_BASE, lean: bool = False,
+          max_source_bytes: int | None = None) -> Build:
     """Parse the sources (the bundled policy by default) and assemble every named graph.
 
     ``lean`` keeps the document and inferred graphs (the ones that grow with the text) in plain
     sets of triples (:class:`TripleSet`) instead of rdflib Graphs: what ``policykg build`` does,
-    which only writes them out (:func:`write_graphs`)."""
+    which only writes them out (:func:`write_graphs`). A source over ``max_source_bytes`` is refused
+    (:class:`SourceError`) before it is read."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     sources = [Path(s) for s in (sources or [BUNDLED_SOURCE])]
-    documents = [parse_document(path, base=base) for path in sources]
+    documents = [parse_document(path, base=base, max_bytes=max_source_bytes) for path in sources]
     ids = [d.doc_id for d in documents]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)

@@ -485,11 +485,12 @@ def parse_text(text: str, source_path: Path | str, doc_id: str | None = None,
     return Document(doc_id=doc_id, iri=doc, source_path=source_path, text=text, metadata=md, units=units)
 
 
-def parse_document(path: Path | str, doc_id: str | None = None, base: str = DEFAULT_BASE) -> Document:
+def parse_document(path: Path | str, doc_id: str | None = None, base: str = DEFAULT_BASE,
+                   max_bytes: int | None = None) -> Document:
     """Read and parse one policy document.
 
     ``doc_id`` defaults to the file stem. Raises :class:`SourceError` (naming the file and the
-    problem) for empty, binary, undecodable or structureless input.
+    problem) for empty, binary, undecodable, structureless or (over ``max_bytes``) too big input.
     """
     path = Path(path)
-    return parse_text(read_source(path), path, doc_id, base)
+    return parse_text(read_source(path, max_bytes), path, doc_id, base)

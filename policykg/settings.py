@@ -81,6 +81,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_page_size", 1000, int, "Largest page the REST API serves."),
     Setting("max_register_mb", 6, int,
             "Largest register file /api/check and the /check page accept, in megabytes (each file)."),
+    Setting("max_source_mb", 20, int,
+            "Largest policy text policykg build and validate read, in megabytes (each file); a build needs "
+            "about 65 MB of memory per MB of text."),
     Setting("admin_token", "", str,
             "Bearer token that enables /update; empty disables updates entirely."),
     Setting("include_background", True, bool,
