@@ -278,9 +278,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="policykg SPARQL benchmark")
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "policykg.trig", help="the seed dataset")
     parser.add_argument("--peers", default="policykg,policykg-threads,oxigraph,oxigraph-mem,rdflib")
-    parser.add_argument("--datasets", default="seed,floor,ask,city,compliance",
+    parser.add_argument("--datasets", default="seed,floor,ask,city,compliance,build",
                         help="any of seed, floor (the HTTP floor), ask (/api/ask over the evaluation set), city, compliance (registers checked "
-                             "against the norms, bench/compliance.py); comma-separated")
+                             "against the norms, bench/compliance.py), build (policykg build by size of text, bench/build.py); "
+                             "comma-separated")
+    parser.add_argument("--build-mb", default="0.1,1,10", help="sizes of policy text the build benchmark builds, in MB")
     parser.add_argument("--compliance-sparql", default="1000,10000",
                         help="register sizes (communities) checked on the SPARQL path (100000: ~10 GB, see RESULTS.md)")
     parser.add_argument("--compliance-shacl", default="1000", help="register sizes checked with pySHACL (10000 takes hours)")
@@ -344,6 +346,11 @@ def main(argv=None) -> int:
             report.append(compliance.run(args.data.resolve(), args.workdir,
                                          [int(n) for n in args.compliance_sparql.split(",") if n],
                                          [int(n) for n in args.compliance_shacl.split(",") if n], timeout=900.0))
+            _flush(report[-1], args)
+        if "build" in datasets:
+            from bench import build as build_bench
+
+            report.append(build_bench.run([float(n) for n in args.build_mb.split(",") if n], args.workdir))
             _flush(report[-1], args)
     if args.out and notes:
         with open(args.out, "a", encoding="utf-8") as out:

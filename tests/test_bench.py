@@ -94,3 +94,32 @@ def test_the_figures_the_code_refers_to_are_in_the_results():
     for where in ("api/sparql.py", "serve/affinity.py", "store/backend.py", "store/evaluation.py",
                   "serve/supervisor.py"):
         assert where in notes, where
+
+
+@pytest.mark.slow
+def test_build_benchmark_measures_a_child_build(tmp_path):
+    """bench/build.py on a tiny text: the build succeeds and its own time and peak memory are reported."""
+    from bench import build as build_bench
+
+    row = build_bench.measure_size(0.02, tmp_path, timeout=300)
+    assert row["build"].status == 0, row["build"].stderr
+    assert 0 < row["build"].cpu and 30 < row["build"].peak_mb < 2000   # a Python with rdflib: tens of MB at least
+    assert row["out_mb"] > 0.1 and row["floor"].status == 0
+    report = build_bench.table([row])
+    assert report.startswith("### Build: time and peak memory") and "| 0.0 |" not in report.splitlines()[-1]
+
+
+def test_generated_policy_text_is_read_as_a_policy():
+    """bench/policy_text.py: the size asked for, parts numbered on in Chinese numerals, articles restarting."""
+    from bench.policy_text import cn_numeral, policy_text
+    from policykg.loader.parser import parse_text
+
+    assert [cn_numeral(n) for n in (1, 10, 11, 20, 105, 1010, 9999)] == \
+        ["一", "十", "十一", "二十", "一百零五", "一千零一十", "九千九百九十九"]
+    text = policy_text(60_000)
+    assert 50_000 < len(text.encode("utf-8")) <= 60_000
+    document = parse_text(text, "generated.txt")
+    parts = document.of_kind("part")
+    assert len(parts) >= 4 and [p.ordinal for p in parts] == list(range(1, len(parts) + 1))
+    assert document.unit(f"part/{len(parts)}/art/1").kind == "article"
+    assert {"closing", "signature", "keywords", "imprint"} <= {u.kind for u in document.units}
