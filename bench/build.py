@@ -90,10 +90,10 @@ def table(rows: list[dict]) -> str:
         b, f = row["build"], row["floor"]
         if b.status != 0:
             why = (b.stderr.strip().splitlines() or [""])[-1].replace("|", "/")
-            lines.append(f"| {row['bytes'] / 1e6:.1f} | failed ({b.status}: {why}) "
+            lines.append(f"| {row['bytes'] / 1e6:.2f} | failed ({b.status}: {why}) "
                          f"| {_cell(b.seconds)} | {_cell(b.cpu)} | {_cell(b.peak_mb, 0)} | – | – |")
             continue
-        lines.append(f"| {row['bytes'] / 1e6:.1f} | {_cell(row['out_mb'])} | {_cell(b.seconds)} | {_cell(b.cpu)} "
+        lines.append(f"| {row['bytes'] / 1e6:.2f} | {_cell(row['out_mb'])} | {_cell(b.seconds)} | {_cell(b.cpu)} "
                      f"| {_cell(b.peak_mb, 0)} | {_cell(f.seconds if f else None)} "
                      f"| {_cell(f.peak_mb if f else None, 0)} |")
     return "\n".join(lines) + "\n"
