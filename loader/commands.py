@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import sys
 import threading
@@ -73,10 +74,51 @@ def _max_source_bytes(args) -> int:
     return _config(args).max_source_mb * 1_000_000
 
 
+# What a build holds per MB of policy text, in MB of memory, above what it needs anyway (bench/build.py
+# measured about 65 and 90: bench/RESULTS.md). A build that would not fit is refused before it starts.
+BUILD_MB_PER_TEXT_MB = 70
+BUILD_BASE_MB = 100
+
+
+def _available_mb() -> tuple[float, str] | None:
+    """The memory this process may still take (MB) and what limits it: the address-space limit
+    (RLIMIT_AS), the cgroup's limit, or the machine's available memory, whichever is least."""
+    found = []
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            used = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            found.append(((soft - used) / 1e6, "the address-space limit (ulimit -v) of this process"))
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        current = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        if limit.isdigit():
+            found.append(((int(limit) - current) / 1e6, "the container's (cgroup's) memory limit"))
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        lines = Path("/proc/meminfo").read_text().splitlines()
+        kb = int(next(line for line in lines if line.startswith("MemAvailable:")).split()[1])
+        found.append((kb * 1024 / 1e6, "the machine's available memory"))
+    return min(found) if found else None
+
+
+def _check_memory(sources: list[Path] | None) -> None:
+    """Refuse a build that would run out of memory, before it starts, with the numbers."""
+    text_mb = 0.0
+    for source in sources or []:
+        with contextlib.suppress(OSError):
+            text_mb += Path(source).stat().st_size / 1e6
+    need = BUILD_BASE_MB + BUILD_MB_PER_TEXT_MB * text_mb
+    available = _available_mb()
+    if available is not None and need > available[0]:
+        raise UserError(f"内存不足: building {text_mb:.1f} MB of policy text needs about {need:.0f} MB of memory, "
+                        f"but {available[1]} leaves {max(0.0, available[0]):.0f} MB (not enough memory)")
+
+
 def run_build(args) -> int:
     base = _base(args)
+    _check_memory(args.source)
     try:
-        with _terminate_as_exception():
+        with _terminate_as_exception(), _memory_reserve():
             result = build(args.source, base, lean=True, max_source_bytes=_max_source_bytes(args))
             write_graphs(result.graphs, base, args.out)
     except SourceError as exc:
@@ -94,6 +136,19 @@ def run_build(args) -> int:
     print(f"built {args.out}: {len(result.documents)} document(s), {units} units, "
           f"{asserted} asserted triples{inferred} ({per_graph}) in {result.seconds:.2f} s")
     return 0
+
+
+@contextlib.contextmanager
+def _memory_reserve(size: int = 32 << 20):
+    """Memory set aside and given back the moment a MemoryError unwinds the block: the cleanup on the
+    way out (temporary file, signal handler, the error message) then has room to run, although the
+    build's graphs are only freed once the error has been handled."""
+    reserve = bytearray(size)
+    try:
+        yield
+    except MemoryError:
+        del reserve
+        raise
 
 
 @contextlib.contextmanager

@@ -166,3 +166,25 @@ def test_writing_holds_no_copy_of_the_whole_dataset(tmp_path):
         tracemalloc.stop()
     assert out.stat().st_size > 2_000_000
     assert peak < 12 * out.stat().st_size, f"peak {peak / 1e6:.0f} MB for {out.stat().st_size / 1e6:.1f} MB of output"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS as Linux applies it")
+def test_a_build_that_would_run_out_of_memory_is_refused_with_the_numbers(tmp_path):
+    """A 6 MB text under a 260 MB address-space limit (the bundled policy's build fits in it): refused
+    before it starts, saying what it needs and what is left, instead of a MemoryError traceback."""
+    import resource
+
+    source = write_policy_text(tmp_path / "six.txt", 6_000_000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (260 << 20, 260 << 20))
+
+    child = _cli("build", "--source", str(source), "--out", str(out_dir / "kg.nq"),
+                 env={"POLICYKG_MAX_SOURCE_MB": "50"}, preexec_fn=limit)
+    _, stderr = child.communicate(timeout=300)
+    assert child.returncode == 2, stderr[-2000:]
+    assert "building 6.0 MB of policy text needs about" in stderr and "address-space limit" in stderr
+    assert "Traceback" not in stderr and "MemoryError" not in stderr
+    assert list(out_dir.iterdir()) == []
