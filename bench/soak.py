@@ -85,6 +85,7 @@ class Log:
     outcomes: list = field(default_factory=list)
     kills: list = field(default_factory=list)          # (at, "server"|"evaluation", pid)
     memory: list = field(default_factory=list)         # (at, pss_mb, rss_mb, processes)
+    memory_parts: list = field(default_factory=list)   # (server processes' PSS, evaluation processes')
     idle_reopened: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -233,13 +234,20 @@ def killer(supervisor: int, every: float, log: Log, stop: threading.Event, rng: 
                 log.kills.append((time.monotonic(), kind, pid))
 
 
+def _pss_mb(pids) -> float:
+    return sum(_kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids) / 1024
+
+
 def sampler(supervisor: int, log: Log, stop: threading.Event) -> None:
     for _ in range(1_000_000):
         pids = service_processes(supervisor)
-        pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids) / 1024
+        pss = _pss_mb(pids)
         rss = sum(_kb(f"/proc/{p}/status", "VmRSS") for p in pids) / 1024
+        # Where it is: the server processes, the evaluation processes (the rest: supervisor and forker).
+        servers, evaluations = _children(supervisor), evaluation_pids(supervisor)
         with log.lock:
             log.memory.append((time.monotonic(), pss, rss, len(pids)))
+            log.memory_parts.append((_pss_mb(servers), _pss_mb(evaluations)))
         if stop.wait(SAMPLE_EVERY):
             break
 
@@ -293,7 +301,8 @@ def _memory_verdict(samples: list, started: float) -> dict:
     if not second or not last:
         return {"second_minute": None, "last_minute": None, "ratio": None, "flat": None}
     a, b = statistics.mean(second), statistics.mean(last)
-    return {"second_minute": a, "last_minute": b, "ratio": b / a, "flat": b <= a * (1 + MEMORY_TOLERANCE)}
+    return {"second_minute": a, "last_minute": b, "ratio": b / a, "flat": b <= a * (1 + MEMORY_TOLERANCE),
+            "medians": (statistics.median(second), statistics.median(last))}
 
 
 def verdict(result: dict, alive: bool) -> list[str]:
@@ -342,17 +351,18 @@ def report(args, result: dict, log: Log, failed: list[str], started_wall: str, t
     if m["ratio"] is not None:
         lines.append(f"| PSS, mean of the second minute → of the last minute | {m['second_minute']:.0f} MB → "
                      f"{m['last_minute']:.0f} MB ({m['ratio']:.2f}×; flat within {MEMORY_TOLERANCE:.0%}: "
-                     f"{'yes' if m['flat'] else 'no'}) |")
+                     f"{'yes' if m['flat'] else 'no'}); medians {m['medians'][0]:.0f} → {m['medians'][1]:.0f} MB |")
     lines += ["", "Statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(result["statuses"].items())),
               "", "503 codes: " + (", ".join(f"{k}: {v}" for k, v in sorted(result["codes_503"].items())) or "none"),
               "", "| request kind | sent | 200 | p50 s | p99 s |", "|---|---|---|---|---|"]
     for kind, row in result["kinds"].items():
         lines.append(f"| {kind} | {row['n']} | {row['ok']} | {row['p50']:.3f} | {row['p99']:.3f} |")
     lines += ["", "Memory of all the service's processes (sampled every 10 s):", "",
-              "| s | PSS MB | RSS MB | processes |", "|---|---|---|---|"]
+              "| s | PSS MB | of it: server processes | evaluation processes | RSS MB | processes |",
+              "|---|---|---|---|---|---|"]
     t0 = log.memory[0][0] if log.memory else 0
-    for at, pss, rss, n in log.memory[::3]:
-        lines.append(f"| {at - t0:.0f} | {pss:.0f} | {rss:.0f} | {n} |")
+    for (at, pss, rss, n), (servers, evaluations) in list(zip(log.memory, log.memory_parts))[::3]:
+        lines.append(f"| {at - t0:.0f} | {pss:.0f} | {servers:.0f} | {evaluations:.0f} | {rss:.0f} | {n} |")
     slowest = sorted(log.outcomes, key=lambda o: -o.seconds)[:8]
     t_first = log.memory[0][0] if log.memory else 0
     lines += ["", "Slowest requests (s after start, kind, status, code, seconds):", ""]
