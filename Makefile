@@ -13,7 +13,7 @@ MUTATE_ARGS ?=
 SOURCES = $(wildcard loader/sources/*.txt) $(wildcard loader/annotations/*) \
           $(wildcard ontology/*.ttl) $(wildcard loader/*.py) $(wildcard ontology/*.py) $(wildcard policykg/*.py)
 
-.PHONY: serve test check mutate bench build install assets browser servers clean docs
+.PHONY: serve test check mutate bench soak build install assets browser servers clean docs
 
 # A virtualenv with the package (editable): what serving needs, and nothing else.
 $(VENV)/.runtime: setup.cfg pyproject.toml
@@ -79,6 +79,12 @@ mutate:
 bench: $(VENV)/.installed $(DATA) servers
 	$(PY) -m bench.run --data $(DATA) --out bench/RESULTS.md $(BENCH_ARGS)
 	$(PY) -m bench.remote --data $(DATA) --out bench/RESULTS.md
+
+# The soak of issue 15 (not in CI: CPU-heavy): mixed clients, idle connections and a kill -9 every
+# minute for SOAK_SECONDS (600); report in bench/SOAK.md, non-zero exit when a criterion fails.
+SOAK_SECONDS ?= 600
+soak: $(VENV)/.installed $(DATA)
+	$(PY) -m bench.soak --data $(DATA) --seconds $(SOAK_SECONDS) --out bench/SOAK.md
 
 docs: $(VENV)/.runtime
 	$(PKG) docs --out build/docs

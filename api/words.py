@@ -89,7 +89,8 @@ VALUES = {
 ERRORS_ZH = {
     "bad_request": "请求有误", "unauthorized": "未授权", "forbidden": "禁止访问", "not_found": "未找到",
     "method_not_allowed": "不支持该请求方法", "not_acceptable": "无法提供所请求的格式",
-    "timeout": "查询超时,请缩小查询范围或稍后再试", "too_large": "请求内容过大", "uri_too_long": "网址过长",
+    "timeout": "查询超时,请缩小查询范围或稍后再试", "body_timeout": "请求正文发送超时",
+    "too_large": "请求内容过大", "uri_too_long": "网址过长",
     "unsupported_media_type": "不支持该内容类型", "unprocessable": "无法处理该请求",
     "internal_error": "服务器内部错误,已记录", "unavailable": "服务暂不可用,请稍后再试",
     "query_too_long": "查询过长,超出服务限制", "query_too_complex": "查询过于复杂,超出服务限制",

@@ -72,6 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
             "than its threads, so idle clients cannot take every slot."),
     Setting("keep_alive_timeout", 5.0, float,
             "Seconds an idle connection may take to send its next request's headers before it is closed."),
+    Setting("body_timeout", 10.0, float,
+            "Seconds a client may take to send a request's body after its headers before it is answered 408 "
+            "body_timeout; at most half the request threads read bodies at once, a request with a body beyond "
+            "them is answered 503 busy."),
     Setting("cpu_affinity", "auto", str,
             "Pin each server process to a CPU of its own: auto (when processes >= CPUs), on, or off."),
     Setting("result_cache_mb", 16, int,

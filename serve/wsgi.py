@@ -12,6 +12,7 @@ import sys
 from policykg.api import create_app
 from policykg.serve import affinity
 from policykg.serve.access_log import AccessLog
+from policykg.serve.body import BodyDeadline
 from policykg.serve.rebalance import Rebalance, announce_ready
 from policykg.serve.supervisor import request_replacement, watch_process
 from policykg.store import runtime
@@ -26,5 +27,7 @@ _pinning = affinity.start(runtime.runtime_dir(), _state.config.cpu_affinity, _st
 watch_process(_state, _pinning)
 print(f"policykg: server process {os.getpid()} ready with {len(_state.store)} quads", file=sys.stderr, flush=True)
 
-app = AccessLog(Rebalance(_flask_app, runtime.runtime_dir()))
+_app = BodyDeadline(_flask_app, _state.config.body_timeout, _state.config.threads,
+                    _flask_app.config.get("MAX_CONTENT_LENGTH"))
+app = AccessLog(Rebalance(_app, runtime.runtime_dir()))
 announce_ready(runtime.runtime_dir())   # the others let their keep-alive clients go, to spread them again

@@ -124,6 +124,8 @@ class _Child:
             self.ready = True
 
     def alive(self) -> bool:
+        if self._dead:
+            return False
         if self.process is not None:
             return self.process.poll() is None
         if self._dead or self._pid is None:
@@ -151,6 +153,9 @@ class _Child:
         message = self._receive()
         if "error" in message:
             error = message["error"]
+            if error["reason"] == "resource_limit":
+                # It ends itself after this answer: a query sent to it meanwhile would be lost with it.
+                self._dead = True
             raise QueryRefused(str(error["reason"]), str(error["message"]))
         body = self._in.read(int(message["length"]))
         if len(body) != int(message["length"]):
@@ -559,6 +564,9 @@ class MemoryWatch:
                     with self._lock:   # the answer, if written, is whole: then end quietly
                         if self.running.is_set():
                             self.running.clear()
-                            self._write({"error": {"reason": "resource_limit", "message": self.message()}})
+                            try:
+                                self._write({"error": {"reason": "resource_limit", "message": self.message()}})
+                            except OSError:
+                                pass   # its server process went first (it ended, or the time limit)
                     os._exit(0)
                 time.sleep(self.POLL)
