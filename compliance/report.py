@@ -21,6 +21,8 @@ from policykg.compliance.checks import MET, NOT_APPLICABLE, NOT_MET, STATUSES, U
 from policykg.compliance.columns import COMMUNITIES, WORKERS
 
 STATUS_WORDS = {MET: "达标", NOT_MET: "未达标", NOT_APPLICABLE: "不适用", UNKNOWN: "数据缺失"}
+# a permission's outcomes: may (符合条件), has set up the permitted form without meeting its conditions (不符合条件)
+ELIGIBILITY_WORDS = {MET: "符合条件", NOT_MET: "不符合条件"}
 STATUS_EN = {MET: "met", NOT_MET: "not met", NOT_APPLICABLE: "not applicable", UNKNOWN: "unknown"}
 SEVERITY_WORDS = {"violation": "违规 violation", "warning": "警告 warning", "info": "提示 information",
                   "eligibility": "可享受 eligibility"}
@@ -52,6 +54,11 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _choice_words(column, value) -> str:
+    """A choice as the register writes it (CommunityGeneralPartyBranch → 社区党总支)."""
+    return next((words for words, cls in column.choices if cls == value), _fmt(value))
+
+
 def required_words(check: Check) -> str:
     """What the norm requires, in the text's own words (pkg:valueText), with its conditions."""
     policy_words = []
@@ -61,6 +68,8 @@ def required_words(check: Check) -> str:
         policy_words = [f"{c.zh}:是" for c in check.requirements]
     else:
         policy_words = [f"可以({check.norm.label_zh})"]
+        if check.form:
+            policy_words.append(f"设立{_choice_words(check.form[0], check.form[1])}须符合条件")
     conditions = [c.constraint.text for c in check.conditions] + [c.text for c in check.descriptive]
     if check.norm.start_year:
         conditions.append(f"自{check.norm.start_year}年起")
@@ -76,7 +85,12 @@ def actual_words(check: Check, status: str, actuals: tuple, policy) -> str:
     if status == UNKNOWN:
         return "数据缺失,需:" + "、".join(c.zh for c in check.columns)
     if check.kind == "eligibility":
-        return "符合条件" if status == MET else "不符合条件或不适用"
+        words = ELIGIBILITY_WORDS.get(status, "不符合条件或不适用")
+        if check.form and status == NOT_MET:
+            words += f",却已设立{_choice_words(check.form[0], check.form[1])}"
+        values = [f"{col.zh}:{_choice_words(col, value) if col.kind == 'choice' else _fmt(value)}"
+                  for col, value in zip(check.reported, actuals)]
+        return ";".join([words, *values])
     parts = []
     for cmp, value in zip(check.standards, actuals):
         unit = policy.label(cmp.constraint.unit) if cmp.constraint.unit else ""
@@ -177,7 +191,7 @@ class Report:
         policy = self.checkset.policy
         for row, check, status, actual in self.outcomes(register):
             loc = self.location(register, row)
-            words = "符合条件" if check.kind == "eligibility" and status == MET else STATUS_WORDS[status]
+            words = ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) if check.kind == "eligibility" else STATUS_WORDS[status]
             yield (register, row.number, *loc, check.norm.label_zh, check.norm.article, words,
                    SEVERITY_WORDS[check.severity], required_words(check),
                    actual_words(check, status, actual, policy), check.norm.quote)

@@ -67,9 +67,11 @@ def import_registers(base: str, com: Register, wor: Register | None) -> tuple[ox
 _BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 
 
-def _number(term) -> Decimal | bool | None:
+def _number(term) -> Decimal | bool | str | None:
     if term is None:
         return None
+    if isinstance(term, ox.NamedNode):   # a choice (the organization form): the class's local name
+        return term.value.rsplit("/", 1)[-1]
     if term.datatype == _BOOLEAN:
         return term.value == "true"
     try:
@@ -90,7 +92,7 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
     ident_at = [position[f"v_{k}"] for k in ident_keys]
     status_at = [position[f"s{i}"] for i in range(len(checks))]
     actual_at = [[position[f"a{i}_{j}"] for j in range(len(c.standards))]
-                 + [position[var(col)[1:]] for col in c.requirements] for i, c in enumerate(checks)]
+                 + [position[var(col)[1:]] for col in c.reported] for i, c in enumerate(checks)]
     row_at = position["row"]
     community_at = position["community"] if register == WORKERS else None
     shared = {s: s for s in STATUSES}   # one string object per outcome, not one per row and check

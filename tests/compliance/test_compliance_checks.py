@@ -146,3 +146,33 @@ def test_xlsx_report_continues_on_a_new_sheet_past_excels_row_limit(checkset, mo
     lines = sum(1 for name in parts for _ in wb[name].iter_rows(min_row=2))
     assert len(parts) == -(-lines // 10) > 1
     assert lines == len(report.communities) * len(report.checks(COMMUNITIES))
+
+
+BRANCH, COMMITTEE = "a03-general-branch-over-50-members", "a03-party-committee-over-100-members"
+
+
+def test_the_organization_form_feeds_the_permissions_it_is_set_up_under(checkset):
+    """可以成立社区党总支/党委: the form a community has set up is checked against the member count the
+    permission asks for (not met, severity eligibility); the column feeds exactly those two norms."""
+    by_id = {c.id: c for c in checkset.checks}
+    assert {c.id for c in checkset.checks if "organization_form" in [x.key for x in c.columns]} == {BRANCH, COMMITTEE}
+    assert by_id[BRANCH].form[1] == "CommunityGeneralPartyBranch" and by_id[COMMITTEE].form[1] == "CommunityPartyCommittee"
+    assert by_id[BRANCH].severity == by_id[COMMITTEE].severity == "eligibility"
+    registers = generate(12, seed=5)
+    # (formal members, form) → (党总支 outcome, 党委 outcome)
+    table = [((50, "社区党总支"), ("not_met", "not_applicable")), ((51, "社区党总支"), ("met", "not_applicable")),
+             ((100, "社区党委"), ("met", "not_met")), ((101, "社区党委"), ("met", "met")),
+             ((30, "社区党委"), ("not_applicable", "not_met")), ((120, "社区党支部"), ("met", "met")),
+             ((40, "社区党支部"), ("not_applicable", "not_applicable")), ((40, ""), ("not_applicable", "not_applicable")),
+             (("", "社区党总支"), ("unknown", "unknown"))]
+    for row, ((formal, form), _) in zip(registers.communities, table):
+        row.update(formal_party_members=formal, organization_form=form, party_members=200, activity_funds=30000)
+    report = _check(checkset, registers)
+    for number, (_, (branch, committee)) in enumerate(table, start=2):
+        assert (report.status_of(COMMUNITIES, number, BRANCH), report.status_of(COMMUNITIES, number, COMMITTEE)) == \
+            (branch, committee), table[number - 2]
+    words = {line[1]: line for line in report.flat_rows(COMMUNITIES) if line[7] == by_id[BRANCH].norm.label_zh}
+    assert words[2][9] == "不符合条件" and "社区党总支" in words[2][12] and "50" in words[2][12]
+    assert words[3][9] == "符合条件"
+    shacl = _check(checkset, registers, engine="shacl")
+    assert _statuses(shacl) == _statuses(report)
