@@ -150,11 +150,18 @@ class Report:
         districts: dict[tuple, Counter] = {}
         subdistricts: dict[tuple, Counter] = {}
         for reg in (COMMUNITIES, WORKERS):
-            for row, check, status, _ in self.outcomes(reg):
+            ids = [c.id for c in self.checks(reg)]
+            # counted per (district, subdistrict, outcomes of the row): rows repeat them, so this is
+            # one dictionary step per row rather than three per row and norm
+            per_place: Counter = Counter()
+            for row in (self.communities if reg == COMMUNITIES else self.workers):
                 loc = self.location(reg, row)
-                totals.setdefault(check.id, Counter())[status] += 1
-                districts.setdefault((loc[0], check.id), Counter())[status] += 1
-                subdistricts.setdefault((loc[0], loc[1], check.id), Counter())[status] += 1
+                per_place[(loc[0], loc[1], row.statuses)] += 1
+            for (district, subdistrict, statuses), n in per_place.items():
+                for norm, status in zip(ids, statuses):
+                    totals.setdefault(norm, Counter())[status] += n
+                    districts.setdefault((district, norm), Counter())[status] += n
+                    subdistricts.setdefault((district, subdistrict, norm), Counter())[status] += n
 
         def counts(c: Counter) -> dict:
             return {s: c.get(s, 0) for s in STATUSES}
@@ -189,20 +196,37 @@ class Report:
 
     def flat_rows(self, register: str):
         policy = self.checkset.policy
+        # what does not change from row to row is worked out once per check, and the words of an
+        # outcome once per distinct (check, outcome, values): most rows repeat them
+        fixed = {c.id: (c.norm.label_zh, c.norm.article, SEVERITY_WORDS[c.severity], required_words(c), c.norm.quote)
+                 for c in self.checks(register)}
+        words_of: dict[tuple, tuple[str, str]] = {}
         for row, check, status, actual in self.outcomes(register):
-            loc = self.location(register, row)
-            words = ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) if check.kind == "eligibility" else STATUS_WORDS[status]
-            yield (register, row.number, *loc, check.norm.label_zh, check.norm.article, words,
-                   SEVERITY_WORDS[check.severity], required_words(check),
-                   actual_words(check, status, actual, policy), check.norm.quote)
+            key = (check.id, status, actual)
+            words = words_of.get(key)
+            if words is None:
+                if len(words_of) > 100_000:   # a bound on the memo: values that never repeat
+                    words_of.clear()
+                status_words = ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) if check.kind == "eligibility" \
+                    else STATUS_WORDS[status]
+                words = words_of[key] = (status_words, actual_words(check, status, actual, policy))
+            label, article, severity, required, quote = fixed[check.id]
+            yield (register, row.number, *self.location(register, row), label, article, words[0],
+                   severity, required, words[1], quote)
 
-    def as_csv(self) -> bytes:
-        out = io.StringIO()
+    def write_csv(self, out) -> None:
+        """The report as CSV (UTF-8 with a BOM, for Excel) written to the text file ``out`` as it is made:
+        a large report is never held whole in memory."""
+        out.write("\ufeff")
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.HEADERS)
         for reg in (COMMUNITIES, WORKERS):
             writer.writerows(self.flat_rows(reg))
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+    def as_csv(self) -> bytes:
+        out = io.StringIO()
+        self.write_csv(out)
+        return out.getvalue().encode("utf-8")
 
     def as_json(self, max_rows: int | None = None) -> dict:
         """The report as JSON: norms, norms not checkable, summaries and the outcomes per row
@@ -227,6 +251,12 @@ class Report:
         return data
 
     def as_xlsx(self) -> bytes:
+        out = io.BytesIO()
+        self.write_xlsx(out)
+        return out.getvalue()
+
+    def write_xlsx(self, target) -> None:
+        """The workbook written to ``target`` (a path or a binary file)."""
         from openpyxl import Workbook
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("汇总 summary")
@@ -255,9 +285,7 @@ class Report:
         ws.append(["规范 norm", "条款 clause", "原因 reason", "原文 quote", "IRI"])
         for n in self.not_checkable_rows():
             ws.append([n["label_zh"], n["article"], n["reason"], n["quote"], n["iri"]])
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
+        wb.save(target)
 
     # ---- RDF: the SHACL validation report vocabulary ------------------------------------------
     def validation_ntriples(self):

@@ -9,6 +9,8 @@ graphs are read (for the norms) but never written, and register data never enter
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,11 +19,12 @@ from typing import Callable
 import pyoxigraph as ox
 
 from policykg.compliance.checks import STATUSES, CheckSet, build_checks, register_query, var
-from policykg.compliance.columns import COMMUNITIES, WORKERS
-from policykg.compliance.instances import community_iris, load_register
+from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
+from policykg.compliance.instances import community_iris, load_register, register_graph
 from policykg.compliance.norms import load_policy_norms
 from policykg.compliance.registers import Register, community_keys, read_register
 from policykg.compliance.report import Report, RowResult
+from policykg.ontology.namespaces import REG
 
 Progress = Callable[[str], None]
 
@@ -121,15 +124,87 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
     return out
 
 
+# Rows per chunk, each checked in a fresh store: a worker row is smaller than a community's.
+CHUNK_ROWS = {COMMUNITIES: 10_000, WORKERS: 50_000}
+_FORKED: dict = {}   # what forked children read (set before the pool starts: fork copies it, nothing is pickled)
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        return os.cpu_count() or 1
+
+
+def _slices(n: int, size: int) -> list[slice]:
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def check_chunk(checkset: CheckSet, base: str, register: Register, rows: slice, iris: dict[tuple, str],
+                years: dict[str, int]) -> list[RowResult]:
+    """The rows ``rows`` of a register checked in a fresh store of their own."""
+    store = ox.Store()
+    extra: list[str] = []
+    if register.kind == WORKERS:
+        named = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)] for r in register.rows[rows]}
+        extra = [f"<{iri}> <{REG}year> {years[iri]} ." for iri in named]
+    graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra)
+    return run_sparql(store, [graph], checkset, register.kind)
+
+
+def _forked_chunk(task: tuple[str, slice]) -> list[RowResult]:
+    register, rows = task
+    f = _FORKED
+    return check_chunk(f["checkset"], f["base"], f["registers"][register], rows, f["iris"], f["years"])
+
+
+def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register | None,
+                    jobs: int = 1) -> tuple[list[RowResult], list[RowResult]]:
+    """Both registers checked chunk by chunk (on ``jobs`` processes when there is more than one chunk)."""
+    iris = community_iris(base, com)
+    years = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)]: r.values["year"] for r in com.rows}
+    registers = {COMMUNITIES: com, WORKERS: wor}
+    tasks = [(COMMUNITIES, s) for s in _slices(len(com.rows), CHUNK_ROWS[COMMUNITIES])]
+    if wor is not None:
+        tasks += [(WORKERS, s) for s in _slices(len(wor.rows), CHUNK_ROWS[WORKERS])]
+    if jobs > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _FORKED.update(checkset=checkset, base=base, registers=registers, iris=iris, years=years)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+                parts = pool.map(_forked_chunk, tasks, chunksize=1)
+        finally:
+            _FORKED.clear()
+    else:
+        parts = [check_chunk(checkset, base, registers[r], s, iris, years) for r, s in tasks]
+    out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}
+    for (register, _), part in zip(tasks, parts):
+        out[register].extend(part)
+    return out[COMMUNITIES], out[WORKERS]
+
+
 def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str],
                     workers: tuple[bytes, str] | None = None, progress: Progress = _quiet,
-                    engine: str = "sparql") -> Report:
-    """Read, import and check; ``engine`` "sparql" (pyoxigraph) or "shacl" (pySHACL: small registers)."""
+                    engine: str = "sparql", jobs: int = 1) -> Report:
+    """Read, import and check; ``engine`` "sparql" (pyoxigraph, in chunks on ``jobs`` processes) or
+    "shacl" (pySHACL on one store: small registers)."""
     timings = Timings()
     start = time.perf_counter()
     progress("读取登记表 reading registers …")
     com, wor = read_registers(communities, workers)
     start = timings.mark("read", start)
+    if engine == "sparql":
+        progress(f"核对 checking {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "")
+                 + f" ({jobs} process(es)) …")
+        graphs = [register_graph(base, com)] + ([register_graph(base, wor)] if wor else [])
+        names = (com.name, wor.name if wor else None)
+        community_results, worker_results = check_in_chunks(checkset, base, com, wor, jobs)
+        del com, wor
+        timings.mark("import+check", start)
+        community_names = {r.iri: r.ident for r in community_results}
+        progress("完成 done")
+        return Report(checkset, base, names[0], names[1], graphs, community_results, worker_results,
+                      community_names, timings.seconds)
     progress(f"导入 importing {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "") + " …")
     store, graphs = import_registers(base, com, wor)
     names = (com.name, wor.name if wor else None)

@@ -176,3 +176,20 @@ def test_the_organization_form_feeds_the_permissions_it_is_set_up_under(checkset
     assert words[3][9] == "符合条件"
     shacl = _check(checkset, registers, engine="shacl")
     assert _statuses(shacl) == _statuses(report)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_chunks_in_fresh_stores_give_the_outcomes_of_one_store(checkset, monkeypatch, jobs):
+    """Checked in many small chunks (on two processes), every row has the outcome it has in one chunk."""
+    from policykg.compliance import run
+
+    registers = generate(len(CASES) + 20, seed=13)
+    whole = _check(checkset, registers)
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    chunked = check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                              (registers.workers_csv(), "workers.csv"), jobs=jobs)
+    assert len(chunked.workers) > 5 * 61   # several chunks of each register
+    assert _statuses(chunked) == _statuses(whole)
+    assert [r.actuals for r in chunked.workers] == [r.actuals for r in whole.workers]
+    assert chunked.findings() == _expected_findings(registers)
+    assert chunked.as_csv() == whole.as_csv()
