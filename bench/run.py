@@ -281,8 +281,8 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", default="seed,floor,ask,city,compliance",
                         help="any of seed, floor (the HTTP floor), ask (/api/ask over the evaluation set), city, compliance (registers checked "
                              "against the norms, bench/compliance.py); comma-separated")
-    parser.add_argument("--compliance-sparql", default="1000,10000",
-                        help="register sizes (communities) checked on the SPARQL path (100000: ~10 GB, see RESULTS.md)")
+    parser.add_argument("--compliance-sparql", default="1000,10000,100000",
+                        help="register sizes (communities) checked on the SPARQL path (chunks on 2 processes)")
     parser.add_argument("--compliance-shacl", default="1000", help="register sizes checked with pySHACL (10000 takes hours)")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--modes", default="distinct,repeated", help="distinct, repeated or both")

@@ -30,6 +30,11 @@ POST_WORDS = {"CommunityPartySecretary": "社区党组织书记", "ResidentsComm
               "WorkstationHead": "工作站站长", "CommunityWorker": "其他社区工作者"}
 SHAPE_PATH = "id/compliance/shape/"
 EXCEL_MAX_ROWS = 1_048_576
+# Beyond this many lines (rows × norms) an XLSX report's sheets of rows list the findings only (未达标,
+# 不符合条件, 数据缺失): openpyxl writes ~100,000 cells a second, so the full listing of 100,000 communities
+# (7 million lines) would take half an hour; the CSV report always lists every line.
+XLSX_FULL_LINES = 100_000
+FINDINGS = (NOT_MET, UNKNOWN)
 
 
 @dataclass(slots=True)
@@ -194,7 +199,12 @@ class Report:
                "岗位 post", "规范 norm", "条款 clause", "结果 outcome", "程度 severity", "要求 required",
                "实际 actual", "原文 quote")
 
-    def flat_rows(self, register: str):
+    def lines(self) -> int:
+        """How many lines (row × norm) the full listing has."""
+        return len(self.communities) * len(self.checks(COMMUNITIES)) + len(self.workers) * len(self.checks(WORKERS))
+
+    def flat_rows(self, register: str, only: tuple[str, ...] | None = None):
+        """One line per row and norm (``only``: the lines of these outcomes)."""
         policy = self.checkset.policy
         # what does not change from row to row is worked out once per check, and the words of an
         # outcome once per distinct (check, outcome, values): most rows repeat them
@@ -202,6 +212,8 @@ class Report:
                  for c in self.checks(register)}
         words_of: dict[tuple, tuple[str, str]] = {}
         for row, check, status, actual in self.outcomes(register):
+            if only is not None and status not in only:
+                continue
             key = (check.id, status, actual)
             words = words_of.get(key)
             if words is None:
@@ -267,10 +279,14 @@ class Report:
             ws.append([item["district"], "(全区 all)", labels[item["norm"]], *(item[s] for s in STATUSES)])
         for item in summary["subdistricts"]:
             ws.append([item["district"], item["subdistrict"], labels[item["norm"]], *(item[s] for s in STATUSES)])
+        full = self.lines() <= XLSX_FULL_LINES
         for reg, title in ((COMMUNITIES, "社区 communities"), (WORKERS, "社区工作者 workers")):
             ws, n, part = wb.create_sheet(title), 0, 1
+            if not full:
+                ws.append([f"仅列出未达标、不符合条件和数据缺失的结果(共{self.lines():,}条结果,全部结果见 CSV 报告) "
+                           f"findings only: the full listing of {self.lines():,} lines is in the CSV report"])
             ws.append(list(self.HEADERS))
-            for line in self.flat_rows(reg):
+            for line in self.flat_rows(reg, None if full else FINDINGS):
                 if n == EXCEL_MAX_ROWS - 1:   # Excel opens at most 1,048,576 rows a sheet: go on in the next
                     part += 1
                     ws, n = wb.create_sheet(f"{title} ({part})"), 0

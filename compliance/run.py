@@ -9,6 +9,7 @@ graphs are read (for the norms) but never written, and register data never enter
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -170,11 +171,15 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
         tasks += [(WORKERS, s) for s in _slices(len(wor.rows), CHUNK_ROWS[WORKERS])]
     if jobs > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _FORKED.update(checkset=checkset, base=base, registers=registers, iris=iris, years=years)
+        # the registers' objects out of the collector's reach: a collection in a child would otherwise
+        # write to every one of them and so copy every page fork shares
+        gc.freeze()
         try:
             with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
                 parts = pool.map(_forked_chunk, tasks, chunksize=1)
         finally:
             _FORKED.clear()
+            gc.unfreeze()
     else:
         parts = [check_chunk(checkset, base, registers[r], s, iris, years) for r, s in tasks]
     out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}

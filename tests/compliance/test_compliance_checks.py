@@ -193,3 +193,28 @@ def test_chunks_in_fresh_stores_give_the_outcomes_of_one_store(checkset, monkeyp
     assert [r.actuals for r in chunked.workers] == [r.actuals for r in whole.workers]
     assert chunked.findings() == _expected_findings(registers)
     assert chunked.as_csv() == whole.as_csv()
+
+
+def test_a_large_xlsx_report_lists_the_findings_only(checkset, monkeypatch):
+    """Past XLSX_FULL_LINES lines the sheets of rows hold exactly the findings (the CSV keeps every line)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from policykg.compliance import report as report_module
+    registers = generate(len(CASES), seed=15)
+    report = _check(checkset, registers)
+    monkeypatch.setattr(report_module, "XLSX_FULL_LINES", 10)
+    wb = load_workbook(io.BytesIO(report.as_xlsx()), read_only=True)
+    found = set()
+    for sheet, register in (("社区 communities", COMMUNITIES), ("社区工作者 workers", WORKERS)):
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        assert "CSV" in rows[0][0] and rows[1][0] == report_module.Report.HEADERS[0]
+        found |= {(register, row[1], row[7], row[9]) for row in rows[2:]}
+    labels = {c.id: c.norm.label_zh for c in checkset.checks}
+    words = {"not_met": {"未达标", "不符合条件"}, "unknown": {"数据缺失"}}
+    assert len(found) == len(report.findings())
+    for register, number, norm, status in report.findings():
+        assert any(f[:3] == (register, number, labels[norm]) and f[3] in words[status] for f in found)
+    csv_lines = report.as_csv().decode("utf-8-sig").count("\r\n") - 1
+    assert csv_lines == report.lines() > len(found)
