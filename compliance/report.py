@@ -107,6 +107,18 @@ def actual_words(check: Check, status: str, actuals: tuple, policy) -> str:
     return ";".join(parts)
 
 
+def _csv_cell(value) -> str:
+    """One cell as csv.writer (QUOTE_MINIMAL, lineterminator \\r\\n) writes it."""
+    text = "" if value is None else str(value)
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_cells(values) -> str:
+    return ",".join(map(_csv_cell, values))
+
+
 @dataclass
 class Report:
     checkset: CheckSet
@@ -203,37 +215,47 @@ class Report:
         """How many lines (row × norm) the full listing has."""
         return len(self.communities) * len(self.checks(COMMUNITIES)) + len(self.workers) * len(self.checks(WORKERS))
 
-    def flat_rows(self, register: str, only: tuple[str, ...] | None = None):
-        """One line per row and norm (``only``: the lines of these outcomes)."""
+    def _line_parts(self, register: str, only: tuple[str, ...] | None, render):
+        """(row, rendered row part, rendered norm part) per line: what does not change from row to row is
+        worked out once per check, and the words of an outcome once per distinct (check, outcome,
+        values), since most rows repeat them."""
         policy = self.checkset.policy
-        # what does not change from row to row is worked out once per check, and the words of an
-        # outcome once per distinct (check, outcome, values): most rows repeat them
         fixed = {c.id: (c.norm.label_zh, c.norm.article, SEVERITY_WORDS[c.severity], required_words(c), c.norm.quote)
                  for c in self.checks(register)}
-        words_of: dict[tuple, tuple[str, str]] = {}
-        for row, check, status, actual in self.outcomes(register):
-            if only is not None and status not in only:
-                continue
-            key = (check.id, status, actual)
-            words = words_of.get(key)
-            if words is None:
-                if len(words_of) > 100_000:   # a bound on the memo: values that never repeat
-                    words_of.clear()
-                status_words = ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) if check.kind == "eligibility" \
-                    else STATUS_WORDS[status]
-                words = words_of[key] = (status_words, actual_words(check, status, actual, policy))
-            label, article, severity, required, quote = fixed[check.id]
-            yield (register, row.number, *self.location(register, row), label, article, words[0],
-                   severity, required, words[1], quote)
+        words_of: dict[tuple, object] = {}
+        checks = self.checks(register)
+        for row in (self.communities if register == COMMUNITIES else self.workers):
+            head = None
+            for check, status, actual in zip(checks, row.statuses, row.actuals):
+                if only is not None and status not in only:
+                    continue
+                key = (check.id, status, actual)
+                words = words_of.get(key)
+                if words is None:
+                    if len(words_of) > 100_000:   # a bound on the memo: values that never repeat
+                        words_of.clear()
+                    status_words = ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) \
+                        if check.kind == "eligibility" else STATUS_WORDS[status]
+                    label, article, severity, required, quote = fixed[check.id]
+                    words = words_of[key] = render((label, article, status_words, severity, required,
+                                                    actual_words(check, status, actual, policy), quote))
+                if head is None:
+                    head = render((register, row.number, *self.location(register, row)))
+                yield head, words
+
+    def flat_rows(self, register: str, only: tuple[str, ...] | None = None):
+        """One line per row and norm as a tuple of cells (``only``: the lines of these outcomes)."""
+        for head, words in self._line_parts(register, only, tuple):
+            yield head + words
 
     def write_csv(self, out) -> None:
         """The report as CSV (UTF-8 with a BOM, for Excel) written to the text file ``out`` as it is made:
-        a large report is never held whole in memory."""
+        a large report is never held whole in memory. Each line is two pieces rendered once (the row's,
+        the norm's outcome) as csv.writer would render them (:func:`_csv_cells`)."""
         out.write("\ufeff")
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.HEADERS)
+        csv.writer(out, lineterminator="\r\n").writerow(self.HEADERS)
         for reg in (COMMUNITIES, WORKERS):
-            writer.writerows(self.flat_rows(reg))
+            out.writelines(f"{head},{words}\r\n" for head, words in self._line_parts(reg, None, _csv_cells))
 
     def as_csv(self) -> bytes:
         out = io.StringIO()

@@ -195,6 +195,27 @@ def test_chunks_in_fresh_stores_give_the_outcomes_of_one_store(checkset, monkeyp
     assert chunked.as_csv() == whole.as_csv()
 
 
+def test_the_csv_report_is_what_csv_writer_writes_of_the_lines(checkset):
+    import csv
+    import io
+
+    registers = generate(len(CASES), seed=16)
+    first = registers.communities[0]["community"]
+    for row in registers.communities + registers.workers:   # a quote and a comma: quoted as csv.writer does
+        if row["community"] == first:
+            row["community"] = '和"安",社区'
+    report = _check(checkset, registers)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(report.HEADERS)
+    for reg in (COMMUNITIES, WORKERS):
+        writer.writerows(report.flat_rows(reg))
+    assert report.as_csv().decode("utf-8") == "\ufeff" + out.getvalue()
+    assert '"和""安"",社区"' in out.getvalue()
+    lines = list(csv.reader(io.StringIO(out.getvalue())))
+    assert len(lines) - 1 == report.lines()
+
+
 def test_a_large_xlsx_report_lists_the_findings_only(checkset, monkeypatch):
     """Past XLSX_FULL_LINES lines the sheets of rows hold exactly the findings (the CSV keeps every line)."""
     import io
