@@ -116,22 +116,25 @@ def _cells_csv(content: bytes, name: str):
 
 
 def _cells_xlsx(content: bytes, name: str, register: str):
-    from openpyxl import load_workbook
+    """The rows of the sheet whose header row names most of this register's columns (a template holds
+    both registers), read by calamine (Rust): openpyxl's read-only mode took about 2 s a 10,000 rows,
+    calamine a tenth of it. Numbers come as floats (54.0), read exactly as openpyxl's ints are."""
+    from python_calamine import CalamineWorkbook
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:   # openpyxl raises many kinds for a file that is not a workbook
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheets = [wb.get_sheet_by_index(i) for i in range(len(wb.sheet_names))]
+    except Exception as exc:   # calamine raises several kinds for a file that is not a workbook
         raise RegisterError([RowError(name, None, None, f"不是有效的 .xlsx 文件 (not a valid .xlsx workbook: {exc})")]) from None
     headers = _header_map(register)
-    # The sheet whose header row names most of this register's columns (a template holds both registers).
     best, best_score = None, -1
-    for ws in wb.worksheets:
-        first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    for sheet in sheets:
+        first = next(iter(sheet.to_python(nrows=1)), [])
         score = sum(1 for cell in first if _normalise_header(cell) in headers)
         if score > best_score:
-            best, best_score = ws, score
+            best, best_score = sheet, score
     if best is None:
         raise RegisterError([RowError(name, None, None, "工作簿中没有工作表 (the workbook has no sheet)")])
-    for values in best.iter_rows(values_only=True):
+    for values in best.to_python(skip_empty_area=False):
         yield ["" if v is None else v for v in values]
 
 
