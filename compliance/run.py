@@ -126,7 +126,7 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
 
 
 # Rows per chunk, each checked in a fresh store: a worker row is smaller than a community's.
-CHUNK_ROWS = {COMMUNITIES: 10_000, WORKERS: 50_000}
+CHUNK_ROWS = {COMMUNITIES: 10_000, WORKERS: 25_000}
 _FORKED: dict = {}   # what forked children read (set before the pool starts: fork copies it, nothing is pickled)
 
 
