@@ -59,6 +59,11 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def status_words(check: Check, status: str) -> str:
+    """An outcome in words: a permission's 达标 reads 符合条件, its 未达标 不符合条件."""
+    return ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) if check.kind == "eligibility" else STATUS_WORDS[status]
+
+
 def _choice_words(column, value) -> str:
     """A choice as the register writes it (CommunityGeneralPartyBranch → 社区党总支)."""
     return next((words for words, cls in column.choices if cls == value), _fmt(value))
@@ -234,10 +239,8 @@ class Report:
                 if words is None:
                     if len(words_of) > 100_000:   # a bound on the memo: values that never repeat
                         words_of.clear()
-                    status_words = ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) \
-                        if check.kind == "eligibility" else STATUS_WORDS[status]
                     label, article, severity, required, quote = fixed[check.id]
-                    words = words_of[key] = render((label, article, status_words, severity, required,
+                    words = words_of[key] = render((label, article, status_words(check, status), severity, required,
                                                     actual_words(check, status, actual, policy), quote))
                 if head is None:
                     head = render((register, row.number, *self.location(register, row)))
@@ -278,7 +281,7 @@ class Report:
                 rows.append({
                     "row": row.number, "iri": row.iri, "district": loc[0], "subdistrict": loc[1], "community": loc[2],
                     **({"name": loc[3], "post": loc[4]} if reg == WORKERS else {}),
-                    "results": [{"norm": c.id, "status": s, "status_zh": STATUS_WORDS[s],
+                    "results": [{"norm": c.id, "status": s, "status_zh": status_words(c, s),
                                  "required": required_words(c), "actual": actual_words(c, s, a, policy)}
                                 for c, s, a in zip(self.checks(reg), row.statuses, row.actuals)]})
             data[reg] = rows

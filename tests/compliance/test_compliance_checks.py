@@ -106,8 +106,12 @@ def test_the_report_cites_clause_and_quote(checkset):
     norms = {n["norm"]: n for n in data["norms"]}
     assert norms["a19-activity-funds-minimum-15000"]["quote"] == "少于100名党员的社区按不低于1.5万元划拨"
     assert norms["a19-activity-funds-minimum-15000"]["article"] == "第19条"
-    finding = next(r for row in data["communities"] for r in row["results"] if r["status"] == "not_met")
+    finding = next(r for row in data["communities"] for r in row["results"]
+                   if r["status"] == "not_met" and norms[r["norm"]]["severity"] != "eligibility")
     assert finding["required"] and finding["actual"] and finding["status_zh"] == "未达标"
+    permission = next(r for row in data["communities"] for r in row["results"]
+                      if r["status"] == "not_met" and norms[r["norm"]]["severity"] == "eligibility")
+    assert permission["status_zh"] == "不符合条件" and permission["actual"].startswith("不符合条件,却已设立")
     summary = data["summary"]
     assert {d["district"] for d in summary["districts"]} == {r["district"] for r in registers.communities}
     assert sum(x["not_met"] for x in summary["subdistricts"]) == sum(1 for f in report.findings() if f[3] == "not_met")
