@@ -84,6 +84,14 @@ def _number(term) -> Decimal | bool | str | None:
         return None
 
 
+def _one(memo: dict, value: tuple) -> tuple:
+    """One object for equal tuples of values (a million rows hold few distinct ones: pickling keeps
+    the sharing when a chunk's results come back); bounded, for values that never repeat."""
+    if len(memo) > 100_000:
+        memo.clear()
+    return memo.setdefault(value, value)
+
+
 def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register: str) -> list[RowResult]:
     """Run the register's checks as one SELECT on the store; one RowResult per row."""
     checks = checkset.for_register(register)
@@ -101,6 +109,8 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
     community_at = position["community"] if register == WORKERS else None
     shared = {s: s for s in STATUSES}   # one string object per outcome, not one per row and check
     numbers: dict[str, Decimal | bool | None] = {}   # one Decimal per distinct value (ages, days, wages repeat)
+    outcomes: dict[tuple, tuple] = {}
+    values: dict[tuple, tuple] = {}
 
     def number(term):
         if term is None:
@@ -118,7 +128,8 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
         if register == WORKERS:
             ident = ident[:1] + (ident[1].rsplit("/", 1)[-1],)
         statuses = tuple(shared[terms[i].value] for i in status_at)
-        actuals = tuple(tuple(number(terms[i]) for i in at) for at in actual_at)
+        statuses = outcomes.setdefault(statuses, statuses)   # rows repeat their outcomes: one tuple each
+        actuals = tuple(_one(values, tuple(number(terms[i]) for i in at)) for at in actual_at)
         community = terms[community_at].value if community_at is not None else None
         out.append(RowResult(row, int(row.rsplit("/", 1)[-1]), ident, statuses, actuals, community))
     out.sort(key=lambda r: r.number)
@@ -175,7 +186,9 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
         # write to every one of them and so copy every page fork shares
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            # a fresh process per chunk: a process that has checked several chunks holds the pages of
+            # every row it read (reference counts write to them), a fresh fork only its own chunk's
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)), maxtasksperchild=1) as pool:
                 parts = pool.map(_forked_chunk, tasks, chunksize=1)
         finally:
             _FORKED.clear()
