@@ -283,8 +283,8 @@ def main(argv=None) -> int:
                              "against the norms, bench/compliance.py), build (policykg build by size of text, bench/build.py); "
                              "comma-separated")
     parser.add_argument("--build-mb", default="0.1,1,10", help="sizes of policy text the build benchmark builds, in MB")
-    parser.add_argument("--compliance-sparql", default="1000,10000",
-                        help="register sizes (communities) checked on the SPARQL path (100000: ~10 GB, see RESULTS.md)")
+    parser.add_argument("--compliance-sparql", default="1000,10000,100000",
+                        help="register sizes (communities) checked on the SPARQL path (chunks on 2 processes)")
     parser.add_argument("--compliance-shacl", default="1000", help="register sizes checked with pySHACL (10000 takes hours)")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--modes", default="distinct,repeated", help="distinct, repeated or both")

@@ -95,17 +95,32 @@ class Check:
     descriptive: list[Constraint] = field(default_factory=list)   # 左右 conditions: stated, not evaluated
     standards: list[Comparison] = field(default_factory=list)
     requirements: list[Column] = field(default_factory=list)      # yes/no columns that must be 是
+    # a permission to set up one of the forms a choice column records (可以成立社区党总支): the column and
+    # the form; a row that has set up that form must meet the permission's conditions
+    form: tuple[Column, str] | None = None
 
     @property
     def id(self) -> str:
         return self.norm.id
 
     @property
+    def condition_columns(self) -> list[Column]:
+        return list(dict.fromkeys(col for cmp in self.conditions for col in cmp.quantity.columns))
+
+    @property
+    def reported(self) -> list[Column]:
+        """The values a report shows beside the standards' actual values: the yes/no values a
+        requirement needs; for a permission with a form, the conditions' values and the form."""
+        if self.kind == "eligibility" and self.form:
+            return [*self.condition_columns, self.form[0]]
+        return list(self.requirements)
+
+    @property
     def columns(self) -> list[Column]:
         out: list[Column] = []
         post = [column_for(WORKERS, ("post",))] if self.posts or self.excluded_posts else []
         for c in [*post, *self.flags, *(col for cmp in self.conditions + self.standards for col in cmp.quantity.columns),
-                  *self.requirements]:
+                  *self.requirements, *([self.form[0]] if self.form else [])]:
             if c not in out:
                 out.append(c)
         return out
@@ -206,6 +221,8 @@ def build_check(norm: Norm, policy: PolicyNorms) -> Check:
     register = _register_of(columns)
     check = Check(norm, register, severity, kind, conditions=conditions, descriptive=descriptive,
                   standards=standards, requirements=requirements)
+    if kind == "eligibility" and conditions:
+        check.form = _form_of(norm, register)
     things = set(_things(norm)) | {c.basis for c in norm.standards + norm.conditions if c.basis}
     post_classes = {cls for _, cls in POSTS} - {ROW_CLASS[WORKERS]}
     if register == WORKERS:
@@ -215,6 +232,20 @@ def build_check(norm: Norm, policy: PolicyNorms) -> Check:
         if flag:
             check.flags.append(flag)
     return check
+
+
+def _form_of(norm: Norm, register: str) -> tuple[Column, str] | None:
+    """The choice column of ``register`` recording which form (of the ``("form", …)`` measure) the row
+    has set up, when the norm permits setting up one of its forms (object 社区党总支 → 党组织形式)."""
+    if norm.action != "actionSetUp":
+        return None
+    for column in register_columns(register):
+        if column.kind != "choice" or not any(m[0] == "form" for m in column.measures):
+            continue
+        for obj in norm.objects:
+            if any(cls == obj for _, cls in column.choices):
+                return column, obj
+    return None
 
 
 def _first(measures):
@@ -354,6 +385,14 @@ def status_expr(check: Check, row: str = "?row") -> str:
         steps.append((f"(?v_year < {check.norm.start_year})", NOT_APPLICABLE))
     if check.norm.deadline_year:
         steps.append((f"(?v_year < {check.norm.deadline_year})", NOT_APPLICABLE))
+    if check.form and check.conditions:
+        # a row that has set up the permitted form: its conditions must hold (else not met, with the
+        # permission's severity); any other row is only told whether it may (符合条件 / 不适用)
+        chosen = f"(BOUND({var(check.form[0])}) && ({var(check.form[0])} = {iri(check.form[1])}))"
+        cols = check.condition_columns
+        steps.append((f"({chosen} && !({_all_bound(cols)}))", UNKNOWN))
+        steps.append((f"({chosen} && !({_nonzero(check.conditions)}))", UNKNOWN))
+        steps.append((f"({chosen} && !({' && '.join(comparison_expr(c) for c in check.conditions)}))", NOT_MET))
     if check.conditions:
         cols = [col for cmp in check.conditions for col in cmp.quantity.columns]
         steps.append((f"!({_all_bound(cols)})", UNKNOWN))
@@ -424,7 +463,7 @@ def register_query(checks: list[Check], register: str) -> str:
         for j, cmp in enumerate(check.standards):
             lines.append(f"BIND({actual_expr(cmp)} AS ?a{i}_{j})")
             select.append(f"?a{i}_{j}")
-        for col in check.requirements:
+        for col in check.reported:
             if var(col) not in select:
                 select.append(var(col))
     if register == WORKERS:

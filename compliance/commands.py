@@ -37,6 +37,19 @@ def _write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def _write_with(path: Path, write, text: bool) -> None:
+    """``write(file)`` into a temporary file beside the target, then a rename (a large report is
+    written as it is made, never held whole in memory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with (open(tmp, "w", encoding="utf-8", newline="") if text else open(tmp, "wb")) as f:
+            write(f)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _progress(quiet: bool):
     start = time.perf_counter()
 
@@ -59,13 +72,18 @@ def cmd_check(args) -> int:
     for f in files:
         if not f.is_file():
             raise UserError(f"{f}: no such file")
+    if args.jobs is None:
+        from policykg.compliance.run import default_jobs
+        args.jobs = default_jobs()
+    if args.jobs < 1:
+        raise UserError("--jobs must be at least 1")
     say = _progress(args.quiet)
     say("生成核对规则 generating the checks from the norms …")
     checkset, base = _checks(args)
     try:
         report = check_registers(checkset, base, (files[0].read_bytes(), files[0].name),
                                  (files[1].read_bytes(), files[1].name) if len(files) > 1 else None,
-                                 progress=say, engine=args.engine)
+                                 progress=say, engine=args.engine, jobs=args.jobs)
     except RegisterError as exc:
         for error in exc.errors:
             print(f"policykg check: {error}", file=sys.stderr)
@@ -76,14 +94,13 @@ def cmd_check(args) -> int:
     say(f"写出 writing {out} …")
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        data = report.as_xlsx()
+        _write_with(out, report.write_xlsx, text=False)
     elif suffix == ".csv":
-        data = report.as_csv()
+        _write_with(out, report.write_csv, text=True)
     elif suffix == ".json":
-        data = json.dumps(report.as_json(), ensure_ascii=False, indent=1).encode("utf-8")
+        _write_with(out, lambda f: json.dump(report.as_json(), f, ensure_ascii=False, indent=1), text=True)
     else:
-        data = report.validation_graph_text().encode("utf-8")
-    _write(out, data)
+        _write_with(out, lambda f: f.writelines(f"{line}\n" for line in report.validation_ntriples()), text=True)
     findings = report.findings()
     not_met = sum(1 for f in findings if f[3] == "not_met")
     print(f"checked {len(report.communities)} communities, {len(report.workers)} workers against "
@@ -128,6 +145,8 @@ def register(subparsers) -> None:
     c.add_argument("--out", "-o", required=True, help="the report: .xlsx, .csv, .json, or .nt/.ttl (SHACL validation results)")
     c.add_argument("--engine", choices=("sparql", "shacl"), default="sparql",
                    help="sparql: pyoxigraph (any size); shacl: pySHACL (small registers)")
+    c.add_argument("--jobs", "-j", type=int, default=None,
+                   help="processes checking chunks of rows in parallel (default: the CPUs available)")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress on standard error")
     c.add_argument("--data", help=data_help)
     c.set_defaults(func=cmd_check)

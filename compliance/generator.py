@@ -110,8 +110,23 @@ def _set(row, **values):
     return row
 
 
+def _form_for(formal: int) -> str:
+    """The largest organization form a community of ``formal`` full members may set up (more than 100:
+    党委, more than 50: 党总支): background rows never hold a form they are not eligible for."""
+    return "社区党委" if formal > 100 else "社区党总支" if formal > 50 else "社区党支部"
+
+
 def _members(c, members, funds):
-    return _set(c, party_members=members, formal_party_members=min(c["formal_party_members"], members), activity_funds=funds)
+    formal = min(c["formal_party_members"], members)
+    form = c["organization_form"] if c["organization_form"] == "社区党支部" or formal > 100 else _form_for(formal)
+    return _set(c, party_members=members, formal_party_members=formal, organization_form=form, activity_funds=funds)
+
+
+def _form(c, formal, form):
+    """A community of ``formal`` full members with ``form``, its funds and member count kept compliant."""
+    members = max(c["party_members"], formal + 2)
+    return _set(c, formal_party_members=formal, party_members=members, organization_form=form,
+                activity_funds=max(c["activity_funds"], 15000, 150 * members))
 
 
 def _cases() -> list[Case]:
@@ -162,12 +177,21 @@ def _cases() -> list[Case]:
         Case("resettlement-flag-missing", C, lambda c, w: _set(c, resettlement_area="", households=3500),
              {"a03-resettlement-area-cpo-and-centre": "unknown"}),
         # organization form: 可以 (eligibility)
-        Case("edge-50-formal-members", C, lambda c, w: _set(c, formal_party_members=50, party_members=max(c["party_members"], 52),
-             organization_form="社区党支部", activity_funds=max(c["activity_funds"], 15000, 150 * max(c["party_members"], 52))),
+        Case("edge-50-formal-members", C, lambda c, w: _form(c, 50, "社区党支部"),
              {"a03-general-branch-over-50-members": "not_applicable"}),
-        Case("edge-51-formal-members", C, lambda c, w: _set(c, formal_party_members=51, party_members=max(c["party_members"], 52),
-             organization_form="社区党总支", activity_funds=max(c["activity_funds"], 15000, 150 * max(c["party_members"], 52))),
+        Case("edge-51-formal-members", C, lambda c, w: _form(c, 51, "社区党总支"),
              {"a03-general-branch-over-50-members": "met"}),
+        # a form set up without the members the permission asks for: 不符合条件 (not met, eligibility)
+        Case("general-branch-with-50-formal-members", C, lambda c, w: _form(c, 50, "社区党总支"),
+             {"a03-general-branch-over-50-members": "not_met", "a03-party-committee-over-100-members": "not_applicable"}),
+        Case("committee-with-100-formal-members", C, lambda c, w: _form(c, 100, "社区党委"),
+             {"a03-party-committee-over-100-members": "not_met", "a03-general-branch-over-50-members": "met"}),
+        Case("edge-committee-with-101-formal-members", C, lambda c, w: _form(c, 101, "社区党委"),
+             {"a03-party-committee-over-100-members": "met", "a03-general-branch-over-50-members": "met"}),
+        Case("committee-formal-members-missing", C, lambda c, w: _set(_form(c, 120, "社区党委"), formal_party_members=""),
+             {"a03-party-committee-over-100-members": "unknown", "a03-general-branch-over-50-members": "unknown"}),
+        Case("edge-branch-form-missing", C, lambda c, w: _set(_form(c, 40, "社区党支部"), organization_form=""),
+             {"a03-party-committee-over-100-members": "not_applicable", "a03-general-branch-over-50-members": "not_applicable"}),
         # workers: training, certificate, degree education, pay
         Case("secretary-6-training-days", W, lambda c, w: _set(_worker(w, "社区党组织书记"), training_days=6),
              {"a07-leaders-annual-training": "not_met", "a07-other-workers-annual-training": "not_applicable"}),

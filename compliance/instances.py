@@ -65,10 +65,11 @@ def turtle_header(base: str, register: Register) -> str:
             f"@prefix reg: <{REG}> .\n@prefix pkg: <{PKG_URI}> .\n@prefix org: <{ORG}> .\n@prefix prov: <{PROV}> .\n")
 
 
-def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | None = None):
+def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | None = None,
+                rows: slice | None = None):
     """The register as Turtle, one statement per row (after :func:`turtle_header`): compact text is the
     fastest way into pyoxigraph in bulk (a million rows of N-Triples spend most of their time in
-    building and parsing long IRIs)."""
+    building and parsing long IRIs). ``rows``: only these rows (a chunk checked on its own)."""
     rid_iri = register_iri(base, register)
     yield f"<{rid_iri}> a prov:Entity ; <{DCTERMS.title}> {_literal(register.name)} ; <{DCTERMS.type}> {_literal(register.kind)} ."
     row_class = f"pkg:{ROW_CLASS[register.kind]}"
@@ -77,7 +78,7 @@ def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | N
     plain = [c.key for c in columns if c.key not in skip and c.key not in ("post", "organization_form")]
     # a yes/no column that decides a class ("type" measure) also types the row
     type_columns = {c.key: f"pkg:{m[1]}" for c in columns for m in c.measures if m[0] == "type"}
-    for row in register.rows:
+    for row in (register.rows if rows is None else register.rows[rows]):
         values = row.values
         types = [row_class]
         parts = []
@@ -106,14 +107,15 @@ def community_iris(base: str, register: Register) -> dict[tuple, str]:
 
 
 def load_register(store: ox.Store, base: str, register: Register, communities: dict[tuple, str] | None = None,
-                  chunk: int = 10_000) -> str:
+                  chunk: int = 10_000, rows: slice | None = None, extra: list[str] = ()) -> str:
     """Add the register to ``store`` in its own named graph; return the graph's IRI.
 
     The caller hands a store the register may be added to as a whole (a fresh one for a check);
     the register was fully read and checked before, so no row can fail half-way. ``chunk`` rows go in
     per bulk load: pyoxigraph holds a whole load's text and quads besides the store, so 10,000 rows a
     load rather than 100,000 took the peak of 10,000 communities from 1,040 to 780 MB at the same speed
-    (bench/compliance.py)."""
+    (bench/compliance.py). ``rows``: only these rows; ``extra``: more Turtle statements for the same
+    graph (the years of the communities a chunk of workers belongs to)."""
     graph = ox.NamedNode(register_graph(base, register))
     header = turtle_header(base, register)
     lines: list[str] = []
@@ -122,7 +124,11 @@ def load_register(store: ox.Store, base: str, register: Register, communities: d
         store.bulk_load((header + "\n".join(lines) + "\n").encode(), format=ox.RdfFormat.TURTLE, to_graph=graph)
         lines.clear()
 
-    for line in turtle_rows(base, register, communities):
+    for line in turtle_rows(base, register, communities, rows):
+        lines.append(line)
+        if len(lines) >= chunk:
+            flush()
+    for line in extra:
         lines.append(line)
         if len(lines) >= chunk:
             flush()

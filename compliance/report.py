@@ -21,6 +21,8 @@ from policykg.compliance.checks import MET, NOT_APPLICABLE, NOT_MET, STATUSES, U
 from policykg.compliance.columns import COMMUNITIES, WORKERS
 
 STATUS_WORDS = {MET: "达标", NOT_MET: "未达标", NOT_APPLICABLE: "不适用", UNKNOWN: "数据缺失"}
+# a permission's outcomes: may (符合条件), has set up the permitted form without meeting its conditions (不符合条件)
+ELIGIBILITY_WORDS = {MET: "符合条件", NOT_MET: "不符合条件"}
 STATUS_EN = {MET: "met", NOT_MET: "not met", NOT_APPLICABLE: "not applicable", UNKNOWN: "unknown"}
 SEVERITY_WORDS = {"violation": "违规 violation", "warning": "警告 warning", "info": "提示 information",
                   "eligibility": "可享受 eligibility"}
@@ -28,6 +30,11 @@ POST_WORDS = {"CommunityPartySecretary": "社区党组织书记", "ResidentsComm
               "WorkstationHead": "工作站站长", "CommunityWorker": "其他社区工作者"}
 SHAPE_PATH = "id/compliance/shape/"
 EXCEL_MAX_ROWS = 1_048_576
+# Beyond this many lines (rows × norms) an XLSX report's sheets of rows list the findings only (未达标,
+# 不符合条件, 数据缺失): openpyxl writes ~100,000 cells a second, so the full listing of 100,000 communities
+# (7 million lines) would take half an hour; the CSV report always lists every line.
+XLSX_FULL_LINES = 100_000
+FINDINGS = (NOT_MET, UNKNOWN)
 
 
 @dataclass(slots=True)
@@ -52,6 +59,16 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def status_words(check: Check, status: str) -> str:
+    """An outcome in words: a permission's 达标 reads 符合条件, its 未达标 不符合条件."""
+    return ELIGIBILITY_WORDS.get(status, STATUS_WORDS[status]) if check.kind == "eligibility" else STATUS_WORDS[status]
+
+
+def _choice_words(column, value) -> str:
+    """A choice as the register writes it (CommunityGeneralPartyBranch → 社区党总支)."""
+    return next((words for words, cls in column.choices if cls == value), _fmt(value))
+
+
 def required_words(check: Check) -> str:
     """What the norm requires, in the text's own words (pkg:valueText), with its conditions."""
     policy_words = []
@@ -61,6 +78,8 @@ def required_words(check: Check) -> str:
         policy_words = [f"{c.zh}:是" for c in check.requirements]
     else:
         policy_words = [f"可以({check.norm.label_zh})"]
+        if check.form:
+            policy_words.append(f"设立{_choice_words(check.form[0], check.form[1])}须符合条件")
     conditions = [c.constraint.text for c in check.conditions] + [c.text for c in check.descriptive]
     if check.norm.start_year:
         conditions.append(f"自{check.norm.start_year}年起")
@@ -76,7 +95,12 @@ def actual_words(check: Check, status: str, actuals: tuple, policy) -> str:
     if status == UNKNOWN:
         return "数据缺失,需:" + "、".join(c.zh for c in check.columns)
     if check.kind == "eligibility":
-        return "符合条件" if status == MET else "不符合条件或不适用"
+        words = ELIGIBILITY_WORDS.get(status, "不符合条件或不适用")
+        if check.form and status == NOT_MET:
+            words += f",却已设立{_choice_words(check.form[0], check.form[1])}"
+        values = [f"{col.zh}:{_choice_words(col, value) if col.kind == 'choice' else _fmt(value)}"
+                  for col, value in zip(check.reported, actuals)]
+        return ";".join([words, *values])
     parts = []
     for cmp, value in zip(check.standards, actuals):
         unit = policy.label(cmp.constraint.unit) if cmp.constraint.unit else ""
@@ -86,6 +110,18 @@ def actual_words(check: Check, status: str, actuals: tuple, policy) -> str:
     for col, value in zip(check.requirements, actuals[len(check.standards):]):
         parts.append(f"{col.zh}:{_fmt(value)}")
     return ";".join(parts)
+
+
+def _csv_cell(value) -> str:
+    """One cell as csv.writer (QUOTE_MINIMAL, lineterminator \\r\\n) writes it."""
+    text = "" if value is None else str(value)
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_cells(values) -> str:
+    return ",".join(map(_csv_cell, values))
 
 
 @dataclass
@@ -136,11 +172,18 @@ class Report:
         districts: dict[tuple, Counter] = {}
         subdistricts: dict[tuple, Counter] = {}
         for reg in (COMMUNITIES, WORKERS):
-            for row, check, status, _ in self.outcomes(reg):
+            ids = [c.id for c in self.checks(reg)]
+            # counted per (district, subdistrict, outcomes of the row): rows repeat them, so this is
+            # one dictionary step per row rather than three per row and norm
+            per_place: Counter = Counter()
+            for row in (self.communities if reg == COMMUNITIES else self.workers):
                 loc = self.location(reg, row)
-                totals.setdefault(check.id, Counter())[status] += 1
-                districts.setdefault((loc[0], check.id), Counter())[status] += 1
-                subdistricts.setdefault((loc[0], loc[1], check.id), Counter())[status] += 1
+                per_place[(loc[0], loc[1], row.statuses)] += 1
+            for (district, subdistrict, statuses), n in per_place.items():
+                for norm, status in zip(ids, statuses):
+                    totals.setdefault(norm, Counter())[status] += n
+                    districts.setdefault((district, norm), Counter())[status] += n
+                    subdistricts.setdefault((district, subdistrict, norm), Counter())[status] += n
 
         def counts(c: Counter) -> dict:
             return {s: c.get(s, 0) for s in STATUSES}
@@ -173,22 +216,54 @@ class Report:
                "岗位 post", "规范 norm", "条款 clause", "结果 outcome", "程度 severity", "要求 required",
                "实际 actual", "原文 quote")
 
-    def flat_rows(self, register: str):
+    def lines(self) -> int:
+        """How many lines (row × norm) the full listing has."""
+        return len(self.communities) * len(self.checks(COMMUNITIES)) + len(self.workers) * len(self.checks(WORKERS))
+
+    def _line_parts(self, register: str, only: tuple[str, ...] | None, render):
+        """(row, rendered row part, rendered norm part) per line: what does not change from row to row is
+        worked out once per check, and the words of an outcome once per distinct (check, outcome,
+        values), since most rows repeat them."""
         policy = self.checkset.policy
-        for row, check, status, actual in self.outcomes(register):
-            loc = self.location(register, row)
-            words = "符合条件" if check.kind == "eligibility" and status == MET else STATUS_WORDS[status]
-            yield (register, row.number, *loc, check.norm.label_zh, check.norm.article, words,
-                   SEVERITY_WORDS[check.severity], required_words(check),
-                   actual_words(check, status, actual, policy), check.norm.quote)
+        fixed = {c.id: (c.norm.label_zh, c.norm.article, SEVERITY_WORDS[c.severity], required_words(c), c.norm.quote)
+                 for c in self.checks(register)}
+        words_of: dict[tuple, object] = {}
+        checks = self.checks(register)
+        for row in (self.communities if register == COMMUNITIES else self.workers):
+            head = None
+            for check, status, actual in zip(checks, row.statuses, row.actuals):
+                if only is not None and status not in only:
+                    continue
+                key = (check.id, status, actual)
+                words = words_of.get(key)
+                if words is None:
+                    if len(words_of) > 100_000:   # a bound on the memo: values that never repeat
+                        words_of.clear()
+                    label, article, severity, required, quote = fixed[check.id]
+                    words = words_of[key] = render((label, article, status_words(check, status), severity, required,
+                                                    actual_words(check, status, actual, policy), quote))
+                if head is None:
+                    head = render((register, row.number, *self.location(register, row)))
+                yield head, words
+
+    def flat_rows(self, register: str, only: tuple[str, ...] | None = None):
+        """One line per row and norm as a tuple of cells (``only``: the lines of these outcomes)."""
+        for head, words in self._line_parts(register, only, tuple):
+            yield head + words
+
+    def write_csv(self, out) -> None:
+        """The report as CSV (UTF-8 with a BOM, for Excel) written to the text file ``out`` as it is made:
+        a large report is never held whole in memory. Each line is two pieces rendered once (the row's,
+        the norm's outcome) as csv.writer would render them (:func:`_csv_cells`)."""
+        out.write("\ufeff")
+        csv.writer(out, lineterminator="\r\n").writerow(self.HEADERS)
+        for reg in (COMMUNITIES, WORKERS):
+            out.writelines(f"{head},{words}\r\n" for head, words in self._line_parts(reg, None, _csv_cells))
 
     def as_csv(self) -> bytes:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.HEADERS)
-        for reg in (COMMUNITIES, WORKERS):
-            writer.writerows(self.flat_rows(reg))
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+        self.write_csv(out)
+        return out.getvalue().encode("utf-8")
 
     def as_json(self, max_rows: int | None = None) -> dict:
         """The report as JSON: norms, norms not checkable, summaries and the outcomes per row
@@ -206,13 +281,19 @@ class Report:
                 rows.append({
                     "row": row.number, "iri": row.iri, "district": loc[0], "subdistrict": loc[1], "community": loc[2],
                     **({"name": loc[3], "post": loc[4]} if reg == WORKERS else {}),
-                    "results": [{"norm": c.id, "status": s, "status_zh": STATUS_WORDS[s],
+                    "results": [{"norm": c.id, "status": s, "status_zh": status_words(c, s),
                                  "required": required_words(c), "actual": actual_words(c, s, a, policy)}
                                 for c, s, a in zip(self.checks(reg), row.statuses, row.actuals)]})
             data[reg] = rows
         return data
 
     def as_xlsx(self) -> bytes:
+        out = io.BytesIO()
+        self.write_xlsx(out)
+        return out.getvalue()
+
+    def write_xlsx(self, target) -> None:
+        """The workbook written to ``target`` (a path or a binary file)."""
         from openpyxl import Workbook
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("汇总 summary")
@@ -223,10 +304,14 @@ class Report:
             ws.append([item["district"], "(全区 all)", labels[item["norm"]], *(item[s] for s in STATUSES)])
         for item in summary["subdistricts"]:
             ws.append([item["district"], item["subdistrict"], labels[item["norm"]], *(item[s] for s in STATUSES)])
+        full = self.lines() <= XLSX_FULL_LINES
         for reg, title in ((COMMUNITIES, "社区 communities"), (WORKERS, "社区工作者 workers")):
             ws, n, part = wb.create_sheet(title), 0, 1
+            if not full:
+                ws.append([f"仅列出未达标、不符合条件和数据缺失的结果(共{self.lines():,}条结果,全部结果见 CSV 报告) "
+                           f"findings only: the full listing of {self.lines():,} lines is in the CSV report"])
             ws.append(list(self.HEADERS))
-            for line in self.flat_rows(reg):
+            for line in self.flat_rows(reg, None if full else FINDINGS):
                 if n == EXCEL_MAX_ROWS - 1:   # Excel opens at most 1,048,576 rows a sheet: go on in the next
                     part += 1
                     ws, n = wb.create_sheet(f"{title} ({part})"), 0
@@ -241,9 +326,7 @@ class Report:
         ws.append(["规范 norm", "条款 clause", "原因 reason", "原文 quote", "IRI"])
         for n in self.not_checkable_rows():
             ws.append([n["label_zh"], n["article"], n["reason"], n["quote"], n["iri"]])
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
+        wb.save(target)
 
     # ---- RDF: the SHACL validation report vocabulary ------------------------------------------
     def validation_ntriples(self):

@@ -9,6 +9,9 @@ graphs are read (for the norms) but never written, and register data never enter
 """
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,11 +20,12 @@ from typing import Callable
 import pyoxigraph as ox
 
 from policykg.compliance.checks import STATUSES, CheckSet, build_checks, register_query, var
-from policykg.compliance.columns import COMMUNITIES, WORKERS
-from policykg.compliance.instances import community_iris, load_register
+from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
+from policykg.compliance.instances import community_iris, load_register, register_graph
 from policykg.compliance.norms import load_policy_norms
 from policykg.compliance.registers import Register, community_keys, read_register
 from policykg.compliance.report import Report, RowResult
+from policykg.ontology.namespaces import REG
 
 Progress = Callable[[str], None]
 
@@ -67,15 +71,25 @@ def import_registers(base: str, com: Register, wor: Register | None) -> tuple[ox
 _BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 
 
-def _number(term) -> Decimal | bool | None:
+def _number(term) -> Decimal | bool | str | None:
     if term is None:
         return None
+    if isinstance(term, ox.NamedNode):   # a choice (the organization form): the class's local name
+        return term.value.rsplit("/", 1)[-1]
     if term.datatype == _BOOLEAN:
         return term.value == "true"
     try:
         return Decimal(term.value)
     except ArithmeticError:
         return None
+
+
+def _one(memo: dict, value: tuple) -> tuple:
+    """One object for equal tuples of values (a million rows hold few distinct ones: pickling keeps
+    the sharing when a chunk's results come back); bounded, for values that never repeat."""
+    if len(memo) > 100_000:
+        memo.clear()
+    return memo.setdefault(value, value)
 
 
 def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register: str) -> list[RowResult]:
@@ -90,11 +104,13 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
     ident_at = [position[f"v_{k}"] for k in ident_keys]
     status_at = [position[f"s{i}"] for i in range(len(checks))]
     actual_at = [[position[f"a{i}_{j}"] for j in range(len(c.standards))]
-                 + [position[var(col)[1:]] for col in c.requirements] for i, c in enumerate(checks)]
+                 + [position[var(col)[1:]] for col in c.reported] for i, c in enumerate(checks)]
     row_at = position["row"]
     community_at = position["community"] if register == WORKERS else None
     shared = {s: s for s in STATUSES}   # one string object per outcome, not one per row and check
     numbers: dict[str, Decimal | bool | None] = {}   # one Decimal per distinct value (ages, days, wages repeat)
+    outcomes: dict[tuple, tuple] = {}
+    values: dict[tuple, tuple] = {}
 
     def number(term):
         if term is None:
@@ -112,22 +128,101 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
         if register == WORKERS:
             ident = ident[:1] + (ident[1].rsplit("/", 1)[-1],)
         statuses = tuple(shared[terms[i].value] for i in status_at)
-        actuals = tuple(tuple(number(terms[i]) for i in at) for at in actual_at)
+        statuses = outcomes.setdefault(statuses, statuses)   # rows repeat their outcomes: one tuple each
+        actuals = tuple(_one(values, tuple(number(terms[i]) for i in at)) for at in actual_at)
         community = terms[community_at].value if community_at is not None else None
         out.append(RowResult(row, int(row.rsplit("/", 1)[-1]), ident, statuses, actuals, community))
     out.sort(key=lambda r: r.number)
     return out
 
 
+# Rows per chunk, each checked in a fresh store: a worker row is smaller than a community's.
+CHUNK_ROWS = {COMMUNITIES: 10_000, WORKERS: 25_000}
+_FORKED: dict = {}   # what forked children read (set before the pool starts: fork copies it, nothing is pickled)
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        return os.cpu_count() or 1
+
+
+def _slices(n: int, size: int) -> list[slice]:
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def check_chunk(checkset: CheckSet, base: str, register: Register, rows: slice, iris: dict[tuple, str],
+                years: dict[str, int]) -> list[RowResult]:
+    """The rows ``rows`` of a register checked in a fresh store of their own."""
+    store = ox.Store()
+    extra: list[str] = []
+    if register.kind == WORKERS:
+        named = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)] for r in register.rows[rows]}
+        extra = [f"<{iri}> <{REG}year> {years[iri]} ." for iri in named]
+    graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra)
+    return run_sparql(store, [graph], checkset, register.kind)
+
+
+def _forked_chunk(task: tuple[str, slice]) -> list[RowResult]:
+    register, rows = task
+    f = _FORKED
+    return check_chunk(f["checkset"], f["base"], f["registers"][register], rows, f["iris"], f["years"])
+
+
+def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register | None,
+                    jobs: int = 1) -> tuple[list[RowResult], list[RowResult]]:
+    """Both registers checked chunk by chunk (on ``jobs`` processes when there is more than one chunk)."""
+    iris = community_iris(base, com)
+    years = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)]: r.values["year"] for r in com.rows}
+    registers = {COMMUNITIES: com, WORKERS: wor}
+    tasks = [(COMMUNITIES, s) for s in _slices(len(com.rows), CHUNK_ROWS[COMMUNITIES])]
+    if wor is not None:
+        tasks += [(WORKERS, s) for s in _slices(len(wor.rows), CHUNK_ROWS[WORKERS])]
+    if jobs > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _FORKED.update(checkset=checkset, base=base, registers=registers, iris=iris, years=years)
+        # the registers' objects out of the collector's reach: a collection in a child would otherwise
+        # write to every one of them and so copy every page fork shares
+        gc.freeze()
+        try:
+            # a fresh process per chunk: a process that has checked several chunks holds the pages of
+            # every row it read (reference counts write to them), a fresh fork only its own chunk's
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)), maxtasksperchild=1) as pool:
+                parts = pool.map(_forked_chunk, tasks, chunksize=1)
+        finally:
+            _FORKED.clear()
+            gc.unfreeze()
+    else:
+        parts = [check_chunk(checkset, base, registers[r], s, iris, years) for r, s in tasks]
+    out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}
+    for (register, _), part in zip(tasks, parts):
+        out[register].extend(part)
+    return out[COMMUNITIES], out[WORKERS]
+
+
 def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str],
                     workers: tuple[bytes, str] | None = None, progress: Progress = _quiet,
-                    engine: str = "sparql") -> Report:
-    """Read, import and check; ``engine`` "sparql" (pyoxigraph) or "shacl" (pySHACL: small registers)."""
+                    engine: str = "sparql", jobs: int = 1) -> Report:
+    """Read, import and check; ``engine`` "sparql" (pyoxigraph, in chunks on ``jobs`` processes) or
+    "shacl" (pySHACL on one store: small registers)."""
     timings = Timings()
     start = time.perf_counter()
     progress("读取登记表 reading registers …")
     com, wor = read_registers(communities, workers)
     start = timings.mark("read", start)
+    if engine == "sparql":
+        progress(f"核对 checking {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "")
+                 + f" ({jobs} process(es)) …")
+        graphs = [register_graph(base, com)] + ([register_graph(base, wor)] if wor else [])
+        names = (com.name, wor.name if wor else None)
+        community_results, worker_results = check_in_chunks(checkset, base, com, wor, jobs)
+        del com, wor
+        timings.mark("import+check", start)
+        community_names = {r.iri: r.ident for r in community_results}
+        progress("完成 done")
+        return Report(checkset, base, names[0], names[1], graphs, community_results, worker_results,
+                      community_names, timings.seconds)
     progress(f"导入 importing {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "") + " …")
     store, graphs = import_registers(base, com, wor)
     names = (com.name, wor.name if wor else None)

@@ -12,7 +12,7 @@ from policykg.api.state import get_state
 from policykg.compliance.checks import MET, NOT_MET, UNKNOWN
 from policykg.compliance.columns import COLUMNS, template_csv, template_xlsx
 from policykg.compliance.registers import RegisterError
-from policykg.compliance.report import STATUS_WORDS, actual_words, required_words
+from policykg.compliance.report import STATUS_WORDS, actual_words, required_words, status_words
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_FINDINGS_SHOWN = 500
@@ -68,7 +68,7 @@ def check_page():
         for row, chk, status, actual in report.outcomes(register):
             if status in (NOT_MET, UNKNOWN) and len(findings) < MAX_FINDINGS_SHOWN:
                 findings.append({"register": register, "row": row.number, "where": report.location(register, row),
-                                 "check": chk, "status": STATUS_WORDS[status], "not_met": status == NOT_MET,
+                                 "check": chk, "status": status_words(chk, status), "not_met": status == NOT_MET,
                                  "required": required_words(chk), "actual": actual_words(chk, status, actual, policy)})
     labels = {c.id: c for c in report.checkset.checks}
     summary = report.summary()

@@ -106,8 +106,12 @@ def test_the_report_cites_clause_and_quote(checkset):
     norms = {n["norm"]: n for n in data["norms"]}
     assert norms["a19-activity-funds-minimum-15000"]["quote"] == "少于100名党员的社区按不低于1.5万元划拨"
     assert norms["a19-activity-funds-minimum-15000"]["article"] == "第19条"
-    finding = next(r for row in data["communities"] for r in row["results"] if r["status"] == "not_met")
+    finding = next(r for row in data["communities"] for r in row["results"]
+                   if r["status"] == "not_met" and norms[r["norm"]]["severity"] != "eligibility")
     assert finding["required"] and finding["actual"] and finding["status_zh"] == "未达标"
+    permission = next(r for row in data["communities"] for r in row["results"]
+                      if r["status"] == "not_met" and norms[r["norm"]]["severity"] == "eligibility")
+    assert permission["status_zh"] == "不符合条件" and permission["actual"].startswith("不符合条件,却已设立")
     summary = data["summary"]
     assert {d["district"] for d in summary["districts"]} == {r["district"] for r in registers.communities}
     assert sum(x["not_met"] for x in summary["subdistricts"]) == sum(1 for f in report.findings() if f[3] == "not_met")
@@ -146,3 +150,96 @@ def test_xlsx_report_continues_on_a_new_sheet_past_excels_row_limit(checkset, mo
     lines = sum(1 for name in parts for _ in wb[name].iter_rows(min_row=2))
     assert len(parts) == -(-lines // 10) > 1
     assert lines == len(report.communities) * len(report.checks(COMMUNITIES))
+
+
+BRANCH, COMMITTEE = "a03-general-branch-over-50-members", "a03-party-committee-over-100-members"
+
+
+def test_the_organization_form_feeds_the_permissions_it_is_set_up_under(checkset):
+    """可以成立社区党总支/党委: the form a community has set up is checked against the member count the
+    permission asks for (not met, severity eligibility); the column feeds exactly those two norms."""
+    by_id = {c.id: c for c in checkset.checks}
+    assert {c.id for c in checkset.checks if "organization_form" in [x.key for x in c.columns]} == {BRANCH, COMMITTEE}
+    assert by_id[BRANCH].form[1] == "CommunityGeneralPartyBranch" and by_id[COMMITTEE].form[1] == "CommunityPartyCommittee"
+    assert by_id[BRANCH].severity == by_id[COMMITTEE].severity == "eligibility"
+    registers = generate(12, seed=5)
+    # (formal members, form) → (党总支 outcome, 党委 outcome)
+    table = [((50, "社区党总支"), ("not_met", "not_applicable")), ((51, "社区党总支"), ("met", "not_applicable")),
+             ((100, "社区党委"), ("met", "not_met")), ((101, "社区党委"), ("met", "met")),
+             ((30, "社区党委"), ("not_applicable", "not_met")), ((120, "社区党支部"), ("met", "met")),
+             ((40, "社区党支部"), ("not_applicable", "not_applicable")), ((40, ""), ("not_applicable", "not_applicable")),
+             (("", "社区党总支"), ("unknown", "unknown"))]
+    for row, ((formal, form), _) in zip(registers.communities, table):
+        row.update(formal_party_members=formal, organization_form=form, party_members=200, activity_funds=30000)
+    report = _check(checkset, registers)
+    for number, (_, (branch, committee)) in enumerate(table, start=2):
+        assert (report.status_of(COMMUNITIES, number, BRANCH), report.status_of(COMMUNITIES, number, COMMITTEE)) == \
+            (branch, committee), table[number - 2]
+    words = {line[1]: line for line in report.flat_rows(COMMUNITIES) if line[7] == by_id[BRANCH].norm.label_zh}
+    assert words[2][9] == "不符合条件" and "社区党总支" in words[2][12] and "50" in words[2][12]
+    assert words[3][9] == "符合条件"
+    shacl = _check(checkset, registers, engine="shacl")
+    assert _statuses(shacl) == _statuses(report)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_chunks_in_fresh_stores_give_the_outcomes_of_one_store(checkset, monkeypatch, jobs):
+    """Checked in many small chunks (on two processes), every row has the outcome it has in one chunk."""
+    from policykg.compliance import run
+
+    registers = generate(len(CASES) + 20, seed=13)
+    whole = _check(checkset, registers)
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    chunked = check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                              (registers.workers_csv(), "workers.csv"), jobs=jobs)
+    assert len(chunked.workers) > 5 * 61   # several chunks of each register
+    assert _statuses(chunked) == _statuses(whole)
+    assert [r.actuals for r in chunked.workers] == [r.actuals for r in whole.workers]
+    assert chunked.findings() == _expected_findings(registers)
+    assert chunked.as_csv() == whole.as_csv()
+
+
+def test_the_csv_report_is_what_csv_writer_writes_of_the_lines(checkset):
+    import csv
+    import io
+
+    registers = generate(len(CASES), seed=16)
+    first = registers.communities[0]["community"]
+    for row in registers.communities + registers.workers:   # a quote and a comma: quoted as csv.writer does
+        if row["community"] == first:
+            row["community"] = '和"安",社区'
+    report = _check(checkset, registers)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(report.HEADERS)
+    for reg in (COMMUNITIES, WORKERS):
+        writer.writerows(report.flat_rows(reg))
+    assert report.as_csv().decode("utf-8") == "\ufeff" + out.getvalue()
+    assert '"和""安"",社区"' in out.getvalue()
+    lines = list(csv.reader(io.StringIO(out.getvalue())))
+    assert len(lines) - 1 == report.lines()
+
+
+def test_a_large_xlsx_report_lists_the_findings_only(checkset, monkeypatch):
+    """Past XLSX_FULL_LINES lines the sheets of rows hold exactly the findings (the CSV keeps every line)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from policykg.compliance import report as report_module
+    registers = generate(len(CASES), seed=15)
+    report = _check(checkset, registers)
+    monkeypatch.setattr(report_module, "XLSX_FULL_LINES", 10)
+    wb = load_workbook(io.BytesIO(report.as_xlsx()), read_only=True)
+    found = set()
+    for sheet, register in (("社区 communities", COMMUNITIES), ("社区工作者 workers", WORKERS)):
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        assert "CSV" in rows[0][0] and rows[1][0] == report_module.Report.HEADERS[0]
+        found |= {(register, row[1], row[7], row[9]) for row in rows[2:]}
+    labels = {c.id: c.norm.label_zh for c in checkset.checks}
+    words = {"not_met": {"未达标", "不符合条件"}, "unknown": {"数据缺失"}}
+    assert len(found) == len(report.findings())
+    for register, number, norm, status in report.findings():
+        assert any(f[:3] == (register, number, labels[norm]) and f[3] in words[status] for f in found)
+    csv_lines = report.as_csv().decode("utf-8-sig").count("\r\n") - 1
+    assert csv_lines == report.lines() > len(found)

@@ -28,7 +28,7 @@ def test_generate_then_check_writes_a_report_with_the_injected_findings(tmp_path
     wb = load_workbook(out, read_only=True)
     found = {("communities" if ws == "社区 communities" else "workers", row[1], row[7], row[9])
              for ws in ("社区 communities", "社区工作者 workers")
-             for row in wb[ws].iter_rows(min_row=2, values_only=True) if row[9] in ("未达标", "数据缺失")}
+             for row in wb[ws].iter_rows(min_row=2, values_only=True) if row[9] in ("未达标", "不符合条件", "数据缺失")}
     assert len(found) == sum(1 for e in expected if e["status"] in ("not_met", "unknown"))
     # the same in the SHACL validation report vocabulary
     nt = tmp_path / "report.nt"
