@@ -3,6 +3,7 @@ is left behind, and what the caller is told, for data in memory (a file) and in 
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -154,6 +155,46 @@ def test_an_update_process_that_dies_is_an_internal_refusal_naming_its_exit_stat
     assert refused.value.message == ("the update process ended unexpectedly (exit status 3); "
                                      "nothing was changed")
     assert runtime.current(runtime_folder) is None and _snapshots(runtime_folder) == []
+
+
+def test_lines_that_are_not_the_processs_messages_are_ignored(data_file, runtime_folder, monkeypatch):
+    _child(monkeypatch, """
+        print("a library's own chatter", flush=True)
+        from policykg.store.updates import child_main
+        child_main()
+    """)
+    updates.apply_shared(runtime_folder, data_file, SMALL, time_limit=30)
+    assert _published(runtime_folder).query(ASK_MARK)
+
+
+def test_data_that_takes_too_long_to_open_is_a_timeout_naming_the_limit(data_file, runtime_folder, monkeypatch):
+    monkeypatch.setattr(updates, "LOAD_LIMIT", 0.5)
+    _child(monkeypatch, """
+        import sys, time
+        sys.stdin.read()
+        time.sleep(600)
+    """)
+    with pytest.raises(QueryRefused) as refused:
+        updates.apply_shared(runtime_folder, data_file, SMALL, time_limit=30)
+    assert refused.value.reason == "timeout"
+    assert refused.value.message == "the update process did not open or save the data within 0.5 s; nothing was changed"
+    assert _snapshots(runtime_folder) == []
+
+
+def test_a_process_that_lingers_after_its_work_is_stopped(data_folder, runtime_folder, monkeypatch, tmp_path):
+    pid_file = tmp_path / "pid"
+    _child(monkeypatch, f"""
+        import json, os, sys, time
+        sys.stdin.read()
+        open({str(pid_file)!r}, "w").write(str(os.getpid()))
+        for stage in ("loaded", "applied"):
+            print(json.dumps({{"stage": stage}}), flush=True)
+        time.sleep(600)
+    """)
+    updates.apply_shared(runtime_folder, data_folder, SMALL, time_limit=30)
+    assert runtime.current(runtime_folder) == data_folder
+    with pytest.raises(ProcessLookupError):     # stopped and reaped, not left running
+        os.kill(int(pid_file.read_text()), 0)
 
 
 def test_an_update_process_out_of_step_is_an_internal_refusal(data_file, runtime_folder, monkeypatch):
