@@ -105,25 +105,6 @@ def test_a_bad_update_is_refused_with_its_position_and_nothing_is_published(kind
     assert not source.open(read_only=kind == "folder").query(ASK_MARK)
 
 
-def test_a_runaway_update_in_memory_is_stopped_at_the_limit_and_leaves_nothing(data_file, runtime_folder, caplog):
-    with pytest.raises(QueryRefused) as refused:
-        updates.apply_shared(runtime_folder, data_file, RUNAWAY, time_limit=1.5)
-    assert refused.value.reason == "timeout"
-    assert refused.value.message == "the update was stopped after the time limit of 1.5 s; nothing was changed"
-    assert "time limit of 1.5 s" in caplog.text and "nothing changed" in caplog.text
-    assert runtime.current(runtime_folder) is None
-    assert _snapshots(runtime_folder) == []
-
-
-def test_a_runaway_update_on_a_store_folder_is_stopped_and_the_folder_is_unchanged(data_folder, runtime_folder):
-    with pytest.raises(QueryRefused) as refused:
-        updates.apply_shared(runtime_folder, data_folder, RUNAWAY, time_limit=1.5)
-    assert refused.value.reason == "timeout"
-    assert runtime.current(runtime_folder) is None
-    store = data_folder.open(read_only=True)
-    assert len(store) == 60 and not store.query(ASK_MARK)
-
-
 def test_a_data_file_that_cannot_be_opened_is_an_internal_refusal(tmp_path, runtime_folder):
     missing = DataSource("file", str(tmp_path / "gone.nq"))
     with pytest.raises(QueryRefused) as refused:
@@ -283,3 +264,23 @@ class _Lines:
 
     def read(self) -> str:
         return self.text
+
+
+# The two slowest last: a run of the tests stops at the first failure (tests/mutation).
+def test_a_runaway_update_in_memory_is_stopped_at_the_limit_and_leaves_nothing(data_file, runtime_folder, caplog):
+    with pytest.raises(QueryRefused) as refused:
+        updates.apply_shared(runtime_folder, data_file, RUNAWAY, time_limit=1.5)
+    assert refused.value.reason == "timeout"
+    assert refused.value.message == "the update was stopped after the time limit of 1.5 s; nothing was changed"
+    assert "time limit of 1.5 s" in caplog.text and "nothing changed" in caplog.text
+    assert runtime.current(runtime_folder) is None
+    assert _snapshots(runtime_folder) == []
+
+
+def test_a_runaway_update_on_a_store_folder_is_stopped_and_the_folder_is_unchanged(data_folder, runtime_folder):
+    with pytest.raises(QueryRefused) as refused:
+        updates.apply_shared(runtime_folder, data_folder, RUNAWAY, time_limit=1.5)
+    assert refused.value.reason == "timeout"
+    assert runtime.current(runtime_folder) is None
+    store = data_folder.open(read_only=True)
+    assert len(store) == 60 and not store.query(ASK_MARK)
