@@ -27,10 +27,14 @@ DATA = turtle_prologue() + f"""
   pkg:leads a owl:ObjectProperty ; rdfs:label "领导"@zh .
   <http://other.example/leads> a owl:ObjectProperty ; rdfs:label "他处的领导"@zh .
   pkg:LongName skos:inScheme pkg:TopicScheme ; rdfs:label "{LONG}"@zh .
-  pkg:Twin1 skos:inScheme pkg:TopicScheme ; rdfs:label "双生甲"@zh .
+  pkg:Twin1 skos:inScheme pkg:TopicScheme ; rdfs:label "双生甲"@zh ; skos:altLabel "双生丙"@zh .
   pkg:Twin2 skos:inScheme pkg:TopicScheme ; rdfs:label "双生乙"@zh .
   pkg:EnglishOnly skos:inScheme pkg:TopicScheme ; rdfs:label "English only"@en .
   pkg:Hans skos:inScheme pkg:TopicScheme ; rdfs:label "简体"@zh-Hans , "simplified"@en .
+  pkg:Quiet skos:inScheme pkg:TopicScheme ; rdfs:label "？"@zh ; skos:altLabel "安静"@zh .
+  pkg:Branch skos:inScheme pkg:TopicScheme ; rdfs:label "支"@zh .
+  pkg:LongerLabel skos:inScheme pkg:TopicScheme ; rdfs:label "甲乙丙丁"@zh ; skos:altLabel "分部"@zh .
+  pkg:ShortLabel skos:inScheme pkg:TopicScheme ; rdfs:label "甲乙"@zh ; skos:altLabel "分部"@zh .
 }}
 <{BASE}graph/statements> {{
   b:id\\/task\\/building a pkg:Task ; skos:prefLabel "城市社区党组织建设"@zh ; skos:altLabel "社区党建"@zh .
@@ -60,9 +64,11 @@ DATA = turtle_prologue() + f"""
       pkg:text "第十九条的话" ; pkg:hasTextSegment <{DOC}/art/19#text> .
   <{DOC}/art/19#text> oa:hasSelector <{DOC}/art/19#position> .
   <{DOC}/art/19#position> oa:start 100 ; oa:end 106 .
-  <{DOC}/art/20> pkg:subdivisionType pkg:subdivisionArticle ; eli:number "20" ; pkg:ordinal 20 ; pkg:sequence 8 .
+  <{DOC}/art/20> pkg:subdivisionType pkg:subdivisionArticle ; eli:number "20" ; pkg:ordinal 20 ; pkg:sequence 8 ;
+      pkg:heading "标题甲" , "标题乙" .
   <{DOC}/chapter/3> pkg:subdivisionType pkg:subdivisionChapter ; eli:number "3" ; pkg:sequence 9 .
   <{DOC}/closing> pkg:subdivisionType pkg:subdivisionClosing ; pkg:sequence 10 ; pkg:text "结语的话" .
+  <{DOC}/annex> pkg:subdivisionType pkg:Annex .
 }}
 <{BASE}graph/background> {{
   b:id\\/agent\\/gusu rdfs:label "姑苏区"@zh .
@@ -154,6 +160,7 @@ def test_what_is_built_per_state_is_built_once(resolver):
     ("unknown:thing", None),
     ("居委会", None),
     ("<http://bad iri>", None),
+    ("<http://other.example/x", None),     # half bracketed: not an IRI
 ])
 def test_expand_iri(resolver, value, iri):
     assert resolver.expand_iri(value) == iri
@@ -178,6 +185,7 @@ def test_normalize_folds_width_case_spaces_quotes_and_trailing_punctuation():
     ("民委员", RC, 46),
     ("社区居民委员会的", RC, 39),   # a label inside the name: 40 less the 1 character too many
     ("社区居民委员会的人", RC, 38),  # 2 characters too many: still a match
+    ("书记们", PKG + "Secretary", 39),  # a two-character label inside the name
 ])
 def test_each_way_of_matching_scores_as_documented(resolver, name, iri, score):
     assert _scores(resolver, name)[iri][0] == score
@@ -187,6 +195,22 @@ def test_each_way_of_matching_scores_as_documented(resolver, name, iri, score):
 def test_no_match_beyond_two_extra_characters_or_from_one_character(resolver, name):
     # 3 characters more than a label is another name; one character alone starts or sits in too many labels.
     assert RC not in _scores(resolver, name)
+
+
+def test_a_one_character_label_inside_a_name_is_no_match(resolver):
+    assert PKG + "Branch" not in _scores(resolver, "支部")
+
+
+def test_a_name_that_normalizes_to_nothing_is_skipped_not_the_end_of_the_names(resolver):
+    assert resolver.resolve_one("安静")["iri"] == PKG + "Quiet"
+
+
+def test_of_equal_scores_the_first_name_is_the_one_matched(resolver):
+    assert _scores(resolver, "双生")[PKG + "Twin1"] == (59, "双生甲")
+
+
+def test_of_equal_scores_the_shorter_label_ranks_first(resolver):
+    assert [c["iri"] for c in resolver.candidates("分部")] == [PKG + "ShortLabel", PKG + "LongerLabel"]
 
 
 def test_a_two_character_name_matches_the_start_and_the_inside_of_labels(resolver):
@@ -279,8 +303,8 @@ def test_a_name_nothing_matches_is_not_found_with_suggestions(resolver):
 
 def test_a_name_sharing_one_character_gets_no_suggestion(resolver):
     with pytest.raises(ParameterError) as error:
-        resolver.resolve_one("居民", "topic", "topic")
-    assert error.value.message == "no topic is called '居民'"
+        resolver.resolve_one("经济", "topic", "topic")     # 经 of 经费保障 only
+    assert error.value.message == "no topic is called '经济'"
     assert error.value.candidates == []
 
 
@@ -336,7 +360,11 @@ def test_units_are_read_with_their_numbers_and_offsets(resolver):
     assert units[f"{DOC}/art/3"].heading == "第三条的标题" and units[f"{DOC}/art/3"].parent == f"{DOC}/part/2"
     assert units[f"{DOC}/preamble"].kind == "preamble" and units[f"{DOC}/preamble"].sequence == 1
     assert units[f"{DOC}/chapter/3"].ordinal is None and units[f"{DOC}/chapter/3"].start is None
-    assert [u.path for u in resolver.clauses.ordered()][:3] == ["preamble", "part/2", "part/2/para/1"]
+    assert [u.path for u in resolver.clauses.ordered()][:4] == ["annex", "preamble", "part/2", "part/2/para/1"]
+    annex = units[f"{DOC}/annex"]
+    assert (annex.kind, annex.sequence, annex.text) == ("annex", 0, None)
+    assert resolver.clauses.label(annex) == "annex"
+    assert units[f"{DOC}/art/20"].number == "20" and units[f"{DOC}/closing"].kind == "closing"
 
 
 @pytest.mark.parametrize("path, zh, en", [
