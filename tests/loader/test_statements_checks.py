@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, TIME, XSD
+from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
 
 from policykg import iris
 from policykg.loader.annotation_records import AnnotationError, Annotations, Constraint, DateSpec, DurationSpec
@@ -424,3 +424,104 @@ def test_only_the_annotated_document_gets_statements(document, tmp_path):
     other.write_text(BUNDLED_SOURCE.read_text(encoding="utf-8"), encoding="utf-8")
     graphs = build_statements([parse_document(other)])
     assert {name: len(g) for name, g in graphs.items()} == {"statements": 0, "interpretation": 0, "background": 0}
+
+
+# -- more of what a statement records ------------------------------------------------------------------------------
+
+def test_overlapping_occurrences_of_number_words_are_all_counted(document, bundled):
+    # 3000 and 10000 hold 00 five times when occurrences may overlap (2 + 3).
+    s = bundled.statement("a03-resettlement-area-cpo-and-centre")
+    condition = dataclasses.replace(s.norm.conditions[0], text="00")
+    _fails(document, _norm(bundled, s.id, conditions=(condition,)), "the number text '00' occurs 5 times in the quote")
+
+
+def test_a_term_listed_as_not_named_is_read_even_when_its_label_is_in_the_quote(document, bundled):
+    s = _changed(bundled, RELATION, not_named=("ResidentsCommittee",), reading="原因")
+    g, interp = _graphs(document, s)
+    assert (_stmt(RELATION), RDF.type, PKG.RelationStatement) in interp
+    assert (PKG.CommunityPartyOrganization, PKG.leadsAndGuides, PKG.ResidentsCommittee) not in g
+
+
+def test_a_term_named_by_the_words_the_annotation_gives_is_stated(document, bundled):
+    s = _changed(bundled, RELATION, relation=dataclasses.replace(bundled.statement(RELATION).relation,
+                                                                  object="SocialOrganization"),
+                 named=(("SocialOrganization", "社区居民委员会"),))
+    g, interp = _graphs(document, s)
+    assert (PKG.CommunityPartyOrganization, PKG.leadsAndGuides, PKG.SocialOrganization) in g and len(interp) == 0
+
+
+def test_a_term_is_named_by_the_label_of_an_entity_or_practice(document, bundled):
+    # 平江区 names agent:pingjiang-district only through the entity's own label.
+    s = next(s for s in bundled.statements if s.norm and "agent:pingjiang-district" in s.norm.objects)
+    entities = [e for e in bundled.entities if e.id == "agent:pingjiang-district"]
+    g, interp = _graphs(document, s, entities=entities)
+    district = URIRef(iris.thing_iri(BASE, "agent", "pingjiang-district"))
+    assert (_stmt(s.id), PKG.normObject, district) in g and (_stmt(s.id), PKG.normObject, district) not in interp
+
+
+def test_an_implied_bearer_that_is_the_party_organization_keeps_the_annotations_reason(document, bundled):
+    s = dataclasses.replace(_norm(bundled, CERTIFICATE, bearer=("PartyOrganization",)), reading="读法")
+    _, interp = _graphs(document, s)
+    node = URIRef(f"{_stmt(CERTIFICATE)}#reading-bearer-PartyOrganization")
+    assert (node, PKG.interpretationReason, Literal("读法", lang="zh")) in interp
+
+
+def test_a_norm_records_its_note_practices_and_the_objects_its_quote_names(document, bundled):
+    s = bundled.statement("a19-activity-funds-150-yuan-per-member")
+    g, interp = _graphs(document, s)
+    stmt = _stmt(s.id)
+    assert g.value(stmt, SKOS.note) == Literal(s.note, lang="zh")
+    assert set(g.objects(stmt, PKG.normObject)) == {PKG.CommunityPartyOrganization}
+    practiced = bundled.statement("a03-resettlement-area-sets-up-rcs")
+    g, interp = _graphs(document, practiced)    # (its subject is a reading: the whole relation is in interp)
+    assert set(interp.objects(_stmt(practiced.id), DCTERMS.references)) == {
+        URIRef(iris.thing_iri(BASE, "practice", "one-area-several-committees"))}
+    g, _ = _graphs(document, bundled.statement(RELATION))
+    assert g.value(_stmt(RELATION), SKOS.note) is None
+
+
+def test_a_statement_about_terms_is_a_policy_statement_with_its_subjects(document, bundled):
+    s = bundled.statement("p0-purpose")
+    g, _ = _graphs(document, s)
+    assert (_stmt(s.id), RDF.type, PKG.PolicyStatement) in g
+    assert set(g.objects(_stmt(s.id), DCTERMS.subject)) == {
+        PKG.CommunityPartyOrganization, URIRef(iris.thing_iri(BASE, "task", "urban-community-party-organization-building"))}
+
+
+def test_practices_and_entities_carry_their_types_labels_definitions_and_parts(document, bundled):
+    practice = next(p for p in bundled.practices if p.definition_zh and p.definition_en)
+    entity = next(e for e in bundled.entities if e.part_of)
+    task = next(e for e in bundled.entities if e.alt_zh)
+    g, _ = _graphs(document, practices=[practice], entities=[entity, task])
+    p = URIRef(iris.thing_iri(BASE, *practice.ref.split(":", 1)))
+    assert (p, RDF.type, SKOS.Concept) in g and (p, RDF.type, PKG[practice.type]) in g
+    assert g.value(p, SKOS.definition, any=True) is not None
+    assert set(g.objects(p, SKOS.definition)) == {Literal(practice.definition_zh, lang="zh"),
+                                                  Literal(practice.definition_en, lang="en")}
+    assert set(g.objects(p, SKOS.prefLabel)) == {Literal(practice.label_zh, lang="zh"),
+                                                 Literal(practice.label_en, lang="en")}
+    e = URIRef(iris.thing_iri(BASE, *entity.id.split(":", 1)))
+    assert g.value(e, ORG.subOrganizationOf) == URIRef(iris.thing_iri(BASE, *entity.part_of.split(":", 1)))
+    assert (e, RDF.type, PKG[entity.type]) in g
+    t = URIRef(iris.thing_iri(BASE, *task.id.split(":", 1)))
+    assert set(g.objects(t, SKOS.altLabel)) == {Literal(w, lang="zh") for w in task.alt_zh}
+    assert g.value(t, ORG.subOrganizationOf) is None
+
+
+def test_background_facts_use_the_standard_properties_they_name(bundled):
+    g = background_graph(bundled, BASE)
+    canglang, gusu = (URIRef(iris.thing_iri(BASE, "agent", slug)) for slug in ("canglang-district", "gusu-district"))
+    assert (canglang, DCTERMS.isReplacedBy, gusu) in g
+    fact = next(f for f in bundled.background if f.relation.predicate == "rdfs:subClassOf")
+    assert (PKG[fact.relation.subject], RDFS.subClassOf, PKG[fact.relation.object]) in g
+    noted = next(f for f in bundled.background if f.note)
+    assert g.value(URIRef(f"{BASE}id/background/{noted.id}"), SKOS.note) == Literal(noted.note, lang="zh")
+    assert g.value(URIRef(f"{BASE}id/background/{bundled.background[0].id}"), SKOS.note) is None
+
+
+def test_the_annotated_document_gets_statements_background_and_inherited_axioms(document):
+    graphs = build_statements([document])
+    assert len(graphs["background"]) > 0 and len(graphs["interpretation"]) > 0
+    restrictions = set(graphs["statements"].subjects(RDF.type, OWL.Restriction))
+    assert restrictions
+    assert all(graphs["statements"].value(r, OWL.someValuesFrom) is not None for r in restrictions)
