@@ -29,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 WORK = ROOT / "build" / "mutation"
+TOOLS = WORK / "tree" / ".venv" / "bin"      # cosmic-ray's commands (installed in the tree only)
 
 # One mutation per kind of plausible slip: boundaries (< vs <=), negations, booleans, numbers, arithmetic,
 # and/or, loops that never run. cosmic-ray's other operators (every binary operator into every other,
@@ -150,7 +151,7 @@ def write_config(tree: Path, target: dict, timeout: float, name: str = "") -> Pa
     # Plugins no target's tests use, left unloaded: their imports cost a second or more of every mutant's run.
     unused = " ".join(f"-p no:{name}" for name in UNUSED_PLUGINS)
     command = f"{python} -m pytest -x -q -p no:cacheprovider {unused} -m 'not browser' {tests}"
-    operators = run([str(tree / ".venv" / "bin" / "cosmic-ray"), "operators"]).split()
+    operators = run([str(TOOLS / "cosmic-ray"), "operators"]).split()
     excluded = sorted(f"^{re.escape(op)}$" for op in operators if operator_name(op) not in KEPT_OPERATORS)
     slug = re.sub(r"\W+", "-", target["module"]).strip("-")
     config = WORK / f"{slug}{name}.toml"
@@ -178,8 +179,7 @@ def session_path(target: dict) -> Path:
 
 def mutate(workers: list[Path], target: dict, timeout: float) -> float:
     """Run every mutant of the target's module, as many at once as there are workers; the seconds it took."""
-    tree = workers[0]
-    bin_dir = tree / ".venv" / "bin"
+    tree, bin_dir = workers[0], TOOLS
     config = write_config(tree, target, timeout)
     session = session_path(target)
     for old in shards(target):
@@ -213,7 +213,7 @@ def collect(target: dict, equivalent: dict, seconds: float, tree: str) -> Outcom
     """The verdicts of a target's session, survivors documented as equivalent set apart."""
     outcome = Outcome(target["name"], target["module"], seconds=seconds, tree=tree)
     documented = equivalent.get(target["module"], {})
-    dump = "".join(run([str(WORK / "tree" / ".venv" / "bin" / "cosmic-ray"), "dump", str(part)])
+    dump = "".join(run([str(TOOLS / "cosmic-ray"), "dump", str(part)])
                    for part in shards(target))
     for line in dump.splitlines():
         item, result = json.loads(line)
