@@ -62,6 +62,8 @@ DATA = turtle_prologue() + f"""
       eli:is_part_of <{DOC}/art/4> ; pkg:text "第三项的话" .
   <{DOC}/art/19> pkg:subdivisionType pkg:subdivisionArticle ; pkg:ordinal 19 ; pkg:sequence 7 ;
       pkg:text "第十九条的话" ; pkg:hasTextSegment <{DOC}/art/19#text> .
+  <{DOC}/art/19/item/2> pkg:subdivisionType pkg:subdivisionItem ; pkg:ordinal 2 ; pkg:sequence 7 ;
+      eli:is_part_of <{DOC}/art/19> .
   <{DOC}/art/19#text> oa:hasSelector <{DOC}/art/19#position> .
   <{DOC}/art/19#position> oa:start 100 ; oa:end 106 .
   <{DOC}/art/20> pkg:subdivisionType pkg:subdivisionArticle ; eli:number "20" ; pkg:ordinal 20 ; pkg:sequence 8 ;
@@ -371,6 +373,7 @@ def test_units_are_read_with_their_numbers_and_offsets(resolver):
     ("art/3", "第3条", "art. 3"), ("art/19", "第19条", "art. 19"), ("art/4/item/3", "第4条第(3)项", "art. 4, item (3)"),
     ("part/2", "第二部分", "part 2"), ("part/2/para/1", "第二部分第1段", "part 2, para. 1"),
     ("chapter/3", "第3章", "chapter 3"), ("preamble", "序言", "preamble"), ("closing", "结语", "closing"),
+    ("art/19/item/2", "第19条第(2)项", "art. 19, item (2)"),      # an article known by its ordinal only
 ])
 def test_each_unit_is_cited_as_people_cite_it(resolver, path, zh, en):
     unit = resolver.clauses.units[f"{DOC}/{path}"]
