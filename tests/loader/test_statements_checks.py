@@ -7,7 +7,7 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
 
 from policykg import iris
@@ -448,6 +448,17 @@ def test_a_term_named_by_the_words_the_annotation_gives_is_stated(document, bund
                  named=(("SocialOrganization", "社区居民委员会"),))
     g, interp = _graphs(document, s)
     assert (PKG.CommunityPartyOrganization, PKG.leadsAndGuides, PKG.SocialOrganization) in g and len(interp) == 0
+
+
+def test_only_chinese_labels_name_a_term(document, bundled, monkeypatch):
+    # A label in another language never makes a term named, even when its words are in the quote.
+    graph = Graph()
+    graph += statements_module.ontology_graph()      # a copy: the file's shared one stays as it is
+    graph.add((PKG.SocialOrganization, RDFS.label, Literal("社区居民委员会", lang="en")))
+    monkeypatch.setattr(statements_module, "ontology_graph", lambda: graph)
+    s = _changed(bundled, RELATION, relation=dataclasses.replace(bundled.statement(RELATION).relation,
+                                                                  object="SocialOrganization"))
+    _fails(document, s, "the quote does not name SocialOrganization")
 
 
 def test_a_term_is_named_by_the_label_of_an_entity_or_practice(document, bundled):
