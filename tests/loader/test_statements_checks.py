@@ -373,6 +373,9 @@ def test_a_group_lists_its_members_in_order(document, bundled):
     assert set(g.objects(node, DCTERMS.hasPart)) == {_stmt(m) for m in group.members}
     start, end = _position(g, node)
     assert document.text[start:end] == group.quote
+    assert group.note is None and g.value(node, SKOS.note) is None
+    g, _ = _graphs(document, *members, groups=[dataclasses.replace(group, note="说明")])
+    assert g.value(node, SKOS.note) == Literal("说明", lang="zh")
 
 
 def test_an_item_is_stated_by_the_heading_of_its_article(document, bundled):

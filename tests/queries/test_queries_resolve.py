@@ -30,6 +30,10 @@ DATA = turtle_prologue() + f"""
   pkg:Twin1 skos:inScheme pkg:TopicScheme ; rdfs:label "双生甲"@zh ; skos:altLabel "双生丙"@zh .
   pkg:Twin2 skos:inScheme pkg:TopicScheme ; rdfs:label "双生乙"@zh .
   pkg:EnglishOnly skos:inScheme pkg:TopicScheme ; rdfs:label "English only"@en .
+  pkg:Many01 rdfs:label "候选一号"@zh . pkg:Many02 rdfs:label "候选二号"@zh . pkg:Many03 rdfs:label "候选三号"@zh .
+  pkg:Many04 rdfs:label "候选四号"@zh . pkg:Many05 rdfs:label "候选五号"@zh . pkg:Many06 rdfs:label "候选六号"@zh .
+  pkg:Many07 rdfs:label "候选七号"@zh . pkg:Many08 rdfs:label "候选八号"@zh . pkg:Many09 rdfs:label "候选九号"@zh .
+  pkg:Many10 rdfs:label "候选十号"@zh . pkg:Many11 rdfs:label "候选末号"@zh .
   pkg:Hans skos:inScheme pkg:TopicScheme ; rdfs:label "简体"@zh-Hans , "simplified"@en .
   pkg:Quiet skos:inScheme pkg:TopicScheme ; rdfs:label "？"@zh ; skos:altLabel "安静"@zh .
   pkg:Branch skos:inScheme pkg:TopicScheme ; rdfs:label "支"@zh .
@@ -241,6 +245,13 @@ def test_candidates_are_ranked_by_score_then_shorter_label_then_iri(resolver):
     assert [(c["iri"], c["score"]) for c in ranked] == [(PO, 90), (CPO, 50 - 2), (TASK, 50 - 6)]
     ranked = resolver.candidates("组织")
     assert [(c["iri"], c["score"]) for c in ranked] == [(PO, 50 - 1), (CPO, 50 - 3), (TASK, 50 - 7)]
+
+
+def test_an_ambiguous_name_lists_ten_candidates_at_most(resolver):
+    assert len(resolver.candidates("候选")) == 10
+    with pytest.raises(ParameterError) as error:
+        resolver.resolve_one("候选")
+    assert error.value.code == "ambiguous" and len(error.value.candidates) == 10
 
 
 def test_candidates_keep_a_limit_and_a_kind(resolver):
