@@ -75,6 +75,7 @@ DATA = turtle_prologue() + f"""
   <{DOC}/chapter/3> pkg:subdivisionType pkg:subdivisionChapter ; eli:number "3" ; pkg:sequence 9 .
   <{DOC}/closing> pkg:subdivisionType pkg:subdivisionClosing ; pkg:sequence 10 ; pkg:text "结语的话" .
   <{DOC}/annex> pkg:subdivisionType pkg:Annex .
+  <{BASE}id/doc/e/art/3> pkg:subdivisionType pkg:subdivisionArticle ; eli:number "33" ; pkg:sequence 99 .
 }}
 <{BASE}graph/background> {{
   b:id\\/agent\\/gusu rdfs:label "姑苏区"@zh .
@@ -347,6 +348,10 @@ def test_an_ambiguous_name_lists_the_candidates(resolver):
 ])
 def test_the_ways_people_name_a_clause(resolver, name, path):
     assert resolver.resolve_one(name, "clause")["path"] == path
+
+
+def test_of_two_documents_with_the_same_clause_path_the_first_in_order_is_meant(resolver):
+    assert resolver.resolve_one("3", "clause")["iri"] == f"{DOC}/art/3"
 
 
 def test_a_clause_resolves_to_its_iri_label_and_path(resolver):
