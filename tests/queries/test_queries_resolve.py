@@ -75,6 +75,7 @@ DATA = turtle_prologue() + f"""
   <{DOC}/chapter/3> pkg:subdivisionType pkg:subdivisionChapter ; eli:number "3" ; pkg:sequence 9 .
   <{DOC}/closing> pkg:subdivisionType pkg:subdivisionClosing ; pkg:sequence 10 ; pkg:text "结语的话" .
   <{DOC}/annex> pkg:subdivisionType pkg:Annex .
+  <http://elsewhere.example/units/a> pkg:subdivisionType pkg:subdivisionParagraph ; pkg:sequence 98 .
   <{BASE}id/doc/e/art/3> pkg:subdivisionType pkg:subdivisionArticle ; eli:number "33" ; pkg:sequence 99 .
 }}
 <{BASE}graph/background> {{
@@ -322,6 +323,12 @@ def test_a_name_sharing_one_character_gets_no_suggestion(resolver):
     assert error.value.candidates == []
 
 
+def test_a_name_nothing_matches_gets_eight_suggestions_at_most(resolver):
+    with pytest.raises(ParameterError) as error:
+        resolver.resolve_one("候选人")       # shares 候选 with eleven entities, matches none
+    assert error.value.code == "not_found" and len(error.value.candidates) == 8
+
+
 def test_suggestions_keep_their_limit(resolver):
     assert len(resolver.suggest("社区居民委员会党组织", None, limit=1)) == 1
     assert len(resolver.suggest("社区居民委员会党组织", None)) == 5
@@ -348,6 +355,15 @@ def test_an_ambiguous_name_lists_the_candidates(resolver):
 ])
 def test_the_ways_people_name_a_clause(resolver, name, path):
     assert resolver.resolve_one(name, "clause")["path"] == path
+
+
+def test_a_clause_iri_under_another_base_is_resolved_by_its_path(resolver):
+    assert resolver.resolve_one("http://elsewhere.example/id/doc/d/art/4", "clause")["iri"] == f"{DOC}/art/4"
+
+
+def test_a_unit_outside_the_services_iris_is_resolved_by_its_iri(resolver):
+    unit = "http://elsewhere.example/units/a"
+    assert resolver.resolve_one(f"<{unit}>", "clause")["iri"] == unit
 
 
 def test_of_two_documents_with_the_same_clause_path_the_first_in_order_is_meant(resolver):
