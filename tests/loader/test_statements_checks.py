@@ -539,3 +539,14 @@ def test_the_annotated_document_gets_statements_background_and_inherited_axioms(
     restrictions = set(graphs["statements"].subjects(RDF.type, OWL.Restriction))
     assert restrictions
     assert all(graphs["statements"].value(r, OWL.someValuesFrom) is not None for r in restrictions)
+
+
+def test_a_not_a_norm_quote_may_start_the_document(document, bundled):
+    first = dataclasses.replace(next(n for n in bundled.not_norms if not n.clause), quote=document.text[:12])
+    assert document.text.count(first.quote) == 1
+    _graphs(document, not_norms=[first])
+
+
+def test_the_annotations_are_read_from_the_folder_given(document, tmp_path):
+    with pytest.raises(AnnotationError, match="the annotation folder does not exist"):
+        build_statements([document], annotations_dir=tmp_path / "nowhere")
