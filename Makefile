@@ -72,7 +72,7 @@ check: $(VENV)/.installed
 	$(PY) -m pytest -q -n auto -m "not server and not browser and not java and not slow" $(PYTEST_ARGS)
 
 # Mutation testing of the safety and fidelity code (slow: one test run per mutant; not in CI).
-# MUTATE_ARGS="--only negotiation" runs one target. Report: docs/mutation.md.
+# MUTATE_ARGS="--only negotiation" runs one target; "--jobs 3" three mutants at a time. Report: docs/mutation.md.
 mutate:
 	$(PYTHON) tests/mutation/run.py $(MUTATE_ARGS)
 

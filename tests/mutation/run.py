@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shlex
+import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 WORK = ROOT / "build" / "mutation"
+TOOLS = WORK / "tree" / ".venv" / "bin"      # cosmic-ray's commands (installed in the tree only)
 
 # One mutation per kind of plausible slip: boundaries (< vs <=), negations, booleans, numbers, arithmetic,
 # and/or, loops that never run. cosmic-ray's other operators (every binary operator into every other,
@@ -41,6 +43,10 @@ KEPT_OPERATORS = {
     "AddNot", "ReplaceTrueWithFalse", "ReplaceFalseWithTrue", "ReplaceAndWithOr", "ReplaceOrWithAnd",
     "ReplaceBreakWithContinue", "ReplaceContinueWithBreak", "NumberReplacer", "ZeroIterationForLoop",
 }
+
+# pytest plugins installed with the test extras that no mutation target's tests use (property-based, API-schema,
+# parallel and async testing).
+UNUSED_PLUGINS = ("xdist", "xdist.looponfail", "hypothesispytest", "schemathesis", "anyio")
 
 
 @dataclass
@@ -84,18 +90,71 @@ def prepare_tree() -> Path:
     return tree
 
 
+def prepare_workers(tree: Path, jobs: int) -> list[Path]:
+    """``tree`` and ``jobs - 1`` more clones of it, so that as many mutants can be tested at once, each in its own
+    files. A clone shares the tree's installed packages (a .pth file naming the tree's site-packages) and imports
+    the package from its own files (a copy of the tree's editable-install finder, pointed at the clone)."""
+    workers = [tree]
+    site = next((tree / ".venv" / "lib").glob("python*/site-packages"))
+    for n in range(1, jobs):
+        worker = WORK / f"worker-{n}"
+        if (worker / ".git").is_dir():
+            run(["git", "-C", str(worker), "fetch", "--quiet", str(ROOT), "HEAD"])
+            run(["git", "-C", str(worker), "reset", "--quiet", "--hard", "FETCH_HEAD"])
+            run(["git", "-C", str(worker), "clean", "--quiet", "-fdx", "-e", ".venv"])
+        else:
+            run(["git", "clone", "--quiet", str(ROOT), str(worker)])
+        venv = worker / ".venv"
+        if not (venv / "bin" / "python").exists():
+            run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+        own = next((venv / "lib").glob("python*/site-packages"))
+        for path in site.glob("__editable__*policykg*"):
+            (own / path.name).write_text(path.read_text(encoding="utf-8").replace(str(tree), str(worker)),
+                                         encoding="utf-8")
+        (own / "shared-tree-packages.pth").write_text(f"{site}\n", encoding="utf-8")
+        workers.append(worker)
+    return workers
+
+
+def shard(session: Path, worker: Path, tree: Path, index: int, jobs: int) -> Path:
+    """A copy of ``session`` holding every ``jobs``-th pending mutant from ``index``, applied in ``worker``'s
+    files; the skipped ones stay in the first shard only."""
+    path = session if index == 0 else session.with_name(f"{session.stem}.shard-{index}.sqlite")
+    if index:
+        path.write_bytes(session.read_bytes())
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE mutation_specs SET module_path = replace(module_path, ?, ?)", (str(tree), str(worker)))
+        pending = [row[0] for row in db.execute(
+            "SELECT job_id FROM mutation_specs WHERE job_id NOT IN (SELECT job_id FROM work_results) "
+            "ORDER BY start_pos_row, start_pos_col, operator_name, occurrence")]
+        others = [job for i, job in enumerate(pending) if i % jobs != index]
+        if index:
+            others += [row[0] for row in db.execute("SELECT job_id FROM work_results")]
+        for table in ("work_results", "mutation_specs", "work_items"):
+            db.executemany(f"DELETE FROM {table} WHERE job_id = ?", [(job,) for job in others])
+    return path
+
+
+def shards(target: dict) -> list[Path]:
+    """The session files of a target's last run: the session and the shards of a parallel run."""
+    first = session_path(target)
+    return [first, *sorted(first.parent.glob(f"{first.stem}.shard-*.sqlite"))] if first.exists() else []
+
+
 def operator_name(raw: str) -> str:
     return raw.split("/", 1)[-1]
 
 
-def write_config(tree: Path, target: dict, timeout: float) -> Path:
+def write_config(tree: Path, target: dict, timeout: float, name: str = "") -> Path:
     python = tree / ".venv" / "bin" / "python"
     tests = " ".join(shlex.quote(str(tree / t)) for t in target["tests"])
-    command = f"{python} -m pytest -x -q -p no:cacheprovider -m 'not browser' {tests}"
-    operators = run([str(tree / ".venv" / "bin" / "cosmic-ray"), "operators"]).split()
+    # Plugins no target's tests use, left unloaded: their imports cost a second or more of every mutant's run.
+    unused = " ".join(f"-p no:{name}" for name in UNUSED_PLUGINS)
+    command = f"{python} -m pytest -x -q -p no:cacheprovider {unused} -m 'not browser' {tests}"
+    operators = run([str(TOOLS / "cosmic-ray"), "operators"]).split()
     excluded = sorted(f"^{re.escape(op)}$" for op in operators if operator_name(op) not in KEPT_OPERATORS)
     slug = re.sub(r"\W+", "-", target["module"]).strip("-")
-    config = WORK / f"{slug}.toml"
+    config = WORK / f"{slug}{name}.toml"
     lines = [
         "[cosmic-ray]",
         f"module-path = {json.dumps(str(tree / target['module']))}",
@@ -118,19 +177,31 @@ def session_path(target: dict) -> Path:
     return WORK / (re.sub(r"\W+", "-", target["module"]).strip("-") + ".sqlite")
 
 
-def mutate(tree: Path, target: dict, timeout: float) -> float:
-    """Run every mutant of the target's module; the seconds it took."""
-    bin_dir = tree / ".venv" / "bin"
+def mutate(workers: list[Path], target: dict, timeout: float) -> float:
+    """Run every mutant of the target's module, as many at once as there are workers; the seconds it took."""
+    tree, bin_dir = workers[0], TOOLS
     config = write_config(tree, target, timeout)
     session = session_path(target)
-    session.unlink(missing_ok=True)
+    for old in shards(target):
+        old.unlink()
     started = time.monotonic()
     run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
     run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree)
     run([str(bin_dir / "cr-filter-pragma"), str(session)], cwd=tree)
-    run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree)
-    # The tree is clean again after each mutant; check it, so a crash never leaves a mutant in place.
-    run(["git", "-C", str(tree), "diff", "--quiet", "--", target["module"]])
+    # Shards from the last one back, so that the first (the session itself) is cut last.
+    parts = [(w, shard(session, w, tree, i, len(workers)))
+             for i, w in reversed(list(enumerate(workers)))]
+    running = [subprocess.Popen([str(bin_dir / "cosmic-ray"), "exec",
+                                 str(write_config(w, target, timeout, f".worker-{i}" if i else "")), str(part)],
+                                cwd=w, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               for i, (w, part) in enumerate(reversed(parts))]
+    for process in running:
+        _, err = process.communicate()
+        if process.returncode != 0:
+            sys.exit(f"mutate: cosmic-ray exec failed ({process.returncode}):\n{err[-3000:]}")
+    # Each tree is clean again after each mutant; check it, so a crash never leaves a mutant in place.
+    for w in workers:
+        run(["git", "-C", str(w), "diff", "--quiet", "--", target["module"]])
     seconds = time.monotonic() - started
     commit = run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"]).strip()
     session.with_suffix(".json").write_text(json.dumps({"seconds": round(seconds), "tree": commit}) + "\n",
@@ -142,7 +213,8 @@ def collect(target: dict, equivalent: dict, seconds: float, tree: str) -> Outcom
     """The verdicts of a target's session, survivors documented as equivalent set apart."""
     outcome = Outcome(target["name"], target["module"], seconds=seconds, tree=tree)
     documented = equivalent.get(target["module"], {})
-    dump = run([str(WORK / "tree" / ".venv" / "bin" / "cosmic-ray"), "dump", str(session_path(target))])
+    dump = "".join(run([str(TOOLS / "cosmic-ray"), "dump", str(part)])
+                   for part in shards(target))
     for line in dump.splitlines():
         item, result = json.loads(line)
         if result is None:
@@ -197,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="run only the targets whose module or name contains this word "
                                        "(the report keeps the others' last results)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds one test run of a mutant may take")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="mutants tested at once, each in its own clone of the tree (default 1)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mutation.md")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the report from the sessions of the last run (after editing equivalent.toml)")
@@ -209,10 +283,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no target matches {args.only!r}")
     equivalent = tomllib.loads((HERE / "equivalent.toml").read_text(encoding="utf-8"))
     if not args.report_only:
-        tree = prepare_tree()
+        workers = prepare_workers(prepare_tree(), max(1, args.jobs))
         for target in chosen:
             print(f"mutate: {target['module']} …", flush=True)
-            mutate(tree, target, args.timeout)
+            mutate(workers, target, args.timeout)
     # The report covers every target with a session, so running one target keeps the others' lines.
     outcomes = []
     for target in targets:
