@@ -356,3 +356,101 @@ def test_an_update_reaches_the_server_and_marks_a_new_version(backend, remote_ur
         assert refused.value.reason == "syntax" and "line 1" in refused.value.message
     finally:
         store._update(f"DROP SILENT GRAPH <{graph}>", 30)
+
+
+SECRET = "pw-Geheim-7e3"
+
+
+def _no_secret(text: str) -> None:
+    assert SECRET not in text
+
+
+def test_digest_credentials_reach_virtuoso_and_are_never_shown(virtuoso_server, embedded, monkeypatch, caplog):
+    """Virtuoso's /sparql-auth takes digest authentication only: the credentials from the environment
+    reach it (the answers are the data's), a wrong password is ``store_unavailable`` naming the
+    variables, and the password is in no message, log record or repr."""
+    virtuoso_server.create_user("policykg_reader", SECRET)
+    url = virtuoso_server.url.rsplit("/", 1)[0] + "/sparql-auth"
+    monkeypatch.setenv("POLICYKG_STORE_USER", "policykg_reader")
+    monkeypatch.setenv("POLICYKG_STORE_PASSWORD", SECRET)
+    monkeypatch.setenv("POLICYKG_STORE_AUTH", "digest")
+    caplog.set_level("DEBUG")
+    store = RemoteStore(url, BASE, timeout=5)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert store.graph_sizes() == embedded.graph_sizes()
+    assert store.update_url == url   # updates go to the endpoint that takes the credentials
+    _no_secret(repr(store))
+    for env in ({"POLICYKG_STORE_PASSWORD": "wrong-" + SECRET}, {"POLICYKG_STORE_AUTH": "basic"}):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(QueryRefused) as refused:
+            RemoteStore(url, BASE, timeout=5).select(count)
+        assert refused.value.reason == "store_unavailable" and "POLICYKG_STORE_PASSWORD" in refused.value.message
+        _no_secret(refused.value.message)
+        monkeypatch.setenv("POLICYKG_STORE_PASSWORD", SECRET)
+        monkeypatch.setenv("POLICYKG_STORE_AUTH", "digest")
+    _no_secret(caplog.text)
+
+
+class _BasicAuthProxy:
+    """A loopback proxy that asks for HTTP basic authentication in front of a SPARQL server, and keeps
+    the user names that reached it."""
+
+    def __init__(self, upstream: str, user: str, password: str):
+        import base64
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import requests
+        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        seen = self.users = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                given = self.headers.get("Authorization", "")
+                if given != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="sparql"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                seen.append(base64.b64decode(given.split()[1]).decode().split(":")[0])
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.split("?", 1)
+                reply = requests.request(self.command, upstream + ("?" + path[1] if len(path) > 1 else ""),
+                                         data=body, timeout=30, headers={k: v for k, v in self.headers.items()
+                                                                         if k.lower() in ("content-type", "accept")})
+                self.send_response(reply.status_code)
+                for name in ("Content-Type", "Server"):
+                    if name in reply.headers:
+                        self.send_header(name, reply.headers[name])
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
+            do_GET = do_POST = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/query"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_basic_credentials_reach_the_server_and_are_never_shown(oxigraph_server, embedded, monkeypatch, caplog):
+    proxy = _BasicAuthProxy(oxigraph_server.url, "policykg_reader", SECRET)
+    try:
+        monkeypatch.setenv("POLICYKG_STORE_USER", "policykg_reader")
+        monkeypatch.setenv("POLICYKG_STORE_PASSWORD", SECRET)
+        monkeypatch.delenv("POLICYKG_STORE_AUTH", raising=False)   # basic unless told
+        caplog.set_level("DEBUG")
+        store = RemoteStore(proxy.url, BASE, timeout=5)
+        assert store.graph_sizes() == embedded.graph_sizes()
+        assert proxy.users and set(proxy.users) == {"policykg_reader"}
+        monkeypatch.setenv("POLICYKG_STORE_PASSWORD", "wrong-" + SECRET)
+        with pytest.raises(QueryRefused) as refused:
+            RemoteStore(proxy.url, BASE, timeout=5).select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+        assert refused.value.reason == "store_unavailable"
+        _no_secret(refused.value.message)
+        _no_secret(caplog.text)
+    finally:
+        proxy.server.shutdown()
