@@ -94,7 +94,7 @@ VIRTUOSO_REFUSES = {
 VIRTUOSO_DIFFERS = {
     "responsible_persons", "clause_statements",
     ("leaders_of", (("actor", "工作站"), ("relation", "leads"))), ("led_by", (("actor", "社区党组织"),)),
-    ("coordination_mechanisms", ()), ("clauses_mentioning", (("actor", "工作站"),)),
+    ("coordination_mechanisms", ()),
 }
 
 
