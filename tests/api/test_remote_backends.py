@@ -93,7 +93,7 @@ VIRTUOSO_REFUSES = {
 # per graph; the default graph is their merge).
 VIRTUOSO_DIFFERS = {
     "responsible_persons", "clause_statements",
-    ("leaders_of", (("actor", "工作站"), ("relation", "leads"))), ("led_by", (("actor", "社区党组织"),)),
+    ("led_by", (("actor", "社区党组织"),)),
     ("coordination_mechanisms", ()),
 }
 
