@@ -88,13 +88,12 @@ VIRTUOSO_REFUSES = {
     ("cost_sharing", ()): _TIMEOUT,                   # every payer: past six time limits on Virtuoso
     ("norms", (("topic", "培训"),)): _TIMEOUT,
 }
-# Answered differently (each an xfail, strict: one that starts to agree fails): rows missing where a property
-# path meets a bound end, or repeated where a triple is held in two graphs of the dataset (Virtuoso repeats it
-# per graph; the default graph is their merge).
+# Answered differently (each an xfail, strict: one that starts to agree fails): booleans as 1/0
+# (responsible_persons, clause_statements: their "interpreted"), rows missing where a property path meets a
+# bound end (led_by 社区党组织).
 VIRTUOSO_DIFFERS = {
     "responsible_persons", "clause_statements",
     ("led_by", (("actor", "社区党组织"),)),
-    ("coordination_mechanisms", ()),
 }
 
 
