@@ -116,6 +116,16 @@ class SparqlServer:
         if proc.returncode != 0 or "Error" in proc.stdout:
             raise RuntimeError(f"isql-vt could not grant SPARQL_UPDATE: {proc.stdout} {proc.stderr}")
 
+    def create_user(self, name: str, password: str) -> None:
+        """A Virtuoso user allowed to query and update over /sparql-auth (digest authentication)."""
+        isql = _program("isql-vt", "apt-get install virtuoso-opensource")
+        proc = subprocess.run([isql, str(self.sql_port), "dba", VIRTUOSO_DBA_PASSWORD,
+                               f"exec=DB.DBA.USER_CREATE('{name}', '{password}'); GRANT SPARQL_SELECT TO \"{name}\"; "
+                               f"GRANT SPARQL_UPDATE TO \"{name}\";"],
+                              capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0 or "Error" in proc.stdout:
+            raise RuntimeError(f"isql-vt could not create the user {name}: {proc.stdout} {proc.stderr}")
+
     def load(self, data: Path) -> dict:
         return RemoteStore(self.url, BASE).load(data)
 

@@ -110,7 +110,7 @@ class RemoteStore(Store):
         return self._kind
 
     def _probe(self) -> str:
-        reply = self._send("ASK {}", accept=_JSON, form="ASK", timeout=self.timeout, dataset=None)
+        reply = self._send("ASK {}", accept=_JSON, form="ASK", timeout=self.timeout, dataset=None, probe=True)
         server = reply.headers.get("Server", "").lower()
         return "virtuoso" if "virtuoso" in server else "oxigraph" if "oxigraph" in server else "sparql"
 
@@ -147,11 +147,15 @@ class RemoteStore(Store):
 
     # -- HTTP ---------------------------------------------------------------
     def _send(self, text: str, *, accept: str, form: str, timeout: float, dataset, update: bool = False,
-              cap: int | None = None, server_limit: float | None = None) -> "_Reply":
+              cap: int | None = None, server_limit: float | None = None, probe: bool = False) -> "_Reply":
         """Send a query (or an update) with SPARQLWrapper; the whole reply, read before ``timeout``."""
         sparql = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url if update else None)
         sparql.setMethod(POST)
         sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
+        kind = self._kind if probe else self.kind
+        markers = {}
+        if not update and kind == "virtuoso":
+            text, markers = ascii_separators(text)
         sparql.setQuery(text)
         sparql.queryType = form         # we know the form: SPARQLWrapper's guess never routes a request
         sparql.timeout = max(0.05, timeout)   # setTimeout() would round to whole seconds
@@ -162,7 +166,7 @@ class RemoteStore(Store):
                 sparql.addParameter("default-graph-uri", graph)
             for graph in named or [EMPTY_GRAPH]:
                 sparql.addParameter("named-graph-uri", graph)
-        if server_limit is not None and self._kind == "virtuoso":
+        if server_limit is not None and kind == "virtuoso":
             sparql.addParameter("timeout", str(int(server_limit * 1000)))
         if self._credentials:
             user, password, auth = self._credentials
@@ -195,7 +199,7 @@ class RemoteStore(Store):
         if state:   # Virtuoso's "anytime" answer: partial results at its time limit
             raise limit_reached("timeout", f"the SPARQL server stopped the query at the time limit "
                                            f"({state} {headers.get('X-SQL-Message', '')})".strip(), "query_timeout")
-        return _Reply(body, headers)
+        return _Reply(body, headers, markers)
 
     def _dataset(self) -> tuple[list[str], list[str]]:
         return self.default_graph_names(), self.graph_names()
@@ -208,7 +212,7 @@ class RemoteStore(Store):
                           dataset=dataset or self._dataset())
 
     def _rows(self, text: str, bindings: Mapping | None = None, dataset=None) -> list[dict]:
-        parsed = _parse_results(self._trusted(text, bindings, "SELECT", dataset=dataset).body)
+        parsed = _parse_results(self._trusted(text, bindings, "SELECT", dataset=dataset))
         if isinstance(parsed, bool):
             raise TypeError("select() needs a SELECT query")
         return parsed[1]
@@ -222,7 +226,7 @@ class RemoteStore(Store):
         return self._rows(query, bindings)
 
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
-        parsed = _parse_results(self._trusted(query, bindings, "ASK").body)
+        parsed = _parse_results(self._trusted(query, bindings, "ASK"))
         if not isinstance(parsed, bool):
             raise TypeError("ask() needs an ASK query")
         return parsed
@@ -254,7 +258,7 @@ class RemoteStore(Store):
             body = ox.serialize(triples, format=rdf_format) or b""
             media_type = rdf_format.media_type
         else:
-            parsed = _parse_results(reply.body)
+            parsed = _parse_results(reply)
             if not isinstance(parsed, bool) and len(parsed[1]) > job.max_results:
                 raise limit_reached("too_many_results", f"the result has more than {job.max_results} rows; "
                                     "narrow the query or add LIMIT", "max_results")
@@ -284,11 +288,10 @@ class RemoteStore(Store):
     def _graph_names(self, timeout: float) -> list[str]:
         def fetch():
             prefix = f"{self.base}graph/"
-            rows = self._send(
+            parsed = _parse_results(self._send(
                 "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                 f"FILTER(STRSTARTS(STR(?g), {_string(prefix)})) }}",
-                accept=_JSON, form="SELECT", timeout=timeout, dataset=None).body
-            parsed = _parse_results(rows)
+                accept=_JSON, form="SELECT", timeout=timeout, dataset=None))
             return sorted(r["g"].value for r in parsed[1] if isinstance(r.get("g"), ox.NamedNode))
         return list(self._cached("graph_names", fetch))
 
@@ -523,11 +526,12 @@ class RemoteStore(Store):
 
 
 class _Reply:
-    __slots__ = ("body", "headers")
+    __slots__ = ("body", "headers", "markers")
 
-    def __init__(self, body: bytes, headers):
+    def __init__(self, body: bytes, headers, markers: Mapping | None = None):
         self.body = body
         self.headers = headers
+        self.markers = markers or {}   # ASCII stand-ins for GROUP_CONCAT separators (ascii_separators)
 
 
 class _TooBig(Exception):
@@ -613,11 +617,59 @@ def _too_large(max_bytes: int) -> QueryRefused:
                          "max_results")
 
 
-def _parse_results(body: bytes):
+def _parse_results(reply: "_Reply"):
     try:
-        return results.parse_json(body)
+        parsed = results.parse_json(reply.body)
     except results.ResultsError as exc:
         raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
+    if reply.markers and not isinstance(parsed, bool):
+        parsed = parsed[0], [{k: _restored(v, reply.markers) for k, v in row.items()} for row in parsed[1]]
+    return parsed
+
+
+# Virtuoso 7.2.5 writes a GROUP_CONCAT separator outside ASCII as "?" (however the query is sent):
+# such a separator is sent as an ASCII stand-in that no text holds (control characters) and put
+# back in the answer's literals. Other servers get the query as written.
+_SEPARATOR = re.compile(r'(\bseparator\s*=\s*)"((?:[^"\\\n\r]|\\.)*)"', re.I)
+_MARK = "\x01"
+
+
+def ascii_separators(text: str) -> tuple[str, dict[str, str]]:
+    """``text`` with each GROUP_CONCAT separator outside ASCII replaced by a stand-in, and the
+    stand-ins (``{stand-in: separator}``)."""
+    markers: dict[str, str] = {}
+
+    def swap(match):
+        written = match.group(2)
+        separator = _unescape(written)
+        if separator.isascii():
+            return match.group(0)
+        stand_in = next((k for k, v in markers.items() if v == separator), None)
+        if stand_in is None:
+            stand_in = f"{_MARK}{len(markers)}{_MARK}"
+            markers[stand_in] = separator
+        return f'{match.group(1)}"{stand_in.replace(_MARK, chr(92) + "u0001")}"'
+
+    return _SEPARATOR.sub(swap, text), markers
+
+
+def _unescape(written: str) -> str:
+    """A SPARQL string's content (ECHAR and UCHAR escapes) as text."""
+    return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\(.)",
+                  lambda m: chr(int(m.group(1) or m.group(2), 16)) if (m.group(1) or m.group(2))
+                  else {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f"}.get(m.group(3), m.group(3)),
+                  written)
+
+
+def _restored(term, markers: Mapping):
+    if isinstance(term, ox.Literal) and _MARK in term.value:
+        value = term.value
+        for stand_in, separator in markers.items():
+            value = value.replace(stand_in, separator)
+        if term.language:
+            return ox.Literal(value, language=term.language)
+        return ox.Literal(value, datatype=term.datatype)
+    return term
 
 
 def _parse_triples(reply: _Reply) -> list[ox.Triple]:
@@ -693,6 +745,18 @@ def dataset_clauses(text: str, base: str) -> tuple[list[str], list[str]]:
     return defaults, nameds
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _written(term) -> str:
+    """``term`` in N-Triples syntax; a simple literal with its datatype written out. The same term
+    (RDF 1.1), but Virtuoso 7.2.5 keeps a simple literal of the query text as a narrow string whose
+    STR() is "?" for each character outside ASCII (so CONTAINS(?text, STR(?q)) found nothing)."""
+    if isinstance(term, ox.Literal) and not term.language and term.datatype.value == _XSD_STRING:
+        return f"{term}^^<{_XSD_STRING}>"
+    return str(term)
+
+
 def bind_values(query: str, bindings: Mapping) -> str:
     """``query`` with ``bindings`` joined first in its WHERE group (``VALUES (?a ?b) { (… …) }``):
     what pyoxigraph's substitutions do in the embedded store, written as standard SPARQL that any
@@ -704,7 +768,7 @@ def bind_values(query: str, bindings: Mapping) -> str:
         if isinstance(term, ox.BlankNode):
             raise TypeError("a blank node cannot be bound in a query to a SPARQL server")
         names.append("?" + name.lstrip("?$"))
-        terms.append(str(term))
+        terms.append(_written(term))
     values = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
     depth = 0
     seen_form = False

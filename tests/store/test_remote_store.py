@@ -16,7 +16,7 @@ import pytest
 from remote_servers import BACKENDS, BASE, REMOTE_BACKENDS
 from policykg.store.backend import OxigraphStore, QueryJob
 from policykg.store.errors import QueryRefused, StoreError
-from policykg.store.remote import RemoteStore, bind_values, dataset_clauses
+from policykg.store.remote import RemoteStore, ascii_separators, bind_values, dataset_clauses
 
 PKG = BASE + "def/"
 ART5 = BASE + "id/doc/suzhou-2011-community-party-building/art/5"
@@ -87,6 +87,21 @@ def test_select_and_ask_with_bindings(store, embedded):
     assert store.select(count) == embedded.select(count)       # the default graph: the union, as embedded
     assert store.ask("ASK { ?s a ?c }", {"c": ox.NamedNode(PKG + "ResidentsCommittee")}) is False
     assert store.ask("ASK { ?c a ?k }", {"c": ox.NamedNode(PKG + "ResidentsCommittee")}) is True
+
+
+def test_text_outside_ascii_comes_back_whole(store, embedded):
+    """Chinese bound into a query and through STR(), CONTAINS() and GROUP_CONCAT's separator (、) comes
+    back as the embedded store gives it: Virtuoso 7.2.5 wrote "?" for both (docs/operations.md)."""
+    query = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+             "SELECT ?q (STR(?q) AS ?word) (CONTAINS(\"居民委员会\", STR(?q)) AS ?found) "
+             "(GROUP_CONCAT(?name; separator=\"、\") AS ?names) WHERE { "
+             "VALUES ?name { \"乙\" \"甲\" } }"
+             " GROUP BY ?q")
+    [row] = store.select(query, {"q": "委员"})
+    [theirs] = embedded.select(query, {"q": "委员"})
+    assert row["word"] == theirs["word"] == ox.Literal("委员")
+    assert sorted(row["names"].value.split("、")) == sorted(theirs["names"].value.split("、")) == ["乙", "甲"]
+    assert row["found"].value in ("true", "1")   # Virtuoso writes booleans as 1/0 (an engine quirk)
 
 
 def test_linked_data_reads(store, embedded):
@@ -252,6 +267,21 @@ def test_bindings_are_joined_first_in_the_where_group():
                     ' ?a ?p ?o } # {')
 
 
+def test_bound_strings_are_written_with_their_datatype():
+    text = bind_values("SELECT * WHERE { ?s ?p ?o }", {"o": "培训", "n": 3, "l": ox.Literal("x", language="zh")})
+    assert '"培训"^^<http://www.w3.org/2001/XMLSchema#string> "3"^^<http://www.w3.org/2001/XMLSchema#integer> "x"@zh' \
+        in text
+
+
+def test_separators_outside_ascii_are_sent_as_ascii_stand_ins():
+    text, markers = ascii_separators('SELECT (GROUP_CONCAT(?a; separator="、") AS ?x) '
+                                     '(GROUP_CONCAT(?b; SEPARATOR = "\\u3001") AS ?y) (GROUP_CONCAT(?c; separator=" ") AS ?z) '
+                                     'WHERE { ?a ?b ?c FILTER(?c != "separator=\\"、\\"") }')
+    assert text.isascii() is False and 'separator="、"' not in text.split("WHERE")[0]
+    assert list(markers.values()) == ["、"] and 'separator=" "' in text
+    assert all(stand_in.isascii() for stand_in in markers)
+
+
 def test_dataset_clauses_are_read_as_the_parser_would():
     text = ('BASE <http://b.example/> PREFIX g: <http://g.example/> # FROM <http://comment/>\n'
             'SELECT * FROM <rel> FROM g:one FROM NAMED <http://n.example/> WHERE { ?s ?p "FROM <http://x/>" }')
@@ -327,3 +357,101 @@ def test_an_update_reaches_the_server_and_marks_a_new_version(backend, remote_ur
         assert refused.value.reason == "syntax" and "line 1" in refused.value.message
     finally:
         store._update(f"DROP SILENT GRAPH <{graph}>", 30)
+
+
+SECRET = "pw-Geheim-7e3"
+
+
+def _no_secret(text: str) -> None:
+    assert SECRET not in text
+
+
+def test_digest_credentials_reach_virtuoso_and_are_never_shown(virtuoso_server, embedded, monkeypatch, caplog):
+    """Virtuoso's /sparql-auth takes digest authentication only: the credentials from the environment
+    reach it (the answers are the data's), a wrong password is ``store_unavailable`` naming the
+    variables, and the password is in no message, log record or repr."""
+    virtuoso_server.create_user("policykg_reader", SECRET)
+    url = virtuoso_server.url.rsplit("/", 1)[0] + "/sparql-auth"
+    monkeypatch.setenv("POLICYKG_STORE_USER", "policykg_reader")
+    monkeypatch.setenv("POLICYKG_STORE_PASSWORD", SECRET)
+    monkeypatch.setenv("POLICYKG_STORE_AUTH", "digest")
+    caplog.set_level("DEBUG")
+    store = RemoteStore(url, BASE, timeout=5)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert store.graph_sizes() == embedded.graph_sizes()
+    assert store.update_url == url   # updates go to the endpoint that takes the credentials
+    _no_secret(repr(store))
+    for env in ({"POLICYKG_STORE_PASSWORD": "wrong-" + SECRET}, {"POLICYKG_STORE_AUTH": "basic"}):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(QueryRefused) as refused:
+            RemoteStore(url, BASE, timeout=5).select(count)
+        assert refused.value.reason == "store_unavailable" and "POLICYKG_STORE_PASSWORD" in refused.value.message
+        _no_secret(refused.value.message)
+        monkeypatch.setenv("POLICYKG_STORE_PASSWORD", SECRET)
+        monkeypatch.setenv("POLICYKG_STORE_AUTH", "digest")
+    _no_secret(caplog.text)
+
+
+class _BasicAuthProxy:
+    """A loopback proxy that asks for HTTP basic authentication in front of a SPARQL server, and keeps
+    the user names that reached it."""
+
+    def __init__(self, upstream: str, user: str, password: str):
+        import base64
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import requests
+        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        seen = self.users = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                given = self.headers.get("Authorization", "")
+                if given != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="sparql"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                seen.append(base64.b64decode(given.split()[1]).decode().split(":")[0])
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.split("?", 1)
+                reply = requests.request(self.command, upstream + ("?" + path[1] if len(path) > 1 else ""),
+                                         data=body, timeout=30, headers={k: v for k, v in self.headers.items()
+                                                                         if k.lower() in ("content-type", "accept")})
+                self.send_response(reply.status_code)
+                for name in ("Content-Type", "Server"):
+                    if name in reply.headers:
+                        self.send_header(name, reply.headers[name])
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
+            do_GET = do_POST = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/query"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_basic_credentials_reach_the_server_and_are_never_shown(oxigraph_server, embedded, monkeypatch, caplog):
+    proxy = _BasicAuthProxy(oxigraph_server.url, "policykg_reader", SECRET)
+    try:
+        monkeypatch.setenv("POLICYKG_STORE_USER", "policykg_reader")
+        monkeypatch.setenv("POLICYKG_STORE_PASSWORD", SECRET)
+        monkeypatch.delenv("POLICYKG_STORE_AUTH", raising=False)   # basic unless told
+        caplog.set_level("DEBUG")
+        store = RemoteStore(proxy.url, BASE, timeout=5)
+        assert store.graph_sizes() == embedded.graph_sizes()
+        assert proxy.users and set(proxy.users) == {"policykg_reader"}
+        monkeypatch.setenv("POLICYKG_STORE_PASSWORD", "wrong-" + SECRET)
+        with pytest.raises(QueryRefused) as refused:
+            RemoteStore(proxy.url, BASE, timeout=5).select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+        assert refused.value.reason == "store_unavailable"
+        _no_secret(refused.value.message)
+        _no_secret(caplog.text)
+    finally:
+        proxy.server.shutdown()
