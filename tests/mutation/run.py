@@ -60,8 +60,8 @@ class Outcome:
         return self.killed + len(self.survived) + len(self.equivalent) + self.incompetent + self.pending
 
 
-def run(command: list[str], cwd: Path | None = None) -> str:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+def run(command: list[str], cwd: Path | None = None, env: dict | None = None) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         sys.exit(f"mutate: {' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return done.stdout
@@ -82,6 +82,13 @@ def prepare_tree() -> Path:
         run([sys.executable, "-m", "venv", str(tree / ".venv")])
     run([str(python), "-m", "pip", "install", "--quiet", "-e", ".[test,mutation]"], cwd=tree)
     return tree
+
+
+def build_dataset(tree: Path) -> Path:
+    """The dataset built by the unmutated tree (before any mutant is applied)."""
+    out = WORK / "dataset.trig"
+    run([str(tree / ".venv" / "bin" / "python"), "-m", "policykg.cli", "build", "--out", str(out)], cwd=tree)
+    return out
 
 
 def operator_name(raw: str) -> str:
@@ -128,7 +135,15 @@ def mutate(tree: Path, target: dict, timeout: float) -> float:
     run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
     run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree)
     run([str(bin_dir / "cr-filter-pragma"), str(session)], cwd=tree)
-    run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree)
+    if target.get("functions"):
+        run([str(bin_dir / "python"), str(HERE / "scope.py"), str(session), str(tree / target["module"]),
+             *target["functions"]], cwd=tree)
+    env = None
+    if target.get("prebuilt"):
+        # the module plays no part in `policykg build`: the tests read one dataset built from the
+        # unmutated tree instead of building their own per mutant (tests/conftest.py built_dataset)
+        env = {**os.environ, "POLICYKG_TEST_DATASET": str(build_dataset(tree))}
+    run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree, env=env)
     # The tree is clean again after each mutant; check it, so a crash never leaves a mutant in place.
     run(["git", "-C", str(tree), "diff", "--quiet", "--", target["module"]])
     seconds = time.monotonic() - started
