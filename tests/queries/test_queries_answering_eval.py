@@ -1,0 +1,51 @@
+"""The evaluation set answered in-process (queries/answering.py, issue 21): the same scoring as the
+live-service test of the frozen part (tests/api/test_rest_ask.py), without a server, so that it is
+quick enough to run once per mutant of the answering pipeline. The development part is what the
+router is tuned on: every question of it is answered correctly, and no question the text does not
+answer is answered as if it did. Questions are asked one by one and the first wrong answer fails
+the test (it names the question and why)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policykg.queries.answering import ask
+from policykg.queries.evaluation import evaluate, load_set, score
+
+EVAL = Path(__file__).resolve().parent / "eval"
+DEV_SET = load_set(EVAL / "questions_dev.yaml")
+TEST_SET = load_set(EVAL / "questions_test.yaml")
+
+
+def _not_in_text_first(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda item: not item.get("not_in_text"))
+
+
+def test_no_question_the_text_does_not_answer_is_answered_as_if_it_did(store, resolver):
+    items = [item for item in DEV_SET + TEST_SET if item.get("not_in_text")]
+    assert len(items) >= 30
+    for item in items:
+        ok, why = score(item, ask(item["q"], store, resolver))
+        assert ok, f"{item['id']} {item['q']}: {why}"
+
+
+def test_every_development_question_is_answered_with_its_clause(store, resolver):
+    for item in _not_in_text_first(DEV_SET):
+        ok, why = score(item, ask(item["q"], store, resolver))
+        assert ok, f"{item['id']} {item['q']}: {why}"
+
+
+def test_the_frozen_test_set_in_process(store, resolver):
+    report = evaluate(TEST_SET, lambda q: ask(q, store, resolver))
+    failures = "\n".join(f"{f['id']} {f['q']}: {f['why']}" for f in report["failures"])
+    assert report["invented"] == 0, failures
+    assert report["score"] >= 0.90, f"{report['correct']}/{report['total']} correct:\n{failures}"
+
+
+@pytest.mark.parametrize("question", ["Who leads the residents' committee?", "谁领导居民委员会?"])
+def test_a_question_in_either_language_cites_the_clause_that_says_it(store, resolver, question):
+    body = ask(question, store, resolver)
+    part = body["parts"][0]
+    assert part["named_query"] == "leaders_of" and part["found"] is True
+    assert "art/4/item/3" in {c["path"] for c in part["citations"]}
