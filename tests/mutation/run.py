@@ -9,7 +9,7 @@ The mutants are applied in a scratch clone of the committed tree (``build/mutati
 never in the working tree: server processes the tests start import the mutated module from there too. The report
 goes to ``docs/mutation.md``. Slow by nature (one test run per mutant), so it is not part of ``make test``.
 
-    python tests/mutation/run.py [--only WORD] [--timeout S] [--out docs/mutation.md] [--report-only]
+    python tests/mutation/run.py [--only WORD] [--timeout S] [--out docs/mutation.md] [--survivors] [--report-only]
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shlex
+import sqlite3
 import subprocess
 import sys
 import time
@@ -125,17 +126,29 @@ def session_path(target: dict) -> Path:
     return WORK / (re.sub(r"\W+", "-", target["module"]).strip("-") + ".sqlite")
 
 
-def mutate(tree: Path, target: dict, timeout: float) -> float:
-    """Run every mutant of the target's module; the seconds it took."""
+def mutate(tree: Path, target: dict, timeout: float, survivors: bool = False) -> float:
+    """Run every mutant of the target's module; the seconds it took. With ``survivors``, only the
+    last run's survivors run again (on the current commit: tests were added to kill them; the module
+    itself must be unchanged, the mutants are found by line and column)."""
     bin_dir = tree / ".venv" / "bin"
     config = write_config(tree, target, timeout)
     session = session_path(target)
-    session.unlink(missing_ok=True)
+    about = session.with_suffix(".json")
     started = time.monotonic()
-    run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
-    run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree)
-    run([str(bin_dir / "cr-filter-pragma"), str(session)], cwd=tree)
-    if target.get("functions"):
+    if survivors:
+        if not session.exists():
+            sys.exit(f"mutate: no session of {target['module']} to run the survivors of")
+        before = json.loads(about.read_text(encoding="utf-8")) if about.exists() else {}
+        with sqlite3.connect(session) as db:
+            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        db.close()
+    else:
+        before = {}
+        session.unlink(missing_ok=True)
+        run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
+        run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree)
+        run([str(bin_dir / "cr-filter-pragma"), str(session)], cwd=tree)
+    if target.get("functions") and not survivors:
         run([str(bin_dir / "python"), str(HERE / "scope.py"), str(session), str(tree / target["module"]),
              *target["functions"]], cwd=tree)
     env = None
@@ -148,8 +161,10 @@ def mutate(tree: Path, target: dict, timeout: float) -> float:
     run(["git", "-C", str(tree), "diff", "--quiet", "--", target["module"]])
     seconds = time.monotonic() - started
     commit = run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"]).strip()
-    session.with_suffix(".json").write_text(json.dumps({"seconds": round(seconds), "tree": commit}) + "\n",
-                                            encoding="utf-8")
+    if before:   # the commit the whole run was on, then the one its survivors ran again on
+        seconds += before.get("seconds", 0)
+        commit = f"{before.get('tree', '?').split('+')[0]}+{commit}"
+    about.write_text(json.dumps({"seconds": round(seconds), "tree": commit}) + "\n", encoding="utf-8")
     return seconds
 
 
@@ -213,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                                        "(the report keeps the others' last results)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds one test run of a mutant may take")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mutation.md")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run only the last run's survivors again (after adding tests to kill them)")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the report from the sessions of the last run (after editing equivalent.toml)")
     args = parser.parse_args(argv)
@@ -227,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         tree = prepare_tree()
         for target in chosen:
             print(f"mutate: {target['module']} …", flush=True)
-            mutate(tree, target, args.timeout)
+            mutate(tree, target, args.timeout, args.survivors)
     # The report covers every target with a session, so running one target keeps the others' lines.
     outcomes = []
     for target in targets:

@@ -106,7 +106,8 @@ def test_each_hop_is_a_row_with_its_chain_step_and_statement(graph, far_pair):
         path = paths[row["chain"] - 1]
         assert row["path"] == " → ".join(graph.label(n) for n in path)
         assert row["source_label"] == graph.label(row["source"]) and row["target_label"] == graph.label(row["target"])
-        assert row["clause"] and row["quote"] and row["statement"]
+        assert row["clause"] and row["quote"] and row["statement"] and row["relation_label"]
+        assert row["clause_label"].startswith(f"第{row['article']}条")
         why = graph.inferences.get((row["source"], row["target"]))
         assert row["inference"] == (why["inference"] if why else None)
         assert row["inference_rule"] == (why["rule"] if why else None)
@@ -139,7 +140,8 @@ def test_downstream_stops_at_its_cutoff_nearest_first(graph, cutoff):
         assert row["from_label"] == graph.label(row["from"])
         assert len(row["path"].split(" → ")) == row["distance"] + 1
         assert row["path"].startswith(graph.label(DISTRICT)) and row["path"].endswith(row["actor_label"])
-        assert row["clause"] and row["quote"] and row["statement"]
+        assert row["clause"] and row["quote"] and row["statement"] and row["relation_label"]
+        assert row["clause_label"].startswith(f"第{row['article']}条")   # 第20条, 第4条第(3)项
 
 
 def test_the_named_questions_pass_max_length_through(store, resolver, graph, far_pair):
