@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import deque
 
+import networkx as nx
 import pytest
 
 from policykg.queries.chains import DEFAULT_MAX_LENGTH, MAX_CHAINS, ActorGraph
@@ -160,3 +161,17 @@ def test_the_named_questions_pass_max_length_through(store, resolver, graph, far
     assert near and {r["distance"] for r in near} == {1}
     every = run_query(get_query("downstream"), store, {"actor": DISTRICT}, resolver, resolver.clauses)["rows"]
     assert len(every) == len(distances(graph, DISTRICT)) - 1
+
+
+def test_the_enumeration_of_chains_is_bounded_on_a_large_graph():
+    # source → 101 → 101 → target: 10,201 chains of three hops; at most 10,000 are enumerated, so a
+    # large graph cannot make one question run away
+    g = nx.MultiDiGraph()
+    middle = [[f"urn:x:{layer}:{i}" for i in range(101)] for layer in (1, 2)]
+    g.add_edges_from(("urn:x:source", a) for a in middle[0])
+    g.add_edges_from((a, b) for a in middle[0] for b in middle[1])
+    g.add_edges_from((b, "urn:x:target") for b in middle[1])
+    big = ActorGraph(g.copy(), g)
+    found = big.chains("urn:x:source", "urn:x:target", 3, limit=20_000)
+    assert len(found) == 10_000 and all(len(p) == 4 for p in found)
+    assert big.chains("urn:x:source", "urn:x:target", 2, limit=20_000) == []
