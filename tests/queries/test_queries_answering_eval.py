@@ -49,3 +49,30 @@ def test_a_question_in_either_language_cites_the_clause_that_says_it(store, reso
     part = body["parts"][0]
     assert part["named_query"] == "leaders_of" and part["found"] is True
     assert "art/4/item/3" in {c["path"] for c in part["citations"]}
+
+
+SOURCE = Path(__file__).resolve().parents[2] / "loader" / "sources" / "suzhou-2011-community-party-building.txt"
+PKG = "https://w3id.org/policykg/def/"
+
+
+def test_what_the_text_does_not_say_is_said_so_then_the_two_nearest_sentences_cited(store, resolver):
+    body = ask("社区工作者的退休年龄", store, resolver)
+    part = body["parts"][0]
+    lines = body["answer_zh"].split("\n")
+    assert lines[0] == "原文没有规定“退休年龄”。" and part["found"] is False and body["found"] is False
+    assert len(lines) == 3 and len(part["citations"]) == 2
+    source = SOURCE.read_text(encoding="utf-8")
+    for line, citation in zip(lines[1:], part["citations"]):
+        assert line == f"原文最接近的是:「{citation['quote']}」({citation['label_zh']})"
+        assert source[citation["start"]:citation["end"]] == citation["quote"]      # the sentence, in the source
+        assert "【" in citation["highlighted"] and citation["highlighted"].replace("【", "").replace("】", "") \
+            == citation["quote"]
+    assert body["answer_en"] == f"The text does not say this (nearest: {part['citations'][0]['label_en']})."
+    assert part["links"] == []
+
+
+def test_two_actors_in_a_question_the_text_does_not_answer_link_to_their_chain(store, resolver):
+    part = ask("区委书记和社区书记的任期", store, resolver)["parts"][0]
+    assert part["intent"] == "not_in_text"
+    assert part["links"] == [{"rel": "chain", "href": f"/chains?from={PKG}DistrictPartySecretary"
+                                                     f"&to={PKG}CommunityPartySecretary"}]
