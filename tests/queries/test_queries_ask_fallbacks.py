@@ -36,3 +36,17 @@ def test_a_note_needs_both_its_kind_of_question_and_an_actor(resolver):
     assert nothing_found_note("leaders_of", {"actor": None}) is None
     assert nothing_found_note("duties", {"actor": actor}) is None
     assert nothing_found_note("relations", {"actor": actor}) is None
+
+
+def test_which_note_depends_on_what_the_relations_question_was_asked_with(resolver):
+    actor = {"iri": PKG + "ResidentsCommittee", "label_zh": "居民委员会", "label_en": "residents' committee"}
+    other = {"iri": PKG + "DistrictPartyCommittee", "label_zh": "区委", "label_en": "district Party committee"}
+    sets_up = {"label_zh": "设立", "label_en": "sets up"}
+    assert nothing_found_note("relations", {"acted_on": actor, "relation": sets_up}, follow=False)["zh"] \
+        == "原文没有规定谁设立居民委员会。"
+    assert nothing_found_note("relations", {"actor": actor, "other": other}, follow=False)["zh"] \
+        == "原文没有直接规定居民委员会与区委之间的关系。"
+    # a relation without the actor it acts on, or an actor without the other one: no note
+    assert nothing_found_note("relations", {"actor": actor, "relation": sets_up}) is None
+    assert nothing_found_note("relations", {"acted_on": actor}) is None
+    assert nothing_found_note("relations", {"other": other}) is None

@@ -175,3 +175,14 @@ def test_the_enumeration_of_chains_is_bounded_on_a_large_graph():
     found = big.chains("urn:x:source", "urn:x:target", 3, limit=20_000)
     assert len(found) == 10_000 and all(len(p) == 4 for p in found)
     assert big.chains("urn:x:source", "urn:x:target", 2, limit=20_000) == []
+
+
+def test_every_inferred_flow_of_responsibility_is_justified_once(store, graph):
+    rows = store.select(f"SELECT DISTINCT ?a ?b WHERE {{ ?a <{PKG}responsibilityFlowsTo> ?b }}")
+    pairs = {(row["a"].value, row["b"].value) for row in rows}
+    assert pairs and set(graph.inferences) == pairs
+    for why in graph.inferences.values():
+        assert why["inference"] and why["rule"] and why["statements"] and why["axioms"]
+        assert len({s["statement"] for s in why["statements"]}) == len(why["statements"])
+        assert len(set(why["axioms"])) == len(why["axioms"])
+        assert all(s["clause"] and s["quote"] and s["article"] and s["clause_label"] for s in why["statements"])
