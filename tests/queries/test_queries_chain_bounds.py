@@ -10,7 +10,8 @@ import networkx as nx
 import pytest
 
 from policykg.queries.chains import DEFAULT_MAX_LENGTH, MAX_CHAINS, ActorGraph
-from policykg.queries.library import get_query, run_query
+
+from policykg.queries.library import INTERPRETED_LABEL, get_query, run_query
 
 PKG = "https://w3id.org/policykg/def/"
 DISTRICT = PKG + "DistrictPartySecretary"
@@ -139,6 +140,11 @@ def test_downstream_stops_at_its_cutoff_nearest_first(graph, cutoff):
         assert row["from"] in graph.responsibility.predecessors(row["actor"])
         assert full[row["from"]] == row["distance"] - 1
         assert row["from_label"] == graph.label(row["from"])
+        # the edge that reaches it: the first by clause, then statement, of those from its predecessor
+        first = min(graph.responsibility.get_edge_data(row["from"], row["actor"]).values(),
+                    key=lambda d: (d["clause"], d["statement"]))
+        assert (row["statement"], row["clause"], row["relation"]) == (first["statement"], first["clause"],
+                                                                      first["relation"])
         assert len(row["path"].split(" → ")) == row["distance"] + 1
         assert row["path"].startswith(graph.label(DISTRICT)) and row["path"].endswith(row["actor_label"])
         assert row["clause"] and row["quote"] and row["statement"] and row["relation_label"]
@@ -186,3 +192,13 @@ def test_every_inferred_flow_of_responsibility_is_justified_once(store, graph):
         assert len({s["statement"] for s in why["statements"]}) == len(why["statements"])
         assert len(set(why["axioms"])) == len(why["axioms"])
         assert all(s["clause"] and s["quote"] and s["article"] and s["clause_label"] for s in why["statements"])
+
+
+def test_a_hop_that_rests_on_a_reading_is_labelled_so_and_only_such_a_hop(graph):
+    rows = graph.chain_rows(graph.chains(DISTRICT, PKG + "CommunityGeneralPartyBranch", 6))
+    readings = [row for row in rows if row["interpreted"]]
+    assert readings and len(readings) < len(rows)     # the forms of art. 3 are a reading; art. 20 is stated
+    for row in rows:
+        stated = graph.responsibility.get_edge_data(row["source"], row["target"])
+        assert row["interpreted"] == any(d["interpreted"] for d in stated.values() if d["statement"] == row["statement"])
+        assert row["interpreted_label"] == (INTERPRETED_LABEL if row["interpreted"] else None)
