@@ -76,3 +76,21 @@ def test_two_actors_in_a_question_the_text_does_not_answer_link_to_their_chain(s
     assert part["intent"] == "not_in_text"
     assert part["links"] == [{"rel": "chain", "href": f"/chains?from={PKG}DistrictPartySecretary"
                                                      f"&to={PKG}CommunityPartySecretary"}]
+
+
+def test_a_retrieved_answer_quotes_the_best_sentence_and_those_within_a_tenth_of_its_score_once(store, resolver):
+    from policykg.queries.answering import context
+
+    body = ask("社区书记选拔方式有哪些", store, resolver)
+    part = body["parts"][0]
+    assert part["intent"] == "retrieval" and part["found"] is True
+    words = part["params"]["words"]
+    search_words = list(dict.fromkeys(words + [c["label_zh"] for e in body["entities"] for c in e["candidates"][:1]
+                                               if c.get("label_zh")]))
+    hits = context(store, resolver).index.search(search_words, 3)
+    best = hits[0]["score"]
+    chosen = [hits[0]] + [h for h in hits[1:] if h["score"] >= best * 0.9]
+    assert len(chosen) >= 2
+    assert [(c["start"], c["quote"]) for c in part["citations"]] == [(h["sentence"].start, h["sentence"].text)
+                                                                     for h in chosen]
+    assert body["answer_zh"] == "原文:" + ";".join(f"「{c['quote']}」({c['label_zh']})" for c in part["citations"])
