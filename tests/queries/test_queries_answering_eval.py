@@ -94,3 +94,17 @@ def test_a_retrieved_answer_quotes_the_best_sentence_and_those_within_a_tenth_of
     assert [(c["start"], c["quote"]) for c in part["citations"]] == [(h["sentence"].start, h["sentence"].text)
                                                                      for h in chosen]
     assert body["answer_zh"] == "原文:" + ";".join(f"「{c['quote']}」({c['label_zh']})" for c in part["citations"])
+
+
+def test_a_question_with_no_content_words_is_not_answered(store, resolver):
+    body = ask("是什么", store, resolver)
+    assert body["route"] == ["not_in_text"] and body["found"] is False
+    assert body["answer_zh"] == "原文没有规定这一点。" and body["parts"][0]["citations"] == []
+
+
+def test_a_quantity_the_text_does_not_give_quotes_at_most_two_nearest_sentences(store, resolver):
+    body = ask("社区工作者每月工资是多少元", store, resolver)
+    lines = body["answer_zh"].split("\n")
+    assert lines[0] == "原文没有规定社区工作者、每月的具体数额或比例。" and body["found"] is False
+    assert len(lines) == 3 and len(body["parts"][0]["citations"]) == 2
+    assert "art/9" in {c["path"] for c in body["parts"][0]["citations"]}
