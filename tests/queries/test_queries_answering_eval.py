@@ -108,3 +108,11 @@ def test_a_quantity_the_text_does_not_give_quotes_at_most_two_nearest_sentences(
     assert lines[0] == "原文没有规定社区工作者、每月的具体数额或比例。" and body["found"] is False
     assert len(lines) == 3 and len(body["parts"][0]["citations"]) == 2
     assert "art/9" in {c["path"] for c in body["parts"][0]["citations"]}
+
+
+def test_words_the_best_sentence_lacks_are_named_and_nothing_is_quoted_as_the_answer(store, resolver):
+    # the nearest sentence holds 民主 (of 无候选人民主直选), neither 党内民主 nor 做法: less than half the
+    # question's words, so the answer says what the text lacks instead of quoting it as the answer
+    body = ask("党内民主要推行哪些做法", store, resolver)
+    assert body["answer_zh"].split("\n")[0] == "原文没有规定“党内民主”、“做法”。" and body["found"] is False
+    assert body["route"] == ["not_in_text"]
