@@ -116,3 +116,12 @@ def test_words_the_best_sentence_lacks_are_named_and_nothing_is_quoted_as_the_an
     body = ask("党内民主要推行哪些做法", store, resolver)
     assert body["answer_zh"].split("\n")[0] == "原文没有规定“党内民主”、“做法”。" and body["found"] is False
     assert body["route"] == ["not_in_text"]
+
+
+def test_a_quantity_the_best_sentences_give_is_answered_though_one_of_them_is_vague(store, resolver):
+    # 活动经费最少给多少: art. 19's sentences give 150 元 and 1.5万元; the one beside them that speaks of
+    # 一定比例 does not make the answer a refusal
+    body = ask("俺们社区党员不到一百个，活动经费最少给多少？", store, resolver)
+    second = body["parts"][1]
+    assert second["found"] is True and second["intent"] == "retrieval"
+    assert "1.5万" in second["answer_zh"] and "art/19" in {c["path"] for c in second["citations"]}
