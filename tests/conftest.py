@@ -52,7 +52,15 @@ def _cli(*args: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def built_dataset(tmp_path_factory) -> Path:
-    """Path of a TriG file with the whole dataset, built once per session."""
+    """Path of a TriG file with the whole dataset, built once per session.
+
+    POLICYKG_TEST_DATASET names one built before instead: `make mutate` (tests/mutation/run.py) sets
+    it for a module that plays no part in the build, so each mutant's tests skip building it again."""
+    prebuilt = os.environ.get("POLICYKG_TEST_DATASET")
+    if prebuilt:
+        if not Path(prebuilt).is_file():
+            pytest.fail(f"POLICYKG_TEST_DATASET={prebuilt}: no such file")
+        return Path(prebuilt)
     out = tmp_path_factory.mktemp("dataset") / "policykg.trig"
     proc = subprocess.run(_cli("build", "--out", str(out)), cwd=ROOT, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0 or not out.is_file():

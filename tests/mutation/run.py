@@ -9,7 +9,7 @@ The mutants are applied in a scratch clone of the committed tree (``build/mutati
 never in the working tree: server processes the tests start import the mutated module from there too. The report
 goes to ``docs/mutation.md``. Slow by nature (one test run per mutant), so it is not part of ``make test``.
 
-    python tests/mutation/run.py [--only WORD] [--timeout S] [--out docs/mutation.md] [--report-only]
+    python tests/mutation/run.py [--only WORD] [--timeout S] [--out docs/mutation.md] [--survivors] [--report-only]
 """
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ class Outcome:
         return self.killed + len(self.survived) + len(self.equivalent) + self.incompetent + self.pending
 
 
-def run(command: list[str], cwd: Path | None = None) -> str:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+def run(command: list[str], cwd: Path | None = None, env: dict | None = None) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         sys.exit(f"mutate: {' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return done.stdout
@@ -141,6 +141,13 @@ def shards(target: dict) -> list[Path]:
     return [first, *sorted(first.parent.glob(f"{first.stem}.shard-*.sqlite"))] if first.exists() else []
 
 
+def build_dataset(tree: Path) -> Path:
+    """The dataset built by the unmutated tree (before any mutant is applied)."""
+    out = WORK / "dataset.trig"
+    run([str(tree / ".venv" / "bin" / "python"), "-m", "policykg.cli", "build", "--out", str(out)], cwd=tree)
+    return out
+
+
 def operator_name(raw: str) -> str:
     return raw.split("/", 1)[-1]
 
@@ -177,24 +184,51 @@ def session_path(target: dict) -> Path:
     return WORK / (re.sub(r"\W+", "-", target["module"]).strip("-") + ".sqlite")
 
 
-def mutate(workers: list[Path], target: dict, timeout: float) -> float:
-    """Run every mutant of the target's module, as many at once as there are workers; the seconds it took."""
+def mutate(workers: list[Path], target: dict, timeout: float, survivors: bool = False) -> float:
+    """Run every mutant of the target's module, as many at once as there are workers; the seconds it took.
+    With ``survivors``, only the last run's survivors run again (on the current commit: tests were added to
+    kill them; the module itself must be unchanged, the mutants are found by line and column), each shard in
+    the worker that ran it."""
     tree, bin_dir = workers[0], TOOLS
     config = write_config(tree, target, timeout)
     session = session_path(target)
-    for old in shards(target):
-        old.unlink()
+    about = session.with_suffix(".json")
     started = time.monotonic()
-    run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
-    run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree)
-    run([str(bin_dir / "cr-filter-pragma"), str(session)], cwd=tree)
-    # Shards from the last one back, so that the first (the session itself) is cut last.
-    parts = [(w, shard(session, w, tree, i, len(workers)))
-             for i, w in reversed(list(enumerate(workers)))]
+    env = None
+    if target.get("prebuilt"):
+        # the module plays no part in `policykg build`: the tests read one dataset built from the
+        # unmutated tree instead of building their own per mutant (tests/conftest.py built_dataset)
+        env = {**os.environ, "POLICYKG_TEST_DATASET": str(build_dataset(tree))}
+    if survivors:
+        parts_found = shards(target)
+        if not parts_found:
+            sys.exit(f"mutate: no session of {target['module']} to run the survivors of")
+        if len(parts_found) > len(workers):
+            sys.exit(f"mutate: the last run of {target['module']} had {len(parts_found)} shards: "
+                     f"run the survivors with --jobs {len(parts_found)}")
+        before = json.loads(about.read_text(encoding="utf-8")) if about.exists() else {}
+        for part in parts_found:
+            with sqlite3.connect(part) as db:
+                db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+            db.close()
+        parts = list(zip(workers, parts_found))
+    else:
+        before = {}
+        for old in shards(target):
+            old.unlink()
+        run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree)
+        run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree)
+        run([str(bin_dir / "cr-filter-pragma"), str(session)], cwd=tree)
+        if target.get("functions"):
+            run([str(tree / ".venv" / "bin" / "python"), str(HERE / "scope.py"), str(session),
+                 str(tree / target["module"]), *target["functions"]], cwd=tree)
+        # Shards from the last one back, so that the first (the session itself) is cut last.
+        parts = list(reversed([(w, shard(session, w, tree, i, len(workers)))
+                               for i, w in reversed(list(enumerate(workers)))]))
     running = [subprocess.Popen([str(bin_dir / "cosmic-ray"), "exec",
                                  str(write_config(w, target, timeout, f".worker-{i}" if i else "")), str(part)],
-                                cwd=w, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-               for i, (w, part) in enumerate(reversed(parts))]
+                                cwd=w, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               for i, (w, part) in enumerate(parts)]
     for process in running:
         _, err = process.communicate()
         if process.returncode != 0:
@@ -204,8 +238,10 @@ def mutate(workers: list[Path], target: dict, timeout: float) -> float:
         run(["git", "-C", str(w), "diff", "--quiet", "--", target["module"]])
     seconds = time.monotonic() - started
     commit = run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"]).strip()
-    session.with_suffix(".json").write_text(json.dumps({"seconds": round(seconds), "tree": commit}) + "\n",
-                                            encoding="utf-8")
+    if before:   # the commit the whole run was on, then the one its survivors ran again on
+        seconds += before.get("seconds", 0)
+        commit = f"{before.get('tree', '?').split('+')[0]}+{commit}"
+    about.write_text(json.dumps({"seconds": round(seconds), "tree": commit}) + "\n", encoding="utf-8")
     return seconds
 
 
@@ -272,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1,
                         help="mutants tested at once, each in its own clone of the tree (default 1)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mutation.md")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run only the last run's survivors again (after adding tests to kill them)")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the report from the sessions of the last run (after editing equivalent.toml)")
     args = parser.parse_args(argv)
@@ -286,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         workers = prepare_workers(prepare_tree(), max(1, args.jobs))
         for target in chosen:
             print(f"mutate: {target['module']} …", flush=True)
-            mutate(workers, target, args.timeout)
+            mutate(workers, target, args.timeout, args.survivors)
     # The report covers every target with a session, so running one target keeps the others' lines.
     outcomes = []
     for target in targets:
