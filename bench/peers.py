@@ -109,7 +109,8 @@ class PolicykgPeer(Peer):
                 "--port", str(self.port)]
 
     def env(self):
-        return {**os.environ, **POLICYKG_SETTINGS}
+        # The data cache in the benchmark's folder (kept between runs, like the Oxigraph store).
+        return {**os.environ, **POLICYKG_SETTINGS, "POLICYKG_DATA_CACHE": str(self.workdir.parent / "data-cache")}
 
     def after_start(self) -> None:
         """Wait until every server process has loaded the data and answers (a new connection
@@ -143,7 +144,7 @@ class PolicykgCachePeer(PolicykgPeer):
     name = "policykg-cache"
 
     def env(self):
-        return {**super().env(), "POLICYKG_DATA_CACHE": str(self.workdir.parent / "data-cache")}
+        return {**super().env(), "POLICYKG_DATA_MEMORY_MB": "0"}
 
 
 class OxigraphPeer(Peer):
