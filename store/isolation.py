@@ -253,9 +253,17 @@ class IsolatedEvaluator:
         """Process ids of the evaluation processes (for tests and the health page)."""
         return [c.pid for c in self.children if c is not None and c.pid is not None]
 
+    # Seconds without a query after which an evaluation process that copied much of the shared
+    # data (its scans wrote to it) is replaced by a fresh fork: the copy goes back while idle.
+    IDLE_RETIRE = 1.0
+
     def _serve(self, n: int) -> None:
         while True:
-            job = self._jobs.get()
+            try:
+                job = self._jobs.get(timeout=self.IDLE_RETIRE)
+            except queue.Empty:
+                self._retire_if_unshared(n)
+                continue
             child = self.children[n]
             if child is None or child.generation != self._generation or not child.alive():
                 if child is not None:
@@ -303,6 +311,7 @@ class IsolatedEvaluator:
                 self._started[n] = 0.0
                 with job.lock:
                     job.child = None
+            child.answered = True
             job.done.release()
             if child.retiring and self.children[n] is child:
                 # Its queries made it copy much of the shared data: a fresh fork shares it again.
@@ -312,6 +321,23 @@ class IsolatedEvaluator:
                 except (OSError, ValueError) as spawn_error:
                     self.children[n] = None
                     log.error("could not start an evaluation process: %s", spawn_error)
+
+    def _retire_if_unshared(self, n: int) -> None:
+        """Replace the idle evaluation process ``n`` by a fresh fork when the queries it answered
+        made it copy more than a quarter of the shared data (read from its smaps_rollup)."""
+        child = self.children[n]
+        if child is None or child.sock is None or not child.ready or not getattr(child, "answered", False):
+            return
+        child.answered = False   # checked once after each run of queries, not every second
+        if private_dirty(child.pid) <= unshared_limit():
+            return
+        child.kill()
+        child.stop(quietly=True)
+        try:
+            self.children[n] = self._spawn()
+        except (OSError, ValueError) as spawn_error:
+            self.children[n] = None
+            log.error("could not start an evaluation process: %s", spawn_error)
 
     def use(self, store) -> None:
         """Evaluate later queries over ``store``: each process is replaced before its next query."""
@@ -463,7 +489,7 @@ class SharingWatch:
     EVERY = 0.5
 
     def __init__(self, min_age: float = 10.0):
-        self._limit = max(8 << 20, shared.data_bytes // 4)
+        self._limit = unshared_limit()
         self._next = time.monotonic() + max(0.0, min_age)
 
     def unshared(self) -> bool:
@@ -471,14 +497,24 @@ class SharingWatch:
         if now < self._next:
             return False
         self._next = now + self.EVERY
-        try:
-            with open("/proc/self/smaps_rollup", "rb") as fh:
-                for line in fh:
-                    if line.startswith(b"Private_Dirty:"):
-                        return int(line.split()[1]) * 1024 > self._limit
-        except OSError:
-            pass
-        return False
+        return private_dirty("self") > self._limit
+
+
+def unshared_limit() -> int:
+    """How much of the shared data an evaluation process may have copied before it is replaced."""
+    return max(8 << 20, shared.data_bytes // 4)
+
+
+def private_dirty(pid) -> int:
+    """Bytes of process ``pid`` (or "self") that no other process shares and that it wrote (0 if unknown)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Private_Dirty:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 # ---------------------------------------------------------------------------
