@@ -139,12 +139,22 @@ class PolicykgThreadsPeer(PolicykgPeer):
 
 
 class PolicykgCachePeer(PolicykgPeer):
-    """policykg serving its data from a store folder kept in ``data_cache`` (built at the first
-    start, reopened after): start-up without parsing, the data on disk instead of in memory."""
+    """policykg serving its data from the store folder kept in its data cache whatever the size
+    (``data_memory_mb=0``; built at the first start, reopened after): start-up without parsing,
+    the data on disk instead of in memory."""
     name = "policykg-cache"
 
     def env(self):
         return {**super().env(), "POLICYKG_DATA_MEMORY_MB": "0"}
+
+
+class PolicykgMemoryPeer(PolicykgPeer):
+    """policykg holding the data in memory whatever its size (``data_memory_mb`` past any file):
+    beside ``policykg``, which serves files over 256 MB from a store folder."""
+    name = "policykg-mem"
+
+    def env(self):
+        return {**super().env(), "POLICYKG_DATA_MEMORY_MB": "1000000"}
 
 
 class OxigraphPeer(Peer):
@@ -242,7 +252,7 @@ class VirtuosoPeer(Peer):
 
 
 PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "policykg-cache": PolicykgCachePeer,
-         "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer,
+         "policykg-mem": PolicykgMemoryPeer, "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer,
          "virtuoso": VirtuosoPeer}
 
 
