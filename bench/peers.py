@@ -157,6 +157,15 @@ class PolicykgMemoryPeer(PolicykgPeer):
         return {**super().env(), "POLICYKG_DATA_MEMORY_MB": "1000000"}
 
 
+class PolicykgKeepPeer(PolicykgPeer):
+    """policykg whose idle evaluation processes keep what their scans copied (``query_idle_refork=0``):
+    beside ``policykg``, what giving the copies back after an idle second costs in speed."""
+    name = "policykg-keep"
+
+    def env(self):
+        return {**super().env(), "POLICYKG_QUERY_IDLE_REFORK": "0"}
+
+
 class OxigraphPeer(Peer):
     name = "oxigraph"
 
@@ -252,7 +261,7 @@ class VirtuosoPeer(Peer):
 
 
 PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "policykg-cache": PolicykgCachePeer,
-         "policykg-mem": PolicykgMemoryPeer, "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer,
+         "policykg-mem": PolicykgMemoryPeer, "policykg-keep": PolicykgKeepPeer, "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer,
          "virtuoso": VirtuosoPeer}
 
 

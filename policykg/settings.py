@@ -69,6 +69,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds an evaluation process may keep its own copy of data its queries walked (pyoxigraph writes "
             "to what it reads) before a fresh fork that shares the data replaces it; 0 replaces it after the "
             "answer that copied it (least memory, slowest for queries that scan)."),
+    Setting("query_idle_refork", 1.0, float,
+            "Seconds without a query after which an evaluation process that copied over a quarter of the "
+            "shared data is replaced by a fresh fork (its memory given back); 0 never while idle."),
     Setting("query_queue", 16, int,
             "Queries that may wait for a busy evaluation process, per server process; beyond them (or after "
             "waiting as long as query_timeout) a query is answered 503 busy with Retry-After."),

@@ -211,8 +211,9 @@ class IsolatedEvaluator:
     ``longest_running``), each query evaluated in one of ``processes`` child processes."""
 
     def __init__(self, store, processes: int = 2, memory_mb: int = 0, queue_limit: int | None = None,
-                 forker: Path | None = None, refork_after: float = 10.0):
+                 forker: Path | None = None, refork_after: float = 10.0, idle_refork: float = 1.0):
         self._store = store
+        self.idle_refork = float(idle_refork)
         self._generation = 0
         self.size = max(1, int(processes))
         self.memory_mb = int(memory_mb)
@@ -253,14 +254,13 @@ class IsolatedEvaluator:
         """Process ids of the evaluation processes (for tests and the health page)."""
         return [c.pid for c in self.children if c is not None and c.pid is not None]
 
-    # Seconds without a query after which an evaluation process that copied much of the shared
-    # data (its scans wrote to it) is replaced by a fresh fork: the copy goes back while idle.
-    IDLE_RETIRE = 1.0
-
     def _serve(self, n: int) -> None:
+        # After idle_refork seconds without a query, an evaluation process that copied much of the
+        # shared data (its scans wrote to it) is replaced by a fresh fork: the copy goes back while idle.
+        idle = self.idle_refork if self.idle_refork > 0 else None
         while True:
             try:
-                job = self._jobs.get(timeout=self.IDLE_RETIRE)
+                job = self._jobs.get(timeout=idle)
             except queue.Empty:
                 self._retire_if_unshared(n)
                 continue
