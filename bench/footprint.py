@@ -123,13 +123,14 @@ def stop(process) -> None:
         process.wait(30)
 
 
-def measure_file(data: Path, workers: int, query_processes: int, workdir: Path, extra_env: dict) -> dict:
+def measure_file(data: Path, workers: int, query_processes: int, workdir: Path, extra_env: dict,
+                 keep_cache: bool = False) -> dict:
     row: dict = {"data": data.name, "quads": sum(1 for _ in open(data, "rb")) if data.suffix == ".nq" else None}
     row["one_copy"] = in_process_copy(data)
     # The first start builds the data cache's entry for the file (parsing it); the restart uses it.
     cache = Path(extra_env.get("POLICYKG_DATA_CACHE") or workdir / "footprint-cache")
     extra_env = {**extra_env, "POLICYKG_DATA_CACHE": str(cache)}
-    if cache.is_dir():
+    if cache.is_dir() and not keep_cache:
         for old in list(cache.iterdir()):
             if old.name != "index.json":
                 subprocess.run(["rm", "-rf", str(old)], check=False)
@@ -200,13 +201,16 @@ def main(argv=None) -> int:
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service")
     parser.add_argument("--workdir", type=Path, default=Path("build/bench"))
     parser.add_argument("--out", type=Path, help="append the table to this file")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="keep the data cache's entries (the first start then reuses them too)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     extra = dict(item.split("=", 1) for item in args.env)
     rows = []
     for data in args.data:
         print(f"== {data}", file=sys.stderr, flush=True)
-        rows.append(measure_file(data.resolve(), args.workers, args.query_processes, args.workdir, extra))
+        rows.append(measure_file(data.resolve(), args.workers, args.query_processes, args.workdir, extra,
+                                 args.keep_cache))
         print(table(rows[-1:], args.workers, args.query_processes, " ".join(args.env)), file=sys.stderr, flush=True)
     text = table(rows, args.workers, args.query_processes, " ".join(args.env))
     print(text)
