@@ -29,10 +29,10 @@ copy of the body) is measured in ``make bench``.
 """
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
-import queue
 import resource
 import select
 import signal
@@ -223,7 +223,14 @@ class IsolatedEvaluator:
         self._waiting_lock = threading.Lock()
         self.forker = forker
         self.refork_after = float(refork_after)
-        self._jobs: "queue.SimpleQueue[_Job]" = queue.SimpleQueue()
+        # Jobs go to the evaluation process idle most recently (a stack), so that at low concurrency
+        # one process answers the queries one after another and the others stay idle and clean: a
+        # process replaced after an idle second (idle_refork) would pay again for every page it walks.
+        self._dispatch = threading.Lock()
+        self._pending: "collections.deque[_Job]" = collections.deque()
+        self._idle: list[int] = []
+        self._handed: list[_Job | None] = [None] * self.size
+        self._wake = [threading.Event() for _ in range(self.size)]
         self._started = [0.0] * self.size
         self.children: list[_Child | None] = [None] * self.size
         for n in range(self.size):
@@ -259,9 +266,8 @@ class IsolatedEvaluator:
         # shared data (its scans wrote to it) is replaced by a fresh fork: the copy goes back while idle.
         idle = self.idle_refork if self.idle_refork > 0 else None
         while True:
-            try:
-                job = self._jobs.get(timeout=idle)
-            except queue.Empty:
+            job = self._next_job(n, idle)
+            if job is None:
                 self._retire_if_unshared(n)
                 continue
             child = self.children[n]
@@ -322,6 +328,30 @@ class IsolatedEvaluator:
                     self.children[n] = None
                     log.error("could not start an evaluation process: %s", spawn_error)
 
+    def _hand_out(self, job: _Job) -> None:
+        with self._dispatch:
+            if not self._idle:
+                self._pending.append(job)
+                return
+            n = self._idle.pop()
+            self._handed[n] = job
+        self._wake[n].set()
+
+    def _next_job(self, n: int, idle: float | None) -> _Job | None:
+        """The next job for thread ``n`` (waiting on top of the idle stack); None after ``idle``
+        seconds without one."""
+        with self._dispatch:
+            if self._pending:
+                return self._pending.popleft()
+            self._wake[n].clear()
+            self._idle.append(n)
+        self._wake[n].wait(idle)
+        with self._dispatch:
+            job, self._handed[n] = self._handed[n], None
+            if job is None:
+                self._idle.remove(n)
+            return job
+
     def _retire_if_unshared(self, n: int) -> None:
         """Replace the idle evaluation process ``n`` by a fresh fork when the queries it answered
         made it copy more than a quarter of the shared data (read from its smaps_rollup)."""
@@ -360,7 +390,7 @@ class IsolatedEvaluator:
             self._waiting += 1
         try:
             job = _Job(query)
-            self._jobs.put(job)
+            self._hand_out(job)
             if not job.started.wait(max(timeout, 1.0)):
                 with job.lock:
                     if job.child is None:       # still queued: never start it
