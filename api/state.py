@@ -94,7 +94,8 @@ class AppState:
             return IsolatedEvaluator(self.store, processes, memory_mb=memory_mb,
                                      queue_limit=int(self.config.query_queue),
                                      forker=forking.socket_path(self.runtime_dir),
-                                     refork_after=float(self.config.query_refork))
+                                     refork_after=float(self.config.query_refork),
+                                     idle_refork=float(self.config.query_idle_refork))
         return Evaluator(self.store, threads=self.config.threads, on_timeout=self.on_query_overrun)
 
     @property

@@ -48,6 +48,8 @@ def generate(out, base_graph: str = f"<{BASE}graph/background>", seed: int = 201
     """Write the generated quads to ``out`` (a text file); return how many. ``communities``
     (default: all 1,200, about a million quads; each adds about 850) sizes the city."""
     limit = DISTRICTS * SUBDISTRICTS * COMMUNITIES if communities is None else max(1, int(communities))
+    # Beyond one city's 1,200 communities, more districts (a province-sized register, issue 19).
+    districts = max(DISTRICTS, -(-limit // (SUBDISTRICTS * COMMUNITIES)))
     made = 0
     rng = random.Random(seed)
     g = base_graph
@@ -74,7 +76,7 @@ def generate(out, base_graph: str = f"<{BASE}graph/background>", seed: int = 201
     q(city, label, zh("示例市"))
     q(city_committee, a, f"<{PKG}MunicipalPartyCommittee>")
     q(city_committee, label, zh("示例市委"))
-    for d in range(1, DISTRICTS + 1):
+    for d in range(1, districts + 1):
         district = _iri("agent", f"bench-district-{d}")
         district_committee = _iri("agent", f"bench-district-{d}-party-committee")
         q(district, a, f"<{PKG}District>")

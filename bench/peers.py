@@ -109,7 +109,8 @@ class PolicykgPeer(Peer):
                 "--port", str(self.port)]
 
     def env(self):
-        return {**os.environ, **POLICYKG_SETTINGS}
+        # The data cache in the benchmark's folder (kept between runs, like the Oxigraph store).
+        return {**os.environ, **POLICYKG_SETTINGS, "POLICYKG_DATA_CACHE": str(self.workdir.parent / "data-cache")}
 
     def after_start(self) -> None:
         """Wait until every server process has loaded the data and answers (a new connection
@@ -138,12 +139,31 @@ class PolicykgThreadsPeer(PolicykgPeer):
 
 
 class PolicykgCachePeer(PolicykgPeer):
-    """policykg serving its data from a store folder kept in ``data_cache`` (built at the first
-    start, reopened after): start-up without parsing, the data on disk instead of in memory."""
+    """policykg serving its data from the store folder kept in its data cache whatever the size
+    (``data_memory_mb=0``; built at the first start, reopened after): start-up without parsing,
+    the data on disk instead of in memory."""
     name = "policykg-cache"
 
     def env(self):
-        return {**super().env(), "POLICYKG_DATA_CACHE": str(self.workdir.parent / "data-cache")}
+        return {**super().env(), "POLICYKG_DATA_MEMORY_MB": "0"}
+
+
+class PolicykgMemoryPeer(PolicykgPeer):
+    """policykg holding the data in memory whatever its size (``data_memory_mb`` past any file):
+    beside ``policykg``, which serves files over 256 MB from a store folder."""
+    name = "policykg-mem"
+
+    def env(self):
+        return {**super().env(), "POLICYKG_DATA_MEMORY_MB": "1000000"}
+
+
+class PolicykgKeepPeer(PolicykgPeer):
+    """policykg whose idle evaluation processes keep what their scans copied (``query_idle_refork=0``):
+    beside ``policykg``, what giving the copies back after an idle second costs in speed."""
+    name = "policykg-keep"
+
+    def env(self):
+        return {**super().env(), "POLICYKG_QUERY_IDLE_REFORK": "0"}
 
 
 class OxigraphPeer(Peer):
@@ -204,8 +224,45 @@ class FloorPeer(Peer):
                 "--http", "1", "--log-level", "warning", "bench.floor_app:app"]
 
 
+class VirtuosoPeer(Peer):
+    """Virtuoso Open Source 7.2 (``virtuoso-t``, `make servers`) over a fresh database, the data
+    loaded with its bulk loader (``ld_dir`` + ``rdf_loader_run``), its buffer pool sized for the
+    data as virtuoso.ini advises (about 8 KB pages for 3/5 of what the data needs). Its default
+    graph is the union of every graph, as the other peers are asked to serve it."""
+    name = "virtuoso"
+
+    def prepare(self):
+        from bench.servers import VIRTUOSO_INI, _program
+        self.program = _program("virtuoso-t", "apt-get install virtuoso-opensource (`make servers`)")
+        self.folder = self.workdir / "virtuoso-db"
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.sql_port = free_port()
+        buffers = max(20000, int(self.data.stat().st_size * 1.5) // 8192)
+        ini = VIRTUOSO_INI.format(folder=self.folder, sql_port=self.sql_port, http_port=self.port)
+        ini = ini.replace("NumberOfBuffers = 20000", f"NumberOfBuffers = {buffers}").replace(
+            "MaxDirtyBuffers = 15000", f"MaxDirtyBuffers = {buffers * 3 // 4}").replace(
+            "MaxClientConnections = 20", "MaxClientConnections = 64")
+        (self.folder / "virtuoso.ini").write_text(ini, encoding="ascii")
+        os.symlink(self.data, self.folder / ("data" + self.data.suffix))
+
+    def command(self):
+        return [self.program, "-f", "-c", str(self.folder / "virtuoso.ini")]
+
+    def after_start(self):
+        from bench.servers import VIRTUOSO_DBA_PASSWORD, _program
+        isql = _program("isql-vt", "apt-get install virtuoso-opensource")
+        script = (f"ld_dir('{self.folder}', 'data{self.data.suffix}', 'urn:policykg:bench:default'); "
+                  "rdf_loader_run(); checkpoint;")
+        proc = subprocess.run([isql, str(self.sql_port), "dba", VIRTUOSO_DBA_PASSWORD, f"exec={script}"],
+                              capture_output=True, text=True, timeout=3600)
+        if proc.returncode != 0 or "Error" in proc.stdout:
+            raise RuntimeError(f"virtuoso: loading failed: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+
+
 PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "policykg-cache": PolicykgCachePeer,
-         "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer}
+         "policykg-mem": PolicykgMemoryPeer, "policykg-keep": PolicykgKeepPeer, "oxigraph": OxigraphPeer, "oxigraph-mem": OxigraphMemoryPeer, "rdflib": RdflibPeer,
+         "virtuoso": VirtuosoPeer}
 
 
 # ---------------------------------------------------------------------------

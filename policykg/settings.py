@@ -35,9 +35,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("graph_store_url", "", str,
             "Graph Store Protocol endpoint of that server, for policykg load; empty means the server's usual one."),
     Setting("data_cache", "", str,
-            "Folder where policykg serve keeps a store folder built once from the data file (named by its "
-            "content hash) and serves it from disk: restarts without parsing; empty means the data is parsed "
-            "into memory at each start (faster queries)."),
+            "Folder where policykg serve keeps what it built from a data file, named by the file's content "
+            "hash, so that a restart does not parse it: a copy that loads fast into memory, or for files over "
+            "data_memory_mb a store folder served from disk; empty means $XDG_CACHE_HOME/policykg "
+            "(~/.cache/policykg), off means none (the file is parsed at each start)."),
+    Setting("data_memory_mb", 256, int,
+            "Data files up to this size in MB are held in memory (fastest queries; loaded at each start, from "
+            "the fast copy in data_cache); larger ones are served from a store folder in data_cache (ready in "
+            "seconds, slower joins); 0 serves every file from its store folder."),
     Setting("host", "127.0.0.1", str, "Address the service listens on."),
     Setting("port", 8000, int, "Port the service listens on."),
     Setting("threads", 8, int, "Request threads of each server process (and query threads beside them)."),
@@ -64,6 +69,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds an evaluation process may keep its own copy of data its queries walked (pyoxigraph writes "
             "to what it reads) before a fresh fork that shares the data replaces it; 0 replaces it after the "
             "answer that copied it (least memory, slowest for queries that scan)."),
+    Setting("query_idle_refork", 1.0, float,
+            "Seconds without a query after which an evaluation process that copied over a quarter of the "
+            "shared data is replaced by a fresh fork (its memory given back); 0 never while idle."),
     Setting("query_queue", 16, int,
             "Queries that may wait for a busy evaluation process, per server process; beyond them (or after "
             "waiting as long as query_timeout) a query is answered 503 busy with Retry-After."),

@@ -29,10 +29,10 @@ copy of the body) is measured in ``make bench``.
 """
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
-import queue
 import resource
 import select
 import signal
@@ -216,8 +216,9 @@ class IsolatedEvaluator:
     ``longest_running``), each query evaluated in one of ``processes`` child processes."""
 
     def __init__(self, store, processes: int = 2, memory_mb: int = 0, queue_limit: int | None = None,
-                 forker: Path | None = None, refork_after: float = 10.0):
+                 forker: Path | None = None, refork_after: float = 10.0, idle_refork: float = 1.0):
         self._store = store
+        self.idle_refork = float(idle_refork)
         self._generation = 0
         self.size = max(1, int(processes))
         self.memory_mb = int(memory_mb)
@@ -227,7 +228,14 @@ class IsolatedEvaluator:
         self._waiting_lock = threading.Lock()
         self.forker = forker
         self.refork_after = float(refork_after)
-        self._jobs: "queue.SimpleQueue[_Job]" = queue.SimpleQueue()
+        # Jobs go to the evaluation process idle most recently (a stack), so that at low concurrency
+        # one process answers the queries one after another and the others stay idle and clean: a
+        # process replaced after an idle second (idle_refork) would pay again for every page it walks.
+        self._dispatch = threading.Lock()
+        self._pending: "collections.deque[_Job]" = collections.deque()
+        self._idle: list[int] = []
+        self._handed: list[_Job | None] = [None] * self.size
+        self._wake = [threading.Event() for _ in range(self.size)]
         self._started = [0.0] * self.size
         self.children: list[_Child | None] = [None] * self.size
         for n in range(self.size):
@@ -259,8 +267,14 @@ class IsolatedEvaluator:
         return [c.pid for c in self.children if c is not None and c.pid is not None]
 
     def _serve(self, n: int) -> None:
+        # After idle_refork seconds without a query, an evaluation process that copied much of the
+        # shared data (its scans wrote to it) is replaced by a fresh fork: the copy goes back while idle.
+        idle = self.idle_refork if self.idle_refork > 0 else None
         while True:
-            job = self._jobs.get()
+            job = self._next_job(n, idle)
+            if job is None:
+                self._retire_if_unshared(n)
+                continue
             child = self.children[n]
             if child is None or child.generation != self._generation or not child.alive():
                 if child is not None:
@@ -308,6 +322,7 @@ class IsolatedEvaluator:
                 self._started[n] = 0.0
                 with job.lock:
                     job.child = None
+            child.answered = True
             job.done.release()
             if child.retiring and self.children[n] is child:
                 # Its queries made it copy much of the shared data: a fresh fork shares it again.
@@ -317,6 +332,47 @@ class IsolatedEvaluator:
                 except (OSError, ValueError) as spawn_error:
                     self.children[n] = None
                     log.error("could not start an evaluation process: %s", spawn_error)
+
+    def _hand_out(self, job: _Job) -> None:
+        with self._dispatch:
+            if not self._idle:
+                self._pending.append(job)
+                return
+            n = self._idle.pop()
+            self._handed[n] = job
+        self._wake[n].set()
+
+    def _next_job(self, n: int, idle: float | None) -> _Job | None:
+        """The next job for thread ``n`` (waiting on top of the idle stack); None after ``idle``
+        seconds without one."""
+        with self._dispatch:
+            if self._pending:
+                return self._pending.popleft()
+            self._wake[n].clear()
+            self._idle.append(n)
+        self._wake[n].wait(idle)
+        with self._dispatch:
+            job, self._handed[n] = self._handed[n], None
+            if job is None:
+                self._idle.remove(n)
+            return job
+
+    def _retire_if_unshared(self, n: int) -> None:
+        """Replace the idle evaluation process ``n`` by a fresh fork when the queries it answered
+        made it copy more than a quarter of the shared data (read from its smaps_rollup)."""
+        child = self.children[n]
+        if child is None or child.sock is None or not child.ready or not getattr(child, "answered", False):
+            return
+        child.answered = False   # checked once after each run of queries, not every second
+        if private_dirty(child.pid) <= unshared_limit():
+            return
+        child.kill()
+        child.stop(quietly=True)
+        try:
+            self.children[n] = self._spawn()
+        except (OSError, ValueError) as spawn_error:
+            self.children[n] = None
+            log.error("could not start an evaluation process: %s", spawn_error)
 
     def use(self, store) -> None:
         """Evaluate later queries over ``store``: each process is replaced before its next query."""
@@ -339,7 +395,7 @@ class IsolatedEvaluator:
             self._waiting += 1
         try:
             job = _Job(query)
-            self._jobs.put(job)
+            self._hand_out(job)
             if not job.started.wait(max(timeout, 1.0)):
                 with job.lock:
                     if job.child is None:       # still queued: never start it
@@ -468,7 +524,7 @@ class SharingWatch:
     EVERY = 0.5
 
     def __init__(self, min_age: float = 10.0):
-        self._limit = max(8 << 20, shared.data_bytes // 4)
+        self._limit = unshared_limit()
         self._next = time.monotonic() + max(0.0, min_age)
 
     def unshared(self) -> bool:
@@ -476,14 +532,24 @@ class SharingWatch:
         if now < self._next:
             return False
         self._next = now + self.EVERY
-        try:
-            with open("/proc/self/smaps_rollup", "rb") as fh:
-                for line in fh:
-                    if line.startswith(b"Private_Dirty:"):
-                        return int(line.split()[1]) * 1024 > self._limit
-        except OSError:
-            pass
-        return False
+        return private_dirty("self") > self._limit
+
+
+def unshared_limit() -> int:
+    """How much of the shared data an evaluation process may have copied before it is replaced."""
+    return max(8 << 20, shared.data_bytes // 4)
+
+
+def private_dirty(pid) -> int:
+    """Bytes of process ``pid`` (or "self") that no other process shares and that it wrote (0 if unknown)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Private_Dirty:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 # ---------------------------------------------------------------------------

@@ -21,8 +21,10 @@ read-only instead (RocksDB shares it through the page cache).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import shutil
@@ -30,12 +32,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from policykg.files import write_atomically
 
 from policykg.loader.dataset import build_bundled
 from policykg.store.backend import DataSource, OxigraphStore, prepare_source
 from policykg.store.errors import StoreError
 
+log = logging.getLogger("policykg.data")
 _preloaded: OxigraphStore | None = None
 
 
@@ -107,21 +112,163 @@ def forget_length(folder: Path) -> None:
 
 def prepare(config) -> tuple[DataSource, int]:
     """The data source of ``policykg serve`` and its number of quads: a data file (or the
-    bundled policy, built) is loaded here once, for every process forked later; a store
-    folder or a SPARQL server is prepared as :func:`policykg.store.backend.prepare_source` does."""
+    bundled policy, built) is loaded here once, for every process forked later — from the fast
+    copy kept in the data cache when there is one — or, over ``data_memory_mb``, served from a
+    store folder built once in the cache; a store folder or a SPARQL server is prepared as
+    :func:`policykg.store.backend.prepare_source` does."""
     if config.store or getattr(config, "store_url", ""):
         return prepare_source(config)
     path = Path(config.data) if config.data else build_bundled(config.base)
     if not path.is_file():
         raise StoreError(f"{path}: no such file")
-    if config.data_cache:
-        folder = cached_store_folder(Path(config.data_cache), path)
+    cache = cache_dir(config.data_cache)
+    source = DataSource("file", str(path.resolve()))
+    if cache is None:
+        return source, len(preload(source, config.base, config.include_background))
+    if path.stat().st_size > max(0, int(config.data_memory_mb)) << 20:
+        folder = cached_store_folder(cache, path)
+        hold(folder)
         count = folder_length(folder)
         if count is None:
             return prepare_source(config.replace(store=str(folder), data=""))
         return DataSource("folder", str(folder.resolve())), count
-    source = DataSource("file", str(path.resolve()))
-    return source, len(preload(source, config.base, config.include_background))
+    return source, len(preload_cached(source, cache, config.base, config.include_background))
+
+
+OFF = {"off", "none", "no", "0", "false"}
+
+
+def cache_dir(setting: str) -> Path | None:
+    """The data cache folder a ``data_cache`` setting names (None: no cache)."""
+    value = (setting or "").strip()
+    if value.lower() in OFF:
+        return None
+    if value:
+        return Path(value)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policykg"
+
+
+# The fast copy of a data file held in memory: the quads without blank nodes, which
+# pyoxigraph's own loader reads without Python objects (but renames blank nodes, hence the
+# second file), and the quads with blank nodes, read through the parser (labels kept).
+PLAIN, BLANK, COUNT = "plain.nq", "blank.nq", "quads"
+
+
+def preload_cached(source: DataSource, cache: Path, base: str, include_background: bool) -> OxigraphStore:
+    """:func:`preload`, from the fast copy of ``source`` in ``cache`` when there is a sound one
+    (else from the file, then writing that copy for the next start)."""
+    path = Path(source.path)
+    cache.mkdir(parents=True, exist_ok=True)
+    entry = cache / f"memory-{content_key(path, cache)}"
+    hold(entry)
+    if entry.is_dir():
+        started, before = time.monotonic(), _resident()
+        store = _load_fast(entry)
+        if store is not None:
+            log.info("data: %d quads of %s loaded from the cache copy %s in %.1f s (not parsed again)",
+                     len(store), path.name, entry, time.monotonic() - started)
+            return _install(store, source, base, include_background, before)
+        log.warning("data: the cache copy %s is damaged; parsing %s again", entry, path)
+        shutil.rmtree(entry, ignore_errors=True)
+    started = time.monotonic()
+    store = preload(source, base, include_background)
+    log.info("data: %s parsed in %.1f s; keeping a copy that loads faster in %s", path.name,
+             time.monotonic() - started, entry)
+    try:
+        _write_fast_copy(store.ox, entry)
+    except OSError as exc:   # a full or read-only cache costs the next start time, not this one
+        log.warning("data: could not keep a copy in %s: %s", entry, exc)
+    return store
+
+
+def _load_fast(entry: Path) -> ox.Store | None:
+    try:
+        expected = int((entry / COUNT).read_text(encoding="ascii"))
+        store = ox.Store()
+        # lenient: the copy was written by pyoxigraph from data it had parsed and checked.
+        store.load(path=str(entry / PLAIN), format=ox.RdfFormat.N_QUADS, lenient=True)
+        store.bulk_extend(ox.parse(path=str(entry / BLANK), format=ox.RdfFormat.N_QUADS))
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return store if len(store) == expected else None
+
+
+def _install(store: ox.Store, source: DataSource, base: str, include_background: bool,
+             before: int) -> OxigraphStore:
+    """Make ``store`` the copy that processes forked from here inherit (as :func:`preload` does)."""
+    global _preloaded, data_bytes
+    wrapped = OxigraphStore(store, base, include_background, source)
+    wrapped.fixed_length = len(store)
+    _preloaded = wrapped
+    data_bytes = max(0, _resident() - before)
+    return wrapped
+
+
+def _write_fast_copy(store: ox.Store, entry: Path) -> None:
+    """Dump ``store`` and split it into the two files of a fast copy, in a temporary folder
+    renamed into place (a copy half written is never taken for a finished one)."""
+    building = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".building", dir=entry.parent))
+    try:
+        everything = building / "all.nq"
+        store.dump(str(everything), format=ox.RdfFormat.N_QUADS)
+        count = 0
+        with open(everything, "rb") as src, open(building / PLAIN, "wb") as plain, \
+                open(building / BLANK, "wb") as blank:
+            for line in src:   # "_:" anywhere (even in a literal) sends the line the slow, label-keeping way
+                (blank if b"_:" in line else plain).write(line)
+                count += 1
+        everything.unlink()
+        (building / COUNT).write_text(f"{count}\n", encoding="ascii")
+        os.chmod(building, 0o755)   # mkdtemp's 0700 would hide it from other users' services
+        os.replace(building, entry)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+
+
+_held: list = []
+
+
+def hold(entry: Path) -> None:
+    """Mark the cache entry ``entry`` as in use by this service for as long as it runs (a
+    shared lock, inherited by the processes forked from here): :func:`clean` leaves it alone."""
+    lock = entry.with_name(entry.name + ".lock")
+    fh = open(lock, "a+b")
+    fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+    os.utime(lock)   # its time says when it was last used
+    _held.append(fh)
+
+
+STALE_AFTER = 30 * 24 * 3600   # an entry unused this long goes (seconds)
+
+
+def clean(cache: Path, keep: set[str]) -> list[str]:
+    """Remove the cache entries whose key is not in ``keep`` (the keys of the files the index
+    knows) or that no service used for STALE_AFTER, unless a running service holds them."""
+    removed = []
+    for lock in cache.glob("*-*.lock"):
+        name = lock.name[:-len(".lock")]
+        kind, _, key = name.partition("-")
+        if kind not in ("memory", "store"):
+            continue
+        try:
+            age = time.time() - lock.stat().st_mtime
+        except OSError:
+            continue
+        if key in keep and age < STALE_AFTER:
+            continue
+        with open(lock, "a+b") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue   # a running service uses it
+            shutil.rmtree(cache / name, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                length_file(cache / name).unlink()
+            with contextlib.suppress(OSError):
+                lock.unlink()
+        removed.append(name)
+    return removed
 
 
 def content_key(path: Path, cache: Path) -> str:
@@ -135,6 +282,7 @@ def content_key(path: Path, cache: Path) -> str:
     except (OSError, ValueError):
         index = {}
     if isinstance(index, dict) and isinstance(index.get(stamp), str):
+        _clean_logged(cache, set(v for v in index.values() if isinstance(v, str)))
         return index[stamp]
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -145,7 +293,13 @@ def content_key(path: Path, cache: Path) -> str:
         f"{path.resolve()}|")}
     index[stamp] = key
     write_atomically(index_path, json.dumps(index, indent=1).encode("utf-8"))
+    _clean_logged(cache, set(index.values()))   # the entries of a file since changed go
     return key
+
+
+def _clean_logged(cache: Path, keep: set[str]) -> None:
+    for name in clean(cache, keep):
+        log.info("data cache: removed %s (its data file changed, or it was unused for 30 days)", name)
 
 
 def cached_store_folder(cache: Path, data: Path) -> Path:

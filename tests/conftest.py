@@ -82,6 +82,8 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         full_env = dict(os.environ)
+        # The data cache of the tests' servers is theirs, never the user's ~/.cache/policykg.
+        full_env.setdefault("POLICYKG_DATA_CACHE", str(Path(log_path).parent / "data-cache"))
         full_env.update(LIVE_SERVER_ENV)
         full_env.update({k: str(v) for k, v in env.items()})
         self._log = open(log_path, "wb")

@@ -1,15 +1,22 @@
-"""``data_cache``: a store folder built once from the data file and reopened at the next start
-(issue 19: start-up without re-parsing).
+"""``data_cache``: what ``policykg serve`` builds once from a data file, so that the next start
+does not parse it (issue 19: start-up without re-parsing) — by default, and for every size.
 
-The folder is named by the file's content hash, built in a temporary folder renamed into place
-(a build killed half-way leaves nothing that looks finished), and a second start opens the same
-folder rather than building another; the answers are the same as from the file in memory.
+A file up to ``data_memory_mb`` is held in memory, loaded at the next start from a fast copy
+(pyoxigraph's own loader, the blank nodes' labels kept); a larger one is served from a store
+folder. Both are named by the file's content hash, built in a temporary folder renamed into place
+(a build killed half-way leaves nothing that looks finished), and a second start reuses them
+rather than building again; the answers are the same as from the file in memory. An entry whose
+file changed is removed, unless a running service holds it.
 """
 from __future__ import annotations
 
+import fcntl
+
+import pyoxigraph as ox
 import requests
 
 from policykg.settings import load_config
+from policykg.store import shared
 from policykg.store.shared import cached_store_folder, content_key
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -24,7 +31,7 @@ def _count(url: str) -> int:
 
 def test_a_second_start_reopens_the_folder_built_by_the_first(server_factory, built_dataset, tmp_path):
     cache = tmp_path / "cache"
-    first = server_factory(POLICYKG_DATA_CACHE=str(cache))
+    first = server_factory(POLICYKG_DATA_CACHE=str(cache), POLICYKG_DATA_MEMORY_MB="0")
     try:
         answer = _count(first.url)
         health = requests.get(f"{first.url}/healthz", timeout=10).json()
@@ -34,7 +41,7 @@ def test_a_second_start_reopens_the_folder_built_by_the_first(server_factory, bu
     assert folders == [f"store-{content_key(built_dataset, cache)}"]   # one finished folder, no leftover
     folder = cache / folders[0]
     built = folder.stat().st_ino
-    second = server_factory(POLICYKG_DATA_CACHE=str(cache))
+    second = server_factory(POLICYKG_DATA_CACHE=str(cache), POLICYKG_DATA_MEMORY_MB="0")
     try:
         assert _count(second.url) == answer
         assert requests.get(f"{second.url}/healthz", timeout=10).json()["quads"] == health["quads"]
@@ -43,9 +50,72 @@ def test_a_second_start_reopens_the_folder_built_by_the_first(server_factory, bu
     # Not built again: the same folder (a rebuild would rename a new one into place).
     assert folder.stat().st_ino == built
     assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == folders
-    # The same answer as the file held in memory (the session's server).
-    memory = server_factory()
+    # The same answer as the file held in memory, parsed (no cache).
+    memory = server_factory(POLICYKG_DATA_CACHE="off")
     assert _count(memory.url) == answer
+    assert "parsed" not in memory.log() and "cache copy" not in memory.log()
+
+
+def test_by_default_a_restart_loads_the_fast_copy_instead_of_parsing(server_factory, built_dataset, tmp_path):
+    cache = tmp_path / "cache"
+    data = tmp_path / "policykg.trig"
+    data.write_bytes(built_dataset.read_bytes())
+    first = server_factory(POLICYKG_DATA_CACHE=str(cache), data=data)
+    try:
+        answer = _count(first.url)
+        assert f"{data.name} parsed in" in first.log()
+    finally:
+        first.stop()
+    key = content_key(data, cache)
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == [f"memory-{key}"]
+    second = server_factory(POLICYKG_DATA_CACHE=str(cache), data=data)
+    try:
+        assert _count(second.url) == answer
+        log = second.log()
+        assert f"quads of {data.name} loaded from the cache copy" in log and "parsed in" not in log
+    finally:
+        second.stop()
+    # The file changes: a new key, parsed again, and the old entry removed (no service holds it).
+    data.write_bytes(data.read_bytes() + b"\n<urn:x:g> { <urn:x:s> <urn:x:p> <urn:x:o> . }\n")
+    third = server_factory(POLICYKG_DATA_CACHE=str(cache), data=data)
+    try:
+        assert _count(third.url) == answer + 1
+        assert f"{data.name} parsed in" in third.log()
+    finally:
+        third.stop()
+    new_key = content_key(data, cache)
+    assert new_key != key
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == [f"memory-{new_key}"]
+
+
+def test_the_fast_copy_keeps_every_quad_and_blank_node_label(tmp_path):
+    data = tmp_path / "data.nq"
+    data.write_text('_:b1 <urn:p> "has _: inside" <urn:g> .\n'
+                    '<urn:s> <urn:p> _:b2 .\n'
+                    '<urn:s> <urn:p> "plain"@zh <urn:g> .\n'
+                    '<urn:s> <urn:q> "x"^^<urn:t> .\n', encoding="utf-8")
+    original = ox.Store()
+    original.bulk_extend(ox.parse(path=str(data), format=ox.RdfFormat.N_QUADS))
+    entry = tmp_path / "memory-x"
+    shared._write_fast_copy(original, entry)
+    copy = shared._load_fast(entry)
+    assert copy is not None and set(copy) == set(original)
+    # A damaged copy (a quad missing) is not taken.
+    (entry / shared.PLAIN).write_text("", encoding="utf-8")
+    assert shared._load_fast(entry) is None
+
+
+def test_an_entry_held_by_a_running_service_is_not_removed(tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "memory-aaaa").mkdir(parents=True)
+    (cache / "memory-bbbb").mkdir()
+    for name in ("memory-aaaa", "memory-bbbb"):
+        (cache / f"{name}.lock").touch()
+    with open(cache / "memory-aaaa.lock", "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_SH)   # as a running service holds its entry
+        assert shared.clean(cache, keep=set()) == ["memory-bbbb"]
+    assert (cache / "memory-aaaa").is_dir() and not (cache / "memory-bbbb").exists()
+    assert shared.cache_dir("off") is None and shared.cache_dir(str(cache)) == cache
 
 
 def test_the_key_is_the_content_not_the_name(built_dataset, tmp_path):

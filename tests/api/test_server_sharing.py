@@ -102,3 +102,27 @@ def _breakdown(pid: int) -> str:
         except OSError:
             continue
     return "\n".join(lines)
+
+
+def test_with_the_defaults_scans_leave_the_data_shared_once_idle(server_factory, answering_pids, built_dataset,
+                                                                 larger_graph):
+    """query_refork at its default (10 s): an evaluation process keeps the copy its scans made
+    while queries keep coming, and is replaced by a fresh fork after a second without one."""
+    extra = _one_copy_mb(larger_graph) - _one_copy_mb(built_dataset)
+    small = server_factory(POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2")
+    try:
+        small_pss = _settled_pss(small, answering_pids)
+    finally:
+        small.stop()
+    large = server_factory(data=larger_graph, POLICYKG_QUERY_WORKERS="2", POLICYKG_QUERY_PROCESSES="2")
+    try:
+        scanned = _settled_pss(large, answering_pids)   # 1 s after the scans: copies may still be there
+        settled = scanned
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and settled - small_pss >= 2 * extra:
+            time.sleep(0.5)
+            settled = _pss_mb(large.process.pid)
+        breakdown = _breakdown(large.process.pid)
+    finally:
+        large.stop()
+    assert settled - small_pss < 2 * extra, (settled, scanned, small_pss, extra, breakdown)

@@ -146,3 +146,20 @@ def test_a_query_over_the_time_limit_ends_its_evaluation_process_only(built_data
         assert b"true" in evaluator.run(base, timeout=60)[1]
     finally:
         evaluator.close()
+
+
+def test_queries_one_after_another_go_to_the_same_evaluation_process(built_dataset):
+    """The most recently idle evaluation process takes the next query, so at low concurrency the
+    others stay idle (and keep sharing the data: none is replaced for copies it never made)."""
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=3, idle_refork=0)
+    try:
+        job = QueryJob(query=OTHER, results_format="JSON", graph_format=None, default=None, named=None,
+                       dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        for n in range(8):
+            assert evaluator.run(replace(job, query=f"{OTHER} # {n}"), timeout=60)[1]
+            time.sleep(0.02)
+        answered = [getattr(child, "answered", False) for child in evaluator.children]
+        assert answered.count(True) == 1, answered
+    finally:
+        evaluator.close()
