@@ -772,14 +772,21 @@ def bind_values(query: str, bindings: Mapping) -> str:
     values = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
     depth = 0
     seen_form = False
+    templates = 0     # top-level groups before the WHERE group: a CONSTRUCT's template
     for match in _TOKEN.finditer(query):
         word, opening, closing = match.group("word"), match.group("open"), match.group("close")
-        if word and word.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        if word and depth == 0 and word.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             seen_form = True
+            templates = 1 if word.upper() == "CONSTRUCT" else 0
+        elif word and depth == 0 and word.upper() == "WHERE":
+            templates = 0
         elif opening:
             if opening == "{" and depth == 0 and seen_form:
-                at = match.end("open")
-                return query[:at] + values + query[at:]
+                if templates:
+                    templates -= 1
+                else:
+                    at = match.end("open")
+                    return query[:at] + values + query[at:]
             depth += 1
         elif closing:
             depth -= 1

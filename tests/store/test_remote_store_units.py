@@ -1,0 +1,304 @@
+"""What the remote store decides on our side before and after a SPARQL server is asked, in-process and
+without a server: the guard's parse of a user query, the dataset its FROM clauses name, values bound
+into the service's own queries, Virtuoso's separator stand-ins, credentials from the environment,
+the refusal each server error becomes, and reading an answer against a deadline and a size cap.
+
+The same behaviour is checked against real Oxigraph and Virtuoso servers in test_remote_store.py;
+these tests pin the boundaries, so that a one-character slip in store/remote.py fails here
+(they are the mutation target's tests, tests/mutation/targets.toml).
+"""
+from __future__ import annotations
+
+import time
+
+import pyoxigraph as ox
+import pytest
+from SPARQLWrapper import SPARQLExceptions
+
+from policykg.store import remote
+from policykg.store.errors import QueryRefused, StoreError
+
+BASE = "https://w3id.org/policykg/"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+# -- the form of a user query, as the embedded store would parse it ------------------------------------
+@pytest.mark.parametrize("query, form", [
+    ("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
+    ("ASK { ?s ?p ?o }", "ASK"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("DESCRIBE <https://w3id.org/policykg/id/x>", "DESCRIBE"),
+    ("describe ?s WHERE { ?s ?p ?o }", "DESCRIBE"),
+    # the word DESCRIBE inside a string or a comment does not make a CONSTRUCT a DESCRIBE
+    ('CONSTRUCT { ?s <urn:p> "DESCRIBE" } WHERE { ?s ?p ?o }', "CONSTRUCT"),
+    ("# DESCRIBE\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("SELECT ?x WHERE { BIND(<relative> AS ?x) }", "SELECT"),   # resolved against the service's base
+])
+def test_the_form_of_a_query_is_read_as_pyoxigraph_parses_it(query, form):
+    assert remote.parse_query(query, BASE) == form
+
+
+def test_a_syntax_error_is_refused_with_its_place():
+    with pytest.raises(QueryRefused) as caught:
+        remote.parse_query("SELECT * WHERE { ?s ?p }", BASE)
+    assert caught.value.reason == "syntax"
+    assert "line 1" in caught.value.message or "column" in caught.value.message
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { ?s <bif:contains> ?o }",
+    "PREFIX b: <bif:>\nSELECT * WHERE { ?s b:contains ?o }",
+    "PREFIX sqlf: <sql:>\nSELECT * WHERE { ?s ?p sqlf:x }",
+    "SELECT * WHERE { ?s ?p <SQL:x> }",
+])
+def test_iris_of_a_servers_own_sql_are_refused(query):
+    with pytest.raises(QueryRefused) as caught:
+        remote.parse_query(query, BASE)
+    assert caught.value.reason == "not_evaluable"
+    assert "bif:" in caught.value.message and "standard SPARQL" in caught.value.message
+
+
+def test_a_function_the_engine_does_not_know_is_refused_before_any_server_sees_it():
+    with pytest.raises(QueryRefused) as caught:
+        remote.parse_query("SELECT * WHERE { ?s ?p ?o FILTER(<bif:contains>(?o, 'x')) }", BASE)
+    assert caught.value.reason == "not_evaluable" and "bif:contains" in caught.value.message
+
+
+def test_standard_functions_are_not_mistaken_for_a_servers_sql():
+    assert remote.parse_query('SELECT * WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "sql:")) }', BASE) == "SELECT"
+
+
+# -- the dataset a query's FROM clauses name ----------------------------------------------------------
+def test_from_and_from_named_are_told_apart_and_resolved():
+    query = ("BASE <https://example.org/a/>\nPREFIX g: <graph/>\n"
+             "SELECT * FROM <one> FROM NAMED <two> FROM g:three FROM NAMED g:four WHERE { ?s ?p ?o }")
+    assert remote.dataset_clauses(query, BASE) == (
+        ["https://example.org/a/one", "https://example.org/a/graph/three"],
+        ["https://example.org/a/two", "https://example.org/a/graph/four"])
+
+
+def test_from_clauses_resolve_against_the_given_base_without_a_base_clause():
+    assert remote.dataset_clauses("SELECT * FROM <graph/document> WHERE {}", BASE) == (
+        [BASE + "graph/document"], [])
+
+
+def test_a_prefix_declared_with_a_relative_namespace_is_resolved_against_the_base():
+    query = "BASE <https://example.org/x/>\nPREFIX : <g/>\nSELECT * FROM :one WHERE {}"
+    assert remote.dataset_clauses(query, BASE) == (["https://example.org/x/g/one"], [])
+
+
+def test_a_from_with_an_undeclared_prefix_names_nothing():
+    assert remote.dataset_clauses("SELECT * FROM nope:one WHERE {}", BASE) == ([], [])
+
+
+def test_from_inside_strings_iris_and_comments_is_not_a_clause():
+    query = ('SELECT * WHERE { ?s ?p "FROM <urn:a>" } # FROM <urn:b>\n')
+    assert remote.dataset_clauses(query, BASE) == ([], [])
+
+
+def test_a_query_without_from_names_no_graph():
+    assert remote.dataset_clauses("SELECT * WHERE { ?s ?p ?o }", BASE) == ([], [])
+
+
+# -- values bound into the service's own queries -------------------------------------------------------
+def test_values_are_joined_first_in_the_top_level_where_group():
+    query = "SELECT ?x WHERE { { SELECT ?x WHERE { ?x ?p ?o } } ?x <urn:p> ?v }"
+    bound = remote.bind_values(query, {"v": ox.NamedNode("urn:v")})
+    assert bound.startswith("SELECT ?x WHERE { VALUES (?v) { (<urn:v>) } ")
+    assert bound.count("VALUES") == 1
+
+
+def test_values_bind_after_the_form_keyword_not_in_a_prologue_or_a_construct_template():
+    query = "PREFIX p: <urn:p#>\nCONSTRUCT { ?s p:q ?v } WHERE { ?s p:q ?v }"
+    bound = remote.bind_values(query, {"$v": ox.Literal("x", language="zh")})
+    assert bound == 'PREFIX p: <urn:p#>\nCONSTRUCT { ?s p:q ?v } WHERE { VALUES (?v) { ("x"@zh) }  ?s p:q ?v }'
+    # WHERE is optional after a template; the second top-level group is the pattern
+    bound = remote.bind_values("CONSTRUCT { ?s ?p ?v } { ?s ?p ?v }", {"v": ox.NamedNode("urn:v")})
+    assert bound == "CONSTRUCT { ?s ?p ?v } { VALUES (?v) { (<urn:v>) }  ?s ?p ?v }"
+    # the short form has no template: its one group is the pattern
+    bound = remote.bind_values("CONSTRUCT WHERE { ?s ?p ?v }", {"v": ox.NamedNode("urn:v")})
+    assert bound.startswith("CONSTRUCT WHERE { VALUES (?v)")
+
+
+def test_bound_values_give_the_same_answer_as_pyoxigraphs_substitutions():
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("培训")))
+    store.add(ox.Quad(ox.NamedNode("urn:b"), ox.NamedNode("urn:p"), ox.Literal("经费")))
+    query = "CONSTRUCT { ?s <urn:q> ?v } WHERE { ?s <urn:p> ?v }"
+    written = store.query(remote.bind_values(query, {"v": ox.Literal("培训")}))
+    substituted = store.query(query, substitutions={ox.Variable("v"): ox.Literal("培训")})
+    assert set(written) == set(substituted) == {ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:q"),
+                                                          ox.Literal("培训"))}
+
+
+def test_several_values_are_bound_in_one_row_in_their_order():
+    bound = remote.bind_values("ASK { ?a ?b ?c }", {"a": ox.NamedNode("urn:a"), "?c": ox.Literal(3)})
+    assert "VALUES (?a ?c) { (<urn:a> \"3\"^^<http://www.w3.org/2001/XMLSchema#integer>) }" in bound
+
+
+def test_a_simple_string_is_written_with_its_datatype():
+    bound = remote.bind_values("ASK { ?a ?b ?q }", {"q": ox.Literal("培训")})
+    assert f'"培训"^^<{XSD_STRING}>' in bound
+    assert remote._written(ox.Literal("培训", language="zh")) == '"培训"@zh'
+    assert remote._written(ox.NamedNode("urn:x")) == "<urn:x>"
+    assert remote._written(ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))) \
+        == '"1"^^<http://www.w3.org/2001/XMLSchema#integer>'
+
+
+def test_a_blank_node_cannot_be_bound():
+    with pytest.raises(TypeError, match="blank node"):
+        remote.bind_values("ASK { ?a ?b ?c }", {"a": ox.BlankNode()})
+
+
+def test_a_query_without_a_where_group_cannot_take_values():
+    with pytest.raises(ValueError, match="no WHERE group"):
+        remote.bind_values("SELECT ?x", {"x": ox.NamedNode("urn:x")})
+
+
+def test_braces_inside_strings_do_not_move_the_values():
+    query = 'SELECT ?x WHERE { ?x <urn:p> "{" }'
+    bound = remote.bind_values(query, {"x": ox.NamedNode("urn:x")})
+    assert bound == 'SELECT ?x WHERE { VALUES (?x) { (<urn:x>) }  ?x <urn:p> "{" }'
+
+
+# -- GROUP_CONCAT separators outside ASCII (Virtuoso) ----------------------------------------------------
+def test_a_separator_outside_ascii_is_sent_as_a_stand_in_and_put_back():
+    text, markers = remote.ascii_separators('SELECT (GROUP_CONCAT(?l; separator="、") AS ?ls) WHERE {}')
+    assert "、" not in text and text.isascii()
+    assert list(markers.values()) == ["、"]
+    stand_in = next(iter(markers))
+    back = remote._restored(ox.Literal(f"甲{stand_in}乙"), markers)
+    assert back == ox.Literal("甲、乙")
+
+
+def test_an_ascii_separator_is_sent_as_written():
+    query = 'SELECT (GROUP_CONCAT(?l; SEPARATOR = ", ") AS ?ls) WHERE {}'
+    assert remote.ascii_separators(query) == (query, {})
+
+
+def test_one_stand_in_per_distinct_separator():
+    query = ('SELECT (GROUP_CONCAT(?a; separator="、") AS ?x) (GROUP_CONCAT(?b; separator="、") AS ?y) '
+             '(GROUP_CONCAT(?c; separator="；") AS ?z) WHERE {}')
+    text, markers = remote.ascii_separators(query)
+    assert sorted(markers.values()) == ["、", "；"]
+    assert len(set(markers)) == 2
+
+
+def test_an_escaped_separator_is_read_as_its_character():
+    text, markers = remote.ascii_separators('SELECT (GROUP_CONCAT(?a; separator="\\u3001") AS ?x) WHERE {}')
+    assert list(markers.values()) == ["、"]
+    assert remote._unescape("a\\tb\\\"c\\U00003001") == 'a\tb"c、'
+
+
+def test_restoring_keeps_the_language_and_the_datatype_and_leaves_other_terms():
+    text, markers = remote.ascii_separators('SELECT (GROUP_CONCAT(?a; separator="、") AS ?x) WHERE {}')
+    stand_in = next(iter(markers))
+    assert remote._restored(ox.Literal(f"a{stand_in}b", language="zh"), markers) == ox.Literal("a、b", language="zh")
+    assert remote._restored(ox.Literal("no marks"), markers) == ox.Literal("no marks")
+    assert remote._restored(ox.NamedNode("urn:x"), markers) == ox.NamedNode("urn:x")
+
+
+# -- credentials, never shown -----------------------------------------------------------------------------
+def test_credentials_come_from_the_environment(monkeypatch):
+    monkeypatch.delenv(remote.USER_ENV, raising=False)
+    assert remote.credentials_from_env() is None
+    monkeypatch.setenv(remote.USER_ENV, "reader")
+    monkeypatch.setenv(remote.PASSWORD_ENV, "s3cret")
+    monkeypatch.delenv(remote.AUTH_ENV, raising=False)
+    assert remote.credentials_from_env() == ("reader", "s3cret", "basic")
+    monkeypatch.setenv(remote.AUTH_ENV, " Digest ")
+    assert remote.credentials_from_env() == ("reader", "s3cret", "digest")
+    monkeypatch.setenv(remote.AUTH_ENV, "bearer")
+    with pytest.raises(StoreError, match="basic or digest"):
+        remote.credentials_from_env()
+
+
+def test_the_store_never_shows_its_credentials():
+    store = remote.RemoteStore("http://127.0.0.1:9/sparql", BASE, credentials=("reader", "s3cret", "basic"))
+    assert "s3cret" not in repr(store) and "reader" not in repr(store)
+
+
+def test_an_endpoint_next_to_another_is_named_by_its_last_segment():
+    assert remote._sibling("http://127.0.0.1:7878/query?x=1", "update") == "http://127.0.0.1:7878/update"
+    assert remote._sibling("http://h/a/b/sparql", "store") == "http://h/a/b/store"
+
+
+# -- what a server's error becomes ------------------------------------------------------------------------
+def _error(kind, reply: str):
+    return kind(f"QueryBadFormed: a bad request has been sent to the endpoint.\n\nResponse:\n{reply!r}".replace(
+        "Response:\n'", "Response:\nb'"))
+
+
+def test_refused_credentials_say_which_variables_to_set_and_nothing_else():
+    refusal = remote._server_refusal(_error(SPARQLExceptions.Unauthorized, "401 wrong password s3cret"), "http://s")
+    assert refusal.reason == "store_unavailable"
+    assert remote.USER_ENV in refusal.message and "s3cret" not in refusal.message
+
+
+def test_no_endpoint_at_the_address_is_unavailable():
+    refusal = remote._server_refusal(_error(SPARQLExceptions.EndPointNotFound, "not here"), "http://s/q")
+    assert refusal.reason == "store_unavailable" and "404" in refusal.message and "http://s/q" in refusal.message
+
+
+@pytest.mark.parametrize("reply", ["Virtuoso S1T00 Error SR171: Transaction timed out",
+                                   "estimated execution time 500 (sec) exceeds the limit", "query timeout"])
+def test_a_servers_time_limit_is_a_timeout(reply):
+    refusal = remote._server_refusal(_error(SPARQLExceptions.EndPointInternalError, reply), "http://s")
+    assert refusal.reason == "timeout"
+    assert reply.split()[0] in refusal.message
+
+
+def test_other_server_errors_are_not_evaluable_with_the_servers_words():
+    refusal = remote._server_refusal(_error(SPARQLExceptions.EndPointInternalError, "SQ074: transitive start"),
+                                     "http://s")
+    assert refusal.reason == "not_evaluable" and "SQ074: transitive start" in refusal.message
+    refusal = remote._server_refusal(_error(SPARQLExceptions.QueryBadFormed, "bad 语法"), "http://s")
+    assert refusal.reason == "not_evaluable" and "bad 语法" in refusal.message
+
+
+def test_an_excerpt_is_one_line_and_cut_with_an_ellipsis():
+    assert remote._excerpt(b"a\n  b\tc") == "a b c"
+    assert remote._excerpt("x" * 300) == "x" * 300
+    assert remote._excerpt("x" * 301) == "x" * 300 + "…"
+    assert remote._excerpt("xyz", limit=2) == "xy…"
+
+
+# -- reading an answer: deadline and size cap --------------------------------------------------------------
+class _Pieces:
+    """A response that gives its body in pieces, waiting ``delay`` seconds before each."""
+
+    def __init__(self, pieces: list[bytes], delay: float = 0.0):
+        self.pieces = list(pieces)
+        self.delay = delay
+        self.closed = False
+
+    def read(self, n: int) -> bytes:
+        time.sleep(self.delay)
+        return self.pieces.pop(0) if self.pieces else b""
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_body_is_read_whole_in_pieces():
+    assert remote._read(_Pieces([b"ab", b"cd"]), time.monotonic() + 5, cap=None) == b"abcd"
+
+
+def test_a_body_exactly_at_the_cap_is_read_and_one_byte_more_is_refused():
+    assert remote._read(_Pieces([b"ab", b"cd"]), time.monotonic() + 5, cap=4) == b"abcd"
+    response = _Pieces([b"ab", b"cde"])
+    with pytest.raises(remote._TooBig):
+        remote._read(response, time.monotonic() + 5, cap=4)
+    assert response.closed
+
+
+def test_a_body_still_coming_at_the_deadline_is_a_timeout():
+    with pytest.raises(TimeoutError):
+        remote._read(_Pieces([b"a"] * 50, delay=0.02), time.monotonic() + 0.2, cap=None)
+    with pytest.raises(TimeoutError):
+        remote._read(_Pieces([b"a"]), time.monotonic() - 0.001, cap=None)
+
+
+def test_a_result_too_large_names_its_setting():
+    refusal = remote._too_large(1000)
+    assert refusal.reason == "too_large" and "1000 bytes" in refusal.message and "max_results" in refusal.message
