@@ -770,18 +770,18 @@ def bind_values(query: str, bindings: Mapping) -> str:
         names.append("?" + name.lstrip("?$"))
         terms.append(_written(term))
     values = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+    # A query's prologue holds no group, so the first top-level group after the form is the WHERE
+    # group, but for a CONSTRUCT's template (WHERE is optional after it).
     depth = 0
-    seen_form = False
-    templates = 0     # top-level groups before the WHERE group: a CONSTRUCT's template
+    templates = 0     # top-level groups still to pass before the WHERE group
     for match in _TOKEN.finditer(query):
         word, opening, closing = match.group("word"), match.group("open"), match.group("close")
-        if word and depth == 0 and word.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            seen_form = True
-            templates = 1 if word.upper() == "CONSTRUCT" else 0
+        if word and depth == 0 and word.upper() == "CONSTRUCT":
+            templates = 1
         elif word and depth == 0 and word.upper() == "WHERE":
             templates = 0
         elif opening:
-            if opening == "{" and depth == 0 and seen_form:
+            if opening == "{" and depth == 0:
                 if templates:
                     templates -= 1
                 else:

@@ -89,11 +89,15 @@ def test_a_prefix_declared_with_a_relative_namespace_is_resolved_against_the_bas
 
 def test_a_from_with_an_undeclared_prefix_names_nothing():
     assert remote.dataset_clauses("SELECT * FROM nope:one WHERE {}", BASE) == ([], [])
+    assert remote.dataset_clauses("SELECT * FROM nope:one FROM NAMED <urn:b> WHERE {}", BASE) == ([], ["urn:b"])
 
 
 def test_from_inside_strings_iris_and_comments_is_not_a_clause():
     query = ('SELECT * WHERE { ?s ?p "FROM <urn:a>" } # FROM <urn:b>\n')
     assert remote.dataset_clauses(query, BASE) == ([], [])
+    # and what follows a comment or a string is still read
+    query = 'SELECT * # "FROM <urn:a>"\nFROM <urn:c> WHERE {}'
+    assert remote.dataset_clauses(query, BASE) == (["urn:c"], [])
 
 
 def test_a_query_without_from_names_no_graph():
@@ -129,6 +133,24 @@ def test_bound_values_give_the_same_answer_as_pyoxigraphs_substitutions():
     substituted = store.query(query, substitutions={ox.Variable("v"): ox.Literal("培训")})
     assert set(written) == set(substituted) == {ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:q"),
                                                           ox.Literal("培训"))}
+
+
+@pytest.mark.parametrize("query, expected", [
+    # parentheses before the group
+    ("SELECT (COUNT(?s) AS ?n) WHERE { ?s <urn:p> ?v }", {("2",)}),
+    # a group inside parentheses before the WHERE group
+    ("SELECT ?s (EXISTS { ?s <urn:p> ?v } AS ?e) WHERE { ?s <urn:p> ?v }", {("urn:a", "true"), ("urn:c", "true")}),
+    ("ASK { ?s <urn:p> ?v }", True),
+])
+def test_bound_values_restrict_the_where_group(query, expected):
+    store = ox.Store()
+    for s, o in (("urn:a", "培训"), ("urn:b", "经费"), ("urn:c", "培训")):
+        store.add(ox.Quad(ox.NamedNode(s), ox.NamedNode("urn:p"), ox.Literal(o)))
+    answer = store.query(remote.bind_values(query, {"v": ox.Literal("培训")}))
+    if isinstance(answer, ox.QueryBoolean):
+        assert bool(answer) is expected
+    else:
+        assert {tuple(term.value for term in row) for row in answer} == expected
 
 
 def test_several_values_are_bound_in_one_row_in_their_order():
@@ -169,6 +191,16 @@ def test_a_separator_outside_ascii_is_sent_as_a_stand_in_and_put_back():
     stand_in = next(iter(markers))
     back = remote._restored(ox.Literal(f"甲{stand_in}乙"), markers)
     assert back == ox.Literal("甲、乙")
+
+
+def test_the_stand_in_as_written_is_what_an_engine_puts_between_the_values():
+    store = ox.Store()
+    for o in ("甲", "乙"):
+        store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal(o)))
+    text, markers = remote.ascii_separators(
+        'SELECT (GROUP_CONCAT(?o; separator="、") AS ?x) WHERE { SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o }')
+    value = next(iter(store.query(text)))["x"]
+    assert sorted(remote._restored(value, markers).value.split("、")) == ["乙", "甲"]
 
 
 def test_an_ascii_separator_is_sent_as_written():
@@ -225,8 +257,8 @@ def test_an_endpoint_next_to_another_is_named_by_its_last_segment():
 
 # -- what a server's error becomes ------------------------------------------------------------------------
 def _error(kind, reply: str):
-    return kind(f"QueryBadFormed: a bad request has been sent to the endpoint.\n\nResponse:\n{reply!r}".replace(
-        "Response:\n'", "Response:\nb'"))
+    """The exception SPARQLWrapper raises for an HTTP error: the reply's bytes inside its message."""
+    return kind(reply.encode("utf-8"))
 
 
 def test_refused_credentials_say_which_variables_to_set_and_nothing_else():
@@ -251,7 +283,9 @@ def test_a_servers_time_limit_is_a_timeout(reply):
 def test_other_server_errors_are_not_evaluable_with_the_servers_words():
     refusal = remote._server_refusal(_error(SPARQLExceptions.EndPointInternalError, "SQ074: transitive start"),
                                      "http://s")
-    assert refusal.reason == "not_evaluable" and "SQ074: transitive start" in refusal.message
+    assert refusal.reason == "not_evaluable"
+    # the server's words alone: neither SPARQLWrapper's own text nor the bytes' b'…' around them
+    assert refusal.message == "the SPARQL server could not evaluate the query: SQ074: transitive start"
     refusal = remote._server_refusal(_error(SPARQLExceptions.QueryBadFormed, "bad 语法"), "http://s")
     assert refusal.reason == "not_evaluable" and "bad 语法" in refusal.message
 
@@ -290,6 +324,17 @@ def test_a_body_exactly_at_the_cap_is_read_and_one_byte_more_is_refused():
     with pytest.raises(remote._TooBig):
         remote._read(response, time.monotonic() + 5, cap=4)
     assert response.closed
+
+
+def test_a_body_read_before_its_deadline_is_not_cut_short():
+    assert remote._read(_Pieces([b"a", b"b"], delay=0.01), time.monotonic() + 0.5, cap=None) == b"ab"
+
+
+def test_a_body_still_coming_well_after_the_deadline_is_stopped_at_it():
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        remote._read(_Pieces([b"a"] * 400, delay=0.01), started + 0.1, cap=None)
+    assert time.monotonic() - started < 1.0
 
 
 def test_a_body_still_coming_at_the_deadline_is_a_timeout():
