@@ -279,7 +279,27 @@ def _position(where: str) -> tuple[int, int, str]:
     return int(row), int(column), operator
 
 
-def report(outcomes: list[Outcome]) -> str:
+def previous_parts(text: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """From the last report: each module's table row and section, and the sections that are notes
+    (headings that name no module), so that a run of some targets keeps what the others last said
+    (the sessions behind them may be on another machine)."""
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([^`]+)` \|.*$", text, re.M)}
+    sections, notes = {}, []
+    for chunk in re.split(r"\n(?=## )", text)[1:]:
+        heading = re.match(r"## `([^`]+)`\s*$", chunk.splitlines()[0])
+        if heading:
+            sections[heading.group(1)] = chunk.strip("\n")
+        else:
+            notes.append(chunk.strip("\n"))
+    return rows, sections, notes
+
+
+def report(outcomes: list[Outcome], targets: list[dict] | None = None, previous: str = "") -> str:
+    """The report: a row and a section per target run here; for the other targets, what the previous
+    report said of them; then the previous report's notes."""
+    rows, sections, notes = previous_parts(previous)
+    ran = {o.module for o in outcomes}
+    kept = [t["module"] for t in (targets or []) if t["module"] not in ran and t["module"] in rows]
     lines = ["# Mutation testing", "",
              "Written by `make mutate` (`tests/mutation/run.py`, cosmic-ray); the targets and their tests are in",
              "`tests/mutation/targets.toml`, the survivors documented as equivalent in `tests/mutation/equivalent.toml`.",
@@ -287,16 +307,28 @@ def report(outcomes: list[Outcome]) -> str:
              "", "| module | what | commit | mutants | killed | survived | equivalent | incompetent | not run | "
                  "survivors not equivalent | minutes |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    order = {t["module"]: i for i, t in enumerate(targets or [])}
+    table: list[tuple[int, str]] = []
     for o in outcomes:
         judged = o.killed + len(o.survived) + len(o.equivalent)
         rate = f"{100 * len(o.survived) / judged:.1f} %" if judged else "–"
-        lines.append(f"| `{o.module}` | {o.name} | {o.tree} | {o.generated} | {o.killed} | {len(o.survived)} | "
-                     f"{len(o.equivalent)} | {o.incompetent} | {o.pending} | {rate} | {o.seconds / 60:.1f} |")
+        table.append((order.get(o.module, len(order)),
+                      f"| `{o.module}` | {o.name} | {o.tree} | {o.generated} | {o.killed} | {len(o.survived)} | "
+                      f"{len(o.equivalent)} | {o.incompetent} | {o.pending} | {rate} | {o.seconds / 60:.1f} |"))
+    table += [(order[m], rows[m]) for m in kept]
+    lines += [row for _, row in sorted(table, key=lambda r: r[0])]
+    blocks: list[tuple[int, list[str]]] = []
     for o in outcomes:
         if o.survived or o.equivalent:
-            lines += ["", f"## `{o.module}`", ""]
-            lines += [f"- survived: `{w}` (line:column:operator)" for w in sorted(o.survived, key=_position)]
-            lines += [f"- equivalent: `{w}` — {why}" for w, why in sorted(o.equivalent, key=lambda e: _position(e[0]))]
+            block = [f"## `{o.module}`", ""]
+            block += [f"- survived: `{w}` (line:column:operator)" for w in sorted(o.survived, key=_position)]
+            block += [f"- equivalent: `{w}` — {why}" for w, why in sorted(o.equivalent, key=lambda e: _position(e[0]))]
+            blocks.append((order.get(o.module, len(order)), block))
+    blocks += [(order[m], [sections[m]]) for m in kept if m in sections]
+    for _, block in sorted(blocks, key=lambda b: b[0]):
+        lines += [""] + block
+    for note in notes:
+        lines += ["", note]
     return "\n".join(lines) + "\n"
 
 
@@ -336,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         outcomes.append(o)
         print(f"mutate: {o.module}: {o.generated} mutants, {o.killed} killed, {len(o.survived)} survived, "
               f"{len(o.equivalent)} equivalent", flush=True)
-    text = report(outcomes)
+    text = report(outcomes, targets, args.out.read_text(encoding="utf-8") if args.out.exists() else "")
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, args.out)

@@ -307,8 +307,14 @@ class _Pieces:
         self.closed = False
 
     def read(self, n: int) -> bytes:
+        """At most ``n`` bytes of the next piece, as a socket's file gives them."""
         time.sleep(self.delay)
-        return self.pieces.pop(0) if self.pieces else b""
+        if not self.pieces:
+            return b""
+        piece, self.pieces[0] = self.pieces[0][:n], self.pieces[0][n:]
+        if not self.pieces[0]:
+            self.pieces.pop(0)
+        return piece
 
     def close(self) -> None:
         self.closed = True
@@ -316,6 +322,8 @@ class _Pieces:
 
 def test_a_body_is_read_whole_in_pieces():
     assert remote._read(_Pieces([b"ab", b"cd"]), time.monotonic() + 5, cap=None) == b"abcd"
+    big = bytes(range(256)) * 1000
+    assert remote._read(_Pieces([big]), time.monotonic() + 5, cap=None) == big
 
 
 def test_a_body_exactly_at_the_cap_is_read_and_one_byte_more_is_refused():
