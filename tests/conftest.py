@@ -77,7 +77,10 @@ def free_port() -> int:
 class ServerProcess:
     """A `policykg serve` subprocess on a free loopback port."""
 
-    def __init__(self, data: Path, env: dict, log_path: Path):
+    def __init__(self, data: Path | None, env: dict, log_path: Path, *, serve_args: tuple = (),
+                 new_session: bool = False):
+        """``data`` for ``--data`` (None: ``serve_args`` name the store, e.g. ``--store-url``);
+        ``new_session``: its own process group, as a shell gives the foreground job in a terminal."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -87,9 +90,10 @@ class ServerProcess:
         full_env.update(LIVE_SERVER_ENV)
         full_env.update({k: str(v) for k, v in env.items()})
         self._log = open(log_path, "wb")
+        source = ("--data", str(data)) if data is not None else ()
         self.process = subprocess.Popen(
-            _cli("serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(self.port)),
-            cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+            _cli("serve", *source, *serve_args, "--host", "127.0.0.1", "--port", str(self.port)),
+            cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=new_session,
         )
         self._wait_healthy()
 

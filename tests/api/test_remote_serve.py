@@ -5,7 +5,6 @@ other; a server gone while serving is 503 ``store_unavailable``, and the service
 when the server is back."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import time
 import pytest
 import requests
 
-from conftest import LIVE_SERVER_ENV, ROOT, free_port
+from conftest import ROOT, ServerProcess, free_port
 from remote_servers import BASE, SparqlServer
 
 pytestmark = pytest.mark.server
@@ -25,44 +24,18 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "policykg.cli", *args]
 
 
-class Service:
+class Service(ServerProcess):
     """A `policykg serve --store-url` process."""
 
     def __init__(self, store_url: str, log_path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, **LIVE_SERVER_ENV, "POLICYKG_ADMIN_TOKEN": TOKEN, "POLICYKG_QUERY_WORKERS": "1",
-               "POLICYKG_QUERY_TIMEOUT": "5"}
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(_cli("serve", "--store-url", store_url, "--port", str(self.port)), cwd=ROOT,
-                                        env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, log_path.read_text(errors="replace")[-3000:]
-            try:
-                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("policykg serve --store-url did not start:\n" + log_path.read_text(errors="replace"))
+        super().__init__(None, {"POLICYKG_ADMIN_TOKEN": TOKEN, "POLICYKG_QUERY_WORKERS": "1",
+                                "POLICYKG_QUERY_TIMEOUT": "5"}, log_path, serve_args=("--store-url", store_url))
 
     def count(self) -> int:
         response = requests.post(self.url + "/sparql", data={"query": COUNT},
                                  headers={"Accept": "application/sparql-results+json"}, timeout=30)
         assert response.status_code == 200, response.text
         return int(response.json()["results"]["bindings"][0]["n"]["value"])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(30)
-        self._log.close()
 
 
 @pytest.fixture(scope="module")

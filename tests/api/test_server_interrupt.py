@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import LIVE_SERVER_ENV, ROOT, free_port
+from conftest import ServerProcess
 
 pytestmark = pytest.mark.server
 
@@ -51,29 +49,13 @@ def _load(url: str, stop: threading.Event, query: str) -> None:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list the process group")
 def test_ctrl_c_stops_every_process_within_two_seconds_after_a_busy_period(built_dataset, tmp_path):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "serve.log", "wb")
-    env = {**os.environ, **LIVE_SERVER_ENV, "POLICYKG_QUERY_WORKERS": "2"}
     # its own session and process group, as a shell gives the foreground job in a terminal
-    server = subprocess.Popen([sys.executable, "-m", "policykg.cli", "serve", "--data", str(built_dataset),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    service = ServerProcess(built_dataset, {"POLICYKG_QUERY_WORKERS": "2"}, tmp_path / "serve.log", new_session=True)
+    server, url = service.process, service.url
     pgid = server.pid
     stop = threading.Event()
     threads = []
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("the server did not start")
         threads = [threading.Thread(target=_load, args=(url, stop, q), daemon=True)
                    for q in (HEAVY, HEAVY, CHEAP, CHEAP)]
         for thread in threads:
@@ -101,4 +83,4 @@ def test_ctrl_c_stops_every_process_within_two_seconds_after_a_busy_period(built
             except ProcessLookupError:
                 pass
             server.wait(15)
-        log.close()
+        service.stop()
