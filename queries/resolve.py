@@ -415,6 +415,8 @@ class ClauseIndex:
         """A unit path for the ways people name a clause."""
         text = unicodedata.normalize("NFKC", name).strip().rstrip("?？。")
         text = re.sub(r"\s+", "", text)
+        if not text:
+            return None
         if text in self.by_path:
             return text
         m = re.search(r"/id/doc/[^/]+/(.+)$", text)
@@ -445,7 +447,8 @@ class ClauseIndex:
         unit = self.units.get(iri)
         if unit is None:
             path = self.path_for(name)
-            found = self.by_path.get(path or "", [])
+            # no path is no clause: never the unit whose path is empty (a document's own unit)
+            found = self.by_path.get(path, []) if path else []
             unit = found[0] if found else None
         if unit is None:
             examples = [self.label(u) for u in self.ordered() if u.kind == "article"][:3]

@@ -386,6 +386,16 @@ def test_a_clause_that_does_not_exist_is_not_found_with_examples(resolver, name)
     assert [c["label_zh"] for c in e.candidates] == ["第3条", "第4条", "第19条"]
 
 
+def test_a_name_that_is_no_clause_never_means_a_unit_with_an_empty_path(resolver, monkeypatch):
+    """A unit at the document's own IRI has the empty path; neither an unknown name nor an empty one means it."""
+    whole = resolver.clauses.units[f"{DOC}/art/3"]
+    monkeypatch.setitem(resolver.clauses.by_path, "", [whole])
+    for name in ("某条", "？", " "):
+        with pytest.raises(ParameterError) as error:
+            resolver.resolve_one(name, "clause", "clause")
+        assert error.value.code == "not_found"
+
+
 def test_units_are_read_with_their_numbers_and_offsets(resolver):
     units = resolver.clauses.units
     assert units[f"{DOC}/art/19"].as_dict() == {
