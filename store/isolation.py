@@ -75,6 +75,7 @@ class _Child:
         self._pid: int | None = None
         self._dead = False
         self.retiring = False   # it said it will end after this answer (see _answer_queries)
+        self.answered = False   # it answered since its sharing was last looked at (_retire_if_unshared)
         setup = {"source": {"kind": source.kind, "path": source.path}, "base": base,
                  "include_background": include_background, "memory_mb": int(memory_mb),
                  "refork_after": float(refork_after)}
@@ -262,6 +263,15 @@ class IsolatedEvaluator:
         child.generation = self._generation
         return child
 
+    def _respawn(self, n: int) -> None:
+        """A fresh evaluation process in slot ``n``; none (started again at its next job) when the
+        machine cannot start one now."""
+        try:
+            self.children[n] = self._spawn()
+        except (OSError, ValueError) as spawn_error:
+            self.children[n] = None
+            log.error("could not start an evaluation process: %s", spawn_error)
+
     def child_pids(self) -> list[int]:
         """Process ids of the evaluation processes (for tests and the health page)."""
         return [c.pid for c in self.children if c is not None and c.pid is not None]
@@ -314,10 +324,7 @@ class IsolatedEvaluator:
                     log.error("the evaluation process %s ended on a query (%s: %s); replacing it",
                               child.pid, status, type(exc).__name__)
                     job.reply = engine_error(status)
-                try:
-                    self.children[n] = self._spawn()
-                except (OSError, ValueError) as spawn_error:
-                    log.error("could not start an evaluation process: %s", spawn_error)
+                self._respawn(n)
             finally:
                 self._started[n] = 0.0
                 with job.lock:
@@ -327,11 +334,7 @@ class IsolatedEvaluator:
             if child.retiring and self.children[n] is child:
                 # Its queries made it copy much of the shared data: a fresh fork shares it again.
                 child.stop(quietly=True)
-                try:
-                    self.children[n] = self._spawn()
-                except (OSError, ValueError) as spawn_error:
-                    self.children[n] = None
-                    log.error("could not start an evaluation process: %s", spawn_error)
+                self._respawn(n)
 
     def _hand_out(self, job: _Job) -> None:
         with self._dispatch:
@@ -361,18 +364,14 @@ class IsolatedEvaluator:
         """Replace the idle evaluation process ``n`` by a fresh fork when the queries it answered
         made it copy more than a quarter of the shared data (read from its smaps_rollup)."""
         child = self.children[n]
-        if child is None or child.sock is None or not child.ready or not getattr(child, "answered", False):
+        if child is None or child.sock is None or not child.ready or not child.answered:
             return
         child.answered = False   # checked once after each run of queries, not every second
         if private_dirty(child.pid) <= unshared_limit():
             return
         child.kill()
         child.stop(quietly=True)
-        try:
-            self.children[n] = self._spawn()
-        except (OSError, ValueError) as spawn_error:
-            self.children[n] = None
-            log.error("could not start an evaluation process: %s", spawn_error)
+        self._respawn(n)
 
     def use(self, store) -> None:
         """Evaluate later queries over ``store``: each process is replaced before its next query."""
