@@ -205,18 +205,22 @@ def test_an_update_process_that_never_saves_its_snapshot_changes_nothing(data_fi
     assert runtime.current(runtime_folder) is None and _snapshots(runtime_folder) == []
 
 
+# Says it applied the update, then hangs: its word reaches the server only once the process is stopped.
+APPLIED_THEN_HANGS = """
+    import json, sys, time
+    sys.stdin.read()
+    print(json.dumps({"stage": "loaded"}), flush=True)
+    sys.stdout.write(json.dumps({"stage": "applied"}))   # no end of line: read only when the process ends
+    sys.stdout.flush()
+    time.sleep(60)
+"""
+
+
 def test_a_folder_committed_at_the_moment_of_the_limit_is_published(data_folder, runtime_folder, monkeypatch,
                                                                      caplog):
     # The process commits and hangs; its word reaches the server only once it is stopped at the limit. The folder
     # did change, so it is published.
-    _child(monkeypatch, """
-        import json, sys, time
-        sys.stdin.read()
-        print(json.dumps({"stage": "loaded"}), flush=True)
-        sys.stdout.write(json.dumps({"stage": "applied"}))   # no end of line: read only when the process ends
-        sys.stdout.flush()
-        time.sleep(60)
-    """)
+    _child(monkeypatch, APPLIED_THEN_HANGS)
     updates.apply_shared(runtime_folder, data_folder, SMALL, time_limit=0.5)
     assert runtime.current(runtime_folder) == data_folder
     assert "the folder was committed just before" in caplog.text
@@ -224,14 +228,7 @@ def test_a_folder_committed_at_the_moment_of_the_limit_is_published(data_folder,
 
 def test_data_in_memory_said_applied_after_the_limit_is_still_refused(data_file, runtime_folder, monkeypatch):
     # In memory the commit died with the process: nothing may be published, whatever it said.
-    _child(monkeypatch, """
-        import json, sys, time
-        sys.stdin.read()
-        print(json.dumps({"stage": "loaded"}), flush=True)
-        sys.stdout.write(json.dumps({"stage": "applied"}))   # no end of line: read only when the process ends
-        sys.stdout.flush()
-        time.sleep(60)
-    """)
+    _child(monkeypatch, APPLIED_THEN_HANGS)
     with pytest.raises(QueryRefused) as refused:
         updates.apply_shared(runtime_folder, data_file, SMALL, time_limit=0.5)
     assert refused.value.reason == "timeout"
