@@ -12,10 +12,10 @@ label.) So ``policykg build`` reads it exactly as it reads the bundled policy, o
 from __future__ import annotations
 
 import argparse
-import os
 import re
 from pathlib import Path
 
+from policykg.files import write_atomically
 from policykg.loader.dataset import BUNDLED_SOURCE
 
 MAX_PARTS = 9999  # the parser's Chinese numerals stop at 千 (thousands)
@@ -84,10 +84,7 @@ def write_policy_text(out: Path, size_bytes: int) -> Path:
     text = policy_text(size_bytes).encode("utf-8")
     if out.exists() and out.read_bytes() == text:
         return out
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(text)
-    os.replace(tmp, out)
-    return out
+    return write_atomically(out, text)
 
 
 def main(argv=None) -> int:

@@ -42,6 +42,7 @@ import requests
 
 from bench.measure import _kb, service_processes
 from bench.peers import ROOT, VENV_BIN, free_port
+from policykg.files import write_atomically
 
 JSON_RESULTS = "application/sparql-results+json"
 # SELECT/ASK as JSON results, CONSTRUCT as Turtle.
@@ -379,9 +380,7 @@ def report(args, result: dict, log: Log, failed: list[str], started_wall: str, t
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, text.encode("utf-8"))
 
 
 def start_service(data: Path, port: int, log_path: Path) -> subprocess.Popen:
