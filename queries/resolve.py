@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 from functools import cached_property
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -119,6 +120,9 @@ class Resolver:
         self.store = store
         self.base = base
         self.entities: dict[str, Entity] = {}
+        self._built: dict[str, object] = {}
+        self._building: dict[str, threading.Lock] = {}
+        self._building_guard = threading.Lock()
         self._load()
         self.clauses = ClauseIndex(store, base)
 
@@ -147,11 +151,21 @@ class Resolver:
 
     def per_state(self, name: str, make):
         """What ``make()`` builds over this store state, built once and kept with the resolver (a new
-        data state has a new resolver): the actor graph, the question-answering context, the locator."""
-        kept = self.__dict__.setdefault("_per_state", {})
-        if name not in kept:
-            kept[name] = make()
-        return kept[name]
+        data state has a new resolver): the actor graph, the question-answering context, the locator.
+
+        Built once even when many requests want it at the same moment, as they do when a fresh server
+        process meets a burst of questions: each build takes seconds of CPU and a hundred MB, and
+        built by every waiting thread at once they starved the process and left it at the peak."""
+        try:
+            return self._built[name]
+        except KeyError:
+            pass
+        with self._building_guard:
+            lock = self._building.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._built:
+                self._built[name] = make()
+        return self._built[name]
 
     @cached_property
     def background_only(self) -> set[str]:

@@ -2,6 +2,9 @@
 matching a name at its boundaries, when a name means one entity, the errors users get, and clause names."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from policykg.ontology.namespaces import PREFIXES, turtle_prologue
@@ -154,6 +157,27 @@ def test_what_is_built_per_state_is_built_once(resolver):
     assert resolver.per_state("other", lambda: "x") == "x"
     assert made == [1]
 
+
+
+def test_what_is_built_per_state_is_built_once_when_many_ask_at_once(resolver):
+    # A fresh server process meets a burst of questions: every thread waits for the one build
+    # instead of making its own (each takes seconds of CPU and a hundred MB).
+    made = []
+
+    def make():
+        made.append(threading.get_ident())
+        time.sleep(0.2)   # long enough for every other thread to arrive while it builds
+        return object()
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(resolver.per_state("slow", make))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(made) == 1 and len(got) == 8 and len({id(value) for value in got}) == 1
+    # another name is not held up by a build in progress
+    assert resolver.per_state("quick", lambda: "q") == "q"
 
 # -- names and IRIs -----------------------------------------------------------------------------------------
 
