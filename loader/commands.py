@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 
-from policykg import iris
+from policykg import iris, memory
 from policykg.errors import UserError
 from policykg.loader.dataset import BUNDLED_SOURCE, build, triple_counts, write_graphs
 from policykg.loader.parser import parse_document
@@ -89,11 +89,10 @@ def _available_mb() -> tuple[float, str] | None:
         with contextlib.suppress(OSError, ValueError, IndexError):
             used = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
             found.append(((soft - used) / 1e6, "the address-space limit (ulimit -v) of this process"))
-    with contextlib.suppress(OSError, ValueError):
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        current = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-        if limit.isdigit():
-            found.append(((int(limit) - current) / 1e6, "the container's (cgroup's) memory limit"))
+    cgroup = memory.cgroup_limit()
+    if cgroup is not None:
+        limit, current = cgroup
+        found.append(((limit - (current or 0)) / 1e6, "the container's (cgroup's) memory limit"))
     with contextlib.suppress(OSError, ValueError, StopIteration):
         lines = Path("/proc/meminfo").read_text().splitlines()
         kb = int(next(line for line in lines if line.startswith("MemAvailable:")).split()[1])

@@ -45,6 +45,7 @@ from pathlib import Path
 
 from dataclasses import asdict
 
+from policykg import memory
 from policykg.store import forking, runtime, shared
 from policykg.store.backend import DataSource, QueryJob
 from policykg.store.errors import QueryRefused, StoreError, limit_reached
@@ -572,13 +573,9 @@ def default_memory_mb(processes: int, fraction: float = 0.5) -> int:
     """``fraction`` of the machine's memory (or of the cgroup's limit, when lower) divided among
     ``processes`` evaluation processes, in MB."""
     total = os.sysconf("SC_PHYS_PAGES") * _PAGE
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            value = Path(path).read_text(encoding="ascii").strip()
-        except OSError:
-            continue
-        if value.isdigit() and 0 < int(value) < total:
-            total = int(value)
+    cgroup = memory.cgroup_limit()
+    if cgroup is not None:
+        total = min(total, cgroup[0])
     return max(64, int(total * fraction / max(1, processes)) >> 20)
 
 
