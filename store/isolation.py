@@ -56,6 +56,11 @@ _CHILD = "from policykg.store.isolation import evaluation_main; evaluation_main(
 OPEN_LIMIT = 600.0
 
 
+class NotDelivered(EOFError):
+    """The query never reached the evaluation process: it had ended before (killed while idle).
+    Nothing ran, so the query may go to a fresh process."""
+
+
 def engine_error(detail: str) -> QueryRefused:
     return QueryRefused("engine_error", "the query engine failed on this query and its evaluation was stopped "
                                         f"({detail}); the service goes on, other queries are answered — "
@@ -132,6 +137,16 @@ class _Child:
             return self.process.poll() is None
         if self._dead or self._pid is None:
             return not self._dead and self._pid is None   # not ready yet: alive until it says otherwise
+        if self.ready and self.sock is not None:
+            # A forked child is not ours to wait for, and its pid may already be another process's
+            # (pids wrap within minutes on a busy machine), so ask its socket: an idle child never
+            # writes, so anything to read, or a hang-up, means it has ended.
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+            if poller.poll(0):
+                self._dead = True
+                return False
+            return True
         try:
             os.kill(self._pid, 0)
         except ProcessLookupError:
@@ -151,7 +166,11 @@ class _Child:
     def answer(self, job: QueryJob) -> tuple[str, bytes]:
         """Evaluate ``job`` in the child; EOFError when the child died."""
         self.wait_ready()
-        self._send(asdict(job))
+        try:
+            self._send(asdict(job))
+        except OSError as exc:   # EPIPE/ECONNRESET: nobody at the other end
+            self._dead = True
+            raise NotDelivered(str(exc)) from exc
         message = self._receive()
         if "error" in message:
             error = message["error"]
@@ -310,10 +329,13 @@ class IsolatedEvaluator:
             self._started[n] = time.monotonic()
             job.started.set()
             try:
-                job.reply = child.answer(job.query)
+                job.reply = self._answer(n, child, job)
+                child = self.children[n]
             except QueryRefused as exc:
+                child = self.children[n] or child
                 job.reply = exc
             except (EOFError, OSError, ValueError) as exc:
+                child = self.children[n] or child
                 with job.lock:
                     timed_out = job.timed_out
                 status = _status(child.stop())
@@ -336,6 +358,25 @@ class IsolatedEvaluator:
                 # Its queries made it copy much of the shared data: a fresh fork shares it again.
                 child.stop(quietly=True)
                 self._respawn(n)
+
+    def _answer(self, n: int, child: _Child, job: _Job) -> tuple[str, bytes]:
+        """``child``'s answer to ``job``. A child found dead as the query was sent (killed while
+        idle, after the look before dispatch) ran nothing: the query goes to its replacement, once."""
+        try:
+            return child.answer(job.query)
+        except NotDelivered:
+            log.warning("the evaluation process %s had ended before a query reached it; sending the query "
+                        "to a fresh one", child.pid)
+            child.stop()
+            self._respawn(n)
+            fresh = self.children[n]
+            if fresh is None:
+                raise QueryRefused("unavailable", "no evaluation process could be started; try again") from None
+            with job.lock:
+                if job.timed_out:
+                    raise
+                job.child = fresh
+            return fresh.answer(job.query)
 
     def _hand_out(self, job: _Job) -> None:
         with self._dispatch:

@@ -124,6 +124,30 @@ def test_an_evaluation_process_that_dies_costs_its_query_only(built_dataset):
         evaluator.close()
 
 
+
+@pytest.mark.slow
+def test_a_query_sent_to_an_evaluation_process_that_had_ended_goes_to_a_fresh_one(built_dataset):
+    """An evaluation process killed while idle costs no query: nothing ran, so the query that
+    finds it gone is answered by its replacement (the soak found innocent 500s here)."""
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=1)
+    try:
+        job = QueryJob(query=OTHER, results_format="JSON", graph_format=None, default=None, named=None,
+                       dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        assert b"true" in evaluator.run(job, timeout=60)[1]
+        child = evaluator.children[0]
+        victim = child.pid
+        os.kill(victim, 9)
+        child.process.wait(10)
+        # The look before dispatch cannot see every death (a kill just after it; a forked child's
+        # pid already another process's): here it is made to miss this one.
+        child.alive = lambda: True
+        media_type, body = evaluator.run(replace(job, query=f"{OTHER} # again"), timeout=60)
+        assert b"true" in body
+        assert evaluator.child_pids() and victim not in evaluator.child_pids()
+    finally:
+        evaluator.close()
+
 @pytest.mark.slow
 def test_a_query_over_the_time_limit_ends_its_evaluation_process_only(built_dataset):
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
