@@ -12,13 +12,14 @@ graph ``{base}graph/background``, written after the seed dataset's quads.
 from __future__ import annotations
 
 import argparse
-import os
+import io
 import random
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from policykg import iris
+from policykg.files import atomic_output
 from policykg.ontology.namespaces import PREFIXES
 from policykg.settings import DEFAULT_BASE
 
@@ -157,13 +158,14 @@ def build_city(seed_data: Path, out: Path, communities: int | None = None) -> Pa
     key = f"{VERSION} {seed_data.stat().st_size} {seed_data.stat().st_mtime_ns} {communities}"
     if out.exists() and stamp.exists() and stamp.read_text() == key:
         return out
-    tmp = out.with_suffix(out.suffix + ".tmp")
     seed_quads = ox.serialize(ox.parse(path=str(seed_data), format=ox.RdfFormat.from_extension(seed_data.suffix[1:])),
                               format=ox.RdfFormat.N_QUADS)
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_output(out) as raw:
+        fh = io.TextIOWrapper(raw, encoding="utf-8")
         fh.write(seed_quads.decode("utf-8"))
         generate(fh, communities=communities)
-    os.replace(tmp, out)
+        fh.flush()
+        fh.detach()   # the file stays open for atomic_output, which syncs and renames it
     stamp.write_text(key)
     return out
 
