@@ -32,6 +32,12 @@ VARIATIONS = [
     "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY DESC(?o) ?s",
 ]
 OTHER = "ASK { ?s ?p ?o }"
+CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _job(query: str = OTHER) -> QueryJob:
+    return QueryJob(query=query, results_format="JSON", graph_format=None, default=None, named=None,
+                    dataset_clause=False, max_results=1000, max_bytes=1 << 20)
 
 
 def _outcome(response: requests.Response) -> str:
@@ -92,9 +98,7 @@ def test_an_evaluation_process_that_dies_costs_its_query_only(built_dataset):
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=1)
     try:
-        request = QueryJob(query="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-                           results_format="JSON", graph_format=None, default=None, named=None,
-                           dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        request = _job(CROSS_JOIN)
         simple = replace(request, query=OTHER)
         assert evaluator.run(simple, timeout=60)[1]   # the process is up and answers
         victim = evaluator.child_pids()[0]
@@ -132,8 +136,7 @@ def test_a_query_sent_to_an_evaluation_process_that_had_ended_goes_to_a_fresh_on
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=1)
     try:
-        job = QueryJob(query=OTHER, results_format="JSON", graph_format=None, default=None, named=None,
-                       dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        job = _job()
         assert b"true" in evaluator.run(job, timeout=60)[1]
         child = evaluator.children[0]
         victim = child.pid
@@ -153,13 +156,12 @@ def test_a_query_over_the_time_limit_ends_its_evaluation_process_only(built_data
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=1)
     try:
-        base = QueryJob(query=OTHER, results_format="JSON", graph_format=None, default=None, named=None,
-                        dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        base = _job()
         assert evaluator.run(base, timeout=60)
         victim = evaluator.child_pids()[0]
         started = time.monotonic()
         with pytest.raises(QueryRefused) as refused:
-            evaluator.run(replace(base, query="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
+            evaluator.run(replace(base, query=CROSS_JOIN),
                           timeout=1.0)
         assert refused.value.reason == "timeout" and "query_timeout" in refused.value.message
         assert time.monotonic() - started < 10
@@ -178,8 +180,7 @@ def test_queries_one_after_another_go_to_the_same_evaluation_process(built_datas
     store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
     evaluator = IsolatedEvaluator(store, processes=3, idle_refork=0)
     try:
-        job = QueryJob(query=OTHER, results_format="JSON", graph_format=None, default=None, named=None,
-                       dataset_clause=False, max_results=1000, max_bytes=1 << 20)
+        job = _job()
         for n in range(8):
             assert evaluator.run(replace(job, query=f"{OTHER} # {n}"), timeout=60)[1]
             time.sleep(0.02)
