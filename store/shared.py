@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,11 +112,16 @@ def forget_length(folder: Path) -> None:
 
 
 def prepare(config) -> tuple[DataSource, int]:
-    """The data source of ``policykg serve`` and its number of quads: a data file (or the
-    bundled policy, built) is loaded here once, for every process forked later — from the fast
-    copy kept in the data cache when there is one — or, over ``data_memory_mb``, served from a
-    store folder built once in the cache; a store folder or a SPARQL server is prepared as
-    :func:`policykg.store.backend.prepare_source` does."""
+    """The data source of ``policykg serve`` and its number of quads.
+
+    With a data cache, a data file (or the bundled policy, built) is served at once from its
+    store folder in the cache (built at the first start, reopened in about a second after), and,
+    when its in-memory copy fits ``data_memory_mb`` (:func:`memory_budget_mb`), that copy is
+    loaded in the background by the evaluation forker (:func:`load_in_memory`, from the fast copy
+    in the cache) and the evaluation processes move to it once it is loaded. Without a cache the
+    file is loaded here, once, for every process forked later. A store folder or a SPARQL server
+    is prepared as :func:`policykg.store.backend.prepare_source` does."""
+    global memory_plan
     if config.store or getattr(config, "store_url", ""):
         return prepare_source(config)
     path = Path(config.data) if config.data else build_bundled(config.base)
@@ -125,14 +131,102 @@ def prepare(config) -> tuple[DataSource, int]:
     source = DataSource("file", str(path.resolve()))
     if cache is None:
         return source, len(preload(source, config.base, config.include_background))
-    if path.stat().st_size > max(0, int(config.data_memory_mb)) << 20:
-        folder = cached_store_folder(cache, path)
-        hold(folder)
-        count = folder_length(folder)
-        if count is None:
-            return prepare_source(config.replace(store=str(folder), data=""))
-        return DataSource("folder", str(folder.resolve())), count
-    return source, len(preload_cached(source, cache, config.base, config.include_background))
+    folder = cached_store_folder(cache, path)
+    hold(folder)
+    count = folder_length(folder)
+    if count is None:
+        return prepare_source(config.replace(store=str(folder), data=""))
+    served = DataSource("folder", str(folder.resolve()))
+    estimate = int(path.stat().st_size * COPY_PER_FILE_BYTE)
+    budget = memory_budget_mb(int(config.data_memory_mb))
+    if estimate <= budget << 20:
+        memory_plan = MemoryPlan(str(path.resolve()), str(cache), served, config.base,
+                                 bool(config.include_background), count)
+        log.info("data: serving %s from its store folder; its in-memory copy (about %d MB, within "
+                 "data_memory_mb=%d MB) loads in the background", path.name, estimate >> 20, budget)
+    else:
+        log.info("data: serving %s from its store folder (its in-memory copy, about %d MB, exceeds "
+                 "data_memory_mb=%d MB)", path.name, estimate >> 20, budget)
+    return served, count
+
+
+# An in-memory pyoxigraph copy takes about this many bytes per byte of N-Quads/TriG file
+# (measured: 276 MB for a 127 MB file of 646,489 quads, 2,202 MB for 1,209 MB of 6,157,044).
+COPY_PER_FILE_BYTE = 2.2
+
+
+def memory_budget_mb(setting: int) -> int:
+    """The largest in-memory copy of the data the service holds, in MB: ``setting``, or when it
+    is negative (the default) a quarter of the machine's (or cgroup's) memory — room for the copy,
+    for what the evaluation processes' scans copy of it (up to a quarter each) and for the queries."""
+    if setting >= 0:
+        return setting
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            value = Path(limit).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if value.isdigit() and 0 < int(value) < total:
+            total = int(value)
+    return (total // 4) >> 20
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """What the evaluation forker loads in the background: ``data`` (the file) into memory, from
+    its fast copy in ``cache``, to serve in place of ``served`` (its store folder, ``quads`` quads)."""
+    data: str
+    cache: str
+    served: DataSource
+    base: str
+    include_background: bool
+    quads: int
+
+
+memory_plan: MemoryPlan | None = None   # set by prepare(); read by the forker (policykg.store.forking)
+
+
+def load_in_memory(plan: MemoryPlan) -> bool:
+    """Load ``plan``'s data into memory in this process (from the fast copy in the cache, else by
+    parsing the file and then writing that copy) and make it what :func:`open_source` gives for
+    ``plan.served`` to the processes forked from here. False (nothing installed) when it holds
+    another number of quads than the store folder served meanwhile."""
+    path, cache = Path(plan.data), Path(plan.cache)
+    entry = cache / f"memory-{content_key(path, cache)}"
+    hold(entry)   # waits while a cleaning removes it (then it is parsed again)
+    started, before = time.monotonic(), _resident()
+    store = _load_fast(entry) if entry.is_dir() else None
+    how = "from the cache copy"
+    if store is None:
+        if entry.is_dir():
+            log.warning("data: the cache copy %s is damaged; parsing %s again", entry, path)
+            shutil.rmtree(entry, ignore_errors=True)
+        store = OxigraphStore.open_source(DataSource("file", plan.data), plan.base, plan.include_background).ox
+        how = "parsed"
+        try:
+            _write_fast_copy(store, entry)
+        except OSError as exc:   # a full or read-only cache costs the next start time, not this one
+            log.warning("data: could not keep a copy in %s: %s", entry, exc)
+    if len(store) != plan.quads:
+        log.error("data: the in-memory copy of %s holds %d quads, its store folder %d: serving the folder",
+                  path.name, len(store), plan.quads)
+        return False
+    _install(store, plan.served, plan.base, plan.include_background, before)
+    log.info("data: %d quads of %s loaded in memory (%s) in %.1f s; evaluation processes move to it",
+             len(store), path.name, how, time.monotonic() - started)
+    return True
+
+
+def forget_preloaded() -> None:
+    """The copy held here no longer matches the data (an /update changed the folder)."""
+    global _preloaded
+    _preloaded = None
+
+
+def in_memory(store) -> bool:
+    """Whether ``store`` is (a view of) the copy loaded in memory by this process or its parent."""
+    return _preloaded is not None and getattr(store, "ox", None) is _preloaded.ox
 
 
 OFF = {"off", "none", "no", "0", "false"}
@@ -152,33 +246,6 @@ def cache_dir(setting: str) -> Path | None:
 # pyoxigraph's own loader reads without Python objects (but renames blank nodes, hence the
 # second file), and the quads with blank nodes, read through the parser (labels kept).
 PLAIN, BLANK, COUNT = "plain.nq", "blank.nq", "quads"
-
-
-def preload_cached(source: DataSource, cache: Path, base: str, include_background: bool) -> OxigraphStore:
-    """:func:`preload`, from the fast copy of ``source`` in ``cache`` when there is a sound one
-    (else from the file, then writing that copy for the next start)."""
-    path = Path(source.path)
-    cache.mkdir(parents=True, exist_ok=True)
-    entry = cache / f"memory-{content_key(path, cache)}"
-    hold(entry)
-    if entry.is_dir():
-        started, before = time.monotonic(), _resident()
-        store = _load_fast(entry)
-        if store is not None:
-            log.info("data: %d quads of %s loaded from the cache copy %s in %.1f s (not parsed again)",
-                     len(store), path.name, entry, time.monotonic() - started)
-            return _install(store, source, base, include_background, before)
-        log.warning("data: the cache copy %s is damaged; parsing %s again", entry, path)
-        shutil.rmtree(entry, ignore_errors=True)
-    started = time.monotonic()
-    store = preload(source, base, include_background)
-    log.info("data: %s parsed in %.1f s; keeping a copy that loads faster in %s", path.name,
-             time.monotonic() - started, entry)
-    try:
-        _write_fast_copy(store.ox, entry)
-    except OSError as exc:   # a full or read-only cache costs the next start time, not this one
-        log.warning("data: could not keep a copy in %s: %s", entry, exc)
-    return store
 
 
 def _load_fast(entry: Path) -> ox.Store | None:
@@ -273,9 +340,10 @@ def clean(cache: Path, keep: set[str]) -> list[str]:
 
 def content_key(path: Path, cache: Path) -> str:
     """The SHA-256 of ``path``'s bytes (16 hex digits), remembered in ``cache``/index.json by
-    path, size and modification time, so that an unchanged file is not read again."""
+    path, size, modification time and inode, so that an unchanged file is not read again (a
+    restart reads 1.2 GB in several seconds otherwise; a file replaced by a rename is read)."""
     info = path.stat()
-    stamp = f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}"
+    stamp = f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
     index_path = cache / "index.json"
     try:
         index = json.loads(index_path.read_text(encoding="utf-8"))
