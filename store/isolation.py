@@ -377,6 +377,11 @@ class IsolatedEvaluator:
         """Replace the idle evaluation process ``n`` by a fresh fork when the queries it answered
         made it copy more than a quarter of the shared data (read from its smaps_rollup)."""
         child = self.children[n]
+        if child is not None and child.sock is not None and not child.ready and self._memory_ready is not None:
+            try:   # a replacement started while idle says which copy it has once it is ready
+                child.wait_ready()
+            except (EOFError, OSError, ValueError, QueryRefused):
+                pass
         if child is not None and self._moves_to_memory(child):   # idle: it makes way before the next query
             child.stop()
             self._respawn(n)

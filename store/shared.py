@@ -1,12 +1,14 @@
 """One in-memory copy of the data for every process of ``policykg serve``.
 
-The supervisor loads the data file into memory once (:func:`preload`), before it starts
-any other process. The server processes (granian forks them from the supervisor) and the
-evaluation processes (forked from a process that the supervisor forked right after the
-load, :mod:`policykg.store.forking`) inherit that store: its pages are shared copy-on-write,
-so the data costs one copy whatever the number of processes, and a replaced process has
-it at once instead of parsing the file again. Queries read the store and never write it,
-so the pages stay shared (``bench/footprint.py`` measures the sum of PSS over the processes).
+With a data cache (the default), the service answers at once from the data file's store folder
+in the cache (:func:`prepare`), and the evaluation forker's *loader* (:mod:`policykg.store.forking`)
+loads the in-memory copy in the background when it fits ``data_memory_mb``
+(:func:`load_in_memory`); the evaluation processes are then forked from the loader, after the
+load, and share that copy. Without a cache the supervisor loads the file into memory once
+(:func:`preload`) before it starts any other process, and every process forked from it shares
+it. Either way the pages are shared copy-on-write: queries read the store and never write it,
+so the data costs one copy whatever the number of processes, and a replaced evaluation process
+has it at once (``bench/footprint.py`` measures the sum of PSS over the processes).
 
 The sharing is not for ever: pyoxigraph's in-memory store writes to the pages a scan walks
 (reference counts), so a process that scans much of the data makes its own copy of what it
@@ -14,7 +16,7 @@ walked. Evaluation processes, which run the users' queries, are therefore replac
 fork (milliseconds) once their own copy grows past a share of the data
 (:mod:`policykg.store.isolation`); the forker never queries, so its pages stay shared.
 
-A store folder (``--store``) is not preloaded: RocksDB starts threads, and a store opened
+A store folder is never opened before a fork: RocksDB starts threads, and a store opened
 before a fork would leave their locks behind in the child. Each process opens the folder
 read-only instead (RocksDB shares it through the page cache).
 """
@@ -25,9 +27,10 @@ import fcntl
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -379,8 +382,7 @@ def cached_store_folder(cache: Path, data: Path) -> Path:
         return folder
     building = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".building", dir=cache))
     try:
-        with multiprocessing.get_context("spawn").Pool(1) as pool:   # RocksDB's threads stay out of here
-            count = pool.apply(_build_folder, (str(building), str(data)))
+        count = _build_in_child(building, data)   # RocksDB's threads stay out of this process
         write_atomically(length_file(folder), f"{count}\n".encode("ascii"))
         os.replace(building, folder)
     except BaseException:
@@ -391,6 +393,20 @@ def cached_store_folder(cache: Path, data: Path) -> Path:
             if leftover != building and time.time() - leftover.stat().st_mtime > 3600:
                 shutil.rmtree(leftover, ignore_errors=True)
     return folder
+
+
+def _build_in_child(folder: Path, data: Path) -> int:
+    """:func:`_build_folder` in a fresh interpreter (not multiprocessing: its resource tracker
+    would stay behind as one more child of the supervisor); the number of quads loaded."""
+    code = ("import sys; from policykg.store.shared import _build_folder; "
+            "print(_build_folder(sys.argv[1], sys.argv[2]))")
+    done = subprocess.run([sys.executable, "-c", code, str(folder), str(data)], stdout=subprocess.PIPE,
+                          text=True, check=False)
+    text = done.stdout.strip().splitlines()[-1:] if done.stdout else []
+    if done.returncode != 0 or not text or not text[0].isdigit():
+        raise StoreError(f"{data}: the store folder could not be built (exit status {done.returncode}; "
+                         "see the errors above)")
+    return int(text[0])
 
 
 def _build_folder(folder: str, data: str) -> int:

@@ -146,7 +146,7 @@ def test_the_folder_answers_before_the_memory_copy_is_loaded_and_the_same_after(
             while (evaluation_pids(second.process.pid) & before) and time.monotonic() < deadline:
                 time.sleep(0.2)
             after = evaluation_pids(second.process.pid)
-            assert after and not after & before, (before, after)
+            assert after and not after & before, (before, after, second.log()[-4000:])
             for _ in range(3):
                 assert _answers(second.url) == from_folder
             assert second.alive()
