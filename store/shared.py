@@ -145,6 +145,9 @@ def prepare(config) -> tuple[DataSource, int]:
     if estimate <= budget << 20:
         memory_plan = MemoryPlan(str(path.resolve()), str(cache), served, config.base,
                                  bool(config.include_background), count)
+        if int(config.query_processes) <= 0:   # no evaluation forker to load it: here, before the forks
+            load_in_memory(memory_plan)
+            return served, count
         log.info("data: serving %s from its store folder; its in-memory copy (about %d MB, within "
                  "data_memory_mb=%d MB) loads in the background", path.name, estimate >> 20, budget)
     else:
