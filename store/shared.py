@@ -400,13 +400,20 @@ def cached_store_folder(cache: Path, data: Path) -> Path:
 
 def _build_in_child(folder: Path, data: Path) -> int:
     """:func:`_build_folder` in a fresh interpreter (not multiprocessing: its resource tracker
-    would stay behind as one more child of the supervisor); the number of quads loaded."""
-    code = ("import sys; from policykg.store.shared import _build_folder; "
-            "print(_build_folder(sys.argv[1], sys.argv[2]))")
-    done = subprocess.run([sys.executable, "-c", code, str(folder), str(data)], stdout=subprocess.PIPE,
+    would stay behind as one more child of the supervisor); the number of quads loaded. A
+    StoreError there (bad data: what and where) is raised here with its message."""
+    code = ("import sys\n"
+            "from policykg.store.errors import StoreError\n"
+            "from policykg.store.shared import _build_folder\n"
+            "try:\n    print(_build_folder(sys.argv[1], sys.argv[2]))\n"
+            "except StoreError as exc:\n    print(exc, file=sys.stderr); sys.exit(3)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(folder), str(data)], capture_output=True,
                           text=True, check=False)
-    text = done.stdout.strip().splitlines()[-1:] if done.stdout else []
+    if done.returncode == 3:
+        raise StoreError(done.stderr.strip())
+    text = done.stdout.strip().splitlines()[-1:]
     if done.returncode != 0 or not text or not text[0].isdigit():
+        sys.stderr.write(done.stderr)
         raise StoreError(f"{data}: the store folder could not be built (exit status {done.returncode}; "
                          "see the errors above)")
     return int(text[0])
