@@ -15,8 +15,8 @@ copy (seconds to minutes) while the service answers from the folder, then takes 
 listening socket and forks the evaluation processes from then on, so they share the one
 in-memory copy; it writes ``memory.ready`` in the runtime folder, and server processes replace
 their folder-backed evaluation processes before their next query. Should the loader die, or an
-/update change the folder (the copy would be stale), the first forker takes the socket back and
-the evaluation processes open the folder again.
+/update publish other data (it checks five times a second), it ends and the first forker takes the
+socket back: evaluation processes then open the current data themselves.
 
 A connection whose first line is ``{"status_of": PID}`` asks how that child ended (the forker
 is its parent and reaps it): the answer is ``{"status": code}`` (negative: the signal), or
@@ -157,8 +157,13 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
 
     parent = os.getppid()
     while not supervisor.poll(0):
-        if memory_stamp is not None and os.getppid() != parent:
-            return   # the first forker was killed: the supervisor starts another, which loads its own copy
+        if memory_stamp is not None and (os.getppid() != parent or runtime.stamp(folder) != memory_stamp):
+            # The first forker was killed (the supervisor starts another, which loads its own copy), or
+            # an /update published other data: this copy is no longer wanted, its memory goes back.
+            with contextlib.suppress(OSError):
+                (folder / MEMORY_READY).unlink()
+            log.info("data: the in-memory copy is dropped (its data was replaced, or its forker ended)")
+            return
         reap()
         if loaded is not None and select.select([loaded], [], [], 0)[0]:
             accepting = accepting and os.read(loaded, 1) != b"1"   # "1": it took the socket
@@ -187,13 +192,6 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
         if "status_of" in message:
             _answer_status(conn, int(message["status_of"]), statuses, reap)
             continue
-        stale = memory_stamp is not None and runtime.stamp(folder) != memory_stamp
-        if stale:   # an /update changed the folder: this child opens it, then the first forker takes over
-            shared.forget_preloaded()
-            with contextlib.suppress(OSError):
-                (folder / MEMORY_READY).unlink()
-            log.info("data: the data changed; the in-memory copy is dropped, evaluation processes open "
-                     "the store folder")
         try:
             pid = os.fork()
         except OSError:
@@ -211,8 +209,6 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
             finally:
                 os._exit(code)
         conn.close()
-        if stale:
-            return
 
 
 def _start_loader(listener: socket.socket, alive_fd: int, folder: Path, plan) -> tuple[int | None, int | None]:

@@ -224,12 +224,6 @@ def load_in_memory(plan: MemoryPlan) -> bool:
     return True
 
 
-def forget_preloaded() -> None:
-    """The copy held here no longer matches the data (an /update changed the folder)."""
-    global _preloaded
-    _preloaded = None
-
-
 def in_memory(store) -> bool:
     """Whether ``store`` is (a view of) the copy loaded in memory by this process or its parent."""
     return _preloaded is not None and getattr(store, "ox", None) is _preloaded.ox

@@ -223,3 +223,44 @@ def test_the_hash_is_remembered_by_path_size_time_and_inode(tmp_path, monkeypatc
     os.utime(other, ns=(info.st_atime_ns, info.st_mtime_ns))
     os.replace(other, data)
     assert content_key(data, cache) != key and reads == [1]
+
+
+def _runtime_folder(supervisor: int):
+    import tempfile
+    from pathlib import Path
+    for folder in Path(tempfile.gettempdir()).glob("policykg-run-*"):
+        try:
+            if int((folder / "supervisor.pid").read_text().strip()) == supervisor:
+                return folder
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def test_an_update_drops_the_memory_copy_and_leaves_the_cache_folder_as_built(server_factory, tmp_path):
+    cache = tmp_path / "cache"
+    server = server_factory(POLICYKG_DATA_CACHE=str(cache), POLICYKG_ADMIN_TOKEN="t")
+    try:
+        _wait_for(server, "loaded in memory (parsed)")
+        folder = _runtime_folder(server.process.pid)
+        loader = int((folder / "memory.ready").read_text().strip())
+        before = _count(server.url)
+        store = next(p for p in cache.iterdir() if p.is_dir() and p.name.startswith("store-"))
+        files = {p.name: p.stat().st_mtime_ns for p in store.iterdir()}
+        update = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 1 } }"
+        done = requests.post(f"{server.url}/update", data={"update": update}, headers={"Authorization": "Bearer t"},
+                             timeout=60)
+        assert done.status_code == 204, done.text
+        assert _count(server.url) == before + 1
+        deadline = time.monotonic() + 10   # the loader sees the new data within a fraction of a second
+        while (folder / "memory.ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not (folder / "memory.ready").exists()
+        while os.path.exists(f"/proc/{loader}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{loader}")   # its copy of the data given back
+        assert _count(server.url) == before + 1
+        # The cache's folder still holds the file as built (it must match the file's hash).
+        assert {p.name: p.stat().st_mtime_ns for p in store.iterdir()} == files
+    finally:
+        server.stop()
