@@ -175,8 +175,9 @@ class PolicykgCachePeer(PolicykgPeer):
 
 
 class PolicykgMemoryPeer(PolicykgPeer):
-    """policykg holding the data in memory whatever its size (``data_memory_mb`` past any file):
-    beside ``policykg``, which serves files over 256 MB from a store folder."""
+    """policykg loading the in-memory copy whatever its size (``data_memory_mb`` past any file):
+    beside ``policykg``, which serves data whose copy exceeds a quarter of the machine's memory
+    from its store folder only."""
     name = "policykg-mem"
 
     def env(self):
