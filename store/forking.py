@@ -229,6 +229,7 @@ def _start_loader(listener: socket.socket, alive_fd: int, folder: Path, plan) ->
     code = 0
     try:
         os.close(ready_r)
+        _die_with_parent()
         if shared.load_in_memory(plan) and runtime.stamp(folder) == stamp:
             (folder / MEMORY_READY).write_text(f"{os.getpid()}\n", encoding="ascii")
             os.write(ready_w, b"1")
@@ -239,6 +240,18 @@ def _start_loader(listener: socket.socket, alive_fd: int, folder: Path, plan) ->
         code = 70
     finally:
         os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """End this process when the first forker ends (the service stopping): a load of minutes
+    must not outlive the service. Linux only; elsewhere the loader ends after its load."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:   # it ended before the line above
+        os._exit(0)
 
 
 def _answer_status(conn: socket.socket, pid: int, statuses: dict, reap) -> None:
