@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import _kb, service_processes
-from bench.peers import ROOT, VENV_BIN, free_port
+from bench.peers import ROOT, VENV_BIN, free_port, wait_in_memory
 
 QUERIES = [
     "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
@@ -117,6 +117,24 @@ def serve(data: Path, workers: int, query_processes: int, extra_env: dict, log: 
     return process, port, time.monotonic() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the service's live processes have used, in seconds: on a shared,
+    loaded machine the start-up's wall time says more about the neighbours than about the service."""
+    total = 0
+    for p in service_processes(pid):
+        try:
+            with open(f"/proc/{p}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15])   # utime, stime, and of children waited for
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def stop(process) -> None:
     process.terminate()
     try:
@@ -137,12 +155,23 @@ def measure_file(data: Path, workers: int, query_processes: int, workdir: Path, 
         for old in list(cache.iterdir()):
             if old.name != "index.json":
                 subprocess.run(["rm", "-rf", str(old)], check=False)
-    process, port, row["first_start_s"] = serve(data, workers, query_processes, extra_env, workdir / "footprint.log")
+    log = workdir / "footprint.log"
+    log.touch()
+    row["load_before"] = load_average()
+    offset, started = log.stat().st_size, time.monotonic()
+    process, port, row["first_start_s"] = serve(data, workers, query_processes, extra_env, log)
+    row["first_memory_s"] = wait_in_memory(log, offset, started)   # the copy for the restart's fast load
     stop(process)
-    process, port, row["startup_s"] = serve(data, workers, query_processes, extra_env, workdir / "footprint.log")
+    offset, started = log.stat().st_size, time.monotonic()
+    process, port, row["startup_s"] = serve(data, workers, query_processes, extra_env, log)
     try:
+        row["startup_cpu_s"] = cpu_seconds(process.pid)
         time.sleep(1.0)   # let the evaluation processes settle after their start
         row["ready"] = footprint(process.pid)
+        row["memory_s"] = wait_in_memory(log, offset, started)
+        if row["memory_s"] is not None:
+            time.sleep(2.0)   # idle evaluation processes move to the copy (query_idle_refork)
+        row["in_memory"] = footprint(process.pid)
         for text in QUERIES:
             _query(port, text)
         for n in range(20):
@@ -166,6 +195,7 @@ def measure_file(data: Path, workers: int, query_processes: int, workdir: Path, 
         row["runaway_s"] = stopped - started
         row["replace_eval_s"] = time.monotonic() - stopped if all(s == 200 for s in ok) else None
         row["final"] = footprint(process.pid)
+        row["load_after"] = load_average()
     finally:
         stop(process)
     return row
@@ -179,20 +209,24 @@ def table(rows: list[dict], workers: int, query_processes: int, settings: str = 
     out = [f"`policykg serve`, {workers} server processes, {query_processes} evaluation processes each, "
            f"settings {settings or 'default'} "
            "(PSS / RSS summed over every process of the service, MB):", "",
-           "| data | quads | one in-process copy PSS / RSS | first start s | restart to ready s "
-           "| ready PSS / RSS | processes | PSS / one copy | after scanning queries PSS / RSS "
+           "| data | quads | one in-process copy PSS / RSS | first start s (in memory s) | restart to ready s (CPU s) "
+           "| ready PSS / RSS | restart to in memory s | in memory PSS / RSS | processes | PSS / one copy "
+           "| after scanning queries PSS / RSS "
            f"| {IDLE:g} s idle after PSS / RSS | PSS / one copy | server replaced in s | query over limit s "
            "| evaluation replaced in s | after replacements PSS |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         one = r['one_copy'].pss_mb
         out.append(f"| {r['data']} | {fmt(r['quads'])} | {fmt(one)} / {fmt(r['one_copy'].rss_mb)} "
-                   f"| {fmt(r['first_start_s'], 1)} | {fmt(r['startup_s'], 1)} "
-                   f"| {fmt(r['ready'].pss_mb)} / {fmt(r['ready'].rss_mb)} | {r['ready'].processes} "
-                   f"| {r['ready'].pss_mb / one:.2f}× | {fmt(r['after'].pss_mb)} / {fmt(r['after'].rss_mb)} "
+                   f"| {fmt(r['first_start_s'], 1)} ({fmt(r['first_memory_s'], 1)}) | {fmt(r['startup_s'], 1)} ({fmt(r['startup_cpu_s'], 1)}) "
+                   f"| {fmt(r['ready'].pss_mb)} / {fmt(r['ready'].rss_mb)} | {fmt(r['memory_s'], 1)} "
+                   f"| {fmt(r['in_memory'].pss_mb)} / {fmt(r['in_memory'].rss_mb)} | {r['in_memory'].processes} "
+                   f"| {r['in_memory'].pss_mb / one:.2f}× | {fmt(r['after'].pss_mb)} / {fmt(r['after'].rss_mb)} "
                    f"| {fmt(r['idle'].pss_mb)} / {fmt(r['idle'].rss_mb)} | {r['idle'].pss_mb / one:.2f}× "
                    f"| {fmt(r['replace_server_s'], 2)} | {fmt(r['runaway_s'], 1)} ({r['runaway_status']}) "
                    f"| {fmt(r['replace_eval_s'], 2)} | {fmt(r['final'].pss_mb)} |")
+    out += ["", "Load average (1 / 5 / 15 min) before / after: " + "; ".join(
+        f"{r['data']} {r['load_before']} / {r.get('load_after', '–')}" for r in rows)]
     return "\n".join(out) + "\n"
 
 

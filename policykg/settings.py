@@ -36,13 +36,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Graph Store Protocol endpoint of that server, for policykg load; empty means the server's usual one."),
     Setting("data_cache", "", str,
             "Folder where policykg serve keeps what it built from a data file, named by the file's content "
-            "hash, so that a restart does not parse it: a copy that loads fast into memory, or for files over "
-            "data_memory_mb a store folder served from disk; empty means $XDG_CACHE_HOME/policykg "
-            "(~/.cache/policykg), off means none (the file is parsed at each start)."),
-    Setting("data_memory_mb", 256, int,
-            "Data files up to this size in MB are held in memory (fastest queries; loaded at each start, from "
-            "the fast copy in data_cache); larger ones are served from a store folder in data_cache (ready in "
-            "seconds, slower joins); 0 serves every file from its store folder."),
+            "hash, so that a restart does not parse it: a store folder it answers from at once, and a copy "
+            "that loads fast into memory; empty means $XDG_CACHE_HOME/policykg (~/.cache/policykg), off means "
+            "none (the file is parsed into memory at each start)."),
+    Setting("data_memory_mb", -1, int,
+            "Largest in-memory copy of a data file the service holds, in MB (about 2.2 times the file): within "
+            "it, the copy loads in the background while the store folder answers, and queries move to it "
+            "(fastest); beyond it the store folder serves. -1 means a quarter of the machine's (or cgroup's) "
+            "memory; 0 serves every file from its store folder."),
     Setting("host", "127.0.0.1", str, "Address the service listens on."),
     Setting("port", 8000, int, "Port the service listens on."),
     Setting("threads", 8, int, "Request threads of each server process (and query threads beside them)."),

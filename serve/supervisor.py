@@ -168,6 +168,8 @@ def serve(config, source) -> None:
     try:
         (folder / SUPERVISOR_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
         runtime.publish(folder, source)
+        if shared.memory_plan is not None and shared.memory_plan.served == source:
+            runtime.publish_origin(folder, shared.memory_plan.data, source.path)
         for setting, value in config.values.items():
             os.environ[f"POLICYKG_{setting.upper()}"] = str(value)
         os.environ[runtime.RUNTIME_ENV] = str(folder)

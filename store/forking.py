@@ -9,6 +9,15 @@ connection. The child shares the data's pages with every other process (copy-on-
 only read them), so it is ready in milliseconds and costs only what its queries allocate. Being
 forked from a process with a single thread, it inherits no lock held by another thread.
 
+When the data is served from its store folder and its in-memory copy fits the memory budget
+(:data:`policykg.store.shared.memory_plan`), the forker forks a *loader* at once: it loads that
+copy (seconds to minutes) while the service answers from the folder, then takes over the
+listening socket and forks the evaluation processes from then on, so they share the one
+in-memory copy; it writes ``memory.ready`` in the runtime folder, and server processes replace
+their folder-backed evaluation processes before their next query. Should the loader die, or an
+/update publish other data (it checks five times a second), it ends and the first forker takes the
+socket back: evaluation processes then open the current data themselves.
+
 A connection whose first line is ``{"status_of": PID}`` asks how that child ended (the forker
 is its parent and reaps it): the answer is ``{"status": code}`` (negative: the signal), or
 ``{"status": null}`` when it is unknown or still running after a short wait.
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import select
 import signal
@@ -24,9 +34,13 @@ import socket
 import time
 from pathlib import Path
 
+from policykg.store import runtime, shared
+
 SOCKET_NAME = "eval.sock"
+MEMORY_READY = "memory.ready"   # present while the loader's in-memory copy serves the evaluation processes
 PID_FILE = "forker.pid"     # beside the socket: which process the forker is (for tools and tests)
 _KEPT_STATUSES = 512
+log = logging.getLogger("policykg.data")
 
 
 def socket_path(folder: Path | None) -> Path | None:
@@ -61,7 +75,7 @@ def start(folder: Path) -> int:
             if forker == 0:
                 os.close(pid_w)
                 try:
-                    _forker_loop(listener, alive_r)
+                    _forker_loop(listener, alive_r, Path(folder), shared.memory_plan)
                 finally:
                     os._exit(0)
             os.write(pid_w, str(forker).encode("ascii"))
@@ -105,15 +119,22 @@ def _exit_code(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def _forker_loop(listener: socket.socket, alive_fd: int) -> None:
+def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None,
+                 memory_stamp=None) -> None:
+    """Fork an evaluation process for each connection; with ``plan``, first fork the loader
+    (:func:`_start_loader`) and stop accepting once it has taken over. ``memory_stamp``: this is
+    the loader, serving its in-memory copy while the data pointer keeps that stamp."""
     from policykg.store.isolation import serve_forked   # imported once here, not in every child
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C reaches the whole group: the supervisor ends us
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     statuses: dict[int, int] = {}
     listener.settimeout(0.2)
+    loader, loaded = _start_loader(listener, alive_fd, folder, plan) if plan is not None else (None, None)
+    accepting = True
 
     def reap() -> None:
+        nonlocal loader, accepting
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -121,6 +142,12 @@ def _forker_loop(listener: socket.socket, alive_fd: int) -> None:
                 return
             if pid == 0:
                 return
+            if pid == loader:   # the in-memory copy is gone with it: back to the folder
+                loader, accepting = None, True
+                with contextlib.suppress(OSError):
+                    (folder / MEMORY_READY).unlink()
+                log.warning("data: the in-memory copy's forker ended (%s); evaluation processes open the "
+                            "store folder again", _exit_code(status))
             statuses[pid] = _exit_code(status)
             while len(statuses) > _KEPT_STATUSES:
                 statuses.pop(next(iter(statuses)))
@@ -128,8 +155,23 @@ def _forker_loop(listener: socket.socket, alive_fd: int) -> None:
     supervisor = select.poll()
     supervisor.register(alive_fd, select.POLLIN)   # readable (EOF) once every writer is gone
 
+    parent = os.getppid()
     while not supervisor.poll(0):
+        if memory_stamp is not None and (os.getppid() != parent or runtime.stamp(folder) != memory_stamp):
+            # The first forker was killed (the supervisor starts another, which loads its own copy), or
+            # an /update published other data: this copy is no longer wanted, its memory goes back.
+            with contextlib.suppress(OSError):
+                (folder / MEMORY_READY).unlink()
+            log.info("data: the in-memory copy is dropped (its data was replaced, or its forker ended)")
+            return
         reap()
+        if loaded is not None and select.select([loaded], [], [], 0)[0]:
+            accepting = accepting and os.read(loaded, 1) != b"1"   # "1": it took the socket
+            os.close(loaded)
+            loaded = None
+        if not accepting:
+            time.sleep(0.2)
+            continue
         try:
             conn, _ = listener.accept()
         except (socket.timeout, InterruptedError):
@@ -169,8 +211,57 @@ def _forker_loop(listener: socket.socket, alive_fd: int) -> None:
         conn.close()
 
 
+def _start_loader(listener: socket.socket, alive_fd: int, folder: Path, plan) -> tuple[int | None, int | None]:
+    """Fork the process that loads ``plan``'s in-memory copy and then forks the evaluation
+    processes from it; its pid and a pipe it writes "1" on once it has taken over the socket."""
+    stamp = runtime.stamp(folder)
+    ready_r, ready_w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        os.close(ready_r)
+        os.close(ready_w)
+        log.warning("data: could not start loading the in-memory copy (%s); serving the store folder", exc)
+        return None, None
+    if pid:
+        os.close(ready_w)
+        return pid, ready_r
+    code = 0
+    try:
+        os.close(ready_r)
+        _die_with_parent()
+        if shared.load_in_memory(plan) and runtime.stamp(folder) == stamp:
+            (folder / MEMORY_READY).write_text(f"{os.getpid()}\n", encoding="ascii")
+            os.write(ready_w, b"1")
+            os.close(ready_w)
+            _forker_loop(listener, alive_fd, folder, None, memory_stamp=stamp)
+    except BaseException:   # noqa: BLE001 - never return into the first forker's loop
+        log.exception("data: loading the in-memory copy failed; serving the store folder")
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """End this process when the first forker ends (the service stopping): a load of minutes
+    must not outlive the service. Linux only; elsewhere the loader ends after its load."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:   # it ended before the line above
+        os._exit(0)
+
+
 def _answer_status(conn: socket.socket, pid: int, statuses: dict, reap) -> None:
     deadline = time.monotonic() + 2.0
+    try:
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if ended:
+            statuses[pid] = _exit_code(status)
+    except ChildProcessError:   # not a child of this forker (forked before a takeover): unknown
+        deadline = 0.0
     while pid not in statuses and time.monotonic() < deadline:
         reap()
         if pid in statuses:

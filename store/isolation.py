@@ -82,6 +82,8 @@ class _Child:
         self._dead = False
         self.retiring = False   # it said it will end after this answer (see _answer_queries)
         self.answered = False   # it answered since its sharing was last looked at (_retire_if_unshared)
+        self.in_memory = False  # it evaluates over the in-memory copy (else over what the source names)
+        self.data_bytes = 0     # the size of the shared copy it was forked with (0: none)
         setup = {"source": {"kind": source.kind, "path": source.path}, "base": base,
                  "include_background": include_background, "memory_mb": int(memory_mb),
                  "refork_after": float(refork_after)}
@@ -128,6 +130,8 @@ class _Child:
             if "error" in message:
                 raise QueryRefused("internal", str(message["error"]["message"]))
             self._pid = int(message.get("pid") or self._pid or 0) or None
+            self.in_memory = bool(message.get("memory"))
+            self.data_bytes = int(message.get("data_bytes") or 0)
             self.ready = True
 
     def alive(self) -> bool:
@@ -248,6 +252,8 @@ class IsolatedEvaluator:
         self._waiting = 0
         self._waiting_lock = threading.Lock()
         self.forker = forker
+        # Present once the forker serves the in-memory copy loaded in the background (forking.MEMORY_READY).
+        self._memory_ready = Path(forker).parent / forking.MEMORY_READY if forker is not None else None
         self.refork_after = float(refork_after)
         # Jobs go to the evaluation process idle most recently (a stack), so that at low concurrency
         # one process answers the queries one after another and the others stay idle and clean: a
@@ -306,7 +312,8 @@ class IsolatedEvaluator:
                 self._retire_if_unshared(n)
                 continue
             child = self.children[n]
-            if child is None or child.generation != self._generation or not child.alive():
+            if child is None or child.generation != self._generation or not child.alive() \
+                    or self._moves_to_memory(child):
                 if child is not None:
                     child.stop()
                 try:
@@ -378,6 +385,12 @@ class IsolatedEvaluator:
                 job.child = fresh
             return fresh.answer(job.query)
 
+    def _moves_to_memory(self, child: _Child) -> bool:
+        """Whether ``child``, ready over the store folder, should give way to a fork of the
+        in-memory copy the forker now holds (one ``stat`` a query until it has)."""
+        return (self._memory_ready is not None and child.ready and not child.in_memory
+                and child.sock is not None and self._memory_ready.exists())
+
     def _hand_out(self, job: _Job) -> None:
         with self._dispatch:
             if not self._idle:
@@ -406,10 +419,19 @@ class IsolatedEvaluator:
         """Replace the idle evaluation process ``n`` by a fresh fork when the queries it answered
         made it copy more than a quarter of the shared data (read from its smaps_rollup)."""
         child = self.children[n]
+        if child is not None and child.sock is not None and not child.ready and self._memory_ready is not None:
+            try:   # a replacement started while idle says which copy it has once it is ready
+                child.wait_ready()
+            except (EOFError, OSError, ValueError, QueryRefused):
+                pass
+        if child is not None and self._moves_to_memory(child):   # idle: it makes way before the next query
+            child.stop()
+            self._respawn(n)
+            return
         if child is None or child.sock is None or not child.ready or not child.answered:
             return
         child.answered = False   # checked once after each run of queries, not every second
-        if private_dirty(child.pid) <= unshared_limit():
+        if private_dirty(child.pid) <= unshared_limit(child.data_bytes):
             return
         child.kill()
         child.stop(quietly=True)
@@ -521,7 +543,7 @@ def _answer_queries(reader, writer, setup: dict, orphaned) -> None:
         return
     watch = MemoryWatch(int(setup.get("memory_mb") or 0), write, write_lock)
     share = SharingWatch(float(setup.get("refork_after", 10.0))) if setup.get("forked") else None
-    say({"stage": "ready", "pid": os.getpid()})
+    say({"stage": "ready", "pid": os.getpid(), "memory": shared.in_memory(store), "data_bytes": shared.data_bytes})
 
     def watch_parent() -> None:   # a query still running when its server process ended stops too
         while not orphaned():
@@ -576,9 +598,10 @@ class SharingWatch:
         return private_dirty("self") > self._limit
 
 
-def unshared_limit() -> int:
-    """How much of the shared data an evaluation process may have copied before it is replaced."""
-    return max(8 << 20, shared.data_bytes // 4)
+def unshared_limit(data_bytes: int | None = None) -> int:
+    """How much of the shared data (``data_bytes``; by default the copy this process holds or
+    inherited) an evaluation process may have copied before it is replaced."""
+    return max(8 << 20, (shared.data_bytes if data_bytes is None else data_bytes) // 4)
 
 
 def private_dirty(pid) -> int:

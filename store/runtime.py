@@ -6,6 +6,8 @@ environment variable ``POLICYKG_RUNTIME_DIR``:
 
     data.json     the current data source {"kind": "file"|"folder", "path": ...},
                   replaced atomically (write a temporary file, then rename)
+    origin.json   the data file a cached store folder was built from, when the service also
+                  holds it in memory (an /update then works on the file: see publish_origin)
     update.lock   taken (fcntl) while an /update changes the data
     snapshot-*.nq the data after an /update, for stores held in memory
 
@@ -29,6 +31,7 @@ from policykg.files import write_atomically
 
 RUNTIME_ENV = "POLICYKG_RUNTIME_DIR"
 _POINTER = "data.json"
+_ORIGIN = "origin.json"
 
 
 def runtime_dir() -> Path | None:
@@ -40,6 +43,25 @@ def publish(folder: Path, source: DataSource) -> None:
     """Make ``source`` the current data of every server process."""
     body = json.dumps({"kind": source.kind, "path": source.path}).encode("utf-8")
     write_atomically(folder / _POINTER, body)
+
+
+def publish_origin(folder: Path, data_file: str, store_folder: str) -> None:
+    """Record that ``store_folder`` (in the data cache) holds ``data_file``, which the service also
+    holds in memory: an /update then works on the file, as for data in memory, and never changes
+    the cache's folder (it must keep matching the file's content hash)."""
+    body = json.dumps({"file": data_file, "folder": store_folder}).encode("utf-8")
+    write_atomically(folder / _ORIGIN, body)
+
+
+def update_source(folder: Path, source: DataSource) -> DataSource:
+    """What an /update applies to when ``source`` is current (see :func:`publish_origin`)."""
+    try:
+        origin = json.loads((folder / _ORIGIN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return source
+    if source.kind == "folder" and isinstance(origin, dict) and origin.get("folder") == source.path:
+        return DataSource("file", str(origin["file"]))
+    return source
 
 
 def stamp(folder: Path) -> tuple[int, int] | None:

@@ -1,12 +1,14 @@
 """One in-memory copy of the data for every process of ``policykg serve``.
 
-The supervisor loads the data file into memory once (:func:`preload`), before it starts
-any other process. The server processes (granian forks them from the supervisor) and the
-evaluation processes (forked from a process that the supervisor forked right after the
-load, :mod:`policykg.store.forking`) inherit that store: its pages are shared copy-on-write,
-so the data costs one copy whatever the number of processes, and a replaced process has
-it at once instead of parsing the file again. Queries read the store and never write it,
-so the pages stay shared (``bench/footprint.py`` measures the sum of PSS over the processes).
+With a data cache (the default), the service answers at once from the data file's store folder
+in the cache (:func:`prepare`), and the evaluation forker's *loader* (:mod:`policykg.store.forking`)
+loads the in-memory copy in the background when it fits ``data_memory_mb``
+(:func:`load_in_memory`); the evaluation processes are then forked from the loader, after the
+load, and share that copy. Without a cache the supervisor loads the file into memory once
+(:func:`preload`) before it starts any other process, and every process forked from it shares
+it. Either way the pages are shared copy-on-write: queries read the store and never write it,
+so the data costs one copy whatever the number of processes, and a replaced evaluation process
+has it at once (``bench/footprint.py`` measures the sum of PSS over the processes).
 
 The sharing is not for ever: pyoxigraph's in-memory store writes to the pages a scan walks
 (reference counts), so a process that scans much of the data makes its own copy of what it
@@ -14,7 +16,7 @@ walked. Evaluation processes, which run the users' queries, are therefore replac
 fork (milliseconds) once their own copy grows past a share of the data
 (:mod:`policykg.store.isolation`); the forker never queries, so its pages stay shared.
 
-A store folder (``--store``) is not preloaded: RocksDB starts threads, and a store opened
+A store folder is never opened before a fork: RocksDB starts threads, and a store opened
 before a fork would leave their locks behind in the child. Each process opens the folder
 read-only instead (RocksDB shares it through the page cache).
 """
@@ -25,11 +27,13 @@ import fcntl
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,11 +115,16 @@ def forget_length(folder: Path) -> None:
 
 
 def prepare(config) -> tuple[DataSource, int]:
-    """The data source of ``policykg serve`` and its number of quads: a data file (or the
-    bundled policy, built) is loaded here once, for every process forked later — from the fast
-    copy kept in the data cache when there is one — or, over ``data_memory_mb``, served from a
-    store folder built once in the cache; a store folder or a SPARQL server is prepared as
-    :func:`policykg.store.backend.prepare_source` does."""
+    """The data source of ``policykg serve`` and its number of quads.
+
+    With a data cache, a data file (or the bundled policy, built) is served at once from its
+    store folder in the cache (built at the first start, reopened in about a second after), and,
+    when its in-memory copy fits ``data_memory_mb`` (:func:`memory_budget_mb`), that copy is
+    loaded in the background by the evaluation forker (:func:`load_in_memory`, from the fast copy
+    in the cache) and the evaluation processes move to it once it is loaded. Without a cache the
+    file is loaded here, once, for every process forked later. A store folder or a SPARQL server
+    is prepared as :func:`policykg.store.backend.prepare_source` does."""
+    global memory_plan
     if config.store or getattr(config, "store_url", ""):
         return prepare_source(config)
     path = Path(config.data) if config.data else build_bundled(config.base)
@@ -125,14 +134,99 @@ def prepare(config) -> tuple[DataSource, int]:
     source = DataSource("file", str(path.resolve()))
     if cache is None:
         return source, len(preload(source, config.base, config.include_background))
-    if path.stat().st_size > max(0, int(config.data_memory_mb)) << 20:
-        folder = cached_store_folder(cache, path)
-        hold(folder)
-        count = folder_length(folder)
-        if count is None:
-            return prepare_source(config.replace(store=str(folder), data=""))
-        return DataSource("folder", str(folder.resolve())), count
-    return source, len(preload_cached(source, cache, config.base, config.include_background))
+    folder = cached_store_folder(cache, path)
+    hold(folder)
+    count = folder_length(folder)
+    if count is None:
+        return prepare_source(config.replace(store=str(folder), data=""))
+    served = DataSource("folder", str(folder.resolve()))
+    estimate = int(path.stat().st_size * COPY_PER_FILE_BYTE)
+    budget = memory_budget_mb(int(config.data_memory_mb))
+    if estimate <= budget << 20:
+        memory_plan = MemoryPlan(str(path.resolve()), str(cache), served, config.base,
+                                 bool(config.include_background), count)
+        if int(config.query_processes) <= 0:   # no evaluation forker to load it: here, before the forks
+            load_in_memory(memory_plan)
+            return served, count
+        log.info("data: serving %s from its store folder; its in-memory copy (about %d MB, within "
+                 "data_memory_mb=%d MB) loads in the background", path.name, estimate >> 20, budget)
+    else:
+        log.info("data: serving %s from its store folder (its in-memory copy, about %d MB, exceeds "
+                 "data_memory_mb=%d MB)", path.name, estimate >> 20, budget)
+    return served, count
+
+
+# An in-memory pyoxigraph copy takes about this many bytes per byte of N-Quads/TriG file
+# (measured: 276 MB for a 127 MB file of 646,489 quads, 2,202 MB for 1,209 MB of 6,157,044).
+COPY_PER_FILE_BYTE = 2.2
+
+
+def memory_budget_mb(setting: int) -> int:
+    """The largest in-memory copy of the data the service holds, in MB: ``setting``, or when it
+    is negative (the default) a quarter of the machine's (or cgroup's) memory — room for the copy,
+    for what the evaluation processes' scans copy of it (up to a quarter each) and for the queries."""
+    if setting >= 0:
+        return setting
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            value = Path(limit).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if value.isdigit() and 0 < int(value) < total:
+            total = int(value)
+    return (total // 4) >> 20
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """What the evaluation forker loads in the background: ``data`` (the file) into memory, from
+    its fast copy in ``cache``, to serve in place of ``served`` (its store folder, ``quads`` quads)."""
+    data: str
+    cache: str
+    served: DataSource
+    base: str
+    include_background: bool
+    quads: int
+
+
+memory_plan: MemoryPlan | None = None   # set by prepare(); read by the forker (policykg.store.forking)
+
+
+def load_in_memory(plan: MemoryPlan) -> bool:
+    """Load ``plan``'s data into memory in this process (from the fast copy in the cache, else by
+    parsing the file and then writing that copy) and make it what :func:`open_source` gives for
+    ``plan.served`` to the processes forked from here. False (nothing installed) when it holds
+    another number of quads than the store folder served meanwhile."""
+    path, cache = Path(plan.data), Path(plan.cache)
+    entry = cache / f"memory-{content_key(path, cache)}"
+    hold(entry)   # waits while a cleaning removes it (then it is parsed again)
+    started, before = time.monotonic(), _resident()
+    store = _load_fast(entry) if entry.is_dir() else None
+    how = "from the cache copy"
+    if store is None:
+        if entry.is_dir():
+            log.warning("data: the cache copy %s is damaged; parsing %s again", entry, path)
+            shutil.rmtree(entry, ignore_errors=True)
+        store = OxigraphStore.open_source(DataSource("file", plan.data), plan.base, plan.include_background).ox
+        how = "parsed"
+        try:
+            _write_fast_copy(store, entry)
+        except OSError as exc:   # a full or read-only cache costs the next start time, not this one
+            log.warning("data: could not keep a copy in %s: %s", entry, exc)
+    if len(store) != plan.quads:
+        log.error("data: the in-memory copy of %s holds %d quads, its store folder %d: serving the folder",
+                  path.name, len(store), plan.quads)
+        return False
+    _install(store, plan.served, plan.base, plan.include_background, before)
+    log.info("data: %d quads of %s loaded in memory (%s) in %.1f s; evaluation processes move to it",
+             len(store), path.name, how, time.monotonic() - started)
+    return True
+
+
+def in_memory(store) -> bool:
+    """Whether ``store`` is (a view of) the copy loaded in memory by this process or its parent."""
+    return _preloaded is not None and getattr(store, "ox", None) is _preloaded.ox
 
 
 OFF = {"off", "none", "no", "0", "false"}
@@ -152,33 +246,6 @@ def cache_dir(setting: str) -> Path | None:
 # pyoxigraph's own loader reads without Python objects (but renames blank nodes, hence the
 # second file), and the quads with blank nodes, read through the parser (labels kept).
 PLAIN, BLANK, COUNT = "plain.nq", "blank.nq", "quads"
-
-
-def preload_cached(source: DataSource, cache: Path, base: str, include_background: bool) -> OxigraphStore:
-    """:func:`preload`, from the fast copy of ``source`` in ``cache`` when there is a sound one
-    (else from the file, then writing that copy for the next start)."""
-    path = Path(source.path)
-    cache.mkdir(parents=True, exist_ok=True)
-    entry = cache / f"memory-{content_key(path, cache)}"
-    hold(entry)
-    if entry.is_dir():
-        started, before = time.monotonic(), _resident()
-        store = _load_fast(entry)
-        if store is not None:
-            log.info("data: %d quads of %s loaded from the cache copy %s in %.1f s (not parsed again)",
-                     len(store), path.name, entry, time.monotonic() - started)
-            return _install(store, source, base, include_background, before)
-        log.warning("data: the cache copy %s is damaged; parsing %s again", entry, path)
-        shutil.rmtree(entry, ignore_errors=True)
-    started = time.monotonic()
-    store = preload(source, base, include_background)
-    log.info("data: %s parsed in %.1f s; keeping a copy that loads faster in %s", path.name,
-             time.monotonic() - started, entry)
-    try:
-        _write_fast_copy(store.ox, entry)
-    except OSError as exc:   # a full or read-only cache costs the next start time, not this one
-        log.warning("data: could not keep a copy in %s: %s", entry, exc)
-    return store
 
 
 def _load_fast(entry: Path) -> ox.Store | None:
@@ -273,9 +340,10 @@ def clean(cache: Path, keep: set[str]) -> list[str]:
 
 def content_key(path: Path, cache: Path) -> str:
     """The SHA-256 of ``path``'s bytes (16 hex digits), remembered in ``cache``/index.json by
-    path, size and modification time, so that an unchanged file is not read again."""
+    path, size, modification time and inode, so that an unchanged file is not read again (a
+    restart reads 1.2 GB in several seconds otherwise; a file replaced by a rename is read)."""
     info = path.stat()
-    stamp = f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}"
+    stamp = f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
     index_path = cache / "index.json"
     try:
         index = json.loads(index_path.read_text(encoding="utf-8"))
@@ -311,8 +379,7 @@ def cached_store_folder(cache: Path, data: Path) -> Path:
         return folder
     building = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".building", dir=cache))
     try:
-        with multiprocessing.get_context("spawn").Pool(1) as pool:   # RocksDB's threads stay out of here
-            count = pool.apply(_build_folder, (str(building), str(data)))
+        count = _build_in_child(building, data)   # RocksDB's threads stay out of this process
         write_atomically(length_file(folder), f"{count}\n".encode("ascii"))
         os.replace(building, folder)
     except BaseException:
@@ -323,6 +390,27 @@ def cached_store_folder(cache: Path, data: Path) -> Path:
             if leftover != building and time.time() - leftover.stat().st_mtime > 3600:
                 shutil.rmtree(leftover, ignore_errors=True)
     return folder
+
+
+def _build_in_child(folder: Path, data: Path) -> int:
+    """:func:`_build_folder` in a fresh interpreter (not multiprocessing: its resource tracker
+    would stay behind as one more child of the supervisor); the number of quads loaded. A
+    StoreError there (bad data: what and where) is raised here with its message."""
+    code = ("import sys\n"
+            "from policykg.store.errors import StoreError\n"
+            "from policykg.store.shared import _build_folder\n"
+            "try:\n    print(_build_folder(sys.argv[1], sys.argv[2]))\n"
+            "except StoreError as exc:\n    print(exc, file=sys.stderr); sys.exit(3)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(folder), str(data)], capture_output=True,
+                          text=True, check=False)
+    if done.returncode == 3:
+        raise StoreError(done.stderr.strip())
+    text = done.stdout.strip().splitlines()[-1:]
+    if done.returncode != 0 or not text or not text[0].isdigit():
+        sys.stderr.write(done.stderr)
+        raise StoreError(f"{data}: the store folder could not be built (exit status {done.returncode}; "
+                         "see the errors above)")
+    return int(text[0])
 
 
 def _build_folder(folder: str, data: str) -> int:

@@ -48,6 +48,7 @@ def apply_shared(folder: Path, source: DataSource, text: str, time_limit: float,
     ``folder``, so that every server process sees it on its next request; raise QueryRefused
     (nothing published) otherwise. The caller holds :func:`runtime.update_lock`. Relative IRIs
     resolve against the user base IRI of ``base`` (the service's configured base)."""
+    source = runtime.update_source(folder, source)
     snapshot = None if source.kind == "folder" else runtime.new_snapshot_path(folder)
     try:
         run_in_child(source, text, snapshot, time_limit, base)

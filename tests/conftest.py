@@ -193,15 +193,22 @@ def _worker_pids(server_pid: int) -> set[int]:
 
 def _evaluation_pids(server_pid: int) -> set[int]:
     """Live evaluation processes of a ``policykg serve`` supervisor: the children of its
-    evaluation forker (named in its runtime folder, policykg.store.forking)."""
+    evaluation forker and of the forker of the in-memory copy, once loaded (named in its runtime
+    folder, policykg.store.forking)."""
     import tempfile
     for folder in Path(tempfile.gettempdir()).glob("policykg-run-*"):
         try:
             if int((folder / "supervisor.pid").read_text().strip()) != server_pid:
                 continue
-            return _worker_pids(int((folder / "forker.pid").read_text().strip()))
+            forker = int((folder / "forker.pid").read_text().strip())
         except (OSError, ValueError):
             continue
+        pids = _worker_pids(forker)
+        try:
+            loader = int((folder / "memory.ready").read_text().strip())
+        except (OSError, ValueError):
+            return pids
+        return (pids - {loader}) | _worker_pids(loader)
     return set()
 
 

@@ -29,8 +29,10 @@ def server(server_factory):
 
 def copied(server) -> set[int]:
     query = f"SELECT ?v WHERE {{ GRAPH <{OUT}> {{ ?s ?p ?v }} }}"
-    rows = requests.get(f"{server.url}/sparql", params={"query": query}, headers={"Accept": JSON_RESULTS},
-                        timeout=30).json()["results"]["bindings"]
+    response = requests.get(f"{server.url}/sparql", params={"query": query}, headers={"Accept": JSON_RESULTS},
+                            timeout=30)
+    assert response.status_code == 200, response.text[:500]
+    rows = response.json()["results"]["bindings"]
     return {int(r["v"]["value"]) for r in rows}
 
 
