@@ -19,7 +19,8 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from policykg.compliance.checks import STATUSES, CheckSet, build_checks, register_query, var
+from policykg.compliance.checks import (COMPACT_SEPARATOR, STATUSES, CheckSet, build_checks, compact_fields,
+                                        compact_query, read_columns, register_query, var)
 from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
 from policykg.compliance.instances import community_iris, load_register, register_graph
 from policykg.compliance.norms import load_policy_norms
@@ -153,16 +154,93 @@ def _slices(n: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
+def _compact_value(column):
+    """How a value of :func:`compact_query`'s text is read: a standard's actual value or a number column
+    as a Decimal, a yes/no as a bool, a choice as its class's local name (what :func:`_number` gives)."""
+    if column is not None and column.kind == "boolean":
+        return lambda text: text == "true"
+    if column is not None and column.kind == "choice":
+        return lambda text: text.rsplit("/", 1)[-1]
+
+    def decimal(text):
+        try:
+            return Decimal(text)
+        except ArithmeticError:
+            return None
+    return decimal
+
+
+def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows: list,
+                iris: dict[tuple, str]) -> list[RowResult]:
+    """The checks of register ``kind`` as :func:`compact_query` on a store holding ``rows`` of it: one
+    RowResult per row, as :func:`run_sparql` gives them, the row's names taken from ``rows``."""
+    checks = checkset.for_register(kind)
+    statuses_of, actuals_of = compact_fields(checks)
+    n = len(statuses_of)
+    readers = [[_compact_value(col) for _, col in per] for per in actuals_of]
+    widths = [len(per) for per in actuals_of]
+    shared = {s: s for s in STATUSES}
+    outcomes: dict[tuple, tuple] = {}
+    values: dict[tuple, tuple] = {}
+    parsed: list[dict] = [{} for _ in range(sum(widths))]   # per field: text → value (values repeat)
+    by_number = {}
+    query = compact_query(checks, kind)
+    out = []
+    for solution in store.query(query, default_graph=[ox.NamedNode(graph)]):
+        fields = solution[0].value.split(COMPACT_SEPARATOR)
+        row_iri = fields[0]
+        statuses = tuple(fields[1:n + 1])
+        known = outcomes.get(statuses)
+        if known is None:
+            known = outcomes[statuses] = tuple(shared[s] for s in statuses)
+        at = n + 1
+        actuals = []
+        k = 0
+        for read, width in zip(readers, widths):
+            group = []
+            for r in read:
+                text = fields[at]
+                memo = parsed[k]
+                value = memo.get(text, memo)
+                if value is memo:
+                    if len(memo) > 100_000:
+                        memo.clear()
+                    value = memo[text] = r(text) if text else None
+                group.append(value)
+                at += 1
+                k += 1
+            actuals.append(_one(values, tuple(group)))
+        number = int(row_iri.rsplit("/", 1)[-1])
+        by_number[number] = RowResult(row_iri, number, (), known, tuple(actuals), None)
+    for row in rows:
+        result = by_number.get(row.number)
+        if result is None:
+            continue
+        v = row.values
+        if kind == COMMUNITIES:
+            result.ident = (v["district"], v["subdistrict"], v["community"])
+        else:
+            result.ident = (v["name"], v["post"])
+            result.community = iris[tuple(v[k] for k in COMMUNITY_KEY)]
+        out.append(result)
+    return out
+
+
 def check_chunk(checkset: CheckSet, base: str, register: Register, rows: slice, iris: dict[tuple, str],
                 years: dict[str, int]) -> list[RowResult]:
-    """The rows ``rows`` of a register checked in a fresh store of their own."""
+    """The rows ``rows`` of a register checked in a fresh store of their own, which holds only what the
+    checks read (:func:`turtle_rows`' ``only``); the rows' names come from the register."""
     store = ox.Store()
     extra: list[str] = []
     if register.kind == WORKERS:
         named = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)] for r in register.rows[rows]}
         extra = [f"<{iri}> <{REG}year> {years[iri]} ." for iri in named]
-    graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra)
-    return run_sparql(store, [graph], checkset, register.kind)
+    only = {c.key for c in read_columns(checkset.for_register(register.kind))}
+    if register.kind == COMMUNITIES:
+        only.add("year")
+    graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra,
+                          only=only)
+    return run_compact(store, graph, checkset, register.kind, register.rows[rows], iris)
 
 
 def _forked_chunk(task: tuple[str, slice]) -> list[RowResult]:
