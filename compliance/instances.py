@@ -15,7 +15,6 @@ or to the register's own graph, and only once the whole register has been read w
 """
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -28,7 +27,7 @@ _ROW_NAME = {COMMUNITIES: "community", WORKERS: "worker"}
 
 
 def register_id(register: Register) -> str:
-    return hashlib.sha256(register.kind.encode() + b"\0" + register.content).hexdigest()[:16]
+    return register.digest
 
 
 def register_iri(base: str, register: Register) -> str:

@@ -7,10 +7,12 @@ with any error is refused as a whole, so nothing is half-imported.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -64,6 +66,13 @@ class Register:
     name: str                   # the file's name as given
     content: bytes              # the file as uploaded (its hash names the register)
     rows: list[Row]
+
+    @cached_property
+    def digest(self) -> str:
+        """The first 16 hex digits of the SHA-256 of kind and file: the register's id. Hashed once: every
+        chunk of a large register names its graph and rows by it (a million workers' 100 MB file hashed
+        three times a chunk took 18 CPU seconds over 40 chunks)."""
+        return hashlib.sha256(self.kind.encode() + b"\0" + self.content).hexdigest()[:16]
 
 
 def _normalise_header(text) -> str:

@@ -253,6 +253,8 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
                     jobs: int = 1) -> tuple[list[RowResult], list[RowResult]]:
     """Both registers checked chunk by chunk (on ``jobs`` processes when there is more than one chunk)."""
     iris = community_iris(base, com)
+    if wor is not None:
+        wor.digest   # hashed once, before the chunk processes fork (each would hash it again)
     years = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)]: r.values["year"] for r in com.rows}
     registers = {COMMUNITIES: com, WORKERS: wor}
     tasks = [(COMMUNITIES, s) for s in _slices(len(com.rows), CHUNK_ROWS[COMMUNITIES])]
