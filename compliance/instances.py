@@ -38,8 +38,13 @@ def register_graph(base: str, register: Register) -> str:
     return f"{base}graph/register/{register_id(register)}"
 
 
+def row_prefix(base: str, register: Register) -> str:
+    """What every row IRI of the register starts with (the row's number follows)."""
+    return f"{register_iri(base, register)}/{_ROW_NAME[register.kind]}/"
+
+
 def row_iri(base: str, register: Register, number: int) -> str:
-    return f"{register_iri(base, register)}/{_ROW_NAME[register.kind]}/{number}"
+    return f"{row_prefix(base, register)}{number}"
 
 
 def _escape(text: str) -> str:
@@ -111,7 +116,7 @@ def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | N
 
 
 def community_iris(base: str, register: Register) -> dict[tuple, str]:
-    prefix = f"{register_iri(base, register)}/{_ROW_NAME[register.kind]}/"   # the file's hash once, not per row
+    prefix = row_prefix(base, register)
     return {tuple(row.values[k] for k in COMMUNITY_KEY): f"{prefix}{row.number}" for row in register.rows}
 
 

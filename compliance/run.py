@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import time
+from operator import itemgetter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
@@ -22,7 +23,7 @@ import pyoxigraph as ox
 from policykg.compliance.checks import (COMPACT_SEPARATOR, STATUSES, CheckSet, build_checks, compact_fields,
                                         compact_query, read_columns, register_query, var)
 from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
-from policykg.compliance.instances import community_iris, load_register, register_graph
+from policykg.compliance.instances import community_iris, load_register, register_graph, row_prefix
 from policykg.compliance.norms import load_policy_norms
 from policykg.compliance.registers import Register, community_keys, read_register
 from policykg.compliance.report import Report, RowResult
@@ -170,37 +171,31 @@ def _compact_value(column):
     return decimal
 
 
-def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows: list,
-                iris: dict[tuple, str]) -> list[RowResult]:
-    """The checks of register ``kind`` as :func:`compact_query` on a store holding ``rows`` of it: one
-    RowResult per row, as :func:`run_sparql` gives them, the row's names taken from ``rows``."""
+def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows: list) -> tuple[list, list]:
+    """The checks of register ``kind`` as :func:`compact_query` on a store holding ``rows`` of it: per row
+    (in ``rows``' order) its outcomes and its actual values (None for a row the query did not return),
+    what :func:`row_results` makes RowResults of."""
     checks = checkset.for_register(kind)
     statuses_of, actuals_of = compact_fields(checks)
     n = len(statuses_of)
     readers = [[_compact_value(col) for _, col in per] for per in actuals_of]
-    widths = [len(per) for per in actuals_of]
     shared = {s: s for s in STATUSES}
     outcomes: dict[tuple, tuple] = {}
     values: dict[tuple, tuple] = {}
-    parsed: list[dict] = [{} for _ in range(sum(widths))]   # per field: text → value (values repeat)
-    by_number = {}
-    query = compact_query(checks, kind)
-    out = []
-    for solution in store.query(query, default_graph=[ox.NamedNode(graph)]):
+    parsed: list[dict] = [{} for per in readers for _ in per]   # per field: text → value (values repeat)
+    found: dict[int, tuple] = {}
+    for solution in store.query(compact_query(checks, kind), default_graph=[ox.NamedNode(graph)]):
         fields = solution[0].value.split(COMPACT_SEPARATOR)
-        row_iri = fields[0]
         statuses = tuple(fields[1:n + 1])
         known = outcomes.get(statuses)
         if known is None:
             known = outcomes[statuses] = tuple(shared[s] for s in statuses)
         at = n + 1
         actuals = []
-        k = 0
-        for read, width in zip(readers, widths):
+        for read in readers:
             group = []
             for r in read:
-                text = fields[at]
-                memo = parsed[k]
+                text, memo = fields[at], parsed[at - n - 1]
                 value = memo.get(text, memo)
                 if value is memo:
                     if len(memo) > 100_000:
@@ -208,28 +203,37 @@ def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows
                     value = memo[text] = r(text) if text else None
                 group.append(value)
                 at += 1
-                k += 1
             actuals.append(_one(values, tuple(group)))
-        number = int(row_iri.rsplit("/", 1)[-1])
-        by_number[number] = RowResult(row_iri, number, (), known, tuple(actuals), None)
-    for row in rows:
-        result = by_number.get(row.number)
-        if result is None:
-            continue
-        v = row.values
-        if kind == COMMUNITIES:
-            result.ident = (v["district"], v["subdistrict"], v["community"])
-        else:
-            result.ident = (v["name"], v["post"])
-            result.community = iris[tuple(v[k] for k in COMMUNITY_KEY)]
-        out.append(result)
+        found[int(fields[0].rsplit("/", 1)[-1])] = (known, tuple(actuals))
+    missing = (None, None)
+    pairs = [found.get(row.number, missing) for row in rows]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def row_results(kind: str, prefix: str, rows: list, statuses: list, actuals: list,
+                iris: dict[tuple, str]) -> list[RowResult]:
+    """RowResults of :func:`run_compact`'s outcomes, named from the register's rows: built where the
+    report is made, since a chunk process sending them back whole (pickled objects) cost ten times as
+    much as sending the outcomes and values (shared tuples) and building them here."""
+    out = []
+    community = itemgetter(*COMMUNITY_KEY)
+    if kind == COMMUNITIES:
+        for row, s, a in zip(rows, statuses, actuals):
+            if s is not None:
+                out.append(RowResult(f"{prefix}{row.number}", row.number, community(row.values), s, a, None))
+        return out
+    ident = itemgetter("name", "post")
+    for row, s, a in zip(rows, statuses, actuals):
+        if s is not None:
+            v = row.values
+            out.append(RowResult(f"{prefix}{row.number}", row.number, ident(v), s, a, iris[community(v)]))
     return out
 
 
 def check_chunk(checkset: CheckSet, base: str, register: Register, rows: slice, iris: dict[tuple, str],
-                years: dict[str, int]) -> list[RowResult]:
+                years: dict[str, int]) -> tuple[list, list]:
     """The rows ``rows`` of a register checked in a fresh store of their own, which holds only what the
-    checks read (:func:`turtle_rows`' ``only``); the rows' names come from the register."""
+    checks read (:func:`turtle_rows`' ``only``): :func:`run_compact`'s outcomes and values."""
     store = ox.Store()
     extra: list[str] = []
     if register.kind == WORKERS:
@@ -240,10 +244,10 @@ def check_chunk(checkset: CheckSet, base: str, register: Register, rows: slice, 
         only.add("year")
     graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra,
                           only=only)
-    return run_compact(store, graph, checkset, register.kind, register.rows[rows], iris)
+    return run_compact(store, graph, checkset, register.kind, register.rows[rows])
 
 
-def _forked_chunk(task: tuple[str, slice]) -> list[RowResult]:
+def _forked_chunk(task: tuple[str, slice]) -> tuple[list, list]:
     register, rows = task
     f = _FORKED
     return check_chunk(f["checkset"], f["base"], f["registers"][register], rows, f["iris"], f["years"])
@@ -276,8 +280,9 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
     else:
         parts = [check_chunk(checkset, base, registers[r], s, iris, years) for r, s in tasks]
     out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}
-    for (register, _), part in zip(tasks, parts):
-        out[register].extend(part)
+    prefixes = {kind: row_prefix(base, r) for kind, r in registers.items() if r is not None}
+    for (kind, rows), (statuses, actuals) in zip(tasks, parts):
+        out[kind] += row_results(kind, prefixes[kind], registers[kind].rows[rows], statuses, actuals, iris)
     return out[COMMUNITIES], out[WORKERS]
 
 
