@@ -71,7 +71,7 @@ def one(data: Path, folder: Path, engine: str, jobs: int) -> dict:
     checked = time.perf_counter()
     out = folder / f"report-{engine}.csv"
     with open(out, "w", encoding="utf-8", newline="") as f:
-        report.write_csv(f)
+        report.write_csv(f, jobs=jobs)
     total = time.perf_counter() - start
     cpu = _cpu() - cpu
     peak_pss = pss.stop()
