@@ -12,12 +12,7 @@ modality, ``sh:sourceShape`` the norm's shape, ``prov:wasDerivedFrom`` the norm)
 from __future__ import annotations
 
 import csv
-import gc
 import io
-import multiprocessing
-import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -129,18 +124,6 @@ def _csv_cells(values) -> str:
     return ",".join(map(_csv_cell, values))
 
 
-# A piece of a CSV report rendered by a process of its own holds at least this many lines (fewer: not
-# worth a process).
-CSV_PIECE_LINES = 200_000
-_FORKED_REPORT: dict = {}   # the report forked CSV processes render (fork copies it, nothing is pickled)
-
-
-def _render_piece(task: tuple[str, slice, str]) -> None:
-    register, rows, path = task
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        _FORKED_REPORT["report"]._write_csv_rows(f, register, rows)
-
-
 @dataclass
 class Report:
     checkset: CheckSet
@@ -237,7 +220,7 @@ class Report:
         """How many lines (row × norm) the full listing has."""
         return len(self.communities) * len(self.checks(COMMUNITIES)) + len(self.workers) * len(self.checks(WORKERS))
 
-    def _row_parts(self, register: str, only: tuple[str, ...] | None, render, rows: slice = slice(None)):
+    def _row_parts(self, register: str, only: tuple[str, ...] | None, render):
         """(rendered row part, [rendered norm part per line]) per row: what does not change from row to row
         is worked out once per check, and the words of an outcome once per distinct (check, outcome,
         values), since most rows repeat them."""
@@ -248,7 +231,7 @@ class Report:
         words_of: dict[tuple, object] = {}
         numbered = range(len(checks))
         location = self.location
-        for row in (self.communities if register == COMMUNITIES else self.workers)[rows]:
+        for row in (self.communities if register == COMMUNITIES else self.workers):
             words = []
             for i, status, actual in zip(numbered, row.statuses, row.actuals):
                 if only is not None and status not in only:
@@ -272,61 +255,23 @@ class Report:
             for w in words:
                 yield head + w
 
-    def write_csv(self, out, jobs: int = 1) -> None:
+    def write_csv(self, out) -> None:
         """The report as CSV (UTF-8 with a BOM, for Excel) written to the text file ``out`` as it is made:
         a large report is never held whole in memory. Each line is two pieces rendered once (the row's,
         the norm's outcome) as csv.writer would render them (:func:`_csv_cells`); a row's lines are
         one join (a million rows, seven million lines: one string operation a row, not one a line).
-
-        ``jobs`` > 1: a large report's pieces are rendered on that many forked processes, each into a
-        file beside ``out``, then copied into it in order (the same bytes: rendering, not copying, is
-        the time of a large report)."""
+        Rendering pieces on two forked processes and copying them in was tried and left out: 3.5 CPU
+        seconds instead of 2.0 for 10,000 communities (fork, copied pages, the copy), and no faster on
+        the shared machine (bench/RESULTS.md)."""
         out.write("\ufeff")
         csv.writer(out, lineterminator="\r\n").writerow(self.HEADERS)
-        pieces = self._csv_pieces(jobs)
-        folder = os.path.dirname(os.path.abspath(out.name)) if isinstance(getattr(out, "name", None), str) else None
-        if jobs > 1 and len(pieces) > 1 and folder and hasattr(out, "buffer") \
-                and "fork" in multiprocessing.get_all_start_methods():
-            out.flush()
-            self._write_csv_forked(out.buffer, pieces, jobs, folder)
-            return
-        for register, rows in pieces:
-            self._write_csv_rows(out, register, rows)
-
-    def _csv_pieces(self, jobs: int) -> list[tuple[str, slice]]:
-        """The rows in pieces of about the same number of lines: two per process, so that a process done
-        early takes another (one piece of each register when ``jobs`` is 1 or the report is small)."""
-        pieces = []
-        per_piece = max(CSV_PIECE_LINES, self.lines() // (2 * jobs) + 1) if jobs > 1 else None
         for register in (COMMUNITIES, WORKERS):
-            rows = len(self.communities if register == COMMUNITIES else self.workers)
-            if per_piece is None or not rows:
-                pieces.append((register, slice(None)))
-                continue
-            step = max(1, per_piece // max(1, len(self.checks(register))))
-            pieces += [(register, slice(i, i + step)) for i in range(0, rows, step)]
-        return pieces
+            self._write_csv_rows(out, register)
 
-    def _write_csv_rows(self, out, register: str, rows: slice) -> None:
-        for head, words in self._row_parts(register, None, _csv_cells, rows):
+    def _write_csv_rows(self, out, register: str) -> None:
+        for head, words in self._row_parts(register, None, _csv_cells):
             start = head + ","
             out.write(start + ("\r\n" + start).join(words) + "\r\n")
-
-    def _write_csv_forked(self, out, pieces: list[tuple[str, slice]], jobs: int, folder: str) -> None:
-        paths = []
-        _FORKED_REPORT["report"] = self
-        gc.freeze()   # the rows out of the collector's reach: a collection in a child would copy their pages
-        try:
-            with tempfile.TemporaryDirectory(dir=folder, prefix=".report-") as parts:
-                paths = [os.path.join(parts, f"{i}.csv") for i in range(len(pieces))]
-                with multiprocessing.get_context("fork").Pool(min(jobs, len(pieces))) as pool:
-                    pool.map(_render_piece, [(*piece, path) for piece, path in zip(pieces, paths)], chunksize=1)
-                for path in paths:
-                    with open(path, "rb") as part:
-                        shutil.copyfileobj(part, out, 1 << 22)
-        finally:
-            _FORKED_REPORT.clear()
-            gc.unfreeze()
 
     def as_csv(self) -> bytes:
         out = io.StringIO()

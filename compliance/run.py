@@ -20,6 +20,11 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+try:
+    import resource
+except ImportError:   # not on a Unix: this process's own CPU time only
+    resource = None
+
 from policykg.compliance.checks import (COMPACT_SEPARATOR, STATUSES, CheckSet, build_checks, compact_fields,
                                         compact_query, read_columns, register_query, var)
 from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
@@ -36,13 +41,27 @@ def _quiet(_message: str) -> None:
     pass
 
 
+def _cpu_seconds() -> float:
+    """User + system seconds of this process and of its finished children (the chunk processes)."""
+    if resource is None:
+        return time.process_time()
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @dataclass
 class Timings:
+    """Wall seconds per step, and ``<step>_cpu``: its CPU seconds (the machine may be shared: CPU time
+    says what a step costs, wall time also how busy the machine was)."""
+
     seconds: dict[str, float] = field(default_factory=dict)
+    _cpu: float = field(default_factory=_cpu_seconds)
 
     def mark(self, name: str, start: float) -> float:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), _cpu_seconds()
         self.seconds[name] = round(now - start, 3)
+        self.seconds[f"{name}_cpu"] = round(cpu - self._cpu, 3)
+        self._cpu = cpu
         return now
 
 

@@ -265,15 +265,3 @@ def test_the_fast_path_gives_what_the_full_instance_graph_gives(checkset, monkey
     assert any(isinstance(a, bool) for r in fast[WORKERS] for per in r.actuals for a in per)   # yes/no values stay bools
     assert {a for r in fast[COMMUNITIES] for per in r.actuals for a in per if isinstance(a, str)}   # and choices names
 
-
-def test_the_csv_report_rendered_on_two_processes_is_the_same_file(checkset, monkeypatch, tmp_path):
-    from policykg.compliance import report as report_module
-
-    report = _check(checkset, generate(len(CASES) + 20, seed=18))
-    monkeypatch.setattr(report_module, "CSV_PIECE_LINES", 500)
-    assert len(report._csv_pieces(2)) > 4    # several pieces of both registers
-    for jobs in (1, 2):
-        with open(tmp_path / f"{jobs}.csv", "w", encoding="utf-8", newline="") as f:
-            report.write_csv(f, jobs=jobs)
-    assert (tmp_path / "2.csv").read_bytes() == (tmp_path / "1.csv").read_bytes() == report.as_csv()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.csv", "2.csv"]   # the pieces' files are gone
