@@ -490,7 +490,7 @@ def register_query(checks: list[Check], register: str) -> str:
 
 
 def compact_fields(checks: list[Check]) -> tuple[list[str], list[list[tuple[str, Column | None]]]]:
-    """What :func:`compact_query` puts in a row's text after the row's IRI: the outcomes' variables
+    """What :func:`compact_query` puts in a row's text before the row's IRI: the outcomes' variables
     (one per check), then per check its actual values: ``(variable, column)``, the column for a value
     the report shows as it is (a yes/no or a choice), ``None`` for a standard's actual number."""
     statuses = [f"?s{i}" for i in range(len(checks))]
@@ -499,18 +499,18 @@ def compact_fields(checks: list[Check]) -> tuple[list[str], list[list[tuple[str,
     return statuses, actuals
 
 
-COMPACT_SEPARATOR = "|"   # in no IRI (RFC 3987), number, boolean or outcome
+COMPACT_SEPARATOR = "|"   # in no number, boolean, outcome or class IRI; the row's IRI comes last, whatever it holds
 
 
 def compact_query(checks: list[Check], register: str) -> str:
-    """The same checks as :func:`register_query`, each solution one string: the row's IRI, the outcomes
-    and the actual values (:func:`compact_fields`) joined by ``|``, an unbound value empty. The WHERE
+    """The same checks as :func:`register_query`, each solution one string: the outcomes, the actual
+    values (:func:`compact_fields`) and the row's IRI joined by ``|``, an unbound value empty. The WHERE
     clause is the same one: only what comes back differs. One term a row rather than twenty is most of
     the time of reading a large check's solutions in Python (bench/compliance.py). Identity columns
     are left out: the caller has the register's rows."""
     lines = _check_lines(checks, register, []) + _binds(checks)
     statuses, actuals = compact_fields(checks)
-    fields = ["STR(?row)", *statuses, *(f'COALESCE(STR({v}), "")' for per in actuals for v, _ in per)]
+    fields = [*statuses, *(f'COALESCE(STR({v}), "")' for per in actuals for v, _ in per), "STR(?row)"]
     sep = f', "{COMPACT_SEPARATOR}", '
     lines.append(f"BIND(CONCAT({sep.join(fields)}) AS ?r)")
     return "SELECT ?r WHERE {\n  " + "\n  ".join(lines) + "\n}"

@@ -202,19 +202,20 @@ def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows
     outcomes: dict[tuple, tuple] = {}
     values: dict[tuple, tuple] = {}
     parsed: list[dict] = [{} for per in readers for _ in per]   # per field: text → value (values repeat)
+    width = n + len(parsed)
     found: dict[int, tuple] = {}
     for solution in store.query(compact_query(checks, kind), default_graph=[ox.NamedNode(graph)]):
-        fields = solution[0].value.split(COMPACT_SEPARATOR)
-        statuses = tuple(fields[1:n + 1])
+        fields = solution[0].value.split(COMPACT_SEPARATOR, width)   # the row's IRI last, split or not
+        statuses = tuple(fields[:n])
         known = outcomes.get(statuses)
         if known is None:
             known = outcomes[statuses] = tuple(shared[s] for s in statuses)
-        at = n + 1
+        at = n
         actuals = []
         for read in readers:
             group = []
             for r in read:
-                text, memo = fields[at], parsed[at - n - 1]
+                text, memo = fields[at], parsed[at - n]
                 value = memo.get(text, memo)
                 if value is memo:
                     if len(memo) > 100_000:
@@ -223,7 +224,7 @@ def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows
                 group.append(value)
                 at += 1
             actuals.append(_one(values, tuple(group)))
-        found[int(fields[0].rsplit("/", 1)[-1])] = (known, tuple(actuals))
+        found[int(fields[-1].rsplit("/", 1)[-1])] = (known, tuple(actuals))
     missing = (None, None)
     pairs = [found.get(row.number, missing) for row in rows]
     return [p[0] for p in pairs], [p[1] for p in pairs]
