@@ -232,6 +232,14 @@ def parse_cell(raw, column: Column) -> tuple[object, str | None]:
     return text, None
 
 
+def _blank(cells: list) -> bool:
+    """A row with nothing but empty or blank cells (one join for a CSV row's strings)."""
+    try:
+        return not "".join(cells).strip()
+    except TypeError:   # a spreadsheet's numbers
+        return not any(str(c).strip() for c in cells)
+
+
 def read_register(content: bytes, name: str, register: str, communities: set[tuple] | None = None) -> Register:
     """Read and check one register; raise RegisterError listing every problem.
 
@@ -268,36 +276,41 @@ def read_register(content: bytes, name: str, register: str, communities: set[tup
     key_columns = COMMUNITY_KEY if register == COMMUNITIES else WORKER_KEY
     at = {col.key: i for i, col in enumerate(register_columns(register))}   # every row's key → position
     # one object per distinct cell text of a column: a million rows repeat their districts, communities,
-    # posts, wages and days (shared, a worker's row takes about half the memory)
-    memo: dict[tuple, tuple[object, str | None]] = {}   # (column, type, cell) → (value, reason): True is not 1
-    shared = {i for i, col in positions.items() if col.kind != "text" or col.key in COMMUNITY_KEY}
+    # posts, wages and days (shared, a worker's row takes about half the memory). Keyed by the cell's
+    # text, or by (type, value) for a spreadsheet's numbers and booleans: True is not 1.
+    memos: dict[int, dict] = {i: {} for i, col in positions.items() if col.kind != "text" or col.key in COMMUNITY_KEY}
+    plan = [(i, col, at[col.key], memos.get(i)) for i, col in positions.items()]
+    width = len(header)
     seen: dict[tuple, int] = {}
     rows: list[Row] = []
     truncated = False
     for number, cells_of_row in enumerate(cells, start=2):
-        if not any(str(c).strip() for c in cells_of_row):
+        if _blank(cells_of_row):
             continue   # blank lines between blocks, as spreadsheets leave them
         row_cells: list[object] = [None] * len(at)
         bad = False
-        for i, col in positions.items():
-            raw = cells_of_row[i] if i < len(cells_of_row) else ""
-            if i in shared:
-                parsed = memo.get((i, type(raw), raw))
+        n_cells = len(cells_of_row)
+        for i, col, target, memo in plan:
+            raw = cells_of_row[i] if i < n_cells else ""
+            if memo is not None:
+                key = raw if type(raw) is str else (type(raw), raw)
+                parsed = memo.get(key)
                 if parsed is None:
-                    if len(memo) > 200_000:   # values that never repeat (pay): a bound on the memo
+                    if len(memo) > 50_000:   # values that never repeat (pay): a bound on the memo
                         memo.clear()
-                    parsed = memo[(i, type(raw), raw)] = parse_cell(raw, col)
+                    parsed = memo[key] = parse_cell(raw, col)
                 value, reason = parsed
             else:
                 value, reason = parse_cell(raw, col)
             if reason:
                 errors.append(RowError(name, number, col.header, reason))
                 bad = True
-            row_cells[at[col.key]] = value
-        extra = [c for c in cells_of_row[len(header):] if str(c).strip()]
-        if extra:
-            errors.append(RowError(name, number, None, f"表头以外还有数据:{extra[0]} (a value beyond the last column)"))
-            bad = True
+            row_cells[target] = value
+        if n_cells > width:
+            extra = [c for c in cells_of_row[width:] if str(c).strip()]
+            if extra:
+                errors.append(RowError(name, number, None, f"表头以外还有数据:{extra[0]} (a value beyond the last column)"))
+                bad = True
         if not bad:
             key = tuple(row_cells[at[k]] for k in key_columns)
             if key in seen:
