@@ -15,7 +15,6 @@ or to the register's own graph, and only once the whole register has been read w
 """
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -28,7 +27,7 @@ _ROW_NAME = {COMMUNITIES: "community", WORKERS: "worker"}
 
 
 def register_id(register: Register) -> str:
-    return hashlib.sha256(register.kind.encode() + b"\0" + register.content).hexdigest()[:16]
+    return register.digest
 
 
 def register_iri(base: str, register: Register) -> str:
@@ -39,8 +38,13 @@ def register_graph(base: str, register: Register) -> str:
     return f"{base}graph/register/{register_id(register)}"
 
 
+def row_prefix(base: str, register: Register) -> str:
+    """What every row IRI of the register starts with (the row's number follows)."""
+    return f"{register_iri(base, register)}/{_ROW_NAME[register.kind]}/"
+
+
 def row_iri(base: str, register: Register, number: int) -> str:
-    return f"{register_iri(base, register)}/{_ROW_NAME[register.kind]}/{number}"
+    return f"{row_prefix(base, register)}{number}"
 
 
 def _escape(text: str) -> str:
@@ -66,18 +70,27 @@ def turtle_header(base: str, register: Register) -> str:
 
 
 def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | None = None,
-                rows: slice | None = None):
+                rows: slice | None = None, only: set[str] | None = None):
     """The register as Turtle, one statement per row (after :func:`turtle_header`): compact text is the
     fastest way into pyoxigraph in bulk (a million rows of N-Triples spend most of their time in
-    building and parsing long IRIs). ``rows``: only these rows (a chunk checked on its own)."""
+    building and parsing long IRIs). ``rows``: only these rows (a chunk checked on its own).
+
+    ``only``: the keys of the columns a check reads: the row's class, its community and those values,
+    nothing else (no file entity, provenance, names or classes the checks do not read). A check's
+    throwaway store needs no more, and each triple left out is time in the bulk load (a quarter of a
+    worker's triples); the row's IRI still names its file and row."""
     rid_iri = register_iri(base, register)
-    yield f"<{rid_iri}> a prov:Entity ; <{DCTERMS.title}> {_literal(register.name)} ; <{DCTERMS.type}> {_literal(register.kind)} ."
+    if only is None:
+        yield f"<{rid_iri}> a prov:Entity ; <{DCTERMS.title}> {_literal(register.name)} ; <{DCTERMS.type}> {_literal(register.kind)} ."
     row_class = f"pkg:{ROW_CLASS[register.kind]}"
     columns = register_columns(register.kind)
     skip = {"district", "subdistrict", "community"} if register.kind == WORKERS else set()
+    if only is not None:
+        skip |= {c.key for c in columns} - only
     plain = [c.key for c in columns if c.key not in skip and c.key not in ("post", "organization_form")]
+    choices = [k for k in ("post", "organization_form") if k not in skip]
     # a yes/no column that decides a class ("type" measure) also types the row
-    type_columns = {c.key: f"pkg:{m[1]}" for c in columns for m in c.measures if m[0] == "type"}
+    type_columns = {c.key: f"pkg:{m[1]}" for c in columns for m in c.measures if m[0] == "type"} if only is None else {}
     for row in (register.rows if rows is None else register.rows[rows]):
         values = row.values
         types = [row_class]
@@ -89,25 +102,27 @@ def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | N
             parts.append(f"reg:{key} {_literal(value)}")
             if value is True and key in type_columns:
                 types.append(type_columns[key])
-        for key in ("post", "organization_form"):
+        for key in choices:
             value = values.get(key)
             if value is not None:
                 parts.append(f"reg:{key} pkg:{value}")
-                if key == "post" and value != ROW_CLASS[WORKERS]:
+                if key == "post" and value != ROW_CLASS[WORKERS] and only is None:
                     types.append(f"pkg:{value}")
         if register.kind == WORKERS and communities is not None:
             parts.append(f"org:postIn <{communities[tuple(values[k] for k in COMMUNITY_KEY)]}>")
-        parts.append(f"prov:wasDerivedFrom <#row={row.number}>")
-        yield f"r:{row.number} a {', '.join(types)} ; {' ; '.join(parts)} ."
+        if only is None:
+            parts.append(f"prov:wasDerivedFrom <#row={row.number}>")
+        yield f"r:{row.number} a {', '.join(types)}{''.join(' ; ' + p for p in parts)} ."
 
 
 def community_iris(base: str, register: Register) -> dict[tuple, str]:
-    prefix = f"{register_iri(base, register)}/{_ROW_NAME[register.kind]}/"   # the file's hash once, not per row
+    prefix = row_prefix(base, register)
     return {tuple(row.values[k] for k in COMMUNITY_KEY): f"{prefix}{row.number}" for row in register.rows}
 
 
 def load_register(store: ox.Store, base: str, register: Register, communities: dict[tuple, str] | None = None,
-                  chunk: int = 10_000, rows: slice | None = None, extra: list[str] = ()) -> str:
+                  chunk: int = 10_000, rows: slice | None = None, extra: list[str] = (),
+                  only: set[str] | None = None) -> str:
     """Add the register to ``store`` in its own named graph; return the graph's IRI.
 
     The caller hands a store the register may be added to as a whole (a fresh one for a check);
@@ -115,7 +130,7 @@ def load_register(store: ox.Store, base: str, register: Register, communities: d
     per bulk load: pyoxigraph holds a whole load's text and quads besides the store, so 10,000 rows a
     load rather than 100,000 took the peak of 10,000 communities from 1,040 to 780 MB at the same speed
     (bench/compliance.py). ``rows``: only these rows; ``extra``: more Turtle statements for the same
-    graph (the years of the communities a chunk of workers belongs to)."""
+    graph (the years of the communities a chunk of workers belongs to); ``only``: see :func:`turtle_rows`."""
     graph = ox.NamedNode(register_graph(base, register))
     header = turtle_header(base, register)
     lines: list[str] = []
@@ -124,7 +139,7 @@ def load_register(store: ox.Store, base: str, register: Register, communities: d
         store.bulk_load((header + "\n".join(lines) + "\n").encode(), format=ox.RdfFormat.TURTLE, to_graph=graph)
         lines.clear()
 
-    for line in turtle_rows(base, register, communities, rows):
+    for line in turtle_rows(base, register, communities, rows, only):
         lines.append(line)
         if len(lines) >= chunk:
             flush()

@@ -115,7 +115,7 @@ def actual_words(check: Check, status: str, actuals: tuple, policy) -> str:
 def _csv_cell(value) -> str:
     """One cell as csv.writer (QUOTE_MINIMAL, lineterminator \\r\\n) writes it."""
     text = "" if value is None else str(value)
-    if any(ch in text for ch in ',"\r\n'):
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -220,45 +220,58 @@ class Report:
         """How many lines (row × norm) the full listing has."""
         return len(self.communities) * len(self.checks(COMMUNITIES)) + len(self.workers) * len(self.checks(WORKERS))
 
-    def _line_parts(self, register: str, only: tuple[str, ...] | None, render):
-        """(row, rendered row part, rendered norm part) per line: what does not change from row to row is
-        worked out once per check, and the words of an outcome once per distinct (check, outcome,
+    def _row_parts(self, register: str, only: tuple[str, ...] | None, render):
+        """(rendered row part, [rendered norm part per line]) per row: what does not change from row to row
+        is worked out once per check, and the words of an outcome once per distinct (check, outcome,
         values), since most rows repeat them."""
         policy = self.checkset.policy
-        fixed = {c.id: (c.norm.label_zh, c.norm.article, SEVERITY_WORDS[c.severity], required_words(c), c.norm.quote)
-                 for c in self.checks(register)}
-        words_of: dict[tuple, object] = {}
         checks = self.checks(register)
+        fixed = [(c.norm.label_zh, c.norm.article, SEVERITY_WORDS[c.severity], required_words(c), c.norm.quote)
+                 for c in checks]
+        words_of: dict[tuple, object] = {}
+        numbered = range(len(checks))
+        location = self.location
         for row in (self.communities if register == COMMUNITIES else self.workers):
-            head = None
-            for check, status, actual in zip(checks, row.statuses, row.actuals):
+            words = []
+            for i, status, actual in zip(numbered, row.statuses, row.actuals):
                 if only is not None and status not in only:
                     continue
-                key = (check.id, status, actual)
-                words = words_of.get(key)
-                if words is None:
+                key = (i, status, actual)
+                text = words_of.get(key)
+                if text is None:
                     if len(words_of) > 100_000:   # a bound on the memo: values that never repeat
                         words_of.clear()
-                    label, article, severity, required, quote = fixed[check.id]
-                    words = words_of[key] = render((label, article, status_words(check, status), severity, required,
-                                                    actual_words(check, status, actual, policy), quote))
-                if head is None:
-                    head = render((register, row.number, *self.location(register, row)))
-                yield head, words
+                    label, article, severity, required, quote = fixed[i]
+                    check = checks[i]
+                    text = words_of[key] = render((label, article, status_words(check, status), severity, required,
+                                                   actual_words(check, status, actual, policy), quote))
+                words.append(text)
+            if words:
+                yield render((register, row.number, *location(register, row))), words
 
     def flat_rows(self, register: str, only: tuple[str, ...] | None = None):
         """One line per row and norm as a tuple of cells (``only``: the lines of these outcomes)."""
-        for head, words in self._line_parts(register, only, tuple):
-            yield head + words
+        for head, words in self._row_parts(register, only, tuple):
+            for w in words:
+                yield head + w
 
     def write_csv(self, out) -> None:
         """The report as CSV (UTF-8 with a BOM, for Excel) written to the text file ``out`` as it is made:
         a large report is never held whole in memory. Each line is two pieces rendered once (the row's,
-        the norm's outcome) as csv.writer would render them (:func:`_csv_cells`)."""
+        the norm's outcome) as csv.writer would render them (:func:`_csv_cells`); a row's lines are
+        one join (a million rows, seven million lines: one string operation a row, not one a line).
+        Rendering pieces on two forked processes and copying them in was tried and left out: 3.5 CPU
+        seconds instead of 2.0 for 10,000 communities (fork, copied pages, the copy), and no faster on
+        the shared machine (bench/RESULTS.md)."""
         out.write("\ufeff")
         csv.writer(out, lineterminator="\r\n").writerow(self.HEADERS)
-        for reg in (COMMUNITIES, WORKERS):
-            out.writelines(f"{head},{words}\r\n" for head, words in self._line_parts(reg, None, _csv_cells))
+        for register in (COMMUNITIES, WORKERS):
+            self._write_csv_rows(out, register)
+
+    def _write_csv_rows(self, out, register: str) -> None:
+        for head, words in self._row_parts(register, None, _csv_cells):
+            start = head + ","
+            out.write(start + ("\r\n" + start).join(words) + "\r\n")
 
     def as_csv(self) -> bytes:
         out = io.StringIO()

@@ -13,15 +13,22 @@ import gc
 import multiprocessing
 import os
 import time
+from operator import itemgetter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
 import pyoxigraph as ox
 
-from policykg.compliance.checks import STATUSES, CheckSet, build_checks, register_query, var
+try:
+    import resource
+except ImportError:   # not on a Unix: this process's own CPU time only
+    resource = None
+
+from policykg.compliance.checks import (COMPACT_SEPARATOR, STATUSES, CheckSet, build_checks, compact_fields,
+                                        compact_query, read_columns, register_query, var)
 from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
-from policykg.compliance.instances import community_iris, load_register, register_graph
+from policykg.compliance.instances import community_iris, load_register, register_graph, row_prefix
 from policykg.compliance.norms import load_policy_norms
 from policykg.compliance.registers import Register, community_keys, read_register
 from policykg.compliance.report import Report, RowResult
@@ -34,13 +41,27 @@ def _quiet(_message: str) -> None:
     pass
 
 
+def _cpu_seconds() -> float:
+    """User + system seconds of this process and of its finished children (the chunk processes)."""
+    if resource is None:
+        return time.process_time()
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @dataclass
 class Timings:
+    """Wall seconds per step, and ``<step>_cpu``: its CPU seconds (the machine may be shared: CPU time
+    says what a step costs, wall time also how busy the machine was)."""
+
     seconds: dict[str, float] = field(default_factory=dict)
+    _cpu: float = field(default_factory=_cpu_seconds)
 
     def mark(self, name: str, start: float) -> float:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), _cpu_seconds()
         self.seconds[name] = round(now - start, 3)
+        self.seconds[f"{name}_cpu"] = round(cpu - self._cpu, 3)
+        self._cpu = cpu
         return now
 
 
@@ -153,19 +174,100 @@ def _slices(n: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
+def _compact_value(column):
+    """How a value of :func:`compact_query`'s text is read: a standard's actual value or a number column
+    as a Decimal, a yes/no as a bool, a choice as its class's local name (what :func:`_number` gives)."""
+    if column is not None and column.kind == "boolean":
+        return lambda text: text == "true"
+    if column is not None and column.kind == "choice":
+        return lambda text: text.rsplit("/", 1)[-1]
+
+    def decimal(text):
+        try:
+            return Decimal(text)
+        except ArithmeticError:
+            return None
+    return decimal
+
+
+def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows: list) -> tuple[list, list]:
+    """The checks of register ``kind`` as :func:`compact_query` on a store holding ``rows`` of it: per row
+    (in ``rows``' order) its outcomes and its actual values (None for a row the query did not return),
+    what :func:`row_results` makes RowResults of."""
+    checks = checkset.for_register(kind)
+    statuses_of, actuals_of = compact_fields(checks)
+    n = len(statuses_of)
+    readers = [[_compact_value(col) for _, col in per] for per in actuals_of]
+    shared = {s: s for s in STATUSES}
+    outcomes: dict[tuple, tuple] = {}
+    values: dict[tuple, tuple] = {}
+    parsed: list[dict] = [{} for per in readers for _ in per]   # per field: text → value (values repeat)
+    width = n + len(parsed)
+    found: dict[int, tuple] = {}
+    for solution in store.query(compact_query(checks, kind), default_graph=[ox.NamedNode(graph)]):
+        fields = solution[0].value.split(COMPACT_SEPARATOR, width)   # the row's IRI last, split or not
+        statuses = tuple(fields[:n])
+        known = outcomes.get(statuses)
+        if known is None:
+            known = outcomes[statuses] = tuple(shared[s] for s in statuses)
+        at = n
+        actuals = []
+        for read in readers:
+            group = []
+            for r in read:
+                text, memo = fields[at], parsed[at - n]
+                value = memo.get(text, memo)
+                if value is memo:
+                    if len(memo) > 100_000:
+                        memo.clear()
+                    value = memo[text] = r(text) if text else None
+                group.append(value)
+                at += 1
+            actuals.append(_one(values, tuple(group)))
+        found[int(fields[-1].rsplit("/", 1)[-1])] = (known, tuple(actuals))
+    missing = (None, None)
+    pairs = [found.get(row.number, missing) for row in rows]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def row_results(kind: str, prefix: str, rows: list, statuses: list, actuals: list,
+                iris: dict[tuple, str]) -> list[RowResult]:
+    """RowResults of :func:`run_compact`'s outcomes, named from the register's rows: built where the
+    report is made, since a chunk process sending them back whole (pickled objects) cost ten times as
+    much as sending the outcomes and values (shared tuples) and building them here."""
+    out = []
+    community = itemgetter(*COMMUNITY_KEY)
+    if kind == COMMUNITIES:
+        for row, s, a in zip(rows, statuses, actuals):
+            if s is not None:
+                out.append(RowResult(f"{prefix}{row.number}", row.number, community(row.values), s, a, None))
+        return out
+    ident = itemgetter("name", "post")
+    for row, s, a in zip(rows, statuses, actuals):
+        if s is not None:
+            v = row.values
+            out.append(RowResult(f"{prefix}{row.number}", row.number, ident(v), s, a, iris[community(v)]))
+    return out
+
+
 def check_chunk(checkset: CheckSet, base: str, register: Register, rows: slice, iris: dict[tuple, str],
-                years: dict[str, int]) -> list[RowResult]:
-    """The rows ``rows`` of a register checked in a fresh store of their own."""
+                years: dict[str, int]) -> tuple[list, list]:
+    """The rows ``rows`` of a register checked in a fresh store of their own, which holds only what the
+    checks read (:func:`turtle_rows`' ``only``): :func:`run_compact`'s outcomes and values."""
     store = ox.Store()
     extra: list[str] = []
     if register.kind == WORKERS:
         named = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)] for r in register.rows[rows]}
         extra = [f"<{iri}> <{REG}year> {years[iri]} ." for iri in named]
-    graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra)
-    return run_sparql(store, [graph], checkset, register.kind)
+    only = {c.key for c in read_columns(checkset.for_register(register.kind))}
+    if register.kind == COMMUNITIES:
+        only.add("year")
+    graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra,
+                          only=only)
+    return run_compact(store, graph, checkset, register.kind, register.rows[rows])
 
 
-def _forked_chunk(task: tuple[str, slice]) -> list[RowResult]:
+def _forked_chunk(task: tuple[str, slice]) -> tuple[list, list]:
     register, rows = task
     f = _FORKED
     return check_chunk(f["checkset"], f["base"], f["registers"][register], rows, f["iris"], f["years"])
@@ -175,6 +277,8 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
                     jobs: int = 1) -> tuple[list[RowResult], list[RowResult]]:
     """Both registers checked chunk by chunk (on ``jobs`` processes when there is more than one chunk)."""
     iris = community_iris(base, com)
+    if wor is not None:
+        wor.digest   # hashed once, before the chunk processes fork (each would hash it again)
     years = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)]: r.values["year"] for r in com.rows}
     registers = {COMMUNITIES: com, WORKERS: wor}
     tasks = [(COMMUNITIES, s) for s in _slices(len(com.rows), CHUNK_ROWS[COMMUNITIES])]
@@ -196,8 +300,9 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
     else:
         parts = [check_chunk(checkset, base, registers[r], s, iris, years) for r, s in tasks]
     out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}
-    for (register, _), part in zip(tasks, parts):
-        out[register].extend(part)
+    prefixes = {kind: row_prefix(base, r) for kind, r in registers.items() if r is not None}
+    for (kind, rows), (statuses, actuals) in zip(tasks, parts):
+        out[kind] += row_results(kind, prefixes[kind], registers[kind].rows[rows], statuses, actuals, iris)
     return out[COMMUNITIES], out[WORKERS]
 
 

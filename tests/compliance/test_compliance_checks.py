@@ -243,3 +243,25 @@ def test_a_large_xlsx_report_lists_the_findings_only(checkset, monkeypatch):
         assert any(f[:3] == (register, number, labels[norm]) and f[3] in words[status] for f in found)
     csv_lines = report.as_csv().decode("utf-8-sig").count("\r\n") - 1
     assert csv_lines == report.lines() > len(found)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_fast_path_gives_what_the_full_instance_graph_gives(checkset, monkeypatch, jobs):
+    """The chunks' stores hold only what the checks read and their SELECT returns one string a row; every
+    row's result (IRI, names, outcomes, actual values and their types, community) is the one the full
+    SELECT gives on the whole instance graph (every column, provenance, names), which the pySHACL path
+    uses."""
+    from policykg.compliance import run
+
+    registers = generate(len(CASES) + 20, seed=17)
+    com, wor = read_registers((registers.communities_csv(), "communities.csv"), (registers.workers_csv(), "workers.csv"))
+    store, graphs = import_registers(BASE, com, wor)
+    full = {reg: run.run_sparql(store, graphs, checkset, reg) for reg in (COMMUNITIES, WORKERS)}
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 9, WORKERS: 53})
+    fast = dict(zip((COMMUNITIES, WORKERS), run.check_in_chunks(checkset, BASE, com, wor, jobs)))
+    for reg in (COMMUNITIES, WORKERS):
+        assert len(fast[reg]) == len(full[reg]) == len((com if reg == COMMUNITIES else wor).rows)
+        assert [repr(r) for r in fast[reg]] == [repr(r) for r in full[reg]]
+    assert any(isinstance(a, bool) for r in fast[WORKERS] for per in r.actuals for a in per)   # yes/no values stay bools
+    assert {a for r in fast[COMMUNITIES] for per in r.actuals for a in per if isinstance(a, str)}   # and choices names
+
