@@ -198,6 +198,7 @@ def run(args) -> str:
                     status, body = _get_path(service, path, args.request_timeout)
                     if status != 200:
                         questions.append((backend, name, None, None, None, f"HTTP {status}"))
+                        notes.append(f"{backend} {name}: HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
                         continue
                     for c in args.concurrency:
                         m = _measure_paths(path_peer, path, c, args)
@@ -385,6 +386,7 @@ def main(argv=None) -> int:
     if set(args.backends) - set(BACKENDS):
         parser.error(f"--backends: choose from {', '.join(BACKENDS)}")
     args.data = args.data.resolve()
+    args.server_dir = args.server_dir.resolve() if args.server_dir else None   # the servers run in their folders
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ.update(POLICYKG_SETTINGS)
     args.load_before = _load()

@@ -44,23 +44,17 @@ EXACT = 85
 # (a province: millions of labelled rows) is not read: no question resolves a row by name, and
 # reading them all made the service's memory grow with the data (bench/RESULTS.md).
 # The name properties, ranked: rdfs:label, then skos:prefLabel (both "labels"), then skos:altLabel.
-# (A VALUES block, not a UNION of BINDs inside GRAPH ?g: that shape stops Virtuoso 7.2's server.)
 _RANK = {PREFIXES["rdfs"] + "label": 0, PREFIXES["skos"] + "prefLabel": 1, PREFIXES["skos"] + "altLabel": 2}
 ALT = 2
-_NAMES = f"""VALUES ?p {{ {' '.join(f'<{p}>' for p in _RANK)} }} GRAPH ?g {{ ?s ?p ?label }}
-  FILTER(isIRI(?s) && isLiteral(?label))"""
 BATCH = 400     # IRIs in one VALUES block (query text of tens of KB at most)
-
-
-def _policy_names_query(graphs: list[str]) -> str:
-    values = " ".join(f"<{g}>" for g in graphs)
-    return f"{sparql_prologue()}SELECT DISTINCT ?s ?p ?label WHERE {{ VALUES ?g {{ {values} }} {_NAMES} }}\n"
-
-
-def _background_names_query(background: str) -> str:
-    return (f"{sparql_prologue()}SELECT DISTINCT ?s ?p ?label WHERE {{\n"
-            f"  {{ ?s rdf:subject ?x }} UNION {{ ?x rdf:subject ?s }} UNION {{ ?x rdf:object ?s }}\n"
-            f"  VALUES ?g {{ <{background}> }} {_NAMES}\n}}\n")
+# Each name query has a constant graph and property (one per graph and property): over a large graph
+# a variable one (VALUES ?g, VALUES ?p, a UNION of BINDs) made Oxigraph scan every label (minutes at
+# 6 million quads) and a UNION of BINDs inside GRAPH ?g stopped Virtuoso 7.2's server.
+_NAMES_IN_GRAPH = "SELECT ?s ?label WHERE {{ {values}GRAPH <{graph}> {{ ?s <{prop}> ?label }} " \
+                  "FILTER(isIRI(?s) && isLiteral(?label)) }}"
+# What the background's statements are and name (its register rows are neither).
+_STATEMENT_LINKED = sparql_prologue() + """SELECT DISTINCT ?s WHERE {
+  { ?s rdf:subject ?x } UNION { ?x rdf:subject ?s } UNION { ?x rdf:object ?s } FILTER(isIRI(?s)) }"""
 
 
 def _batches(iris) -> list[str]:
@@ -143,28 +137,38 @@ class Resolver:
         self._load()
         self.clauses = ClauseIndex(store, base)
 
-    def _names(self) -> list[dict]:
-        """The name rows (see _NAMES), rdfs:label first, then skos:prefLabel, then skos:altLabel;
-        also keeps which entities the background graph names (for :attr:`background_only`)."""
+    def _names(self) -> list[tuple[str, int, object]]:
+        """(IRI, rank, label) of every name read: in rank order (rdfs:label, skos:prefLabel,
+        skos:altLabel), within a rank the policy's graphs first, each store's order within a graph.
+        Also keeps which entities the background labels (for :attr:`background_only`)."""
         background = graph_iri(self.base, "background")
         graphs = self.store.default_graph_names()
-        rows = self.store.select(_policy_names_query([g for g in graphs if g != background]))
+        policy = [g for g in graphs if g != background]
+        linked = ([{row["s"].value for row in self.store.select(_STATEMENT_LINKED)}]
+                  if background in graphs else [])
+        rows, seen = [], set()
         self._background_named: set[str] = set()
-        if background in graphs:
-            more = self.store.select(_background_names_query(background))
-            self._background_named = {r["s"].value for r in more if _RANK[r["p"].value] == 0}
-            rows += more
-        return sorted(rows, key=lambda r: _RANK[r["p"].value])   # stable: each store's order within a rank
+        for prop, rank in _RANK.items():
+            queries = [(_NAMES_IN_GRAPH.format(values="", graph=g, prop=prop), False) for g in policy]
+            for subjects in linked:
+                queries += [(_NAMES_IN_GRAPH.format(values=f"VALUES ?s {{ {values} }} ", graph=background,
+                                                    prop=prop), True) for values in _batches(subjects)]
+            for query, in_background in queries:
+                for row in self.store.select(query):
+                    name = (row["s"].value, rank, row["label"])
+                    if in_background and rank == 0:
+                        self._background_named.add(name[0])
+                    if name not in seen:    # the same name in two graphs is one name
+                        seen.add(name)
+                        rows.append(name)
+        return rows
 
     def _load(self) -> None:
-        for row in self._names():
-            iri = row["s"].value
+        for iri, how, label in self._names():
             if "/statement/" in iri or "/id/doc/" in iri:
                 continue  # statements and clauses are named by their own routes
-            label = row["label"]
             entity = self.entities.setdefault(iri, Entity(iri))
             lang = (getattr(label, "language", None) or "").lower()
-            how = _RANK[row["p"].value]
             if how < ALT:
                 entity.labels.setdefault(lang, label.value)
             entity.names.append((normalize(label.value), 90 if how < ALT else 85, label.value))
