@@ -52,9 +52,9 @@ BATCH = 400     # IRIs in one VALUES block (query text of tens of KB at most)
 # 6 million quads) and a UNION of BINDs inside GRAPH ?g stopped Virtuoso 7.2's server.
 _NAMES_IN_GRAPH = "SELECT ?s ?label WHERE {{ {values}GRAPH <{graph}> {{ ?s <{prop}> ?label }} " \
                   "FILTER(isIRI(?s) && isLiteral(?label)) }}"
-# What the background's statements are and name (its register rows are neither).
-_STATEMENT_LINKED = sparql_prologue() + """SELECT DISTINCT ?s WHERE {
-  { ?s rdf:subject ?x } UNION { ?x rdf:subject ?s } UNION { ?x rdf:object ?s } FILTER(isIRI(?s)) }"""
+# The background's statements and what they name (its register rows are neither).
+_STATEMENT_LINKED = sparql_prologue() + """SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{
+  {{ ?s rdf:subject ?x }} UNION {{ ?x rdf:subject ?s }} UNION {{ ?x rdf:object ?s }} }} FILTER(isIRI(?s)) }}"""
 
 
 def _batches(iris) -> list[str]:
@@ -144,7 +144,7 @@ class Resolver:
         background = graph_iri(self.base, "background")
         graphs = self.store.default_graph_names()
         policy = [g for g in graphs if g != background]
-        linked = ([{row["s"].value for row in self.store.select(_STATEMENT_LINKED)}]
+        linked = ([{row["s"].value for row in self.store.select(_STATEMENT_LINKED.format(graph=background))}]
                   if background in graphs else [])
         rows, seen = [], set()
         self._background_named: set[str] = set()
