@@ -543,6 +543,16 @@ class _Connections(threading.local):
 
 
 _CONNECTIONS = _Connections()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child (the server processes of `policykg serve` are forked after the start-up
+    check): the parent's kept connections are its own; two processes writing on one socket would
+    read each other's answers. The child's copies are dropped (not shut down) and it opens its own."""
+    _CONNECTIONS.open = {}
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 _REDIRECTS = (301, 302, 303, 307, 308)
 # What SPARQLWrapper raises for an HTTP status (its _query), so that both paths are read alike.
 _STATUS_ERRORS = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Unauthorized,

@@ -172,3 +172,34 @@ def test_an_answer_cut_by_our_time_limit_is_not_read_as_the_next_one():
     finally:
         half.stop.set()
         half.sock.close()
+
+
+def test_a_forked_child_never_uses_its_parents_connection(tmp_path):
+    """`policykg serve` forks its server processes after the start-up check: a connection kept by
+    the parent must not be written to by a child too (each would read the other's answers)."""
+    import os
+    server = SparqlServer.oxigraph(tmp_path).start()
+    try:
+        store = RemoteStore(server.url, BASE, timeout=5)
+        store.select(COUNT)
+        parents = _local_port(server.url)
+        assert parents is not None
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:     # the child: report what it inherited and which connection it then used
+            try:
+                inherited = _local_port(server.url)
+                store.select(COUNT)
+                os.write(write, f"{inherited} {_local_port(server.url)}".encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        deadline = time.monotonic() + 30
+        while os.waitpid(pid, os.WNOHANG) == (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        inherited, used = os.read(read, 100).decode().split()
+        os.close(read)
+        assert inherited == "None" and int(used) != parents
+        assert _local_port(server.url) == parents        # the parent keeps its own
+    finally:
+        server.stop()
