@@ -17,6 +17,15 @@ Memory: every process of the service (supervisor, server and evaluation processe
 
 The section is written into --out between markers, inside the part of RESULTS.md that bench/run.py
 keeps (after its "Measurements behind the design" heading).
+
+The province-size graph (≥ 5 million quads, bench/generate.py's city at --city-triples):
+
+    python -m bench.remote --data build/bench/city-6200000.nq --queries city --server-dir build/bench/servers \
+        --label city --out bench/RESULTS.md
+
+loads each server with its own bulk loader (``oxigraph load``; Virtuoso's ``ld_dir``/``rdf_loader_run``)
+into a folder of --server-dir that is kept with a stamp of the file it holds, so a second run starts
+the loaded servers again instead of loading for minutes; each label has a section of its own.
 """
 from __future__ import annotations
 
@@ -31,14 +40,22 @@ from pathlib import Path
 
 from bench.measure import geomean, measure, memory, normalise, same
 from bench.peers import NTRIPLES, POLICYKG_SETTINGS, RESULTS_JSON, ROOT, VENV_BIN, Peer, PolicykgPeer, request
-from bench.run import NOTES_HEADING, PREFIXES, SEED_QUERIES, fmt, machine
-from bench.servers import ServerMissing, SparqlServer
+from bench.run import CITY_QUERIES, NOTES_HEADING, PREFIXES, SEED_QUERIES, fmt, machine
+from bench.servers import ServerMissing, SparqlServer, oxigraph_bulk_load
 from policykg.queries.library import load_library
 from policykg.settings import DEFAULT_BASE
 from policykg.store.remote import RemoteStore
 
-START, END = "<!-- bench/remote.py:start -->", "<!-- bench/remote.py:end -->"
 BACKENDS = ("embedded", "oxigraph-server", "virtuoso")
+QUERY_SETS = {"seed": SEED_QUERIES, "city": CITY_QUERIES}
+BULK_LOAD_SECONDS = 3600
+VIRTUOSO_BIG_BUFFERS = 170_000     # about 1.3 GB of page cache for the province-size graph
+
+
+def markers(label: str = "") -> tuple[str, str]:
+    """The markers of this run's section in RESULTS.md: one section per data set label."""
+    tag = f"bench/remote.py:{label}" if label else "bench/remote.py"
+    return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
 class RemotePolicykgPeer(PolicykgPeer):
@@ -77,12 +94,15 @@ def _named_questions() -> dict[str, str]:
 
 
 def _get_path(peer: Peer, path: str, timeout: float) -> tuple[int, bytes]:
+    """(status, body); status "timeout" or "error …" when there is no answer (a benchmark row, not a crash)."""
     import http.client
     conn = http.client.HTTPConnection("127.0.0.1", peer.port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Accept": "application/json"})
         response = conn.getresponse()
         return response.status, response.read()
+    except (TimeoutError, OSError, http.client.HTTPException) as exc:
+        return ("timeout" if isinstance(exc, TimeoutError) else f"error {type(exc).__name__}"), b""
     finally:
         conn.close()
 
@@ -104,9 +124,10 @@ def run(args) -> str:
     notes: list[str] = []
     pairs: list[tuple] = []           # (backend, query, median added ms, p90 added ms, pairs)
     reference: dict = {}
+    queries = QUERY_SETS[args.queries]
     accepts = {q: (NTRIPLES if t.lstrip().upper().startswith("CONSTRUCT") else RESULTS_JSON)
-               for q, t in SEED_QUERIES.items()}
-    full = {q: PREFIXES + t for q, t in SEED_QUERIES.items()}
+               for q, t in queries.items()}
+    full = {q: PREFIXES + t for q, t in queries.items()}
     named = _named_questions()
     with tempfile.TemporaryDirectory(prefix="policykg-bench-remote-", dir=args.workdir) as tmp:
         tmp = Path(tmp)
@@ -118,17 +139,19 @@ def run(args) -> str:
                     service = PolicykgPeer(args.data, tmp)
                     direct = None
                 else:
-                    folder = tmp / backend
-                    folder.mkdir()
-                    started = time.monotonic()
-                    server = (SparqlServer.oxigraph(folder) if backend == "oxigraph-server"
-                              else SparqlServer.virtuoso(folder)).start()
-                    if backend == "virtuoso":
-                        server.grant_updates()
-                    loading = time.monotonic()
-                    server.load(args.data)
-                    notes.append(f"{backend}: server ready in {server.started_in:.1f} s, the bundled policy "
-                                 f"loaded (policykg load) in {time.monotonic() - loading:.1f} s")
+                    if args.server_dir:
+                        server = _bulk_loaded_server(backend, args.server_dir / backend, args.data, notes)
+                    else:
+                        folder = tmp / backend
+                        folder.mkdir()
+                        server = (SparqlServer.oxigraph(folder) if backend == "oxigraph-server"
+                                  else SparqlServer.virtuoso(folder)).start()
+                        if backend == "virtuoso":
+                            server.grant_updates()
+                        loading = time.monotonic()
+                        server.load(args.data)
+                        notes.append(f"{backend}: server ready in {server.started_in:.1f} s, {args.data.name} "
+                                     f"loaded (policykg load) in {time.monotonic() - loading:.1f} s")
                     service = RemotePolicykgPeer(args.data, tmp, server.url, backend)
                     store = RemoteStore(server.url, DEFAULT_BASE)
                     direct = DirectPeer(server, (store.default_graph_names(), store.graph_names()))
@@ -139,8 +162,11 @@ def run(args) -> str:
                     server.stop()
                 continue
             try:
-                for q in SEED_QUERIES:
-                    status, body = request(service, full[q], accepts[q], timeout=args.request_timeout)
+                for q in queries:
+                    try:
+                        status, body = request(service, full[q], accepts[q], timeout=args.request_timeout)
+                    except (TimeoutError, OSError) as exc:
+                        status, body = type(exc).__name__, b""
                     if status != 200:
                         notes.append(f"{backend} {q}: HTTP {status}: {body[:160]!r}")
                         continue
@@ -162,10 +188,17 @@ def run(args) -> str:
                     if direct is not None:
                         pairs.append((backend, q) + _interleaved(service, direct, full[q], accepts[q], args))
                 path_peer = _PathPeer(service)
+                # The first named question builds what the service keeps per state of the data (the
+                # resolver, the actor graph): timed on its own, with a longer limit.
+                first = time.monotonic()
+                status, _ = _get_path(service, next(iter(named.values())), args.warmup_timeout)
+                notes.append(f"{backend}: the first named question (building the resolver and what is kept per "
+                             f"state of the data) answered {status} in {time.monotonic() - first:.1f} s")
                 for name, path in named.items():
                     status, body = _get_path(service, path, args.request_timeout)
                     if status != 200:
                         questions.append((backend, name, None, None, None, f"HTTP {status}"))
+                        notes.append(f"{backend} {name}: HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
                         continue
                     for c in args.concurrency:
                         m = _measure_paths(path_peer, path, c, args)
@@ -177,6 +210,38 @@ def run(args) -> str:
                 if server is not None:
                     server.stop()
     return report(rows, questions, memories, notes, args, pairs)
+
+
+def _stamp(data: Path) -> str:
+    stat = data.stat()
+    return f"{data.resolve()} {stat.st_size} {stat.st_mtime_ns}\n"
+
+
+def _bulk_loaded_server(backend: str, folder: Path, data: Path, notes: list) -> SparqlServer:
+    """The server of ``backend`` over ``folder``, holding ``data``: loaded by the server's own bulk
+    loader when the folder's stamp names another file (or none), else started as it is."""
+    stamp = folder / "loaded.stamp"
+    fresh = not (stamp.is_file() and stamp.read_text(encoding="utf-8") == _stamp(data))
+    if fresh:
+        import shutil
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    loading = time.monotonic()
+    if backend == "oxigraph-server":
+        if fresh:
+            oxigraph_bulk_load(folder, data, BULK_LOAD_SECONDS)
+        server = SparqlServer.oxigraph(folder).start()
+    else:
+        server = SparqlServer.virtuoso(folder, buffers=VIRTUOSO_BIG_BUFFERS, readable=(data.parent,)).start()
+        if fresh:
+            server.grant_updates()
+            server.bulk_load_virtuoso(data, BULK_LOAD_SECONDS)
+    if fresh:
+        stamp.write_text(_stamp(data), encoding="utf-8")
+        notes.append(f"{backend}: {data.name} bulk-loaded and the server ready in {time.monotonic() - loading:.0f} s")
+    else:
+        notes.append(f"{backend}: the server, already loaded with {data.name}, ready in {server.started_in:.1f} s")
+    return server
 
 
 def _interleaved(service: Peer, direct: Peer, query: str, accept: str, args) -> tuple[float, float, int]:
@@ -224,7 +289,11 @@ def _measure_paths(peer, path: str, c: int, args):
 
 
 def report(rows, questions, memories, notes, args, pairs=()) -> str:
-    lines = [START, "", "### Over a SPARQL server (bench/remote.py)", "",
+    start, end = markers(getattr(args, "label", ""))
+    title = f"### Over a SPARQL server (bench/remote.py): {args.data.name}"
+    lines = [start, "", title, "",
+             f"Data: {args.data.name}, queries: {getattr(args, 'queries', 'seed')}. "
+             f"Load average at the start: {getattr(args, 'load_before', '?')}, at the end: {_load()}. "
              f"Machine: {machine()}. Each cell: up to {args.requests} requests or {args.seconds:g} s, GET with "
              "keep-alive, every request's text different (no cache helps). `server ms`: the same request sent "
              "straight to the server with the dataset the service sends; `added ms`: the service's median minus "
@@ -270,17 +339,22 @@ def report(rows, questions, memories, notes, args, pairs=()) -> str:
                      f"{fmt(ready, 1)} |")
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
-    lines += ["", END, ""]
+    lines += ["", end, ""]
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` into ``path``: in place of the previous one, else at the end of the part
-    bench/run.py keeps (its notes, from NOTES_HEADING on)."""
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def write_section(path: Path, section: str, label: str = "") -> None:
+    """Put ``section`` into ``path``: in place of the previous one of the same label, else at the
+    end of the part bench/run.py keeps (its notes, from NOTES_HEADING on)."""
+    start, end = markers(label)
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
         text = before + section + after
     else:
         if NOTES_HEADING not in text:
@@ -297,20 +371,29 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument("--warmup-timeout", type=float, default=900.0,
+                        help="limit of the first named question, which builds the resolver")
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument("--out", type=Path, help="write the section into this markdown file")
+    parser.add_argument("--queries", choices=sorted(QUERY_SETS), default="seed",
+                        help="seed: the bundled policy's queries; city: the generated register's (bench/run.py)")
+    parser.add_argument("--server-dir", type=Path,
+                        help="keep each server's loaded folder here and bulk-load it (province-size data)")
+    parser.add_argument("--label", default="", help="the section's label in --out (one section per data set)")
     args = parser.parse_args(argv)
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if set(args.backends) - set(BACKENDS):
         parser.error(f"--backends: choose from {', '.join(BACKENDS)}")
     args.data = args.data.resolve()
+    args.server_dir = args.server_dir.resolve() if args.server_dir else None   # the servers run in their folders
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ.update(POLICYKG_SETTINGS)
+    args.load_before = _load()
     section = run(args)
     print(section)
     if args.out:
-        write_section(args.out, section)
+        write_section(args.out, section, args.label)
     return 0
 
 

@@ -11,6 +11,7 @@ with digest credentials (docs/operations.md).
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -64,11 +65,15 @@ class SparqlServer:
                    f"http://127.0.0.1:{port}/query", folder)
 
     @classmethod
-    def virtuoso(cls, folder: Path) -> "SparqlServer":
+    def virtuoso(cls, folder: Path, buffers: int = 20000, readable: tuple[Path, ...] = ()) -> "SparqlServer":
+        """``buffers``: Virtuoso's page cache (8 KB pages; its guide: about 85 000 per GB of RAM
+        given to it); ``readable``: folders its bulk loader may read (:meth:`bulk_load`)."""
         program = _program("virtuoso-t", "apt-get install virtuoso-opensource (`make servers` does, as root)")
         sql_port, http_port = _free_port(), _free_port()
-        (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port,
-                                                                 http_port=http_port), encoding="ascii")
+        dirs = ", ".join([".", str(folder)] + [str(Path(d).resolve()) for d in readable])
+        (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(
+            folder=folder, sql_port=sql_port, http_port=http_port, dirs=dirs, buffers=buffers,
+            dirty=buffers * 3 // 4), encoding="ascii")
         server = cls([program, "-f", "-c", str(folder / "virtuoso.ini")], f"http://127.0.0.1:{http_port}/sparql",
                      folder)
         server.sql_port = sql_port
@@ -129,6 +134,37 @@ class SparqlServer:
     def load(self, data: Path) -> dict:
         return RemoteStore(self.url, BASE).load(data)
 
+    def isql(self, statements: str, timeout: float) -> str:
+        """Run SQL statements as the DBA of this throw-away database; the output, or RuntimeError."""
+        isql = _program("isql-vt", "apt-get install virtuoso-opensource")
+        proc = subprocess.run([isql, str(self.sql_port), "dba", VIRTUOSO_DBA_PASSWORD, f"exec={statements}"],
+                              capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0 or "*** Error" in proc.stdout or "*** Error" in proc.stderr:
+            raise RuntimeError(f"isql-vt: {statements[:200]}: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+        return proc.stdout
+
+    def bulk_load_virtuoso(self, data: Path, timeout: float) -> None:
+        """Virtuoso's bulk loader (ld_dir, rdf_loader_run, checkpoint) on an N-Quads file: for the
+        province-size benchmark graph, which the Graph Store Protocol would take far longer to send.
+        The file's folder must be among ``readable`` (:meth:`virtuoso`)."""
+        data = Path(data).resolve()
+        self.isql(f"ld_dir('{data.parent}', '{data.name}', 'urn:policykg:unused'); rdf_loader_run(); checkpoint;",
+                  timeout)
+        failed = self.isql("SELECT COUNT(*) FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;", 60)
+        if not re.search(r"^\s*0\s*$", failed, re.M):
+            raise RuntimeError(f"Virtuoso's bulk loader failed on {data}: "
+                               f"{self.isql('SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST;', 60)[-2000:]}")
+
+
+def oxigraph_bulk_load(folder: Path, data: Path, timeout: float) -> None:
+    """Oxigraph's offline bulk loader (``oxigraph load``) into ``folder``/db, before the server starts
+    on it (:meth:`SparqlServer.oxigraph` with the same folder)."""
+    program = _program("oxigraph", "pip install oxigraph (the test extra of setup.cfg)")
+    proc = subprocess.run([program, "load", "--lenient", "--location", str(folder / "db"), "--file", str(data)],
+                          capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"oxigraph load {data} failed: {proc.stderr[-2000:]}")
+
 
 # Virtuoso's ini for a throw-away test database: loopback ports, everything in one folder, no row
 # limit on answers (ResultSetMaxRows: the dumps read whole graphs), no server-side time limit (ours
@@ -154,9 +190,9 @@ DisableUnixSocket = 1
 MaxClientConnections = 20
 CheckpointInterval = 60
 CaseMode = 2
-DirsAllowed = ., {folder}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+DirsAllowed = {dirs}
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
 ThreadsPerQuery = 2
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}

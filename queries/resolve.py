@@ -40,15 +40,28 @@ PKG = PREFIXES["pkg"]
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 EXACT = 85
 
-# Entity kinds the resolver understands, and the SPARQL that classifies an entity as one.
-_LABELS_QUERY = sparql_prologue() + """\
-SELECT ?s ?label ?how WHERE {
-  { ?s rdfs:label ?label BIND("label" AS ?how) }
-  UNION { ?s skos:prefLabel ?label BIND("label" AS ?how) }
-  UNION { ?s skos:altLabel ?label BIND("alt" AS ?how) }
-  FILTER(isIRI(?s) && isLiteral(?label))
-}
-"""
+# The names the resolver reads: those in the policy's graphs, and in the background graph only those
+# of its statements and of what a statement names (姑苏区). A register loaded into the background
+# (a province: millions of labelled rows) is not read: no question resolves a row by name, and
+# reading them all made the service's memory grow with the data (bench/RESULTS.md).
+# The name properties, ranked: rdfs:label, then skos:prefLabel (both "labels"), then skos:altLabel.
+_RANK = {PREFIXES["rdfs"] + "label": 0, PREFIXES["skos"] + "prefLabel": 1, PREFIXES["skos"] + "altLabel": 2}
+ALT = 2
+BATCH = 400     # IRIs in one VALUES block (query text of tens of KB at most)
+# Each name query has a constant graph and property (one per graph and property): over a large graph
+# a variable one (VALUES ?g, VALUES ?p, a UNION of BINDs) made Oxigraph scan every label (minutes at
+# 6 million quads) and a UNION of BINDs inside GRAPH ?g stopped Virtuoso 7.2's server.
+_NAMES_IN_GRAPH = "SELECT ?s ?label WHERE {{ {values}GRAPH <{graph}> {{ ?s <{prop}> ?label }} " \
+                  "FILTER(isIRI(?s) && isLiteral(?label)) }}"
+# The background's statements and what they name (its register rows are neither).
+_STATEMENT_LINKED = sparql_prologue() + """SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{
+  {{ ?s rdf:subject ?x }} UNION {{ ?x rdf:subject ?s }} UNION {{ ?x rdf:object ?s }} }} FILTER(isIRI(?s)) }}"""
+
+
+def _batches(iris) -> list[str]:
+    """``iris`` as the contents of VALUES blocks of at most BATCH IRIs each."""
+    ordered = sorted(iris)
+    return [" ".join(f"<{i}>" for i in ordered[k:k + BATCH]) for k in range(0, len(ordered), BATCH)]
 
 # The classes whose subclasses and members are actors: organizations, posts, people and agents.
 _ACTOR_TOPS = ("org:Organization", "org:FormalOrganization", "org:OrganizationalUnit", "org:Post",
@@ -61,12 +74,14 @@ def _each_top(pattern: str) -> str:
     return " UNION ".join("{ " + pattern.replace("?top", top) + " }" for top in _ACTOR_TOPS)
 
 
-# What classifies an entity as each kind, one query per kind: one query joining them all by UNION
-# makes Virtuoso 7.2's SPARQL compiler fail (SP031 sparp_gp_deprecate, docs/operations.md).
+# The classes of actors (punned as actors themselves); an entity typed by one, or by a top class, is one.
+_ACTOR_CLASSES_QUERY = f"{sparql_prologue()}SELECT DISTINCT ?s WHERE {{\n{_each_top('?s rdfs:subClassOf+ ?top')}\n}}\n"
+# The types of the entities read (a VALUES block of their IRIs): not every typed row of the data.
+_TYPES_QUERY = sparql_prologue() + "SELECT DISTINCT ?s ?type WHERE {{ VALUES ?s {{ {} }} ?s rdf:type ?type }}\n"
+
+# What classifies an entity as each other kind, one query per kind: one query joining them all by
+# UNION makes Virtuoso 7.2's SPARQL compiler fail (SP031 sparp_gp_deprecate, docs/operations.md).
 _KINDS_QUERIES = tuple((kind, f"{sparql_prologue()}SELECT DISTINCT ?s WHERE {{\n{where}\n}}\n") for kind, where in (
-    # actor kinds: classes of organizations, posts, people and agents (punned individuals)
-    ("actor", _each_top("?s rdfs:subClassOf+ ?top")),
-    ("actor", "{ " + _each_top("?s rdf:type/rdfs:subClassOf* ?top") + " } FILTER(!isBlank(?s))"),
     # anything a relation statement or a norm names as a party
     ("party", "{ ?st rdf:subject ?s } UNION { ?st rdf:object ?s } UNION { ?st pkg:bearer ?s }\n"
               "?st a ?stype . VALUES ?stype { pkg:RelationStatement pkg:Norm } FILTER(isIRI(?s))"),
@@ -126,17 +141,49 @@ class Resolver:
         self._load()
         self.clauses = ClauseIndex(store, base)
 
+    def _names(self) -> list[tuple[str, int, object]]:
+        """(IRI, rank, label) of every name read: in rank order (rdfs:label, skos:prefLabel,
+        skos:altLabel), within a rank the policy's graphs first, each store's order within a graph.
+        Also keeps which entities the background labels (for :attr:`background_only`)."""
+        background = graph_iri(self.base, "background")
+        graphs = self.store.default_graph_names()
+        policy = [g for g in graphs if g != background]
+        linked = ([{row["s"].value for row in self.store.select(_STATEMENT_LINKED.format(graph=background))}]
+                  if background in graphs else [])
+        rows, seen = [], set()
+        self._background_named: set[str] = set()
+        for prop, rank in _RANK.items():
+            queries = [(_NAMES_IN_GRAPH.format(values="", graph=g, prop=prop), False) for g in policy]
+            for subjects in linked:
+                queries += [(_NAMES_IN_GRAPH.format(values=f"VALUES ?s {{ {values} }} ", graph=background,
+                                                    prop=prop), True) for values in _batches(subjects)]
+            for query, in_background in queries:
+                for row in self.store.select(query):
+                    name = (row["s"].value, rank, row["label"])
+                    if in_background and rank == 0:
+                        self._background_named.add(name[0])
+                    if name not in seen:    # the same name in two graphs is one name
+                        seen.add(name)
+                        rows.append(name)
+        return rows
+
     def _load(self) -> None:
-        for row in self.store.select(_LABELS_QUERY):
-            iri = row["s"].value
+        for iri, how, label in self._names():
             if "/statement/" in iri or "/id/doc/" in iri:
                 continue  # statements and clauses are named by their own routes
-            label = row["label"]
             entity = self.entities.setdefault(iri, Entity(iri))
             lang = (getattr(label, "language", None) or "").lower()
-            if row["how"].value == "label":
+            if how < ALT:
                 entity.labels.setdefault(lang, label.value)
-            entity.names.append((normalize(label.value), 90 if row["how"].value == "label" else 85, label.value))
+            entity.names.append((normalize(label.value), 90 if how < ALT else 85, label.value))
+        actor_classes = {row["s"].value for row in self.store.select(_ACTOR_CLASSES_QUERY)}
+        for iri in actor_classes & self.entities.keys():
+            self.entities[iri].kinds.add("actor")
+        actor_types = actor_classes | {PREFIXES[t.split(":")[0]] + t.split(":")[1] for t in _ACTOR_TOPS}
+        for values in _batches(self.entities):
+            for row in self.store.select(_TYPES_QUERY.format(values)):
+                if row["type"].value in actor_types:
+                    self.entities[row["s"].value].kinds.add("actor")
         for kind, query in _KINDS_QUERIES:
             for row in self.store.select(query):
                 iri = row["s"].value
@@ -172,9 +219,13 @@ class Resolver:
         """Things only another source names (…/graph/background, e.g. 姑苏区, set up in 2012): a
         question naming one asks about something the policy does not speak of."""
         background = graph_iri(self.base, "background")
-        query = (f"SELECT DISTINCT ?s WHERE {{ GRAPH <{background}> {{ ?s <{RDFS_LABEL}> ?label }} "
-                 f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{background}>) }} }}")
-        return {row["s"].value for row in self.store.select(query)}
+        named = self._background_named & self.entities.keys()   # what the resolver read there (_names)
+        elsewhere: set[str] = set()
+        for values in _batches(named):
+            query = (f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+                     f"FILTER(?g != <{background}>) }}")
+            elsewhere |= {row["s"].value for row in self.store.select(query)}
+        return named - elsewhere
 
     # -- IRIs ------------------------------------------------------------------
     def expand_iri(self, value: str) -> str | None:

@@ -33,6 +33,8 @@ reads it at most once a second), so several service instances over one server ag
 """
 from __future__ import annotations
 
+import http.client
+import io
 import logging
 import os
 import re
@@ -149,7 +151,11 @@ class RemoteStore(Store):
     def _send(self, text: str, *, accept: str, form: str, timeout: float, dataset, update: bool = False,
               cap: int | None = None, server_limit: float | None = None, probe: bool = False) -> "_Reply":
         """Send a query (or an update) with SPARQLWrapper; the whole reply, read before ``timeout``."""
-        sparql = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url if update else None)
+        # Queries go over this thread's keep-alive connection (a new TCP connection per request was
+        # most of what the service added to the server's time); updates are not retried, so each
+        # takes a connection of its own (SPARQLWrapper's urllib).
+        sparql = (SPARQLWrapper if update else _PooledWrapper)(self.query_url,
+                                                               updateEndpoint=self.update_url if update else None)
         sparql.setMethod(POST)
         sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
         kind = self._kind if probe else self.kind
@@ -176,7 +182,11 @@ class RemoteStore(Store):
         deadline = time.monotonic() + timeout
         try:
             response = sparql.query().response
-            body = _read(response, deadline, cap)
+            try:
+                body = _read(response, deadline, cap)
+            except BaseException:
+                _discard(response)   # what is left unread would be read as the next request's answer
+                raise
             headers = response.headers
         except (socket.timeout, TimeoutError):
             raise limit_reached("timeout", f"the SPARQL server did not answer within the time limit of {timeout:g} s",
@@ -523,6 +533,100 @@ class RemoteStore(Store):
                              f"{_excerpt(exc.read())}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise StoreError(f"the Graph Store endpoint {url} did not answer: {exc}") from None
+
+
+class _Connections(threading.local):
+    """This thread's open connections, one per server (scheme, host and port)."""
+
+    def __init__(self):
+        self.open: dict[tuple[str, str], http.client.HTTPConnection] = {}
+
+
+_CONNECTIONS = _Connections()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child (the server processes of `policykg serve` are forked after the start-up
+    check): the parent's kept connections are its own; two processes writing on one socket would
+    read each other's answers. The child's copies are dropped (not shut down) and it opens its own."""
+    _CONNECTIONS.open = {}
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+_REDIRECTS = (301, 302, 303, 307, 308)
+# What SPARQLWrapper raises for an HTTP status (its _query), so that both paths are read alike.
+_STATUS_ERRORS = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Unauthorized,
+                  404: SPARQLExceptions.EndPointNotFound, 414: SPARQLExceptions.URITooLong,
+                  500: SPARQLExceptions.EndPointInternalError}
+
+
+class _PooledWrapper(SPARQLWrapper):
+    """SPARQLWrapper (the request: parameters, headers, basic credentials) sent over a keep-alive
+    connection of the calling thread instead of a new urllib connection per request. Digest
+    authentication (a challenge first) and redirects go through SPARQLWrapper's own urllib path."""
+
+    def _query(self):
+        request = self._createRequest()
+        if self.user and self.passwd and self.http_auth == DIGEST:
+            return super()._query()
+        response = _send_pooled(request, self.timeout)
+        if response.status in _REDIRECTS:
+            response.read()
+            return super()._query()
+        if response.status >= 400:
+            body = response.read()
+            error = _STATUS_ERRORS.get(response.status)
+            if error is not None:
+                raise error(body)
+            raise urllib.error.HTTPError(request.full_url, response.status, response.reason, response.headers,
+                                         io.BytesIO(body))
+        return response, self.returnFormat
+
+
+def _send_pooled(request: urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
+    """``request`` over this thread's connection to its server; the response, its body unread.
+    A connection that was idle may have been closed by the server (its keep-alive limit, a
+    restart): a request that fails on one before any answer is sent once more on a new one."""
+    parts = urllib.parse.urlsplit(request.full_url)
+    key = (parts.scheme, parts.netloc)
+    headers = dict(request.header_items())
+    for attempt in range(2):
+        connection = _CONNECTIONS.open.pop(key, None)
+        reused = connection is not None
+        if connection is None:
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = kind(parts.netloc, timeout=timeout)
+        elif connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        connection.timeout = timeout
+        try:
+            connection.request(request.get_method(), request.selector, body=request.data, headers=headers)
+            response = connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
+            connection.close()
+            if reused and attempt == 0:
+                continue
+            raise
+        except BaseException:
+            connection.close()
+            raise
+        response.policykg_connection = (key, connection)
+        _CONNECTIONS.open[key] = connection   # usable again once the body is read (http.client's state)
+        return response
+    raise AssertionError("unreachable")
+
+
+def _discard(response) -> None:
+    """Close the connection ``response`` came on (its body was not read to the end)."""
+    key, connection = getattr(response, "policykg_connection", (None, None))
+    if connection is not None:
+        if _CONNECTIONS.open.get(key) is connection:
+            del _CONNECTIONS.open[key]
+        connection.close()
+    try:
+        response.close()
+    except OSError:
+        pass
 
 
 class _Reply:

@@ -83,6 +83,8 @@ DATA = turtle_prologue() + f"""
 }}
 <{BASE}graph/background> {{
   b:id\\/agent\\/gusu rdfs:label "姑苏区"@zh .
+  b:id\\/background\\/merged rdf:subject b:id\\/agent\\/canglang ; rdf:object b:id\\/agent\\/gusu .
+  b:id\\/agent\\/row-1 a pkg:CommunityPartyOrganization ; rdfs:label "第1社区党组织"@zh .
   pkg:Secretary rdfs:label "书记"@zh .
 }}
 """
@@ -148,6 +150,14 @@ def test_a_language_tag_is_read_in_any_case(resolver):
 
 def test_things_only_the_background_names_are_known_as_such(resolver):
     assert resolver.background_only == {f"{BASE}id/agent/gusu"}
+
+
+def test_a_register_row_in_the_background_is_not_read(resolver):
+    """The background's rows that no statement names (a province's register: millions) are not read
+    into the resolver, so that its memory does not grow with the data; what a statement names is."""
+    assert f"{BASE}id/agent/row-1" not in resolver.entities
+    assert f"{BASE}id/agent/row-1" not in {c["iri"] for c in resolver.candidates("第1社区党组织")}
+    assert resolver.entities[f"{BASE}id/agent/gusu"].label_zh == "姑苏区"
 
 
 def test_what_is_built_per_state_is_built_once(resolver):
