@@ -142,6 +142,11 @@ class NamedQuery:
     handler: str | None = None
     order: int = 100
 
+    @property
+    def concatenated(self) -> dict[str, str]:
+        """The columns made by GROUP_CONCAT, with their separators: ``{column: separator}``."""
+        return {m.group(2): m.group(1) for m in _CONCATENATION.finditer(self.sparql)}
+
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:
@@ -155,6 +160,25 @@ class NamedQuery:
             "params": [p.as_dict() for p in self.params],
             "examples": list(self.examples), "columns": list(self.columns), "tags": list(self.tags),
         }
+
+
+# A column made by GROUP_CONCAT: (separator, column).
+_CONCATENATION = re.compile(r'GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]*)"\s*\)'
+                            r'\s+AS\s+\?(\w+)', re.I)
+
+
+def sort_concatenations(rows: list[dict], concatenated: Mapping[str, str]) -> list[dict]:
+    """Each GROUP_CONCAT value's parts in sorted order. SPARQL leaves their order open, and engines, or
+    one engine over its in-memory and its on-disk store, give them in different orders: sorted, an
+    answer is the same on every backend and at every start (the parts are sets of names)."""
+    if not concatenated:
+        return rows
+    for row in rows:
+        for column, separator in concatenated.items():
+            value = row.get(column)
+            if isinstance(value, str) and separator and separator in value:
+                row[column] = separator.join(sorted(value.split(separator)))
+    return rows
 
 
 # -- reading .rq files --------------------------------------------------------
@@ -463,6 +487,7 @@ def run_query(query: NamedQuery, store, raw: Mapping[str, str], resolver, clause
         solutions = store.select(query.sparql, bindings=bindings)
         columns = list(query.columns)
         rows = [{k: python_value(v) for k, v in s.items()} for s in solutions]
+    rows = sort_concatenations(rows, query.concatenated)
     if clauses is not None:
         rows = [clauses.cite(row) for row in rows]
     columns = [c for c in columns if c not in CITATION_COLUMNS]
@@ -479,5 +504,5 @@ def run_query(query: NamedQuery, store, raw: Mapping[str, str], resolver, clause
 __all__ = [
     "ANY", "CITATION_COLUMNS", "INTERPRETED_LABEL", "LibraryError", "NamedQuery", "Param", "ParameterError", "RESERVED_PARAMS",
     "bind_params", "bind_value", "get_query", "integer_term", "load_library", "parse_rq",
-    "python_value", "run_query", "split_words",
+    "python_value", "run_query", "sort_concatenations", "split_words",
 ]

@@ -9,7 +9,7 @@ import pytest
 
 from policykg.queries.library import (ANY, LibraryError, ParameterError, bind_params, informative_words,
                                       load_library, parse_rq,
-                                      run_query, split_words)
+                                      run_query, sort_concatenations, split_words)
 
 BASE = "https://w3id.org/policykg/"
 REQUIRED_QUESTIONS = {"leaders_of", "led_by", "duties", "numeric_norms", "deadlines", "responsibility_chain",
@@ -152,3 +152,26 @@ def test_split_words():
     assert split_words("经费标准") == ["经费", "费标", "标准"]
     assert split_words("党员 培训") == ["党员", "培训"]
     assert len(split_words("一二三四五六七八九十一二三四五六")) == 8
+
+
+def test_concatenated_columns_are_found_with_their_separators():
+    assert load_library()["norms"].concatenated == {"bearers": "、", "topics": "、"}
+    assert load_library()["numeric_norms"].concatenated == {"bearer_label": "、"}
+    assert load_library()["toc"].concatenated == {}
+
+
+def test_a_concatenation_is_given_in_one_order_whatever_order_the_engine_gave():
+    # SPARQL leaves the order of GROUP_CONCAT's parts open: the in-memory and the on-disk store gave
+    # 财政部门、原文未写明义务主体 and the reverse for the same row.
+    rows = [{"bearers": "财政部门、原文未写明义务主体", "topics": "经费", "other": "乙、甲"},
+            {"bearers": "原文未写明义务主体、财政部门", "topics": None, "other": 3}]
+    sorted_rows = sort_concatenations(rows, {"bearers": "、", "topics": "、"})
+    assert sorted_rows[0]["bearers"] == sorted_rows[1]["bearers"] == "原文未写明义务主体、财政部门"
+    assert sorted_rows[0]["topics"] == "经费" and sorted_rows[1]["topics"] is None
+    assert sorted_rows[0]["other"] == "乙、甲"   # only the concatenated columns
+
+
+def test_named_questions_give_their_concatenations_sorted(store, resolver):
+    result = run_query(load_library()["numeric_norms"], store, {"topic": "经费"}, resolver, resolver.clauses)
+    joined = [row["bearer_label"] for row in result["rows"] if row["bearer_label"] and "、" in row["bearer_label"]]
+    assert joined and all(value.split("、") == sorted(value.split("、")) for value in joined)
