@@ -6,6 +6,7 @@ evaluation processes' default budget.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 # cgroup v2 first (one file for the limit, one for the use); v1 as older Docker set it up.
@@ -30,3 +31,11 @@ def cgroup_limit(root: Path | str = "/") -> tuple[int, int | None] | None:
             current = int(Path(root, current_path.lstrip("/")).read_text(encoding="ascii").strip())
         return int(value), current
     return None
+
+
+def total_bytes() -> int:
+    """The memory this process's processes may use in all: the machine's, or its cgroup's limit
+    when that is lower."""
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    cgroup = cgroup_limit()
+    return min(total, cgroup[0]) if cgroup is not None else total

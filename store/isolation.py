@@ -636,11 +636,7 @@ def _statm() -> tuple[int, int]:
 def default_memory_mb(processes: int, fraction: float = 0.5) -> int:
     """``fraction`` of the machine's memory (or of the cgroup's limit, when lower) divided among
     ``processes`` evaluation processes, in MB."""
-    total = os.sysconf("SC_PHYS_PAGES") * _PAGE
-    cgroup = memory.cgroup_limit()
-    if cgroup is not None:
-        total = min(total, cgroup[0])
-    return max(64, int(total * fraction / max(1, processes)) >> 20)
+    return max(64, int(memory.total_bytes() * fraction / max(1, processes)) >> 20)
 
 
 class MemoryWatch:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from policykg import memory
 from policykg.files import write_atomically
 
 from policykg.loader.dataset import build_bundled
@@ -167,15 +168,7 @@ def memory_budget_mb(setting: int) -> int:
     for what the evaluation processes' scans copy of it (up to a quarter each) and for the queries."""
     if setting >= 0:
         return setting
-    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            value = Path(limit).read_text(encoding="ascii").strip()
-        except OSError:
-            continue
-        if value.isdigit() and 0 < int(value) < total:
-            total = int(value)
-    return (total // 4) >> 20
+    return (memory.total_bytes() // 4) >> 20
 
 
 @dataclass(frozen=True)

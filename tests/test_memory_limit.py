@@ -1,8 +1,10 @@
 """The container's memory limit, read once for the build's check and the evaluation budget."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from policykg import memory
 from policykg.memory import cgroup_limit
 
 
@@ -37,3 +39,13 @@ def test_cgroup_v1_limit_and_its_no_limit_value(tmp_path):
 def test_the_use_is_optional_and_no_cgroup_is_no_limit(tmp_path):
     assert cgroup_limit(_fake_sys(tmp_path / "a", {"/sys/fs/cgroup/memory.max": "1073741824"})) == (1 << 30, None)
     assert cgroup_limit(tmp_path / "nothing") is None
+
+
+def test_the_total_is_the_machine_or_the_lower_cgroup_limit(monkeypatch):
+    machine = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    monkeypatch.setattr(memory, "cgroup_limit", lambda: None)
+    assert memory.total_bytes() == machine
+    monkeypatch.setattr(memory, "cgroup_limit", lambda: (machine // 8, None))
+    assert memory.total_bytes() == machine // 8
+    monkeypatch.setattr(memory, "cgroup_limit", lambda: (machine * 2, None))
+    assert memory.total_bytes() == machine
