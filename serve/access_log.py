@@ -6,6 +6,8 @@ import re
 import sys
 import time
 
+from policykg.serve.closing import AfterClose
+
 # A path arrives decoded (%0D%0A is a line break by then): control characters are written
 # percent-encoded again, so a request can never add a line of its own to the log.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -40,7 +42,8 @@ class AccessLog:
             # (granian sends a list in one go, but iterates any other body from Python).
             self._write(environ, status_holder[0], started)
             return result
-        return _Logged(result, lambda: self._write(environ, status_holder[0], started))
+        # the line is written when the body is done
+        return AfterClose(result, lambda: self._write(environ, status_holder[0], started))
 
     def _write(self, environ, status, started):
         ms = (time.perf_counter() - started) * 1000
@@ -50,22 +53,3 @@ class AccessLog:
             self.stream.flush()
         except (OSError, ValueError):
             pass
-
-
-class _Logged:
-    """Wraps a WSGI body so the log line is written when the body is done."""
-
-    def __init__(self, body, on_close):
-        self._body = body
-        self._on_close = on_close
-
-    def __iter__(self):
-        return iter(self._body)
-
-    def close(self):
-        try:
-            close = getattr(self._body, "close", None)
-            if close:
-                close()
-        finally:
-            self._on_close()

@@ -25,9 +25,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-import time
 
 from policykg.api.errors import error_body
+from policykg.serve.closing import AfterClose
 
 log = logging.getLogger("policykg.server")
 
@@ -127,7 +127,7 @@ class BodyDeadline:
         if isinstance(result, list):   # answered whole: granian sends a list as one body
             reader.buffer.close()
             return result
-        return _ClosingResult(result, reader.buffer)
+        return AfterClose(result, reader.buffer.close)   # the buffered body goes with the answer
 
     def _timed_out(self, environ, start_response, reader: _Reader):
         """408 at once; the request thread returns only once the reader has ended (see the module)."""
@@ -154,21 +154,3 @@ class BodyDeadline:
         reason = "Request Timeout" if status == 408 else "Service Unavailable"
         start_response(f"{status} {reason}", headers)
         return [body]
-
-
-class _ClosingResult:
-    """The application's answer, closing the buffered body when the server closes the answer."""
-
-    def __init__(self, result, buffer):
-        self._result = result
-        self._buffer = buffer
-
-    def __iter__(self):
-        return iter(self._result)
-
-    def close(self) -> None:
-        try:
-            if hasattr(self._result, "close"):
-                self._result.close()
-        finally:
-            self._buffer.close()
