@@ -24,8 +24,10 @@ The protocol on the child's stdin/stdout: the parent writes one JSON line with t
 source, the child answers ``{"stage": "ready", "pid": …}`` once the data is open; then per query one
 JSON line (the fields of :class:`policykg.store.backend.QueryJob`), answered by one JSON
 line ``{"media_type": …, "length": n}`` followed by ``n`` bytes of body, or
-``{"error": {"reason": …, "message": …}}`` (a reason of :data:`policykg.store.errors.REASONS`). The cost (a pipe round trip and a
-copy of the body) is measured in ``make bench``.
+``{"error": {"reason": …, "message": …}}`` (a reason of :data:`policykg.store.errors.REASONS`). The request
+thread writes the query and reads the answer itself (:class:`IsolatedEvaluator`), so the cost is a round
+trip on the socket (two process wake-ups) and a copy of the body: about 0.1 ms a query more than
+evaluating on threads, measured in ``make bench`` (bench/RESULTS.md, issue 19).
 """
 from __future__ import annotations
 
