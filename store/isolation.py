@@ -400,10 +400,15 @@ class IsolatedEvaluator:
             for n in repairs:
                 try:
                     self._mend(n)
+                except Exception:  # noqa: BLE001 - the keeper must outlive any one repair
+                    log.exception("replacing evaluation process number %s failed; it is started again on use", n)
                 finally:
                     self._release(n)
             if tick is not None:
-                self._look_at_idle()
+                try:
+                    self._look_at_idle()
+                except Exception:  # noqa: BLE001
+                    log.exception("looking at the idle evaluation processes failed")
 
     def _mend(self, n: int) -> None:
         """Make slot ``n``'s evaluation process ready: a fresh one when it ended or retires."""
