@@ -256,3 +256,28 @@ def test_the_memory_budget_holds_for_a_query_right_after_others(built_dataset):
         assert victim not in evaluator.child_pids()
     finally:
         evaluator.close()
+
+
+@pytest.mark.slow
+def test_a_process_still_opening_the_data_makes_the_query_busy_and_then_serves(built_dataset, monkeypatch):
+    """A replacement that takes long to open the data (a fresh interpreter: after an /update, or
+    without a forker) is not waited for beyond the wait for a free process: the query is answered
+    503 busy, and the process serves the next query once it is ready (its slot is not lost)."""
+    from policykg.store import isolation
+
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=1)
+    try:
+        base = _job()
+        assert b"true" in evaluator.run(base, timeout=60)[1]
+        before = evaluator.child_pids()
+        monkeypatch.setattr(isolation, "_CHILD", "import time; time.sleep(3); " + isolation._CHILD)
+        evaluator.use(store)      # the next query needs a fresh process, which opens the data slowly
+        started = time.monotonic()
+        with pytest.raises(QueryRefused) as refused:
+            evaluator.run(replace(base, query=f"{OTHER} # slow start"), timeout=0.2)
+        assert refused.value.reason == "busy" and time.monotonic() - started < 2.5
+        assert b"true" in evaluator.run(replace(base, query=f"{OTHER} # once ready"), timeout=60)[1]
+        assert evaluator.child_pids() and evaluator.child_pids() != before
+    finally:
+        evaluator.close()
