@@ -24,14 +24,17 @@ The protocol on the child's stdin/stdout: the parent writes one JSON line with t
 source, the child answers ``{"stage": "ready", "pid": …}`` once the data is open; then per query one
 JSON line (the fields of :class:`policykg.store.backend.QueryJob`), answered by one JSON
 line ``{"media_type": …, "length": n}`` followed by ``n`` bytes of body, or
-``{"error": {"reason": …, "message": …}}`` (a reason of :data:`policykg.store.errors.REASONS`). The cost (a pipe round trip and a
-copy of the body) is measured in ``make bench``.
+``{"error": {"reason": …, "message": …}}`` (a reason of :data:`policykg.store.errors.REASONS`). The request
+thread writes the query and reads the answer itself (:class:`IsolatedEvaluator`), so the cost is a round
+trip on the socket (two process wake-ups) and a copy of the body: about 0.1 ms a query more than
+evaluating on threads, measured in ``make bench`` (bench/RESULTS.md, issue 19).
 """
 from __future__ import annotations
 
 import collections
 import json
 import logging
+import math
 import os
 import resource
 import select
@@ -43,7 +46,7 @@ import threading
 import time
 from pathlib import Path
 
-from dataclasses import asdict
+from dataclasses import fields
 
 from policykg import memory
 from policykg.store import forking, runtime, shared
@@ -54,6 +57,7 @@ log = logging.getLogger("policykg.server")
 _CHILD = "from policykg.store.isolation import evaluation_main; evaluation_main()"
 # Opening the data is not counted against a query's time limit, but is bounded.
 OPEN_LIMIT = 600.0
+_JOB_FIELDS = tuple(field.name for field in fields(QueryJob))   # what goes to the child, in order
 
 
 class NotDelivered(EOFError):
@@ -108,6 +112,8 @@ class _Child:
             self._out, self._in = self.process.stdin, self.process.stdout
         self._send(setup)
         self.ready = False
+        self._poller = select.poll()   # the answer (or the end) can be read: see _answers_by
+        self._poller.register(self._in.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
 
     @property
     def pid(self) -> int | None:
@@ -117,6 +123,18 @@ class _Child:
         self._out.write(json.dumps(message).encode("utf-8") + b"\n")
         self._out.flush()
 
+    def dead(self) -> None:
+        """It was killed (or will end): never used again."""
+        self._dead = True
+
+    def _answers_by(self, deadline: float | None) -> bool:
+        """Whether the child writes (or ends) before ``deadline`` (time.monotonic; None: no limit).
+        The protocol leaves nothing unread in ``_in`` between two exchanges, so the descriptor
+        tells when the next message starts."""
+        if deadline is None:
+            return True
+        return bool(self._poller.poll(max(0, math.ceil((deadline - time.monotonic()) * 1000))))
+
     def _receive(self) -> dict:
         line = self._in.readline()
         if not line:
@@ -124,8 +142,11 @@ class _Child:
             raise EOFError
         return json.loads(line)
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, deadline: float | None = None) -> None:
+        """Until the child has the data open; TimeoutError if it has not said so by ``deadline``."""
         if not self.ready:
+            if not self._answers_by(deadline):
+                raise TimeoutError("the evaluation process is still opening the data")
             message = self._receive()
             if "error" in message:
                 raise QueryRefused("internal", str(message["error"]["message"]))
@@ -145,9 +166,7 @@ class _Child:
             # A forked child is not ours to wait for, and its pid may already be another process's
             # (pids wrap within minutes on a busy machine), so ask its socket: an idle child never
             # writes, so anything to read, or a hang-up, means it has ended.
-            poller = select.poll()
-            poller.register(self.sock, select.POLLIN | select.POLLHUP | select.POLLERR)
-            if poller.poll(0):
+            if self._poller.poll(0):
                 self._dead = True
                 return False
             return True
@@ -167,14 +186,17 @@ class _Child:
             except ProcessLookupError:
                 pass
 
-    def answer(self, job: QueryJob) -> tuple[str, bytes]:
-        """Evaluate ``job`` in the child; EOFError when the child died."""
+    def answer(self, job: QueryJob, deadline: float | None = None) -> tuple[str, bytes]:
+        """Evaluate ``job`` in the child; EOFError when the child died, _OverTime when it has not
+        answered by ``deadline`` (time.monotonic; the caller then kills it)."""
         self.wait_ready()
         try:
-            self._send(asdict(job))
+            self._send({name: getattr(job, name) for name in _JOB_FIELDS})
         except OSError as exc:   # EPIPE/ECONNRESET: nobody at the other end
             self._dead = True
             raise NotDelivered(str(exc)) from exc
+        if not self._answers_by(deadline):
+            raise _OverTime()
         message = self._receive()
         if "error" in message:
             error = message["error"]
@@ -211,18 +233,18 @@ class _Child:
             return None
 
 
-class _Job:
-    __slots__ = ("query", "reply", "started", "done", "lock", "child", "timed_out")
+class _Waiter:
+    """A request thread waiting for an evaluation process: the next one freed is handed to it."""
+    __slots__ = ("slot", "handed")
 
-    def __init__(self, query: QueryJob):
-        self.query = query
-        self.reply = None
-        self.started = threading.Event()   # an evaluation process with the data open took it
-        self.done = threading.Lock()
-        self.done.acquire()
-        self.lock = threading.Lock()   # guards child/timed_out between the helper and the waiter
-        self.child: _Child | None = None
-        self.timed_out = False
+    def __init__(self):
+        self.slot: int | None = None
+        self.handed = threading.Lock()   # released once ``slot`` is set
+        self.handed.acquire()
+
+
+class _OverTime(Exception):
+    """The evaluation process gave no answer within the query's time limit."""
 
 
 def _status(code: int | None) -> str:
@@ -238,7 +260,16 @@ def _status(code: int | None) -> str:
 
 class IsolatedEvaluator:
     """The interface of :class:`policykg.store.evaluation.Evaluator` (``run``, ``use``, ``size``,
-    ``longest_running``), each query evaluated in one of ``processes`` child processes."""
+    ``longest_running``), each query evaluated in one of ``processes`` child processes.
+
+    The request thread itself takes an idle evaluation process (a *slot*), writes the query to
+    it and reads the answer, waiting at most the time limit; then it gives the slot back. No
+    other thread is woken on the way (each wake-up of another thread costs a switch of the
+    interpreter lock: the two of a dispatcher thread cost about 40 µs a query, bench/RESULTS.md).
+    What can wait — replacing a process that died, went over the time limit or said it
+    retires, and looking at idle ones (:meth:`_retire_if_unshared`) — is done by one *keeper*
+    thread, which gives the slot back once its process is ready.
+    """
 
     def __init__(self, store, processes: int = 2, memory_mb: int = 0, queue_limit: int | None = None,
                  forker: Path | None = None, refork_after: float = 10.0, idle_refork: float = 1.0):
@@ -249,20 +280,20 @@ class IsolatedEvaluator:
         self.memory_mb = int(memory_mb)
         # Queries waiting for an evaluation process beyond this many are refused at once (503 busy).
         self.queue_limit = max(0, int(queue_limit)) if queue_limit is not None else 8 * self.size
-        self._waiting = 0
-        self._waiting_lock = threading.Lock()
         self.forker = forker
         # Present once the forker serves the in-memory copy loaded in the background (forking.MEMORY_READY).
         self._memory_ready = Path(forker).parent / forking.MEMORY_READY if forker is not None else None
         self.refork_after = float(refork_after)
-        # Jobs go to the evaluation process idle most recently (a stack), so that at low concurrency
+        # Queries go to the evaluation process idle most recently (a stack), so that at low concurrency
         # one process answers the queries one after another and the others stay idle and clean: a
         # process replaced after an idle second (idle_refork) would pay again for every page it walks.
-        self._dispatch = threading.Lock()
-        self._pending: "collections.deque[_Job]" = collections.deque()
+        self._lock = threading.Lock()     # guards _idle, _idle_since, _queue, _repairs
         self._idle: list[int] = []
-        self._handed: list[_Job | None] = [None] * self.size
-        self._wake = [threading.Event() for _ in range(self.size)]
+        self._idle_since = [0.0] * self.size
+        self._queue: "collections.deque[_Waiter]" = collections.deque()   # oldest first
+        self._repairs: "collections.deque[int]" = collections.deque()     # slots the keeper makes ready
+        self._keeper_wake = threading.Condition(self._lock)
+        self._closed = False
         self._started = [0.0] * self.size
         self.children: list[_Child | None] = [None] * self.size
         for n in range(self.size):
@@ -274,8 +305,11 @@ class IsolatedEvaluator:
                 child.wait_ready()
             except (EOFError, OSError, ValueError, QueryRefused) as exc:
                 log.error("an evaluation process could not open the data (%s); it is started again on use", exc)
+        now = time.monotonic()
         for n in range(self.size):
-            threading.Thread(target=self._serve, args=(n,), name=f"policykg-eval-{n}", daemon=True).start()
+            self._idle.append(n)
+            self._idle_since[n] = now
+        threading.Thread(target=self._keep, name="policykg-eval-keeper", daemon=True).start()
 
     def _spawn(self) -> _Child:
         store = self._store
@@ -290,7 +324,7 @@ class IsolatedEvaluator:
         return child
 
     def _respawn(self, n: int) -> None:
-        """A fresh evaluation process in slot ``n``; none (started again at its next job) when the
+        """A fresh evaluation process in slot ``n``; none (started again at its next query) when the
         machine cannot start one now."""
         try:
             self.children[n] = self._spawn()
@@ -302,75 +336,189 @@ class IsolatedEvaluator:
         """Process ids of the evaluation processes (for tests and the health page)."""
         return [c.pid for c in self.children if c is not None and c.pid is not None]
 
-    def _serve(self, n: int) -> None:
-        # After idle_refork seconds without a query, an evaluation process that copied much of the
-        # shared data (its scans wrote to it) is replaced by a fresh fork: the copy goes back while idle.
-        idle = self.idle_refork if self.idle_refork > 0 else None
-        while True:
-            job = self._next_job(n, idle)
-            if job is None:
-                self._retire_if_unshared(n)
-                continue
-            child = self.children[n]
-            if child is None or child.generation != self._generation or not child.alive() \
-                    or self._moves_to_memory(child):
-                if child is not None:
-                    child.stop()
-                try:
-                    child = self.children[n] = self._spawn()
-                except (OSError, ValueError) as exc:   # no process to be had (memory, process limit): this query only
-                    self.children[n] = None
-                    job.reply = QueryRefused("unavailable", f"no evaluation process could be started ({exc}); "
-                                                            "try again")
-                    job.started.set()
-                    job.done.release()
-                    continue
-            try:
-                child.wait_ready()   # a replacement opens the data before the query's time starts
-            except (EOFError, OSError, ValueError, QueryRefused):
-                pass                 # it died opening the data: answer() below reports it
-            with job.lock:
-                if job.timed_out:          # waited in the queue past its limit: never start it
-                    continue
-                job.child = child
-            self._started[n] = time.monotonic()
-            job.started.set()
-            try:
-                job.reply = self._answer(n, child, job)
-                child = self.children[n]
-            except QueryRefused as exc:
-                child = self.children[n] or child
-                job.reply = exc
-            except (EOFError, OSError, ValueError) as exc:
-                child = self.children[n] or child
-                with job.lock:
-                    timed_out = job.timed_out
-                status = _status(child.stop())
-                self.children[n] = None   # replaced before the next job (or now, below)
-                if timed_out:
-                    log.warning("a query over the time limit was stopped with its evaluation process %s",
-                                child.pid)
-                else:
-                    log.error("the evaluation process %s ended on a query (%s: %s); replacing it",
-                              child.pid, status, type(exc).__name__)
-                    job.reply = engine_error(status)
-                self._respawn(n)
-            finally:
-                self._started[n] = 0.0
-                with job.lock:
-                    job.child = None
-            child.answered = True
-            job.done.release()
-            if child.retiring and self.children[n] is child:
-                # Its queries made it copy much of the shared data: a fresh fork shares it again.
-                child.stop(quietly=True)
-                self._respawn(n)
+    # -- slots: taken by a request thread, given back, or mended by the keeper ----------------
 
-    def _answer(self, n: int, child: _Child, job: _Job) -> tuple[str, bytes]:
-        """``child``'s answer to ``job``. A child found dead as the query was sent (killed while
-        idle, after the look before dispatch) ran nothing: the query goes to its replacement, once."""
+    def _check_out(self, timeout: float) -> int:
+        """An idle slot for this request thread, the most recently idle one; waiting in a bounded
+        queue (oldest first) at most ``timeout`` seconds (at least one) when every one is busy."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            if len(self._queue) >= self.queue_limit:
+                raise QueryRefused("busy", f"every evaluation process is busy and {self.queue_limit} queries "
+                                           "wait already; try again shortly — 查询繁忙，请稍后重试")
+            waiter = _Waiter()
+            self._queue.append(waiter)
+        if waiter.handed.acquire(timeout=max(timeout, 1.0)):
+            return waiter.slot
+        with self._lock:
+            if waiter.slot is None:        # still queued: never start it
+                self._queue.remove(waiter)
+                raise QueryRefused("busy", f"no evaluation process was free within {timeout:g} s; "
+                                           "try again shortly — 查询繁忙，请稍后重试")
+        return waiter.slot                 # handed over just as the wait ended
+
+    def _release(self, n: int, bottom: bool = False) -> None:
+        """Slot ``n`` is free: to the oldest waiting query, else on top of the idle stack (at its
+        bottom with ``bottom``: a slot the keeper looked at after it was idle a while)."""
+        with self._lock:
+            if self._queue:
+                waiter = self._queue.popleft()
+                waiter.slot = n
+                waiter.handed.release()
+                return
+            self._idle_since[n] = time.monotonic()
+            if bottom:
+                self._idle.insert(0, n)
+            else:
+                self._idle.append(n)
+
+    def _mend_later(self, n: int) -> None:
+        """Slot ``n`` goes to the keeper, which gives it back once its process is ready."""
+        with self._lock:
+            self._repairs.append(n)
+            self._keeper_wake.notify()
+
+    def _give_back(self, n: int) -> None:
+        child = self.children[n]
+        if child is None or not child.alive() or child.retiring:
+            self._mend_later(n)
+        else:
+            self._release(n)
+
+    def _keep(self) -> None:
+        """The keeper: replaces what request threads left behind, looks at idle processes."""
+        tick = min(1.0, max(0.05, self.idle_refork / 2)) if self.idle_refork > 0 else None
+        while True:
+            with self._lock:
+                if not self._repairs and not self._closed:
+                    self._keeper_wake.wait(tick)
+                if self._closed:
+                    return
+                repairs = list(self._repairs)
+                self._repairs.clear()
+            for n in repairs:
+                try:
+                    self._mend(n)
+                except Exception:  # noqa: BLE001 - the keeper must outlive any one repair
+                    log.exception("replacing evaluation process number %s failed; it is started again on use", n)
+                finally:
+                    self._release(n)
+            if tick is not None:
+                try:
+                    self._look_at_idle()
+                except Exception:  # noqa: BLE001
+                    log.exception("looking at the idle evaluation processes failed")
+
+    def _mend(self, n: int) -> None:
+        """Make slot ``n``'s evaluation process ready: a fresh one when it ended or retires."""
+        child = self.children[n]
+        if child is not None and (child.retiring or not child.alive()):
+            status = child.stop(quietly=child.retiring)
+            if not child.retiring:
+                log.info("the evaluation process %s ended (%s); replaced", child.pid, _status(status))
+            child = None
+        if child is None:
+            self._respawn(n)
+            child = self.children[n]
+        if child is not None:
+            try:
+                child.wait_ready()
+            except (EOFError, OSError, ValueError, QueryRefused) as exc:
+                log.error("an evaluation process could not open the data (%s); it is started again on use", exc)
+
+    def _look_at_idle(self) -> None:
+        """Each process idle for ``idle_refork`` seconds since it last answered is looked at once
+        (:meth:`_retire_if_unshared`), out of the idle stack meanwhile."""
+        now = time.monotonic()
+        with self._lock:
+            due = [n for n in self._idle if now - self._idle_since[n] >= self.idle_refork and self._worth_a_look(n)]
+            for n in due:
+                self._idle.remove(n)
+        for n in due:
+            try:
+                self._retire_if_unshared(n)
+            finally:
+                self._release(n, bottom=True)
+
+    def _worth_a_look(self, n: int) -> bool:
+        child = self.children[n]
+        return child is not None and child.sock is not None and (
+            child.answered or (not child.ready and self._memory_ready is not None) or self._moves_to_memory(child))
+
+    # -- one query ------------------------------------------------------------------------------
+
+    def run(self, query: QueryJob, timeout: float) -> tuple[str, bytes]:
+        """Evaluate ``query``; the time limit counts from when an evaluation process with the
+        data open takes it. Waiting for one is bounded: beyond ``queue_limit`` queries waiting,
+        or after waiting ``timeout`` seconds, the query is refused with 503 ``busy``."""
+        n = self._check_out(timeout)
         try:
-            return child.answer(job.query)
+            child = self._ready_child(n, time.monotonic() + max(timeout, 1.0))
+        except TimeoutError:
+            self._mend_later(n)    # it goes on opening the data; the slot comes back once it has
+            raise QueryRefused("busy", "the evaluation process is still opening the data; try again shortly "
+                                       "— 查询繁忙，请稍后重试") from None
+        except QueryRefused:
+            self._release(n)
+            raise
+        except BaseException:
+            self._mend_later(n)
+            raise
+        self._started[n] = started = time.monotonic()
+        try:
+            reply = self._answer(n, child, query, started + timeout)
+        except _OverTime:
+            self._started[n] = 0.0
+            self._stop_over_time(n)
+            raise limit_reached("timeout", f"the query was stopped after the time limit of {timeout:g} s",
+                                "query_timeout") from None
+        except QueryRefused:
+            self._started[n] = 0.0
+            self._give_back(n)
+            raise
+        except (EOFError, OSError, ValueError, KeyError) as exc:
+            self._started[n] = 0.0
+            raise self._ended_on_query(n, child, exc) from None
+        except BaseException:
+            self._started[n] = 0.0
+            self._kill(n)    # the exchange was cut in the middle: that process is not used again
+            raise
+        self._started[n] = 0.0
+        child = self.children[n]
+        child.answered = True
+        # Its queries made it copy much of the shared data (retiring): a fresh fork shares it again.
+        self._give_back(n)
+        return reply
+
+    def _ready_child(self, n: int, deadline: float) -> _Child:
+        """Slot ``n``'s evaluation process, replaced first when it is gone, of older data, or
+        over the store folder while the in-memory copy serves; TimeoutError when it has not
+        opened the data by ``deadline`` (a fresh interpreter opening a large store)."""
+        child = self.children[n]
+        if child is None or child.generation != self._generation or not child.alive() \
+                or self._moves_to_memory(child):
+            if child is not None:
+                child.stop()
+            try:
+                child = self.children[n] = self._spawn()
+            except (OSError, ValueError) as exc:   # no process to be had (memory, process limit): this query only
+                self.children[n] = None
+                raise QueryRefused("unavailable", f"no evaluation process could be started ({exc}); "
+                                                  "try again") from None
+        try:
+            child.wait_ready(deadline)   # a replacement opens the data before the query's time starts
+        except TimeoutError:
+            raise
+        except (EOFError, OSError, ValueError, QueryRefused):
+            pass                 # it died opening the data: answer() reports it
+        return child
+
+    def _answer(self, n: int, child: _Child, query: QueryJob, deadline: float) -> tuple[str, bytes]:
+        """``child``'s answer to ``query``. A child found dead as the query was sent (killed while
+        idle, after the look before it was taken) ran nothing: the query goes to its replacement, once."""
+        try:
+            return child.answer(query, deadline)
         except NotDelivered:
             log.warning("the evaluation process %s had ended before a query reached it; sending the query "
                         "to a fresh one", child.pid)
@@ -379,41 +527,38 @@ class IsolatedEvaluator:
             fresh = self.children[n]
             if fresh is None:
                 raise QueryRefused("unavailable", "no evaluation process could be started; try again") from None
-            with job.lock:
-                if job.timed_out:
-                    raise
-                job.child = fresh
-            return fresh.answer(job.query)
+            return fresh.answer(query, deadline)
+
+    def _stop_over_time(self, n: int) -> None:
+        child = self.children[n]
+        if child is not None:
+            log.warning("a query over the time limit was stopped with its evaluation process %s", child.pid)
+        self._kill(n)
+
+    def _kill(self, n: int) -> None:
+        """Kill slot ``n``'s process (its work really stops at once); the keeper replaces it. Only
+        the request thread holding the slot calls this, so the process killed is the one running
+        that thread's query, never the next query's."""
+        child = self.children[n]
+        if child is not None:
+            child.kill()
+            child.dead()
+        self._mend_later(n)
+
+    def _ended_on_query(self, n: int, child: _Child, exc: Exception) -> QueryRefused:
+        child = self.children[n] or child
+        status = _status(child.stop())
+        self.children[n] = None
+        log.error("the evaluation process %s ended on a query (%s: %s); replacing it",
+                  child.pid, status, type(exc).__name__)
+        self._mend_later(n)
+        return engine_error(status)
 
     def _moves_to_memory(self, child: _Child) -> bool:
         """Whether ``child``, ready over the store folder, should give way to a fork of the
         in-memory copy the forker now holds (one ``stat`` a query until it has)."""
         return (self._memory_ready is not None and child.ready and not child.in_memory
                 and child.sock is not None and self._memory_ready.exists())
-
-    def _hand_out(self, job: _Job) -> None:
-        with self._dispatch:
-            if not self._idle:
-                self._pending.append(job)
-                return
-            n = self._idle.pop()
-            self._handed[n] = job
-        self._wake[n].set()
-
-    def _next_job(self, n: int, idle: float | None) -> _Job | None:
-        """The next job for thread ``n`` (waiting on top of the idle stack); None after ``idle``
-        seconds without one."""
-        with self._dispatch:
-            if self._pending:
-                return self._pending.popleft()
-            self._wake[n].clear()
-            self._idle.append(n)
-        self._wake[n].wait(idle)
-        with self._dispatch:
-            job, self._handed[n] = self._handed[n], None
-            if job is None:
-                self._idle.remove(n)
-            return job
 
     def _retire_if_unshared(self, n: int) -> None:
         """Replace the idle evaluation process ``n`` by a fresh fork when the queries it answered
@@ -446,43 +591,10 @@ class IsolatedEvaluator:
         running = [t for t in self._started if t]
         return time.monotonic() - min(running) if running else 0.0
 
-    def run(self, query: QueryJob, timeout: float) -> tuple[str, bytes]:
-        """Evaluate ``query``; the time limit counts from when an evaluation process with the
-        data open takes it. Waiting for one is bounded: beyond ``queue_limit`` queries waiting,
-        or after waiting ``timeout`` seconds, the query is refused with 503 ``busy``."""
-        with self._waiting_lock:
-            idle = sum(1 for started in self._started if not started)
-            if self._waiting >= self.queue_limit + idle:
-                raise QueryRefused("busy", f"every evaluation process is busy and {self.queue_limit} queries "
-                                           "wait already; try again shortly — 查询繁忙，请稍后重试")
-            self._waiting += 1
-        try:
-            job = _Job(query)
-            self._hand_out(job)
-            if not job.started.wait(max(timeout, 1.0)):
-                with job.lock:
-                    if job.child is None:       # still queued: never start it
-                        job.timed_out = True
-                        raise QueryRefused("busy", f"no evaluation process was free within {timeout:g} s; "
-                                                   "try again shortly — 查询繁忙，请稍后重试")
-        finally:
-            with self._waiting_lock:
-                self._waiting -= 1
-        if not job.done.acquire(timeout=timeout):
-            with job.lock:
-                job.timed_out = True
-                if job.child is not None:   # kill only while it is this job's: never the next one's
-                    job.child.kill()
-            raise limit_reached("timeout", f"the query was stopped after the time limit of {timeout:g} s",
-                                "query_timeout")
-        reply = job.reply
-        if isinstance(reply, QueryRefused):
-            raise reply
-        if reply is None:
-            raise engine_error("no answer")
-        return reply
-
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._keeper_wake.notify()
         for child in self.children:
             if child is not None:
                 child.stop()
@@ -651,6 +763,9 @@ class MemoryWatch:
     """
 
     POLL = 0.003
+    # After a query the thread keeps looking (cheaply) this long before it sleeps on ``running``:
+    # queries in a row then never wake it, which would cost each a switch of the interpreter lock.
+    LINGER = 0.5
 
     def __init__(self, budget_mb: int, write, write_lock: threading.Lock):
         self.budget = max(0, budget_mb) << 20
@@ -660,6 +775,8 @@ class MemoryWatch:
         self._baseline = 0
         if not self.budget:
             return
+        # Kept open: a pread at offset 0 reads the current figures (a third of open, read, close).
+        self._statm = os.open("/proc/self/statm", os.O_RDONLY)
         size, _ = _statm()
         limit = size + 2 * self.budget + _ADDRESS_SLACK
         try:
@@ -673,22 +790,33 @@ class MemoryWatch:
                 "(limit: query_memory_mb, environment variable POLICYKG_QUERY_MEMORY_MB) — "
                 "查询所需内存超过上限，已停止；其他查询不受影响")
 
+    def _resident(self) -> int:
+        return int(os.pread(self._statm, 128, 0).split()[1]) * _PAGE
+
     def start_query(self) -> None:
         if self.budget:
-            self._baseline = _statm()[1]
+            self._baseline = self._resident()
             self.running.set()
 
     def _watch(self) -> None:
         while True:
             self.running.wait()
-            while self.running.is_set():
-                if _statm()[1] - self._baseline > self.budget:
-                    with self._lock:   # the answer, if written, is whole: then end quietly
-                        if self.running.is_set():
-                            self.running.clear()
-                            try:
-                                self._write({"error": {"reason": "resource_limit", "message": self.message()}})
-                            except OSError:
-                                pass   # its server process went first (it ended, or the time limit)
-                    os._exit(0)
+            quiet_until = time.monotonic() + self.LINGER
+            while True:
+                if self.running.is_set():
+                    if self._resident() - self._baseline > self.budget:
+                        self._over_budget()
+                    quiet_until = time.monotonic() + self.LINGER
+                elif time.monotonic() > quiet_until:
+                    break
                 time.sleep(self.POLL)
+
+    def _over_budget(self) -> None:
+        with self._lock:   # the answer, if written, is whole: then end quietly
+            if self.running.is_set():
+                self.running.clear()
+                try:
+                    self._write({"error": {"reason": "resource_limit", "message": self.message()}})
+                except OSError:
+                    pass   # its server process went first (it ended, or the time limit)
+        os._exit(0)

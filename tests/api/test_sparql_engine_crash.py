@@ -188,3 +188,96 @@ def test_queries_one_after_another_go_to_the_same_evaluation_process(built_datas
         assert answered.count(True) == 1, answered
     finally:
         evaluator.close()
+
+
+@pytest.mark.slow
+def test_a_query_waiting_for_a_process_stopped_by_the_time_limit_gets_its_replacement(built_dataset):
+    """The request thread that waited past the limit kills its process and answers at once; the
+    query queued behind it is handed the slot once the keeper has a fresh process ready; a query
+    beyond the queue is refused at once."""
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=1, queue_limit=1)
+    try:
+        base = _job()
+        assert b"true" in evaluator.run(base, timeout=60)[1]
+        victim = evaluator.child_pids()[0]
+        replies: dict = {}
+
+        def ask(name, job, timeout):
+            started = time.monotonic()
+            try:
+                replies[name] = (evaluator.run(job, timeout=timeout)[1], time.monotonic() - started)
+            except QueryRefused as exc:
+                replies[name] = (exc.reason, time.monotonic() - started)
+
+        runaway = threading.Thread(target=ask, args=("runaway", replace(base, query=CROSS_JOIN), 1.5))
+        runaway.start()
+        deadline = time.monotonic() + 30
+        while evaluator.longest_running() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        queued = threading.Thread(target=ask, args=("queued", replace(base, query=f"{OTHER} # queued"), 60))
+        queued.start()
+        deadline = time.monotonic() + 10
+        while not evaluator._queue and time.monotonic() < deadline:   # noqa: SLF001 - it waits in the queue
+            time.sleep(0.01)
+        ask("beyond", replace(base, query=f"{OTHER} # beyond"), 60)
+        runaway.join(60)
+        queued.join(90)
+        assert replies["beyond"][0] == "busy" and replies["beyond"][1] < 1.0, replies
+        # Answered at the limit, without waiting for a fresh interpreter to open the data.
+        assert replies["runaway"][0] == "timeout" and replies["runaway"][1] < 1.5 + 1.0, replies
+        assert b"true" in replies["queued"][0], replies
+        assert evaluator.child_pids() and victim not in evaluator.child_pids()
+        assert evaluator.longest_running() == 0
+    finally:
+        evaluator.close()
+
+
+# Every quad with every quad, sorted: far beyond a 150 MB budget (as in test_server_availability).
+BOMB = "SELECT ?a ?c WHERE { ?a ?p ?b . ?c ?q ?d } ORDER BY ?a ?c ?b ?d LIMIT 1"
+
+
+@pytest.mark.slow
+def test_the_memory_budget_holds_for_a_query_right_after_others(built_dataset):
+    """The memory watch of an evaluation process keeps looking for a while after each query
+    (queries in a row do not wake it): a query over the budget sent right after others is
+    still stopped by it (503 resource_limit, not the engine's abort at the address-space limit)."""
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=1, memory_mb=150)
+    try:
+        base = _job()
+        for n in range(5):
+            assert b"true" in evaluator.run(replace(base, query=f"{OTHER} # {n}"), timeout=60)[1]
+        victim = evaluator.child_pids()[0]
+        with pytest.raises(QueryRefused) as refused:
+            evaluator.run(replace(base, query=BOMB, max_results=10_000_000), timeout=60)
+        assert refused.value.reason == "resource_limit", refused.value.message
+        assert b"true" in evaluator.run(replace(base, query=f"{OTHER} # after"), timeout=60)[1]
+        assert victim not in evaluator.child_pids()
+    finally:
+        evaluator.close()
+
+
+@pytest.mark.slow
+def test_a_process_still_opening_the_data_makes_the_query_busy_and_then_serves(built_dataset, monkeypatch):
+    """A replacement that takes long to open the data (a fresh interpreter: after an /update, or
+    without a forker) is not waited for beyond the wait for a free process: the query is answered
+    503 busy, and the process serves the next query once it is ready (its slot is not lost)."""
+    from policykg.store import isolation
+
+    store = OxigraphStore.from_file(built_dataset, "https://w3id.org/policykg/")
+    evaluator = IsolatedEvaluator(store, processes=1)
+    try:
+        base = _job()
+        assert b"true" in evaluator.run(base, timeout=60)[1]
+        before = evaluator.child_pids()
+        monkeypatch.setattr(isolation, "_CHILD", "import time; time.sleep(3); " + isolation._CHILD)
+        evaluator.use(store)      # the next query needs a fresh process, which opens the data slowly
+        started = time.monotonic()
+        with pytest.raises(QueryRefused) as refused:
+            evaluator.run(replace(base, query=f"{OTHER} # slow start"), timeout=0.2)
+        assert refused.value.reason == "busy" and time.monotonic() - started < 2.5
+        assert b"true" in evaluator.run(replace(base, query=f"{OTHER} # once ready"), timeout=60)[1]
+        assert evaluator.child_pids() and evaluator.child_pids() != before
+    finally:
+        evaluator.close()

@@ -74,6 +74,25 @@ def test_a_job_within_the_limits_is_answered(store):
     assert media_type == "application/sparql-results+json" and b'"20"' in body
 
 
+@pytest.mark.parametrize("fmt", ["TURTLE", "N_TRIPLES", "RDF_XML", "JSON_LD"])
+@pytest.mark.parametrize("limits", [
+    dict(max_results=20),                      # exactly the limit, the body far past 20 bytes: counted
+    dict(max_results=20, max_bytes=100),       # the body past max_bytes: evaluated again, counted as it comes
+])
+def test_a_graph_answer_at_the_limit_is_whole_and_one_more_triple_is_refused(store, fmt, limits):
+    """A CONSTRUCT is bounded by its triples (max_results), not by its bytes: the engine writes
+    it, and only a body long enough to hold too many triples is counted."""
+    query = "CONSTRUCT WHERE { ?s ?p ?o }"
+    media_type, body = store.answer(job(query, graph_format=fmt, **limits))
+    rdf_format = getattr(ox.RdfFormat, fmt)
+    assert media_type == rdf_format.media_type
+    assert {quad.triple for quad in ox.parse(body, format=rdf_format)} == \
+        set(store.ox.query(query, use_default_graph_as_union=True))
+    with pytest.raises(QueryRefused) as refused:
+        store.answer(job(query, graph_format=fmt, **{**limits, "max_results": 19}))
+    assert refused.value.reason == "too_many_results"
+
+
 def test_the_evaluator_refuses_an_unexpected_failure_as_internal(store):
     class Failing:
         def answer(self, the_job):
