@@ -38,6 +38,8 @@ from policykg.store import runtime, shared
 
 SOCKET_NAME = "eval.sock"
 MEMORY_READY = "memory.ready"   # present while the loader's in-memory copy serves the evaluation processes
+# How many times a loader killed from outside is started again (a crash loop would never end).
+LOADER_RESTARTS = 3
 PID_FILE = "forker.pid"     # beside the socket: which process the forker is (for tools and tests)
 _KEPT_STATUSES = 512
 log = logging.getLogger("policykg.data")
@@ -132,9 +134,10 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
     listener.settimeout(0.2)
     loader, loaded = _start_loader(listener, alive_fd, folder, plan) if plan is not None else (None, None)
     accepting = True
+    reloads = 0
 
     def reap() -> None:
-        nonlocal loader, accepting
+        nonlocal loader, loaded, accepting, reloads
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -144,10 +147,20 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
                 return
             if pid == loader:   # the in-memory copy is gone with it: back to the folder
                 loader, accepting = None, True
+                if loaded is not None:
+                    os.close(loaded)
+                    loaded = None
                 with contextlib.suppress(OSError):
                     (folder / MEMORY_READY).unlink()
                 log.warning("data: the in-memory copy's forker ended (%s); evaluation processes open the "
                             "store folder again", _exit_code(status))
+                # Killed from outside (an operator, the kernel's OOM killer, a soak): the copy is
+                # loaded again in the background, a bounded number of times. A loader that ended by
+                # itself (a failed load, data replaced by an /update) is not started again.
+                if os.WIFSIGNALED(status) and plan is not None and reloads < LOADER_RESTARTS:
+                    reloads += 1
+                    log.warning("data: loading the in-memory copy again (%d of %d)", reloads, LOADER_RESTARTS)
+                    loader, loaded = _start_loader(listener, alive_fd, folder, plan)
             statuses[pid] = _exit_code(status)
             while len(statuses) > _KEPT_STATUSES:
                 statuses.pop(next(iter(statuses)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import time
 
 import pyoxigraph as ox
@@ -262,5 +263,36 @@ def test_an_update_drops_the_memory_copy_and_leaves_the_cache_folder_as_built(se
         assert _count(server.url) == before + 1
         # The cache's folder still holds the file as built (it must match the file's hash).
         assert {p.name: p.stat().st_mtime_ns for p in store.iterdir()} == files
+    finally:
+        server.stop()
+
+
+def test_a_killed_loader_loads_the_memory_copy_again(server_factory, tmp_path):
+    """The loader holding the in-memory copy killed from outside (an operator, the OOM killer, the
+    soak): the store folder answers meanwhile, and a new loader loads the copy again, so the
+    evaluation processes go back to sharing one copy instead of each opening the folder."""
+    cache = tmp_path / "cache"
+    server = server_factory(POLICYKG_DATA_CACHE=str(cache))
+    try:
+        _wait_for(server, "loaded in memory")
+        folder = _runtime_folder(server.process.pid)
+        before = _count(server.url)
+        first = int((folder / "memory.ready").read_text().strip())
+        os.kill(first, signal.SIGKILL)
+        assert _count(server.url) == before   # answered throughout, by the folder or the copy
+        deadline = time.monotonic() + 60
+        again = None
+        while time.monotonic() < deadline:
+            try:
+                again = int((folder / "memory.ready").read_text().strip())
+            except (OSError, ValueError):
+                again = None
+            if again not in (None, first):
+                break
+            time.sleep(0.1)
+        assert again not in (None, first), server.log()[-3000:]
+        assert os.path.exists(f"/proc/{again}")
+        assert "loading the in-memory copy again (1 of 3)" in server.log()
+        assert _count(server.url) == before
     finally:
         server.stop()
