@@ -46,8 +46,9 @@ _BOOLEAN_FUNCTIONS = {"BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUME
 _SAME_VALUE_AGGREGATES = {"MIN", "MAX", "SAMPLE"}
 # Braces whose variables never give a value outside them.
 _CLOSED_GROUPS = {"EXISTS", "MINUS"}
-# A word before "(" that opens an expression rather than a VALUES row or an RDF collection.
-_NOT_EXPRESSION = {"VALUES"}
+# The words before a "(" that does not open an expression: a VALUES block's variables, an RDF collection
+# after rdf:type's "a" (any other word before "(" is a function, FILTER, BIND, IN, BY …).
+_NOT_EXPRESSION = {"VALUES", "A"}
 
 
 class _Token(tuple):

@@ -17,9 +17,13 @@ What stays on our side, whatever the server:
 * **The time limit.** The HTTP request is bounded by ``query_timeout`` (connect, wait and
   each read), the answer read against a deadline; the server is told the limit where it
   takes one (Virtuoso's ``timeout`` parameter, whose partial "anytime" answers are refused).
-* **The answer.** Results come back as SPARQL JSON (SELECT/ASK) or N-Triples (CONSTRUCT,
-  DESCRIBE) and are serialised again here in the format the caller asked for, under the
-  same row and byte limits as the embedded store (:mod:`policykg.store.results`).
+* **The answer.** Where the server writes the format the caller asked for as the embedded
+  store does (:data:`policykg.store.results.VERBATIM`: Oxigraph's server), it is asked for that
+  format and its body is passed on, under the embedded store's row and byte limits. Otherwise
+  results come back as SPARQL JSON (SELECT/ASK), normalised as decoded JSON (no RDF terms), or
+  as N-Triples (CONSTRUCT, DESCRIBE), and are written here in the format asked for. Over
+  Virtuoso, the ``1``/``0`` it gives for every boolean are written ``true``/``false`` for the
+  variables the query proves boolean (:mod:`policykg.store.booleans`).
 
 A server that does not answer is :data:`~policykg.store.errors.REASONS` ``store_unavailable``
 (503 with Retry-After): each request tries again, so the service recovers by itself when the

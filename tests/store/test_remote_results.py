@@ -221,6 +221,7 @@ def test_the_triple_bound_is_exact_at_the_limit():
     ("SELECT ?x WHERE { { BIND(true AS ?x) } UNION { SELECT ?x WHERE { ?x ?p ?o } } }", set()),
     ("SELECT ?x WHERE { { BIND(true AS ?x) } UNION { GRAPH ?x { ?s ?p ?o } } }", set()),
     ("SELECT ?x WHERE { BIND(true AS ?x) ?s <urn:p> (?x ?s) }", set()),                   # a collection
+    ("SELECT ?x WHERE { BIND(true AS ?x) ?s a (?x) }", set()),
     ("SELECT ?x WHERE { BIND(true AS ?x) ?s <urn:p> [ <urn:q> ?x ] }", set()),            # a blank node
     ("SELECT ?x WHERE { BIND(true AS ?x) MINUS { ?x ?p ?o } FILTER(?x) }", {"x"}),
     # a variable read (FILTER, arguments, ORDER BY, GROUP BY, the projection) is not given a value there
