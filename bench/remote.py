@@ -61,6 +61,7 @@ def markers(label: str = "") -> tuple[str, str]:
 class RemotePolicykgPeer(PolicykgPeer):
     """`policykg serve --store-url URL`, with the benchmark's settings."""
     name = "policykg-remote"
+    in_memory = False   # nothing to wait for after every server process answers
 
     def __init__(self, data: Path, workdir: Path, store_url: str, label: str):
         self.store_url = store_url

@@ -27,6 +27,7 @@ from policykg.iris import GRAPH_NAMES, graph_iri
 from policykg.loader.dataset import build_bundled, to_oxigraph_term
 from policykg.store.errors import QueryRefused, StoreError, limit_reached
 from policykg.store.guard import describe_syntax_error
+from policykg.store.results import at_most_rows
 
 _FORMATS_BY_SUFFIX = {
     ".trig": ox.RdfFormat.TRIG,
@@ -291,12 +292,11 @@ class OxigraphStore(Store):
             out = _CappedWriter(max_bytes)
             result.serialize(out, format=results_format)
             body = out.getvalue()
-            # A row takes at least one byte, so only a large body can hold too many rows.
-            if len(body) > max_results:
-                rows = sum(1 for _ in ox.parse_query_results(body, format=results_format))
-                if rows > max_results:
-                    raise limit_reached("too_many_results", f"the result has more than {max_results} rows; "
-                                        "narrow the query or add LIMIT", "max_results")
+            # A row takes at least one byte, so only a large body can hold too many rows (CSV, which
+            # pyoxigraph cannot read back, counted too: results.at_most_rows).
+            if not at_most_rows(body, fmt, max_results):
+                raise limit_reached("too_many_results", f"the result has more than {max_results} rows; "
+                                    "narrow the query or add LIMIT", "max_results")
             return results_format.media_type, body
         except _TooBig:
             raise limit_reached("too_large", f"the result is larger than {max_bytes} bytes; narrow the "

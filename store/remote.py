@@ -17,9 +17,13 @@ What stays on our side, whatever the server:
 * **The time limit.** The HTTP request is bounded by ``query_timeout`` (connect, wait and
   each read), the answer read against a deadline; the server is told the limit where it
   takes one (Virtuoso's ``timeout`` parameter, whose partial "anytime" answers are refused).
-* **The answer.** Results come back as SPARQL JSON (SELECT/ASK) or N-Triples (CONSTRUCT,
-  DESCRIBE) and are serialised again here in the format the caller asked for, under the
-  same row and byte limits as the embedded store (:mod:`policykg.store.results`).
+* **The answer.** Where the server writes the format the caller asked for as the embedded
+  store does (:data:`policykg.store.results.VERBATIM`: Oxigraph's server), it is asked for that
+  format and its body is passed on, under the embedded store's row and byte limits. Otherwise
+  results come back as SPARQL JSON (SELECT/ASK), normalised as decoded JSON (no RDF terms), or
+  as N-Triples (CONSTRUCT, DESCRIBE), and are written here in the format asked for. Over
+  Virtuoso, the ``1``/``0`` it gives for every boolean are written ``true``/``false`` for the
+  variables the query proves boolean (:mod:`policykg.store.booleans`).
 
 A server that does not answer is :data:`~policykg.store.errors.REASONS` ``store_unavailable``
 (503 with Retry-After): each request tries again, so the service recovers by itself when the
@@ -54,6 +58,7 @@ from SPARQLWrapper import DIGEST, POST, SPARQLWrapper
 from SPARQLWrapper import SPARQLExceptions
 
 from policykg.store import results
+from policykg.store.booleans import boolean_variables
 from policykg.store.backend import QueryJob, Store, _named_node, read_quads, to_term, user_base_iri
 from policykg.store.errors import QueryRefused, StoreError, limit_reached
 from policykg.store.guard import _OPAQUE, _PN_LOCAL, _PN_PREFIX, _TOKEN, describe_syntax_error
@@ -160,9 +165,10 @@ class RemoteStore(Store):
         sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
         kind = self._kind if probe else self.kind
         markers = {}
+        sent = text
         if not update and kind == "virtuoso":
-            text, markers = ascii_separators(text)
-        sparql.setQuery(text)
+            sent, markers = ascii_separators(text)
+        sparql.setQuery(sent)
         sparql.queryType = form         # we know the form: SPARQLWrapper's guess never routes a request
         sparql.timeout = max(0.05, timeout)   # setTimeout() would round to whole seconds
         sparql.addCustomHttpHeader("Accept", accept)
@@ -209,7 +215,7 @@ class RemoteStore(Store):
         if state:   # Virtuoso's "anytime" answer: partial results at its time limit
             raise limit_reached("timeout", f"the SPARQL server stopped the query at the time limit "
                                            f"({state} {headers.get('X-SQL-Message', '')})".strip(), "query_timeout")
-        return _Reply(body, headers, markers)
+        return _Reply(body, headers, markers, text)
 
     def _dataset(self) -> tuple[list[str], list[str]]:
         return self.default_graph_names(), self.graph_names()
@@ -222,10 +228,20 @@ class RemoteStore(Store):
                           dataset=dataset or self._dataset())
 
     def _rows(self, text: str, bindings: Mapping | None = None, dataset=None) -> list[dict]:
-        parsed = _parse_results(self._trusted(text, bindings, "SELECT", dataset=dataset))
+        parsed = self._parsed(self._trusted(text, bindings, "SELECT", dataset=dataset))
         if isinstance(parsed, bool):
             raise TypeError("select() needs a SELECT query")
-        return parsed[1]
+        return parsed
+
+    def _parsed(self, reply: "_Reply") -> list[dict] | bool:
+        """The rows (pyoxigraph terms) or the boolean of a JSON answer: read by pyoxigraph straight
+        from the body when the server writes JSON as the embedded store does, else normalised first."""
+        try:
+            if "JSON" in results.VERBATIM.get(self.kind, ()) and _media(reply) == _JSON:
+                return results.solutions_rows(reply.body)
+            return results.rows(self._normalised(reply))
+        except results.ResultsError as exc:
+            raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
 
     def _triples(self, text: str, dataset=None) -> list[ox.Triple]:
         reply = self._trusted(text, None, "CONSTRUCT", accept=_NTRIPLES, dataset=dataset)
@@ -236,48 +252,96 @@ class RemoteStore(Store):
         return self._rows(query, bindings)
 
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
-        parsed = _parse_results(self._trusted(query, bindings, "ASK"))
+        parsed = self._parsed(self._trusted(query, bindings, "ASK"))
         if not isinstance(parsed, bool):
             raise TypeError("ask() needs an ASK query")
         return parsed
 
     def answer(self, job: QueryJob) -> tuple[str, bytes]:
-        """See :meth:`Store.answer`: parsed here, evaluated by the server, serialised here."""
+        """See :meth:`Store.answer`: parsed here, evaluated by the server, given in the format asked for:
+        the server's own bytes where they are already the embedded store's (results.VERBATIM), else
+        its JSON or N-Triples normalised and written again."""
         form = parse_query(job.query, self.base)
         deadline = time.monotonic() + self.timeout   # one limit for all the requests of this query
         dataset = self._job_dataset(job, self.timeout)
         text = f"BASE <{user_base_iri(self.base)}>\n{job.query}"
-        cap = 4 * job.max_bytes + (1 << 20)   # JSON from the server is larger than what we send
         graph = form in ("CONSTRUCT", "DESCRIBE")
         if graph and job.graph_format is None:
             raise QueryRefused("no_format", "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)")
         if not graph and job.results_format is None:
             raise QueryRefused("no_format", "no acceptable format for a SELECT/ASK result")
+        wanted = job.graph_format if graph else job.results_format
+        verbatim = wanted in (results.VERBATIM_GRAPH if graph else results.VERBATIM).get(self.kind, ())
+        if verbatim:
+            accept = getattr(ox.RdfFormat if graph else ox.QueryResultsFormat, wanted).media_type
+            cap = job.max_bytes
+        else:
+            accept = _NTRIPLES if graph else _JSON
+            cap = 4 * job.max_bytes + (1 << 20)   # JSON from the server is larger than what we send
         try:
             remaining = deadline - time.monotonic()
-            reply = self._send(text, accept=_NTRIPLES if graph else _JSON, form=form, timeout=remaining,
-                               dataset=dataset, cap=cap, server_limit=remaining)
+            reply = self._send(text, accept=accept, form=form, timeout=remaining, dataset=dataset, cap=cap,
+                               server_limit=remaining)
         except _TooBig:
             raise _too_large(job.max_bytes) from None
+        if verbatim and not reply.markers and _media(reply) == accept.split(";")[0]:
+            return self._verbatim(reply, graph, wanted, job)
         if graph:
-            triples = _parse_triples(reply)
-            if len(triples) > job.max_results:
-                raise limit_reached("too_many_results", f"the result has more than {job.max_results} triples; "
-                                    "narrow the query or add LIMIT", "max_results")
-            rdf_format = getattr(ox.RdfFormat, job.graph_format)
-            body = ox.serialize(triples, format=rdf_format) or b""
-            media_type = rdf_format.media_type
-        else:
-            parsed = _parse_results(reply)
-            if not isinstance(parsed, bool) and len(parsed[1]) > job.max_results:
-                raise limit_reached("too_many_results", f"the result has more than {job.max_results} rows; "
-                                    "narrow the query or add LIMIT", "max_results")
-            results_format = getattr(ox.QueryResultsFormat, job.results_format)
-            body = results.write(parsed, results_format)
-            media_type = results_format.media_type
+            return self._graph_answer(reply, job)
+        return self._results_answer(reply, job)
+
+    def _verbatim(self, reply: "_Reply", graph: bool, wanted: str, job: QueryJob) -> tuple[str, bytes]:
+        """The server's answer as it is (in a format it writes as the embedded store does), under
+        the embedded store's limits."""
+        body = reply.body
         if len(body) > job.max_bytes:
             raise _too_large(job.max_bytes)
-        return media_type, body
+        try:
+            within = (results.at_most_triples(body, job.max_results) if graph
+                      else results.at_most_rows(body, wanted, job.max_results))
+        except (SyntaxError, ValueError) as exc:
+            raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
+        if not within:
+            raise _too_many(job.max_results, "triples" if graph else "rows")
+        return getattr(ox.RdfFormat if graph else ox.QueryResultsFormat, wanted).media_type, body
+
+    def _graph_answer(self, reply: "_Reply", job: QueryJob) -> tuple[str, bytes]:
+        """A graph answer parsed (any RDF syntax the server chose) and written in the format asked for."""
+        triples = _parse_triples(reply)
+        if len(triples) > job.max_results:
+            raise _too_many(job.max_results, "triples")
+        rdf_format = getattr(ox.RdfFormat, job.graph_format)
+        body = ox.serialize(triples, format=rdf_format) or b""
+        if len(body) > job.max_bytes:
+            raise _too_large(job.max_bytes)
+        return rdf_format.media_type, body
+
+    def _results_answer(self, reply: "_Reply", job: QueryJob) -> tuple[str, bytes]:
+        """A JSON answer normalised and written in the format asked for."""
+        data = self._normalised(reply)
+        if results.row_count(data) > job.max_results:
+            raise _too_many(job.max_results, "rows")
+        results_format = getattr(ox.QueryResultsFormat, job.results_format)
+        try:
+            body = results.write(data, results_format)
+        except (SyntaxError, ValueError) as exc:   # ResultsError is a ValueError
+            raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
+        if len(body) > job.max_bytes:
+            raise _too_large(job.max_bytes)
+        return results_format.media_type, body
+
+    def _normalised(self, reply: "_Reply") -> dict:
+        """The server's JSON answer, decoded and normalised (results.normalise); over Virtuoso, the
+        1/0 of the variables that the query proves boolean (store/booleans.py) written true/false."""
+        try:
+            data, integers = results.normalise(results.decode(reply.body), reply.markers)
+        except results.ResultsError as exc:
+            raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
+        if integers and self.kind == "virtuoso":
+            proven = integers & boolean_variables(reply.query)
+            if proven:
+                results.relabel_booleans(data, proven)
+        return data
 
     def _job_dataset(self, job: QueryJob, timeout: float) -> tuple[list[str], list[str]]:
         """The dataset of a user query, as the embedded store would make it, limited to the
@@ -298,11 +362,10 @@ class RemoteStore(Store):
     def _graph_names(self, timeout: float) -> list[str]:
         def fetch():
             prefix = f"{self.base}graph/"
-            parsed = _parse_results(self._send(
-                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                f"FILTER(STRSTARTS(STR(?g), {_string(prefix)})) }}",
-                accept=_JSON, form="SELECT", timeout=timeout, dataset=None))
-            return sorted(r["g"].value for r in parsed[1] if isinstance(r.get("g"), ox.NamedNode))
+            text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                    f"FILTER(STRSTARTS(STR(?g), {_string(prefix)})) }}")
+            rows = self._parsed(self._send(text, accept=_JSON, form="SELECT", timeout=timeout, dataset=None))
+            return sorted(r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
         return list(self._cached("graph_names", fetch))
 
     def default_graph_names(self, timeout: float | None = None) -> list[str]:
@@ -630,12 +693,18 @@ def _discard(response) -> None:
 
 
 class _Reply:
-    __slots__ = ("body", "headers", "markers")
+    __slots__ = ("body", "headers", "markers", "query")
 
-    def __init__(self, body: bytes, headers, markers: Mapping | None = None):
+    def __init__(self, body: bytes, headers, markers: Mapping | None = None, query: str = ""):
         self.body = body
         self.headers = headers
         self.markers = markers or {}   # ASCII stand-ins for GROUP_CONCAT separators (ascii_separators)
+        self.query = query             # the query as written (values bound, before the stand-ins)
+
+
+def _media(reply: _Reply) -> str:
+    """The media type of the reply's body, without parameters."""
+    return (reply.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
 class _TooBig(Exception):
@@ -721,14 +790,9 @@ def _too_large(max_bytes: int) -> QueryRefused:
                          "max_results")
 
 
-def _parse_results(reply: "_Reply"):
-    try:
-        parsed = results.parse_json(reply.body)
-    except results.ResultsError as exc:
-        raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
-    if reply.markers and not isinstance(parsed, bool):
-        parsed = parsed[0], [{k: _restored(v, reply.markers) for k, v in row.items()} for row in parsed[1]]
-    return parsed
+def _too_many(max_results: int, what: str) -> QueryRefused:
+    return limit_reached("too_many_results", f"the result has more than {max_results} {what}; "
+                                             "narrow the query or add LIMIT", "max_results")
 
 
 # Virtuoso 7.2.5 writes a GROUP_CONCAT separator outside ASCII as "?" (however the query is sent):
@@ -763,17 +827,6 @@ def _unescape(written: str) -> str:
                   lambda m: chr(int(m.group(1) or m.group(2), 16)) if (m.group(1) or m.group(2))
                   else {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f"}.get(m.group(3), m.group(3)),
                   written)
-
-
-def _restored(term, markers: Mapping):
-    if isinstance(term, ox.Literal) and _MARK in term.value:
-        value = term.value
-        for stand_in, separator in markers.items():
-            value = value.replace(stand_in, separator)
-        if term.language:
-            return ox.Literal(value, language=term.language)
-        return ox.Literal(value, datatype=term.datatype)
-    return term
 
 
 def _parse_triples(reply: _Reply) -> list[ox.Triple]:

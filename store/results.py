@@ -1,64 +1,57 @@
 """SPARQL query results in and out, for a store that gets them from a remote server.
 
-A remote server answers SELECT and ASK in the SPARQL 1.1 JSON results format; each server
-writes it its own way (Virtuoso's ``typed-literal`` of the 2007 draft and ``nodeID://``
-blank node labels, Oxigraph's hashes). :func:`parse_json` reads any of them into pyoxigraph
-terms, and the writers serialise the rows again in the format the caller asked for, so the
-service answers the same bytes' worth of meaning whatever the server (docs/operations.md,
-"Over a SPARQL server").
+A remote server answers SELECT and ASK in the SPARQL 1.1 JSON results format; each server writes it
+its own way (Virtuoso: ``typed-literal`` of the 2007 draft, ``nodeID://`` blank node labels, simple
+literals typed ``xsd:string``, ``"link": []``; Oxigraph: the standard, as the embedded store writes it).
+:func:`normalise` rewrites the decoded JSON (the C ``json`` module's dicts and lists) in place into
+what the embedded store would write, touching only what differs and building no RDF terms; the
+writers give it back in the format the caller asked for (JSON by ``json.dumps``, the others by
+pyoxigraph's own writers, so the bytes are the embedded store's). Where a server's answer in the
+caller's format is already the embedded store's (:data:`VERBATIM`), the remote store asks for that
+format and passes the body on untouched (docs/operations.md, "Over a SPARQL server").
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
-from xml.sax.saxutils import escape, quoteattr
+from typing import Mapping
 
 import pyoxigraph as ox
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+XSD_INTEGER = XSD + "integer"
+XSD_BOOLEAN = XSD + "boolean"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_PLAIN = (XSD_STRING, RDF_LANG_STRING)   # datatypes the embedded store never writes out
+_JSON = ox.QueryResultsFormat.JSON
+
+# The results formats (pyoxigraph names) in which a server's answer is byte for byte what the embedded
+# store writes, but for blank node labels (tests/store/test_remote_store.py checks each against the
+# installed server, and that the others are not). Oxigraph's server is the embedded store's engine and
+# writers; Virtuoso 7.2.5 writes none of them so: its XML has its own blank node labels and attributes,
+# its CSV and TSV quote the header and write booleans as 1/0. An unknown server gets JSON, normalised.
+VERBATIM = {
+    "oxigraph": {"JSON", "XML", "CSV", "TSV"},
+    "virtuoso": set(),
+    "sparql": set(),
+}
+# The same for graph answers (CONSTRUCT, DESCRIBE): N-Triples from Oxigraph's server; from Virtuoso
+# (\u escapes, its own labels), and in the other formats, the triples are parsed and written again.
+VERBATIM_GRAPH = {
+    "oxigraph": {"N_TRIPLES"},
+    "virtuoso": set(),
+    "sparql": set(),
+}
 
 
 class ResultsError(ValueError):
     """The server's answer is not a SPARQL JSON result."""
 
 
-def blank_node(label: str) -> ox.BlankNode:
-    """A blank node for a server's label: as it is when it is a valid label, else a label made
-    from its bytes (``nodeID://b10001`` → ``x6e6f…``): the same label always gives the same node."""
-    try:
-        return ox.BlankNode(label)
-    except ValueError:
-        return ox.BlankNode("x" + label.encode("utf-8").hex())
-
-
-def term_from_json(value: dict):
-    """A pyoxigraph term for one JSON results binding."""
-    kind = value.get("type")
-    text = value.get("value")
-    if not isinstance(text, str):
-        raise ResultsError(f"a binding without a string value: {value!r}")
-    if kind == "uri":
-        return ox.NamedNode(text)
-    if kind == "bnode":
-        return blank_node(text)
-    if kind in ("literal", "typed-literal"):
-        lang = value.get("xml:lang")
-        datatype = value.get("datatype")
-        if lang:
-            return ox.Literal(text, language=lang)
-        if datatype and datatype not in (XSD_STRING, RDF_LANG_STRING):
-            return ox.Literal(text, datatype=ox.NamedNode(datatype))
-        return ox.Literal(text)
-    if kind == "triple":
-        inner = value.get("value") or {}
-        return ox.Triple(term_from_json(inner["subject"]), term_from_json(inner["predicate"]),
-                         term_from_json(inner["object"]))
-    raise ResultsError(f"unknown binding type {kind!r}")
-
-
-def parse_json(body: bytes) -> tuple[list[str], list[dict]] | bool:
-    """``(variables, rows)`` of a SELECT answer (each row maps a variable to a term, unbound
-    variables left out), or the boolean of an ASK answer."""
+def decode(body: bytes) -> dict:
+    """The server's JSON answer, decoded and checked for the shape of a SELECT or ASK result."""
     try:
         data = json.loads(body)
     except ValueError as exc:
@@ -66,100 +59,213 @@ def parse_json(body: bytes) -> tuple[list[str], list[dict]] | bool:
     if not isinstance(data, dict):
         raise ResultsError("the server's answer is not a SPARQL JSON result")
     if "boolean" in data:
-        return bool(data["boolean"])
+        if not isinstance(data["boolean"], bool):
+            raise ResultsError(f"the server's ASK answer is not a boolean: {data['boolean']!r}")
+        return data
     try:
-        variables = list(data["head"]["vars"])
-        bindings = data["results"]["bindings"]
+        variables, bindings = data["head"]["vars"], data["results"]["bindings"]
     except (KeyError, TypeError):
         raise ResultsError("the server's answer is not a SPARQL JSON result (no head/vars or results)") from None
+    if not isinstance(variables, list) or not isinstance(bindings, list):
+        raise ResultsError("the server's answer is not a SPARQL JSON result (head/vars or results/bindings "
+                           "is not a list)")
+    return data
+
+
+def is_boolean(data: dict) -> bool:
+    return "boolean" in data
+
+
+def normalise(data: dict, markers: Mapping[str, str] | None = None) -> tuple[dict, set[str]]:
+    """``data`` (decoded) as the embedded store would write it, rewritten in place: the standard
+    ``head``/``results`` only, ``literal`` for ``typed-literal``, no ``xsd:string`` or
+    ``rdf:langString`` datatype, a valid label for each blank node (:func:`blank_label`), the
+    GROUP_CONCAT ``markers`` put back. Returns it, and the names of the variables that hold
+    ``"1"``/``"0"`` as an ``xsd:integer`` somewhere (the candidates of :func:`relabel_booleans`)."""
+    if "boolean" in data:
+        return {"head": {}, "boolean": data["boolean"]}, set()
+    bindings = data["results"]["bindings"]
+    integers: set[str] = set()
+    labels: dict[str, str] = {}
     try:
-        rows = [{name: term_from_json(v) for name, v in binding.items()} for binding in bindings]
+        for row in bindings:
+            for name, term in row.items():
+                if _term(term, labels, markers) and name not in integers:
+                    integers.add(name)
+    except (AttributeError, KeyError, TypeError) as exc:
+        raise ResultsError(f"the server's answer holds a binding that is not an RDF term: {exc!r}") from None
+    return {"head": {"vars": data["head"]["vars"]}, "results": {"bindings": bindings}}, integers
+
+
+def _term(term: dict, labels: dict, markers) -> bool:
+    """Normalise one binding in place; whether it is ``"1"`` or ``"0"`` typed ``xsd:integer``."""
+    kind = term["type"]
+    value = term["value"]
+    if kind == "uri":
+        if type(value) is not str:
+            raise ResultsError(f"a binding without a string value: {term!r}")
+        return False
+    if kind == "literal" or kind == "typed-literal":
+        if type(value) is not str:
+            raise ResultsError(f"a binding without a string value: {term!r}")
+        if kind == "typed-literal":
+            term["type"] = "literal"
+        datatype = term.get("datatype")
+        if datatype is not None:
+            if datatype in _PLAIN or "xml:lang" in term:
+                del term["datatype"]
+            elif datatype == XSD_INTEGER:
+                return value == "1" or value == "0"
+            elif datatype == XSD_BOOLEAN and (value == "1" or value == "0"):
+                term["value"] = "true" if value == "1" else "false"   # the form the embedded store writes
+        if markers:
+            term["value"] = _restored(value, markers)
+        return False
+    if kind == "bnode":
+        if type(value) is not str:
+            raise ResultsError(f"a blank node without a string label: {term!r}")
+        label = labels.get(value)
+        if label is None:
+            label = labels[value] = blank_label(value)
+        term["value"] = label
+        return False
+    if kind == "triple":
+        for part in ("subject", "predicate", "object"):
+            _term(value[part], labels, markers)
+        return False
+    raise ResultsError(f"unknown binding type {kind!r}")
+
+
+def _restored(value: str, markers: Mapping[str, str]) -> str:
+    for stand_in, separator in markers.items():
+        if stand_in in value:
+            value = value.replace(stand_in, separator)
+    return value
+
+
+def blank_label(label: str) -> str:
+    """A valid blank node label for a server's label: as it is when it is one, else a label made from
+    its bytes (``nodeID://b10001`` → ``x6e6f…``): the same label always gives the same node."""
+    try:
+        return ox.BlankNode(label).value
+    except ValueError:
+        return "x" + label.encode("utf-8").hex()
+
+
+def relabel_booleans(data: dict, names) -> None:
+    """``"1"``/``"0"`` typed ``xsd:integer`` of the variables ``names`` (proven boolean by
+    :func:`policykg.store.booleans.boolean_variables`) written as ``true``/``false``, in place."""
+    names = set(names)
+    for row in data["results"]["bindings"]:
+        for name in names.intersection(row):
+            term = row[name]
+            if term.get("datatype") == XSD_INTEGER and term["value"] in ("1", "0"):
+                term["value"] = "true" if term["value"] == "1" else "false"
+                term["datatype"] = XSD_BOOLEAN
+
+
+def row_count(data: dict) -> int:
+    return 0 if "boolean" in data else len(data["results"]["bindings"])
+
+
+def write(data: dict, fmt: ox.QueryResultsFormat) -> bytes:
+    """A normalised answer in ``fmt``: JSON as it is; the others through pyoxigraph's writers."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError as exc:   # a lone surrogate (\ud800) the server escaped
+        raise ResultsError(f"the server's answer holds text that is not Unicode: {exc}") from None
+    if fmt == _JSON:
+        return text
+    return ox.parse_query_results(text, format=_JSON).serialize(format=fmt)
+
+
+def rows(data: dict) -> list[dict] | bool:
+    """A normalised answer as rows of pyoxigraph terms (unbound variables left out), or the boolean."""
+    if "boolean" in data:
+        return data["boolean"]
+    try:
+        return [{name: term_from_json(value) for name, value in binding.items()}
+                for binding in data["results"]["bindings"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise ResultsError(f"the server's answer holds a term that is not RDF: {exc}") from None
-    return variables, rows
 
 
-# ---------------------------------------------------------------------------
-# Writers (SPARQL 1.1 Query Results JSON, XML, CSV and TSV)
-# ---------------------------------------------------------------------------
+def term_from_json(value: dict):
+    """A pyoxigraph term for one normalised JSON binding."""
+    kind = value["type"]
+    if kind == "uri":
+        return ox.NamedNode(value["value"])
+    if kind == "literal":
+        lang = value.get("xml:lang")
+        if lang:
+            return ox.Literal(value["value"], language=lang)
+        datatype = value.get("datatype")
+        if datatype:
+            return ox.Literal(value["value"], datatype=ox.NamedNode(datatype))
+        return ox.Literal(value["value"])
+    if kind == "bnode":
+        return ox.BlankNode(value["value"])
+    if kind == "triple":
+        inner = value["value"]
+        return ox.Triple(term_from_json(inner["subject"]), term_from_json(inner["predicate"]),
+                         term_from_json(inner["object"]))
+    raise ResultsError(f"unknown binding type {kind!r}")
 
-def _json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                            "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
-        out["datatype"] = term.datatype.value
+
+def solutions_rows(body: bytes) -> list[dict] | bool:
+    """A standard JSON answer (a :data:`VERBATIM` server's) read by pyoxigraph's parser straight into
+    rows of terms, or the boolean."""
+    try:
+        parsed = ox.parse_query_results(body, format=_JSON)
+    except (SyntaxError, ValueError) as exc:
+        raise ResultsError(f"the server's answer is not a SPARQL JSON result: {exc}") from None
+    if isinstance(parsed, ox.QueryBoolean):
+        return bool(parsed)
+    names = [v.value for v in parsed.variables]
+    out = []
+    for solution in parsed:
+        row = {}
+        for name in names:
+            term = solution[name]
+            if term is not None:
+                row[name] = term
+        out.append(row)
     return out
 
 
-def _xml_term(term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Triple):
-        return ("<triple>" + "".join(f"<{part}>{_xml_term(getattr(term, part))}</{part}>"
-                                     for part in ("subject", "predicate", "object")) + "</triple>")
-    if term.language:
-        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-    if term.datatype.value != XSD_STRING:
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-    return f"<literal>{escape(term.value)}</literal>"
+# An upper bound on the rows of an answer in a format, from one byte count (no parsing): every row
+# of a JSON answer is an object ({), of an XML one a <result> element, of CSV and TSV a line; text in
+# a value can only add to the count.
+_ROW_MARK = {"JSON": b"{", "XML": b"<result", "CSV": b"\n", "TSV": b"\n"}
 
 
-def _csv_field(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        text = f"_:{term.value}"
-    elif isinstance(term, (ox.NamedNode, ox.Literal)):
-        text = term.value
-    else:
-        text = str(term)
-    if any(c in text for c in ',"\r\n'):
-        text = '"' + text.replace('"', '""') + '"'
-    return text
+def at_most_rows(body: bytes, fmt_name: str, limit: int) -> bool:
+    """Whether the answer ``body`` (in the results format named ``fmt_name``) has at most ``limit``
+    rows: by the byte count's bound when it settles it, else by pyoxigraph's parser."""
+    if len(body) <= limit or body.count(_ROW_MARK[fmt_name]) <= limit:
+        return True
+    if fmt_name == "CSV":   # pyoxigraph does not read CSV (it is lossy): its records, the header first
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1 <= limit
+    fmt = getattr(ox.QueryResultsFormat, fmt_name)
+    parsed = ox.parse_query_results(body, format=fmt)
+    if isinstance(parsed, ox.QueryBoolean):
+        return True
+    count = 0
+    for _ in parsed:
+        count += 1
+        if count > limit:
+            return False
+    return True
 
 
-def write(result, fmt: ox.QueryResultsFormat) -> bytes:
-    """Serialise ``(variables, rows)`` or a boolean in ``fmt``."""
-    name = fmt.name if hasattr(fmt, "name") else str(fmt)
-    if isinstance(result, bool):
-        word = "true" if result else "false"
-        if fmt == ox.QueryResultsFormat.JSON:
-            return json.dumps({"head": {}, "boolean": result}).encode("utf-8")
-        if fmt == ox.QueryResultsFormat.XML:
-            return ('<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
-                    f"<boolean>{word}</boolean></sparql>").encode("utf-8")
-        return word.encode("utf-8")
-    variables, rows = result
-    if fmt == ox.QueryResultsFormat.JSON:
-        data = {"head": {"vars": variables},
-                "results": {"bindings": [{k: _json_term(v) for k, v in row.items()} for row in rows]}}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if fmt == ox.QueryResultsFormat.XML:
-        parts = ['<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
-        parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
-        parts.append("</head><results>")
-        for row in rows:
-            parts.append("<result>")
-            parts += [f"<binding name={quoteattr(k)}>{_xml_term(v)}</binding>" for k, v in row.items()]
-            parts.append("</result>")
-        parts.append("</results></sparql>")
-        return "".join(parts).encode("utf-8")
-    if fmt == ox.QueryResultsFormat.CSV:
-        lines = [",".join(variables)] + [",".join(_csv_field(row.get(v)) for v in variables) for row in rows]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    if fmt == ox.QueryResultsFormat.TSV:
-        lines = ["\t".join(f"?{v}" for v in variables)]
-        lines += ["\t".join(str(row[v]) if v in row else "" for v in variables) for row in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise ValueError(f"no writer for the results format {name}")
+def at_most_triples(body: bytes, limit: int) -> bool:
+    """Whether an N-Triples ``body`` holds at most ``limit`` triples (one a line; comments and blank
+    lines only add to the line count)."""
+    if body.count(b"\n") + 1 <= limit:
+        return True
+    count = 0
+    for _ in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+        count += 1
+        if count > limit:
+            return False
+    return True
