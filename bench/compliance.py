@@ -80,8 +80,7 @@ def one(data: Path, folder: Path, engine: str, jobs: int) -> dict:
     report = check_registers(checkset, BASE, communities, workers, engine=engine, jobs=jobs)
     checked, checked_cpu = time.perf_counter(), _cpu()
     out = folder / f"report-{engine}.csv"
-    with open(out, "w", encoding="utf-8", newline="") as f:
-        report.write_csv(f)
+    report.save_csv(out, jobs=jobs)
     total = time.perf_counter() - start
     report_cpu = _cpu() - checked_cpu
     cpu = _cpu() - cpu

@@ -12,10 +12,15 @@ modality, ``sh:sourceShape`` the norm's shape, ``prov:wasDerivedFrom`` the norm)
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import multiprocessing
+import os
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from policykg.compliance.checks import MET, NOT_APPLICABLE, NOT_MET, STATUSES, UNKNOWN, Check, CheckSet
 from policykg.compliance.columns import COMMUNITIES, WORKERS
@@ -122,6 +127,44 @@ def _csv_cell(value) -> str:
 
 def _csv_cells(values) -> str:
     return ",".join(map(_csv_cell, values))
+
+
+# Below this many lines (row × norm) a CSV report is rendered in one process: forking costs more.
+PARALLEL_CSV_LINES = 200_000
+_FORKED_REPORT: dict = {}   # what the forked processes of Report.save_csv read
+
+
+def _forked_csv_part(task: tuple[int, list]) -> str:
+    """In a forked process: one part of the CSV report into a file of its own; its name."""
+    i, part = task
+    report, name = _FORKED_REPORT["report"], f"{_FORKED_REPORT['tmp']}.{i}"
+    with open(name, "wb") as out:
+        for register, start, stop in part:
+            for block in report._csv_blocks(register, start, stop):
+                out.write(block)
+    return name
+
+
+def _append(out, name: str) -> None:
+    """The file ``name`` appended to the binary file ``out`` (in the kernel where it can)."""
+    out.flush()
+    with open(name, "rb") as part:
+        size = os.fstat(part.fileno()).st_size
+        copied = 0
+        copy = getattr(os, "copy_file_range", None)
+        while copy is not None and copied < size:
+            try:
+                n = copy(part.fileno(), out.fileno(), size - copied)
+            except OSError:
+                break
+            if n == 0:
+                break
+            copied += n
+        if copied < size:
+            out.seek(0, os.SEEK_END)
+            part.seek(copied)
+            shutil.copyfileobj(part, out, 1 << 20)
+    out.seek(0, os.SEEK_END)
 
 
 @dataclass
@@ -256,27 +299,159 @@ class Report:
                 yield head + w
 
     def write_csv(self, out) -> None:
-        """The report as CSV (UTF-8 with a BOM, for Excel) written to the text file ``out`` as it is made:
-        a large report is never held whole in memory. Each line is two pieces rendered once (the row's,
-        the norm's outcome) as csv.writer would render them (:func:`_csv_cells`); a row's lines are
-        one join (a million rows, seven million lines: one string operation a row, not one a line).
-        Rendering pieces on two forked processes and copying them in was tried and left out: 3.5 CPU
-        seconds instead of 2.0 for 10,000 communities (fork, copied pages, the copy), and no faster on
-        the shared machine (bench/RESULTS.md)."""
-        out.write("\ufeff")
-        csv.writer(out, lineterminator="\r\n").writerow(self.HEADERS)
+        """The report as CSV (UTF-8 with a BOM, for Excel) written to the binary file ``out`` as it is made:
+        a large report is never held whole in memory. Each cell as csv.writer (QUOTE_MINIMAL, \\r\\n)
+        writes it (:func:`_csv_cells`); the bytes of a line are two pieces, the row's cells (rendered
+        once a row) and the norm's outcome (rendered once per check, outcome and actual values)."""
+        out.write(self.csv_header())
         for register in (COMMUNITIES, WORKERS):
-            self._write_csv_rows(out, register)
+            rows = self.communities if register == COMMUNITIES else self.workers
+            for block in self._csv_blocks(register, 0, len(rows)):
+                out.write(block)
 
-    def _write_csv_rows(self, out, register: str) -> None:
-        for head, words in self._row_parts(register, None, _csv_cells):
-            start = head + ","
-            out.write(start + ("\r\n" + start).join(words) + "\r\n")
+    def save_csv(self, path, jobs: int = 1) -> None:
+        """The CSV report (:meth:`write_csv`'s bytes) saved at ``path``: written to a temporary file beside
+        it, then renamed. With ``jobs`` > 1 and a large report, the lines are rendered in ``jobs`` parts
+        of about equal numbers of lines side by side: this process writes the first into the file, forked
+        processes the others into files of their own, appended in order when done."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        parts = self._csv_parts(jobs if self.lines() >= PARALLEL_CSV_LINES else 1)
+        try:
+            if len(parts) > 1 and "fork" in multiprocessing.get_all_start_methods():
+                self._save_parts(tmp, parts)
+            else:
+                with open(tmp, "wb") as out:
+                    out.write(self.csv_header())
+                    for part in parts:
+                        for register, start, stop in part:
+                            for block in self._csv_blocks(register, start, stop):
+                                out.write(block)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _csv_parts(self, n: int) -> list[list[tuple[str, int, int]]]:
+        """The rows of both registers in ``n`` runs of about equal numbers of lines, in order: each a list
+        of (register, start, stop)."""
+        sizes = {COMMUNITIES: (len(self.communities), len(self.checks(COMMUNITIES))),
+                 WORKERS: (len(self.workers), len(self.checks(WORKERS)))}
+        share = max(1, -(-self.lines() // max(n, 1)))
+        parts: list[list[tuple[str, int, int]]] = [[]]
+        room = share
+        for register, (rows, width) in sizes.items():
+            start = 0
+            while start < rows:
+                take = rows - start if width == 0 else min(rows - start, max(1, -(-room // width)))
+                parts[-1].append((register, start, start + take))
+                start += take
+                room -= take * width
+                if room <= 0 and len(parts) < n:
+                    parts.append([])
+                    room = share
+        return [p for p in parts if p]
+
+    def _save_parts(self, tmp: Path, parts: list) -> None:
+        _FORKED_REPORT.update(report=self, tmp=str(tmp))
+        gc.freeze()   # the rows out of the collector's reach: a collection in a child would copy their pages
+        try:
+            with multiprocessing.get_context("fork").Pool(len(parts) - 1) as pool:
+                pending = pool.map_async(_forked_csv_part, list(enumerate(parts))[1:], chunksize=1)
+                with open(tmp, "wb") as out:
+                    out.write(self.csv_header())
+                    for register, start, stop in parts[0]:
+                        for block in self._csv_blocks(register, start, stop):
+                            out.write(block)
+                    for name in pending.get():
+                        try:
+                            _append(out, name)
+                        finally:
+                            os.unlink(name)
+        finally:
+            _FORKED_REPORT.clear()
+            gc.unfreeze()
+            for i in range(1, len(parts)):
+                Path(f"{tmp}.{i}").unlink(missing_ok=True)
+
+    def csv_header(self) -> bytes:
+        return ("\ufeff" + _csv_cells(self.HEADERS) + "\r\n").encode("utf-8")
+
+    def _csv_blocks(self, register: str, start: int, stop: int, size: int = 1 << 20):
+        """The CSV lines of the register's rows ``start:stop``, as blocks of about ``size`` bytes.
+
+        A row's lines are its cells and, per check, the words of its outcome: those are looked up by
+        the actual values' object (rows of one value profile share it, :func:`policykg.compliance.run.fan_out`),
+        rendered and encoded once per check, outcome and object; a row's lines are one ``join`` of bytes."""
+        policy = self.checkset.policy
+        checks = self.checks(register)
+        fixed = [(c.norm.label_zh, c.norm.article, SEVERITY_WORDS[c.severity], required_words(c), c.norm.quote)
+                 for c in checks]
+        memos = [{s: {} for s in STATUSES} for _ in checks]   # per check and outcome: id(actual values) → bytes
+        by_value: dict[tuple, bytes] = {}
+        heads = self._csv_places(register)
+        crlf = b"\r\n"
+        block: list[bytes] = []
+        length = 0
+        rows = self.communities if register == COMMUNITIES else self.workers
+        for row in rows[start:stop]:
+            head = heads(row)
+            words = []
+            for i, memo, status, actual in zip(range(len(checks)), memos, row.statuses, row.actuals):
+                by_id = memo[status]
+                hit = by_id.get(id(actual))
+                if hit is None or hit[0] is not actual:
+                    if len(by_id) > 200_000:   # a bound: values that never repeat
+                        by_id.clear()
+                    # equal values in another object (from another chunk process): rendered once too
+                    text = by_value.get((i, status, actual))
+                    if text is None:
+                        if len(by_value) > 200_000:
+                            by_value.clear()
+                        label, article, severity, required, quote = fixed[i]
+                        check = checks[i]
+                        text = by_value[(i, status, actual)] = _csv_cells((
+                            label, article, status_words(check, status), severity, required,
+                            actual_words(check, status, actual, policy), quote)).encode("utf-8")
+                    hit = by_id[id(actual)] = (actual, text)
+                words.append(hit[1])
+            if words:
+                lines = head + (crlf + head).join(words) + crlf
+                block.append(lines)
+                length += len(lines)
+                if length >= size:
+                    yield b"".join(block)
+                    block.clear()
+                    length = 0
+        if block:
+            yield b"".join(block)
+
+    def _csv_places(self, register: str):
+        """A row's first cells (register, row, district … post) and the comma after them, as bytes: the
+        cells of a community (a worker's first three) rendered once per community."""
+        if register == COMMUNITIES:
+            def head(row: RowResult) -> bytes:
+                return (_csv_cells((register, row.number, *row.ident, "", "")) + ",").encode("utf-8")
+            return head
+        places: dict[str, str] = {}
+        posts = {cls: _csv_cell(words) for cls, words in POST_WORDS.items()}
+        names = self.community_names
+        prefix = _csv_cell(register) + ","
+
+        def head(row: RowResult) -> bytes:
+            place = places.get(row.community)
+            if place is None:
+                place = places[row.community] = _csv_cells(names.get(row.community, ("", "", "")))
+            post = posts.get(row.ident[1])
+            if post is None:
+                post = _csv_cell(row.ident[1])
+            return f"{prefix}{row.number},{place},{_csv_cell(row.ident[0])},{post},".encode("utf-8")
+        return head
 
     def as_csv(self) -> bytes:
-        out = io.StringIO()
+        out = io.BytesIO()
         self.write_csv(out)
-        return out.getvalue().encode("utf-8")
+        return out.getvalue()
 
     def as_json(self, max_rows: int | None = None) -> dict:
         """The report as JSON: norms, norms not checkable, summaries and the outcomes per row
