@@ -80,7 +80,7 @@ def one(data: Path, folder: Path, engine: str, jobs: int) -> dict:
     report = check_registers(checkset, BASE, communities, workers, engine=engine, jobs=jobs)
     checked, checked_cpu = time.perf_counter(), _cpu()
     out = folder / f"report-{engine}.csv"
-    report.save_csv(out, jobs=jobs)
+    report.save_csv(out)
     total = time.perf_counter() - start
     report_cpu = _cpu() - checked_cpu
     cpu = _cpu() - cpu

@@ -12,11 +12,8 @@ modality, ``sh:sourceShape`` the norm's shape, ``prov:wasDerivedFrom`` the norm)
 from __future__ import annotations
 
 import csv
-import gc
 import io
-import multiprocessing
 import os
-import shutil
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -127,44 +124,6 @@ def _csv_cell(value) -> str:
 
 def _csv_cells(values) -> str:
     return ",".join(map(_csv_cell, values))
-
-
-# Below this many lines (row × norm) a CSV report is rendered in one process: forking costs more.
-PARALLEL_CSV_LINES = 200_000
-_FORKED_REPORT: dict = {}   # what the forked processes of Report.save_csv read
-
-
-def _forked_csv_part(task: tuple[int, list]) -> str:
-    """In a forked process: one part of the CSV report into a file of its own; its name."""
-    i, part = task
-    report, name = _FORKED_REPORT["report"], f"{_FORKED_REPORT['tmp']}.{i}"
-    with open(name, "wb") as out:
-        for register, start, stop in part:
-            for block in report._csv_blocks(register, start, stop):
-                out.write(block)
-    return name
-
-
-def _append(out, name: str) -> None:
-    """The file ``name`` appended to the binary file ``out`` (in the kernel where it can)."""
-    out.flush()
-    with open(name, "rb") as part:
-        size = os.fstat(part.fileno()).st_size
-        copied = 0
-        copy = getattr(os, "copy_file_range", None)
-        while copy is not None and copied < size:
-            try:
-                n = copy(part.fileno(), out.fileno(), size - copied)
-            except OSError:
-                break
-            if n == 0:
-                break
-            copied += n
-        if copied < size:
-            out.seek(0, os.SEEK_END)
-            part.seek(copied)
-            shutil.copyfileobj(part, out, 1 << 20)
-    out.seek(0, os.SEEK_END)
 
 
 @dataclass
@@ -309,70 +268,23 @@ class Report:
             for block in self._csv_blocks(register, 0, len(rows)):
                 out.write(block)
 
-    def save_csv(self, path, jobs: int = 1) -> None:
+    def save_csv(self, path) -> None:
         """The CSV report (:meth:`write_csv`'s bytes) saved at ``path``: written to a temporary file beside
-        it, then renamed. With ``jobs`` > 1 and a large report, the lines are rendered in ``jobs`` parts
-        of about equal numbers of lines side by side: this process writes the first into the file, forked
-        processes the others into files of their own, appended in order when done."""
+        it as it is made, then renamed (no half-written report under the name).
+
+        One process writes it: rendering its parts on two forked processes into files appended in order
+        gave the same bytes but was slower at 100,000 communities on this machine's disk (2.9 GB written
+        twice, ~100 MB/s once the page cache's dirty limit is reached) and copied the rows' pages into
+        the child (bench/RESULTS.md)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        parts = self._csv_parts(jobs if self.lines() >= PARALLEL_CSV_LINES else 1)
         try:
-            if len(parts) > 1 and "fork" in multiprocessing.get_all_start_methods():
-                self._save_parts(tmp, parts)
-            else:
-                with open(tmp, "wb") as out:
-                    out.write(self.csv_header())
-                    for part in parts:
-                        for register, start, stop in part:
-                            for block in self._csv_blocks(register, start, stop):
-                                out.write(block)
+            with open(tmp, "wb") as out:
+                self.write_csv(out)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-
-    def _csv_parts(self, n: int) -> list[list[tuple[str, int, int]]]:
-        """The rows of both registers in ``n`` runs of about equal numbers of lines, in order: each a list
-        of (register, start, stop)."""
-        sizes = {COMMUNITIES: (len(self.communities), len(self.checks(COMMUNITIES))),
-                 WORKERS: (len(self.workers), len(self.checks(WORKERS)))}
-        share = max(1, -(-self.lines() // max(n, 1)))
-        parts: list[list[tuple[str, int, int]]] = [[]]
-        room = share
-        for register, (rows, width) in sizes.items():
-            start = 0
-            while start < rows:
-                take = rows - start if width == 0 else min(rows - start, max(1, -(-room // width)))
-                parts[-1].append((register, start, start + take))
-                start += take
-                room -= take * width
-                if room <= 0 and len(parts) < n:
-                    parts.append([])
-                    room = share
-        return [p for p in parts if p]
-
-    def _save_parts(self, tmp: Path, parts: list) -> None:
-        _FORKED_REPORT.update(report=self, tmp=str(tmp))
-        gc.freeze()   # the rows out of the collector's reach: a collection in a child would copy their pages
-        try:
-            with multiprocessing.get_context("fork").Pool(len(parts) - 1) as pool:
-                pending = pool.map_async(_forked_csv_part, list(enumerate(parts))[1:], chunksize=1)
-                with open(tmp, "wb") as out:
-                    out.write(self.csv_header())
-                    for register, start, stop in parts[0]:
-                        for block in self._csv_blocks(register, start, stop):
-                            out.write(block)
-                    for name in pending.get():
-                        try:
-                            _append(out, name)
-                        finally:
-                            os.unlink(name)
-        finally:
-            _FORKED_REPORT.clear()
-            gc.unfreeze()
-            for i in range(1, len(parts)):
-                Path(f"{tmp}.{i}").unlink(missing_ok=True)
 
     def csv_header(self) -> bytes:
         return ("\ufeff" + _csv_cells(self.HEADERS) + "\r\n").encode("utf-8")

@@ -319,3 +319,25 @@ def test_profile_groups_share_a_group_when_one_reads_the_others_columns(checkset
             union = set().union(*columns)
             assert any(c == union for c in columns) or len(g) == 1 or all(
                 any(a <= b or b <= a for b in columns if b is not a) for a in columns)
+
+
+def test_the_saved_csv_report_is_the_csv_bytes_under_its_name_only_when_done(checkset, tmp_path, monkeypatch):
+    from policykg.compliance import report as report_module
+
+    registers = generate(len(CASES), seed=18)
+    report = _check(checkset, registers)
+    target = tmp_path / "out" / "report.csv"
+    report.save_csv(target)
+    expected = report.as_csv()
+    assert target.read_bytes() == expected
+    assert expected.startswith("\ufeff".encode()) and expected.count(b"\r\n") == report.lines() + 1
+    assert [p.name for p in target.parent.iterdir()] == ["report.csv"]
+
+    def broken(self, out):   # a failure half-way: the previous report stays, no temporary file is left
+        out.write(b"half")
+        raise OSError("disk full")
+    monkeypatch.setattr(report_module.Report, "write_csv", broken)
+    with pytest.raises(OSError):
+        report.save_csv(target)
+    assert target.read_bytes() == expected
+    assert [p.name for p in target.parent.iterdir()] == ["report.csv"]
