@@ -368,6 +368,7 @@ def fan_out(n_checks: int, groups: list[Profiles], results: list[tuple[list, lis
 
 # Profiles per store: a worker's instance is smaller than a community's.
 CHUNK_ROWS = {COMMUNITIES: 10_000, WORKERS: 25_000}
+FORK_ROWS = 5_000   # fewer profiles than this in a chunk: checked in this process
 _FORKED: dict = {}   # what forked children read (set before the pool starts: fork copies it, nothing is pickled)
 
 
@@ -383,11 +384,11 @@ def _slices(n: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def _forked_profiles(task: tuple[str, int, slice]) -> tuple[list, list]:
-    kind, group, part = task
+def _forked_profiles(task: tuple[str, int, int, int]) -> tuple[list, list]:
+    kind, group, start, stop = task
     f = _FORKED
-    return check_profiles(f["checkset"], f["base"], f["registers"][kind], f["profiles"][kind][group], part,
-                          f["iris"], f["years"])
+    return check_profiles(f["checkset"], f["base"], f["registers"][kind], f["profiles"][kind][group],
+                          slice(start, stop), f["iris"], f["years"])
 
 
 def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register | None,
@@ -402,8 +403,12 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
     registers = {COMMUNITIES: com, WORKERS: wor}
     profiles = {kind: value_profiles(checkset.for_register(kind), r, row_years(com, wor, kind))
                 for kind, r in registers.items() if r is not None}
-    tasks = [(kind, g, part) for kind, groups in profiles.items() for g, p in enumerate(groups)
+    tasks = [(kind, g, part.start, part.stop) for kind, groups in profiles.items() for g, p in enumerate(groups)
              for part in _slices(len(p.rows), CHUNK_ROWS[kind])]
+    # a group of few profiles (training days, ages) is checked here: a process forked for it would cost more
+    done = {t: check_profiles(checkset, base, registers[t[0]], profiles[t[0]][t[1]], slice(*t[2:]), iris, years)
+            for t in tasks if t[3] - t[2] < FORK_ROWS or jobs == 1}
+    tasks = [t for t in tasks if t not in done]
     if jobs > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _FORKED.update(checkset=checkset, base=base, registers=registers, profiles=profiles, iris=iris, years=years)
         # the registers' objects out of the collector's reach: a collection in a child would otherwise
@@ -418,9 +423,11 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
             _FORKED.clear()
             gc.unfreeze()
     else:
-        parts = [check_profiles(checkset, base, registers[k], profiles[k][g], part, iris, years) for k, g, part in tasks]
+        parts = [check_profiles(checkset, base, registers[k], profiles[k][g], slice(a, b), iris, years)
+                 for k, g, a, b in tasks]
+    done.update(zip(tasks, parts))
     found: dict[tuple[str, int], tuple[list, list]] = {}
-    for (kind, g, _), (statuses, actuals) in zip(tasks, parts):
+    for (kind, g, _, _), (statuses, actuals) in sorted(done.items(), key=lambda item: item[0]):
         done = found.setdefault((kind, g), ([], []))
         done[0].extend(statuses)
         done[1].extend(actuals)

@@ -190,6 +190,7 @@ def test_chunks_in_fresh_stores_give_the_outcomes_of_one_store(checkset, monkeyp
     registers = generate(len(CASES) + 20, seed=13)
     whole = _check(checkset, registers)
     monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)   # every chunk on a forked process when jobs > 1
     chunked = check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
                               (registers.workers_csv(), "workers.csv"), jobs=jobs)
     assert len(chunked.workers) > 5 * 61   # several chunks of each register
@@ -258,6 +259,7 @@ def test_the_fast_path_gives_what_the_full_instance_graph_gives(checkset, monkey
     store, graphs = import_registers(BASE, com, wor)
     full = {reg: run.run_sparql(store, graphs, checkset, reg) for reg in (COMMUNITIES, WORKERS)}
     monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 9, WORKERS: 53})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
     fast = dict(zip((COMMUNITIES, WORKERS), run.check_in_chunks(checkset, BASE, com, wor, jobs)))
     for reg in (COMMUNITIES, WORKERS):
         assert len(fast[reg]) == len(full[reg]) == len((com if reg == COMMUNITIES else wor).rows)
