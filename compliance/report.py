@@ -292,15 +292,16 @@ class Report:
     def _csv_blocks(self, register: str, start: int, stop: int, size: int = 1 << 20):
         """The CSV lines of the register's rows ``start:stop``, as blocks of about ``size`` bytes.
 
-        A row's lines are its cells and, per check, the words of its outcome: those are looked up by
-        the actual values' object (rows of one value profile share it, :func:`policykg.compliance.run.fan_out`),
-        rendered and encoded once per check, outcome and object; a row's lines are one ``join`` of bytes."""
+        A line is the row's cells (rendered once a row), the norm's cells before the actual values and
+        after them (once per check and outcome), and the actual values in words (once per check,
+        outcome and distinct values: rows of one value profile share them); a row's lines are one
+        ``join`` of bytes."""
         policy = self.checkset.policy
         checks = self.checks(register)
-        fixed = [(c.norm.label_zh, c.norm.article, SEVERITY_WORDS[c.severity], required_words(c), c.norm.quote)
-                 for c in checks]
-        memos = [{s: {} for s in STATUSES} for _ in checks]   # per check and outcome: id(actual values) → bytes
-        by_value: dict[tuple, bytes] = {}
+        around = [{s: ((_csv_cells((c.norm.label_zh, c.norm.article, status_words(c, s), SEVERITY_WORDS[c.severity],
+                                    required_words(c))) + ",").encode("utf-8"),
+                       ("," + _csv_cell(c.norm.quote)).encode("utf-8")) for s in STATUSES} for c in checks]
+        memos = [{s: {} for s in STATUSES} for _ in checks]   # per check and outcome: actual values → bytes
         heads = self._csv_places(register)
         crlf = b"\r\n"
         block: list[bytes] = []
@@ -310,23 +311,15 @@ class Report:
             head = heads(row)
             words = []
             for i, memo, status, actual in zip(range(len(checks)), memos, row.statuses, row.actuals):
-                by_id = memo[status]
-                hit = by_id.get(id(actual))
-                if hit is None or hit[0] is not actual:
-                    if len(by_id) > 200_000:   # a bound: values that never repeat
-                        by_id.clear()
-                    # equal values in another object (from another chunk process): rendered once too
-                    text = by_value.get((i, status, actual))
-                    if text is None:
-                        if len(by_value) > 200_000:
-                            by_value.clear()
-                        label, article, severity, required, quote = fixed[i]
-                        check = checks[i]
-                        text = by_value[(i, status, actual)] = _csv_cells((
-                            label, article, status_words(check, status), severity, required,
-                            actual_words(check, status, actual, policy), quote)).encode("utf-8")
-                    hit = by_id[id(actual)] = (actual, text)
-                words.append(hit[1])
+                by_value = memo[status]
+                text = by_value.get(actual)
+                if text is None:
+                    if len(by_value) > 300_000:   # a bound: values that never repeat
+                        by_value.clear()
+                    before, after = around[i][status]
+                    text = by_value[actual] = (before + _csv_cell(actual_words(checks[i], status, actual, policy)).encode("utf-8")
+                                               + after)
+                words.append(text)
             if words:
                 lines = head + (crlf + head).join(words) + crlf
                 block.append(lines)
