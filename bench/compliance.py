@@ -80,8 +80,7 @@ def one(data: Path, folder: Path, engine: str, jobs: int) -> dict:
     report = check_registers(checkset, BASE, communities, workers, engine=engine, jobs=jobs)
     checked, checked_cpu = time.perf_counter(), _cpu()
     out = folder / f"report-{engine}.csv"
-    with open(out, "w", encoding="utf-8", newline="") as f:
-        report.write_csv(f)
+    report.save_csv(out)
     total = time.perf_counter() - start
     report_cpu = _cpu() - checked_cpu
     cpu = _cpu() - cpu
@@ -119,8 +118,8 @@ def run(data: Path, workdir: Path, sparql: list[int], shacl: list[int], timeout:
              "Generated Suzhou-like registers (`policykg generate-register`, seed 2011, ~10 workers per community); "
              "one child process per engine and size reads the two CSV files, imports them into fresh pyoxigraph "
              "stores and runs the checks generated from the norms, then writes the CSV report (one line per row "
-             f"and norm) to a file: SPARQL on pyoxigraph (chunks of rows, each in a fresh store, on {jobs} forked "
-             "processes) or SHACL-SPARQL shapes on pySHACL (one store, one process). *Wall* seconds per step; "
+             "and norm) to a file: SPARQL on pyoxigraph (each distinct value profile of a group of checks once, one "
+             f"instance each, in chunks of fresh stores on {jobs} forked processes, the outcomes given to every row) or SHACL-SPARQL shapes on pySHACL (one store, one process). *Wall* seconds per step; "
              "*CPU* is user + system seconds of the child and its chunk processes (the machine is shared: wall "
              "time depends on the other work, CPU time much less). *Peak*: the child's maximum resident set, and "
              "the largest chunk process's; *PSS*: the largest sum of proportional set sizes over the child and its chunk "

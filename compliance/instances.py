@@ -70,10 +70,11 @@ def turtle_header(base: str, register: Register) -> str:
 
 
 def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | None = None,
-                rows: slice | None = None, only: set[str] | None = None):
+                rows: slice | list | None = None, only: set[str] | None = None):
     """The register as Turtle, one statement per row (after :func:`turtle_header`): compact text is the
     fastest way into pyoxigraph in bulk (a million rows of N-Triples spend most of their time in
-    building and parsing long IRIs). ``rows``: only these rows (a chunk checked on its own).
+    building and parsing long IRIs). ``rows``: only these rows (a slice of the register's, or a list of
+    them: the profiles checked together, :func:`policykg.compliance.run.value_profiles`).
 
     ``only``: the keys of the columns a check reads: the row's class, its community and those values,
     nothing else (no file entity, provenance, names or classes the checks do not read). A check's
@@ -91,7 +92,7 @@ def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | N
     choices = [k for k in ("post", "organization_form") if k not in skip]
     # a yes/no column that decides a class ("type" measure) also types the row
     type_columns = {c.key: f"pkg:{m[1]}" for c in columns for m in c.measures if m[0] == "type"} if only is None else {}
-    for row in (register.rows if rows is None else register.rows[rows]):
+    for row in (register.rows if rows is None else register.rows[rows] if isinstance(rows, slice) else rows):
         values = row.values
         types = [row_class]
         parts = []
@@ -121,7 +122,7 @@ def community_iris(base: str, register: Register) -> dict[tuple, str]:
 
 
 def load_register(store: ox.Store, base: str, register: Register, communities: dict[tuple, str] | None = None,
-                  chunk: int = 10_000, rows: slice | None = None, extra: list[str] = (),
+                  chunk: int = 10_000, rows: slice | list | None = None, extra: list[str] = (),
                   only: set[str] | None = None) -> str:
     """Add the register to ``store`` in its own named graph; return the graph's IRI.
 

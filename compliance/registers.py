@@ -97,6 +97,11 @@ class Register:
     content: bytes              # the file as uploaded (its hash names the register)
     rows: list[Row]
 
+    @property
+    def positions(self) -> dict[str, int]:
+        """Column key → position of its value in every row's ``values.cells``."""
+        return {col.key: i for i, col in enumerate(register_columns(self.kind))}
+
     @cached_property
     def digest(self) -> str:
         """The first 16 hex digits of the SHA-256 of kind and file: the register's id. Hashed once: every

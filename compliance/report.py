@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from policykg.compliance.checks import MET, NOT_APPLICABLE, NOT_MET, STATUSES, UNKNOWN, Check, CheckSet
 from policykg.compliance.columns import COMMUNITIES, WORKERS
@@ -256,27 +258,105 @@ class Report:
                 yield head + w
 
     def write_csv(self, out) -> None:
-        """The report as CSV (UTF-8 with a BOM, for Excel) written to the text file ``out`` as it is made:
-        a large report is never held whole in memory. Each line is two pieces rendered once (the row's,
-        the norm's outcome) as csv.writer would render them (:func:`_csv_cells`); a row's lines are
-        one join (a million rows, seven million lines: one string operation a row, not one a line).
-        Rendering pieces on two forked processes and copying them in was tried and left out: 3.5 CPU
-        seconds instead of 2.0 for 10,000 communities (fork, copied pages, the copy), and no faster on
-        the shared machine (bench/RESULTS.md)."""
-        out.write("\ufeff")
-        csv.writer(out, lineterminator="\r\n").writerow(self.HEADERS)
+        """The report as CSV (UTF-8 with a BOM, for Excel) written to the binary file ``out`` as it is made:
+        a large report is never held whole in memory. Each cell as csv.writer (QUOTE_MINIMAL, \\r\\n)
+        writes it (:func:`_csv_cells`); the bytes of a line are two pieces, the row's cells (rendered
+        once a row) and the norm's outcome (rendered once per check, outcome and actual values)."""
+        out.write(self.csv_header())
         for register in (COMMUNITIES, WORKERS):
-            self._write_csv_rows(out, register)
+            rows = self.communities if register == COMMUNITIES else self.workers
+            for block in self._csv_blocks(register, 0, len(rows)):
+                out.write(block)
 
-    def _write_csv_rows(self, out, register: str) -> None:
-        for head, words in self._row_parts(register, None, _csv_cells):
-            start = head + ","
-            out.write(start + ("\r\n" + start).join(words) + "\r\n")
+    def save_csv(self, path) -> None:
+        """The CSV report (:meth:`write_csv`'s bytes) saved at ``path``: written to a temporary file beside
+        it as it is made, then renamed (no half-written report under the name).
+
+        One process writes it: rendering its parts on two forked processes into files appended in order
+        gave the same bytes but was slower at 100,000 communities on this machine's disk (2.9 GB written
+        twice, ~100 MB/s once the page cache's dirty limit is reached) and copied the rows' pages into
+        the child (bench/RESULTS.md)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            with open(tmp, "wb") as out:
+                self.write_csv(out)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def csv_header(self) -> bytes:
+        return ("\ufeff" + _csv_cells(self.HEADERS) + "\r\n").encode("utf-8")
+
+    def _csv_blocks(self, register: str, start: int, stop: int, size: int = 1 << 20):
+        """The CSV lines of the register's rows ``start:stop``, as blocks of about ``size`` bytes.
+
+        A line is the row's cells (rendered once a row), the norm's cells before the actual values and
+        after them (once per check and outcome), and the actual values in words (once per check,
+        outcome and distinct values: rows of one value profile share them); a row's lines are one
+        ``join`` of bytes."""
+        policy = self.checkset.policy
+        checks = self.checks(register)
+        around = [{s: ((_csv_cells((c.norm.label_zh, c.norm.article, status_words(c, s), SEVERITY_WORDS[c.severity],
+                                    required_words(c))) + ",").encode("utf-8"),
+                       ("," + _csv_cell(c.norm.quote)).encode("utf-8")) for s in STATUSES} for c in checks]
+        memos = [{s: {} for s in STATUSES} for _ in checks]   # per check and outcome: actual values → bytes
+        heads = self._csv_places(register)
+        crlf = b"\r\n"
+        block: list[bytes] = []
+        length = 0
+        rows = self.communities if register == COMMUNITIES else self.workers
+        for row in rows[start:stop]:
+            head = heads(row)
+            words = []
+            for i, memo, status, actual in zip(range(len(checks)), memos, row.statuses, row.actuals):
+                by_value = memo[status]
+                text = by_value.get(actual)
+                if text is None:
+                    if len(by_value) > 300_000:   # a bound: values that never repeat
+                        by_value.clear()
+                    before, after = around[i][status]
+                    text = by_value[actual] = (before + _csv_cell(actual_words(checks[i], status, actual, policy)).encode("utf-8")
+                                               + after)
+                words.append(text)
+            if words:
+                lines = head + (crlf + head).join(words) + crlf
+                block.append(lines)
+                length += len(lines)
+                if length >= size:
+                    yield b"".join(block)
+                    block.clear()
+                    length = 0
+        if block:
+            yield b"".join(block)
+
+    def _csv_places(self, register: str):
+        """A row's first cells (register, row, district … post) and the comma after them, as bytes: the
+        cells of a community (a worker's first three) rendered once per community."""
+        if register == COMMUNITIES:
+            def head(row: RowResult) -> bytes:
+                return (_csv_cells((register, row.number, *row.ident, "", "")) + ",").encode("utf-8")
+            return head
+        places: dict[str, str] = {}
+        posts = {cls: _csv_cell(words) for cls, words in POST_WORDS.items()}
+        names = self.community_names
+        prefix = _csv_cell(register) + ","
+
+        def head(row: RowResult) -> bytes:
+            place = places.get(row.community)
+            if place is None:
+                place = places[row.community] = _csv_cells(names.get(row.community, ("", "", "")))
+            post = posts.get(row.ident[1])
+            if post is None:
+                post = _csv_cell(row.ident[1])
+            return f"{prefix}{row.number},{place},{_csv_cell(row.ident[0])},{post},".encode("utf-8")
+        return head
 
     def as_csv(self) -> bytes:
-        out = io.StringIO()
+        out = io.BytesIO()
         self.write_csv(out)
-        return out.getvalue().encode("utf-8")
+        return out.getvalue()
 
     def as_json(self, max_rows: int | None = None) -> dict:
         """The report as JSON: norms, norms not checkable, summaries and the outcomes per row

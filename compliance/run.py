@@ -4,6 +4,10 @@
     registers ──► read, refuse bad rows ──► instance graphs (one named graph per register)
                                                └──► SPARQL on pyoxigraph (or SHACL on pySHACL) ──► Report
 
+On the SPARQL path the instances are one per distinct *value profile* of a group of checks (the values
+the checks read and the year: :func:`value_profiles`), checked in chunks of fresh stores with the
+checks' own generated query, the outcomes given to every row of the profile (:func:`fan_out`).
+
 The store a check runs on holds the registers only, each in its own named graph: the policy's
 graphs are read (for the norms) but never written, and register data never enters them.
 """
@@ -25,7 +29,7 @@ try:
 except ImportError:   # not on a Unix: this process's own CPU time only
     resource = None
 
-from policykg.compliance.checks import (COMPACT_SEPARATOR, STATUSES, CheckSet, build_checks, compact_fields,
+from policykg.compliance.checks import (COMPACT_SEPARATOR, STATUSES, Check, CheckSet, build_checks, compact_fields,
                                         compact_query, read_columns, register_query, var)
 from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
 from policykg.compliance.instances import community_iris, load_register, register_graph, row_prefix
@@ -157,23 +161,6 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
     return out
 
 
-# Rows per chunk, each checked in a fresh store: a worker row is smaller than a community's.
-CHUNK_ROWS = {COMMUNITIES: 10_000, WORKERS: 25_000}
-_FORKED: dict = {}   # what forked children read (set before the pool starts: fork copies it, nothing is pickled)
-
-
-def default_jobs() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:   # not on Linux
-        return os.cpu_count() or 1
-
-
-def _slices(n: int, size: int) -> list[slice]:
-    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
-
-
 def _compact_value(column):
     """How a value of :func:`compact_query`'s text is read: a standard's actual value or a number column
     as a Decimal, a yes/no as a bool, a choice as its class's local name (what :func:`_number` gives)."""
@@ -190,11 +177,10 @@ def _compact_value(column):
     return decimal
 
 
-def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows: list) -> tuple[list, list]:
-    """The checks of register ``kind`` as :func:`compact_query` on a store holding ``rows`` of it: per row
+def run_compact(store: ox.Store, graph: str, checks: list[Check], kind: str, rows: list) -> tuple[list, list]:
+    """``checks`` (of register ``kind``) as :func:`compact_query` on a store holding ``rows`` of it: per row
     (in ``rows``' order) its outcomes and its actual values (None for a row the query did not return),
     what :func:`row_results` makes RowResults of."""
-    checks = checkset.for_register(kind)
     statuses_of, actuals_of = compact_fields(checks)
     n = len(statuses_of)
     readers = [[_compact_value(col) for _, col in per] for per in actuals_of]
@@ -232,7 +218,7 @@ def run_compact(store: ox.Store, graph: str, checkset: CheckSet, kind: str, rows
 
 def row_results(kind: str, prefix: str, rows: list, statuses: list, actuals: list,
                 iris: dict[tuple, str]) -> list[RowResult]:
-    """RowResults of :func:`run_compact`'s outcomes, named from the register's rows: built where the
+    """RowResults of the rows' outcomes and values, named from the register's rows: built where the
     report is made, since a chunk process sending them back whole (pickled objects) cost ten times as
     much as sending the outcomes and values (shared tuples) and building them here."""
     out = []
@@ -250,42 +236,207 @@ def row_results(kind: str, prefix: str, rows: list, statuses: list, actuals: lis
     return out
 
 
-def check_chunk(checkset: CheckSet, base: str, register: Register, rows: slice, iris: dict[tuple, str],
-                years: dict[str, int]) -> tuple[list, list]:
-    """The rows ``rows`` of a register checked in a fresh store of their own, which holds only what the
-    checks read (:func:`turtle_rows`' ``only``): :func:`run_compact`'s outcomes and values."""
+# ---------------------------------------------------------------------------------------------------
+# Value profiles: each distinct combination of the values a group of checks reads is checked once
+
+def profile_groups(checks: list[Check]) -> list[list[int]]:
+    """The checks of one register in groups checked together (positions in ``checks``, in order): checks
+    reading the same columns, or one the columns of the other. A group's key is the values of its
+    columns: a group of few-valued columns (training days, ages) has few distinct keys however many
+    rows there are, and is not multiplied by a many-valued column (pay) of another group."""
+    groups: list[tuple[set, list[int]]] = []
+    for i, check in enumerate(checks):
+        keys = {c.key for c in check.columns}
+        for columns, members in groups:
+            if keys <= columns or columns <= keys:
+                columns |= keys
+                members.append(i)
+                break
+        else:
+            groups.append((keys, [i]))
+    return [members for _, members in groups]
+
+
+@dataclass
+class Profiles:
+    """The distinct value profiles of one group of checks over a register's rows. A row's outcomes
+    and actual values for these checks are a function of its profile: the values of the columns the
+    checks read and the register's year (a worker's: its community's; no check reads anything else
+    of another row, :func:`~policykg.compliance.checks.row_pattern`). ``rows``: the first row of each
+    profile, the one instance checked for all of them; ``of_row``: each row's profile (its position
+    in ``rows``)."""
+
+    checks: list[int]
+    only: set[str]
+    rows: list
+    of_row: list[int]
+
+
+def row_years(com: Register, wor: Register | None, kind: str) -> list:
+    """The year each row of register ``kind`` is checked in: a community's own, a worker's community's."""
+    if kind == COMMUNITIES:
+        return [r.values["year"] for r in com.rows]
+    year_of = {tuple(r.values[k] for k in COMMUNITY_KEY): r.values["year"] for r in com.rows}
+    community = itemgetter(*(wor.positions[k] for k in COMMUNITY_KEY))
+    return [year_of[community(r.values.cells)] for r in wor.rows]
+
+
+def _key(checks: list[Check], members: list[int], register: Register):
+    """A group's column keys (in the register's order) and what gives a row's values of them."""
+    keys = sorted({c.key for i in members for c in checks[i].columns}, key=register.positions.__getitem__)
+    return keys, itemgetter(*(register.positions[k] for k in keys))
+
+
+def _count(checks: list[Check], members: list[int], register: Register, years: list, cells: list) -> int:
+    """How many profiles the group has over ``cells``."""
+    _, values = _key(checks, members, register)
+    return len(set(zip(years, map(values, cells))))
+
+
+def _profiles(checks: list[Check], members: list[int], register: Register, years: list, cells: list) -> Profiles:
+    keys, values = _key(checks, members, register)
+    index: dict[tuple, int] = {}
+    of_row = [index.setdefault(key, len(index)) for key in zip(years, map(values, cells))]
+    first: dict[int, int] = {}
+    for i, p in enumerate(of_row):
+        if p not in first:
+            first[p] = i
+            if len(first) == len(index):
+                break
+    only = set(keys) | ({"year"} if register.kind == COMMUNITIES else set())
+    return Profiles(sorted(members), only, [register.rows[first[p]] for p in range(len(index))], of_row)
+
+
+# A group with more profiles than this share of the rows is many-valued: worth trying to merge.
+MANY_VALUED = 1 / 16
+# Which groups to merge is decided on the first rows only (the outcomes do not depend on it, the time does).
+SAMPLE_ROWS = 50_000
+
+
+def merged_groups(checks: list[Check], register: Register, years: list, cells: list) -> list[list[int]]:
+    """:func:`profile_groups`' groups, the many-valued ones merged into the largest, one by one, as long
+    as the merged group has fewer profiles than the two apart (counted on the first rows)."""
+    groups = profile_groups(checks)
+    cells, years = cells[:SAMPLE_ROWS], years[:SAMPLE_ROWS]
+    counts = {id(g): _count(checks, g, register, years, cells) for g in groups}
+    many = sorted((g for g in groups if counts[id(g)] > MANY_VALUED * len(cells)), key=lambda g: -counts[id(g)])
+    if len(many) < 2:
+        return groups
+    merged = many[0]
+    for group in many[1:]:
+        both = merged + group
+        counts[id(both)] = _count(checks, both, register, years, cells)
+        if counts[id(both)] < counts[id(merged)] + counts[id(group)]:
+            groups = [g for g in groups if g is not merged and g is not group] + [both]
+            merged = both
+    return groups
+
+
+def value_profiles(checks: list[Check], register: Register, years: list) -> list[Profiles]:
+    """The profiles of each group of :func:`merged_groups` over the register's rows, in the order of
+    their first checks (100,000 communities: 476,449 profiles of areas and funds in five groups, 100,000
+    merged; their workers' pay: 535,525 in two groups, 359,043 merged)."""
+    cells = [r.values.cells for r in register.rows]
+    groups = [_profiles(checks, g, register, years, cells) for g in merged_groups(checks, register, years, cells)]
+    return sorted(groups, key=lambda g: g.checks[0])
+
+
+def check_profiles(checkset: CheckSet, base: str, register: Register, profiles: Profiles, part: slice,
+                   iris: dict[tuple, str], years: dict[str, int]) -> tuple[list, list]:
+    """The profiles ``part`` of a group checked in a fresh store of their own: one instance each (the
+    profile's first row, its IRI and only the values the group's checks read, :func:`turtle_rows`'
+    ``only``), the group's checks' own generated query (:func:`compact_query`) on it; per profile its
+    outcomes and actual values."""
+    checks = [checkset.for_register(register.kind)[i] for i in profiles.checks]
+    rows = profiles.rows[part]
     store = ox.Store()
     extra: list[str] = []
     if register.kind == WORKERS:
-        named = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)] for r in register.rows[rows]}
+        named = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)] for r in rows}
         extra = [f"<{iri}> <{REG}year> {years[iri]} ." for iri in named]
-    only = {c.key for c in read_columns(checkset.for_register(register.kind))}
-    if register.kind == COMMUNITIES:
-        only.add("year")
     graph = load_register(store, base, register, iris if register.kind == WORKERS else None, rows=rows, extra=extra,
-                          only=only)
-    return run_compact(store, graph, checkset, register.kind, register.rows[rows])
+                          only=profiles.only)
+    return run_compact(store, graph, checks, register.kind, rows)
 
 
-def _forked_chunk(task: tuple[str, slice]) -> tuple[list, list]:
-    register, rows = task
+def fan_out(n_checks: int, groups: list[Profiles], results: list[tuple[list, list]]) -> tuple[list, list]:
+    """Each row's outcomes and actual values (in the register's check order) from its profiles' in every
+    group: ``results[g]`` the outcomes and values of group g's profiles. Rows of the same profiles share
+    one pair of tuples."""
+    order = [i for g in groups for i in g.checks]
+    move = None if order == list(range(n_checks)) else [order.index(i) for i in range(n_checks)]
+    outcomes: dict[tuple, tuple] = {}
+    memo: dict[tuple, tuple] = {}
+    missing = (None, None)
+    statuses, actuals = [], []
+    for ps in zip(*(g.of_row for g in groups)):
+        pair = memo.get(ps)
+        if pair is None:
+            s, a = (), ()
+            for (st, ac), p in zip(results, ps):
+                if st[p] is None:
+                    break
+                s += st[p]
+                a += ac[p]
+            else:
+                if move:
+                    s, a = tuple(s[k] for k in move), tuple(a[k] for k in move)
+                s = outcomes.setdefault(s, s)
+                if len(memo) > 200_000:   # a bound: rows whose profiles never repeat
+                    memo.clear()
+                pair = memo[ps] = (s, a)
+            if pair is None:
+                pair = missing
+        statuses.append(pair[0])
+        actuals.append(pair[1])
+    return statuses, actuals
+
+
+# Profiles per store: a worker's instance is smaller than a community's.
+CHUNK_ROWS = {COMMUNITIES: 10_000, WORKERS: 25_000}
+FORK_ROWS = 5_000   # fewer profiles than this in a chunk: checked in this process
+_FORKED: dict = {}   # what forked children read (set before the pool starts: fork copies it, nothing is pickled)
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        return os.cpu_count() or 1
+
+
+def _slices(n: int, size: int) -> list[slice]:
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _forked_profiles(task: tuple[str, int, int, int]) -> tuple[list, list]:
+    kind, group, start, stop = task
     f = _FORKED
-    return check_chunk(f["checkset"], f["base"], f["registers"][register], rows, f["iris"], f["years"])
+    return check_profiles(f["checkset"], f["base"], f["registers"][kind], f["profiles"][kind][group],
+                          slice(start, stop), f["iris"], f["years"])
 
 
 def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register | None,
                     jobs: int = 1) -> tuple[list[RowResult], list[RowResult]]:
-    """Both registers checked chunk by chunk (on ``jobs`` processes when there is more than one chunk)."""
+    """Both registers checked profile by profile (:func:`value_profiles`), the profiles in chunks of
+    fresh stores (on ``jobs`` processes when there is more than one chunk), the outcomes fanned out
+    to every row."""
     iris = community_iris(base, com)
     if wor is not None:
         wor.digest   # hashed once, before the chunk processes fork (each would hash it again)
     years = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)]: r.values["year"] for r in com.rows}
     registers = {COMMUNITIES: com, WORKERS: wor}
-    tasks = [(COMMUNITIES, s) for s in _slices(len(com.rows), CHUNK_ROWS[COMMUNITIES])]
-    if wor is not None:
-        tasks += [(WORKERS, s) for s in _slices(len(wor.rows), CHUNK_ROWS[WORKERS])]
+    profiles = {kind: value_profiles(checkset.for_register(kind), r, row_years(com, wor, kind))
+                for kind, r in registers.items() if r is not None}
+    tasks = [(kind, g, part.start, part.stop) for kind, groups in profiles.items() for g, p in enumerate(groups)
+             for part in _slices(len(p.rows), CHUNK_ROWS[kind])]
+    # a group of few profiles (training days, ages) is checked here: a process forked for it would cost more
+    done = {t: check_profiles(checkset, base, registers[t[0]], profiles[t[0]][t[1]], slice(*t[2:]), iris, years)
+            for t in tasks if t[3] - t[2] < FORK_ROWS or jobs == 1}
+    tasks = [t for t in tasks if t not in done]
     if jobs > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _FORKED.update(checkset=checkset, base=base, registers=registers, iris=iris, years=years)
+        _FORKED.update(checkset=checkset, base=base, registers=registers, profiles=profiles, iris=iris, years=years)
         # the registers' objects out of the collector's reach: a collection in a child would otherwise
         # write to every one of them and so copy every page fork shares
         gc.freeze()
@@ -293,16 +444,24 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
             # a fresh process per chunk: a process that has checked several chunks holds the pages of
             # every row it read (reference counts write to them), a fresh fork only its own chunk's
             with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)), maxtasksperchild=1) as pool:
-                parts = pool.map(_forked_chunk, tasks, chunksize=1)
+                parts = pool.map(_forked_profiles, tasks, chunksize=1)
         finally:
             _FORKED.clear()
             gc.unfreeze()
     else:
-        parts = [check_chunk(checkset, base, registers[r], s, iris, years) for r, s in tasks]
+        parts = [check_profiles(checkset, base, registers[k], profiles[k][g], slice(a, b), iris, years)
+                 for k, g, a, b in tasks]
+    done.update(zip(tasks, parts))
+    found: dict[tuple[str, int], tuple[list, list]] = {}
+    for (kind, g, _, _), (statuses, actuals) in sorted(done.items(), key=lambda item: item[0]):
+        done = found.setdefault((kind, g), ([], []))
+        done[0].extend(statuses)
+        done[1].extend(actuals)
     out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}
-    prefixes = {kind: row_prefix(base, r) for kind, r in registers.items() if r is not None}
-    for (kind, rows), (statuses, actuals) in zip(tasks, parts):
-        out[kind] += row_results(kind, prefixes[kind], registers[kind].rows[rows], statuses, actuals, iris)
+    for kind, groups in profiles.items():
+        statuses, actuals = fan_out(len(checkset.for_register(kind)), groups,
+                                    [found[(kind, g)] for g in range(len(groups))])
+        out[kind] = row_results(kind, row_prefix(base, registers[kind]), registers[kind].rows, statuses, actuals, iris)
     return out[COMMUNITIES], out[WORKERS]
 
 

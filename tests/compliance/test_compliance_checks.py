@@ -190,6 +190,7 @@ def test_chunks_in_fresh_stores_give_the_outcomes_of_one_store(checkset, monkeyp
     registers = generate(len(CASES) + 20, seed=13)
     whole = _check(checkset, registers)
     monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)   # every chunk on a forked process when jobs > 1
     chunked = check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
                               (registers.workers_csv(), "workers.csv"), jobs=jobs)
     assert len(chunked.workers) > 5 * 61   # several chunks of each register
@@ -258,6 +259,7 @@ def test_the_fast_path_gives_what_the_full_instance_graph_gives(checkset, monkey
     store, graphs = import_registers(BASE, com, wor)
     full = {reg: run.run_sparql(store, graphs, checkset, reg) for reg in (COMMUNITIES, WORKERS)}
     monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 9, WORKERS: 53})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
     fast = dict(zip((COMMUNITIES, WORKERS), run.check_in_chunks(checkset, BASE, com, wor, jobs)))
     for reg in (COMMUNITIES, WORKERS):
         assert len(fast[reg]) == len(full[reg]) == len((com if reg == COMMUNITIES else wor).rows)
@@ -265,3 +267,79 @@ def test_the_fast_path_gives_what_the_full_instance_graph_gives(checkset, monkey
     assert any(isinstance(a, bool) for r in fast[WORKERS] for per in r.actuals for a in per)   # yes/no values stay bools
     assert {a for r in fast[COMMUNITIES] for per in r.actuals for a in per if isinstance(a, str)}   # and choices names
 
+
+
+def _one_instance_per_row(checkset, registers):
+    """The reference: every row an instance of the full instance graph, the registers' full SELECT on it."""
+    from policykg.compliance import run
+
+    com, wor = read_registers((registers.communities_csv(), "communities.csv"), (registers.workers_csv(), "workers.csv"))
+    store, graphs = import_registers(BASE, com, wor)
+    return com, wor, {reg: [repr(r) for r in run.run_sparql(store, graphs, checkset, reg)] for reg in (COMMUNITIES, WORKERS)}
+
+
+@pytest.mark.parametrize("many_valued,groups", [(None, None), (0.0, None), (1.0, None), (1.0, "interleaved")])
+def test_value_profiles_fanned_out_give_the_one_instance_per_row_results(checkset, monkeypatch, many_valued, groups):
+    """Each distinct profile (the values a group of checks reads, and the year) is checked once and its
+    outcomes fanned out to every row of it: every row's result, injected cases and edge cases included,
+    is the one of one instance per row; with groups merged whenever possible (0), never (1), and with
+    groups whose checks interleave (their outcomes put back in the register's check order)."""
+    from policykg.compliance import run
+
+    registers = generate(len(CASES) + 150, seed=21)
+    com, wor, full = _one_instance_per_row(checkset, registers)
+    if many_valued is not None:
+        monkeypatch.setattr(run, "MANY_VALUED", many_valued)
+    if groups == "interleaved":
+        monkeypatch.setattr(run, "profile_groups", lambda checks: [list(range(len(checks)))[k::2] for k in (0, 1)])
+    loaded = []
+    real = run.check_profiles
+    monkeypatch.setattr(run, "check_profiles", lambda *a: (loaded.append(len(a[3].rows[a[4]])), real(*a))[1])
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 40, WORKERS: 150})
+    fast = dict(zip((COMMUNITIES, WORKERS), run.check_in_chunks(checkset, BASE, com, wor, 1)))
+    for reg in (COMMUNITIES, WORKERS):
+        assert [repr(r) for r in fast[reg]] == full[reg]
+    groups_of = {reg: run.value_profiles(checkset.for_register(reg), r, run.row_years(com, wor, reg))
+                 for reg, r in ((COMMUNITIES, com), (WORKERS, wor))}
+    assert sum(loaded) == sum(len(g.rows) for gs in groups_of.values() for g in gs)
+    if groups is None and many_valued is None:   # the few-valued groups (training, ages, meetings) are far fewer than the rows
+        assert min(len(g.rows) for g in groups_of[WORKERS]) * 10 < len(wor.rows)
+    report = check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                             (registers.workers_csv(), "workers.csv"))
+    assert report.findings() == _expected_findings(registers)
+
+
+def test_profile_groups_share_a_group_when_one_reads_the_others_columns(checkset):
+    from policykg.compliance.run import profile_groups
+
+    for reg in (COMMUNITIES, WORKERS):
+        checks = checkset.for_register(reg)
+        groups = profile_groups(checks)
+        assert sorted(i for g in groups for i in g) == list(range(len(checks)))
+        for g in groups:
+            columns = [{c.key for c in checks[i].columns} for i in g]
+            union = set().union(*columns)
+            assert any(c == union for c in columns) or len(g) == 1 or all(
+                any(a <= b or b <= a for b in columns if b is not a) for a in columns)
+
+
+def test_the_saved_csv_report_is_the_csv_bytes_under_its_name_only_when_done(checkset, tmp_path, monkeypatch):
+    from policykg.compliance import report as report_module
+
+    registers = generate(len(CASES), seed=18)
+    report = _check(checkset, registers)
+    target = tmp_path / "out" / "report.csv"
+    report.save_csv(target)
+    expected = report.as_csv()
+    assert target.read_bytes() == expected
+    assert expected.startswith("\ufeff".encode()) and expected.count(b"\r\n") == report.lines() + 1
+    assert [p.name for p in target.parent.iterdir()] == ["report.csv"]
+
+    def broken(self, out):   # a failure half-way: the previous report stays, no temporary file is left
+        out.write(b"half")
+        raise OSError("disk full")
+    monkeypatch.setattr(report_module.Report, "write_csv", broken)
+    with pytest.raises(OSError):
+        report.save_csv(target)
+    assert target.read_bytes() == expected
+    assert [p.name for p in target.parent.iterdir()] == ["report.csv"]
