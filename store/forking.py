@@ -38,7 +38,9 @@ from policykg.store import runtime, shared
 
 SOCKET_NAME = "eval.sock"
 MEMORY_READY = "memory.ready"   # present while the loader's in-memory copy serves the evaluation processes
-# How many times a loader killed from outside is started again (a crash loop would never end).
+# How many times in a row a loader killed before its copy served is started again (a loader killed
+# again and again while loading, e.g. by the OOM killer, must not load for ever). A loader whose copy
+# served is always started again when killed.
 LOADER_RESTARTS = 3
 PID_FILE = "forker.pid"     # beside the socket: which process the forker is (for tools and tests)
 _KEPT_STATUSES = 512
@@ -134,10 +136,11 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
     listener.settimeout(0.2)
     loader, loaded = _start_loader(listener, alive_fd, folder, plan) if plan is not None else (None, None)
     accepting = True
-    reloads = 0
+    failed_reloads = 0   # loaders killed in a row before their copy served
+    served = False       # the current loader's copy serves (it took the socket)
 
     def reap() -> None:
-        nonlocal loader, loaded, accepting, reloads
+        nonlocal loader, loaded, accepting, failed_reloads, served
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -147,7 +150,9 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
                 return
             if pid == loader:   # the in-memory copy is gone with it: back to the folder
                 loader, accepting = None, True
-                if loaded is not None:
+                if loaded is not None:   # it may have said it served just before it was killed
+                    if select.select([loaded], [], [], 0)[0]:
+                        served = served or os.read(loaded, 1) == b"1"
                     os.close(loaded)
                     loaded = None
                 with contextlib.suppress(OSError):
@@ -155,12 +160,17 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
                 log.warning("data: the in-memory copy's forker ended (%s); evaluation processes open the "
                             "store folder again", _exit_code(status))
                 # Killed from outside (an operator, the kernel's OOM killer, a soak): the copy is
-                # loaded again in the background, a bounded number of times. A loader that ended by
-                # itself (a failed load, data replaced by an /update) is not started again.
-                if os.WIFSIGNALED(status) and plan is not None and reloads < LOADER_RESTARTS:
-                    reloads += 1
-                    log.warning("data: loading the in-memory copy again (%d of %d)", reloads, LOADER_RESTARTS)
+                # loaded again in the background, unless the last LOADER_RESTARTS loaders were all
+                # killed before their copy served. A loader that ended by itself (a failed load,
+                # data replaced by an /update) is not started again.
+                failed_reloads = 0 if served else failed_reloads + 1
+                served = False
+                if os.WIFSIGNALED(status) and plan is not None and failed_reloads < LOADER_RESTARTS:
+                    log.warning("data: loading the in-memory copy again")
                     loader, loaded = _start_loader(listener, alive_fd, folder, plan)
+                elif os.WIFSIGNALED(status) and plan is not None:
+                    log.warning("data: the in-memory copy is not loaded again: its last %d loaders were killed "
+                                "before it served; serving the store folder", LOADER_RESTARTS)
             statuses[pid] = _exit_code(status)
             while len(statuses) > _KEPT_STATUSES:
                 statuses.pop(next(iter(statuses)))
@@ -179,7 +189,9 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
             return
         reap()
         if loaded is not None and select.select([loaded], [], [], 0)[0]:
-            accepting = accepting and os.read(loaded, 1) != b"1"   # "1": it took the socket
+            took = os.read(loaded, 1) == b"1"   # "1": it took the socket, its copy serves
+            served = served or took
+            accepting = accepting and not took
             os.close(loaded)
             loaded = None
         if not accepting:
@@ -244,9 +256,10 @@ def _start_loader(listener: socket.socket, alive_fd: int, folder: Path, plan) ->
         os.close(ready_r)
         _die_with_parent()
         if shared.load_in_memory(plan) and runtime.stamp(folder) == stamp:
-            (folder / MEMORY_READY).write_text(f"{os.getpid()}\n", encoding="ascii")
+            # The forker hears first, so that a loader seen serving (memory.ready) has always told it so.
             os.write(ready_w, b"1")
             os.close(ready_w)
+            (folder / MEMORY_READY).write_text(f"{os.getpid()}\n", encoding="ascii")
             _forker_loop(listener, alive_fd, folder, None, memory_stamp=stamp)
     except BaseException:   # noqa: BLE001 - never return into the first forker's loop
         log.exception("data: loading the in-memory copy failed; serving the store folder")

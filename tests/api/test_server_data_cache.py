@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import requests
 
 from policykg.settings import load_config
-from policykg.store import shared
+from policykg.store import forking, shared
 from policykg.store.shared import cached_store_folder, content_key
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -267,32 +267,41 @@ def test_an_update_drops_the_memory_copy_and_leaves_the_cache_folder_as_built(se
         server.stop()
 
 
+def _next_loader(folder, previous: int, seconds: float = 60) -> int | None:
+    """The pid in memory.ready once it names a loader other than ``previous`` (None after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            pid = int((folder / "memory.ready").read_text().strip())
+        except (OSError, ValueError):
+            pid = None
+        if pid not in (None, previous):
+            return pid
+        time.sleep(0.1)
+    return None
+
+
 def test_a_killed_loader_loads_the_memory_copy_again(server_factory, tmp_path):
     """The loader holding the in-memory copy killed from outside (an operator, the OOM killer, the
     soak): the store folder answers meanwhile, and a new loader loads the copy again, so the
-    evaluation processes go back to sharing one copy instead of each opening the folder."""
+    evaluation processes go back to sharing one copy instead of each opening the folder. A loader
+    whose copy served is started again however often it is killed (more often than the limit on
+    loaders killed while loading)."""
     cache = tmp_path / "cache"
     server = server_factory(POLICYKG_DATA_CACHE=str(cache))
     try:
         _wait_for(server, "loaded in memory")
         folder = _runtime_folder(server.process.pid)
         before = _count(server.url)
-        first = int((folder / "memory.ready").read_text().strip())
-        os.kill(first, signal.SIGKILL)
-        assert _count(server.url) == before   # answered throughout, by the folder or the copy
-        deadline = time.monotonic() + 60
-        again = None
-        while time.monotonic() < deadline:
-            try:
-                again = int((folder / "memory.ready").read_text().strip())
-            except (OSError, ValueError):
-                again = None
-            if again not in (None, first):
-                break
-            time.sleep(0.1)
-        assert again not in (None, first), server.log()[-3000:]
-        assert os.path.exists(f"/proc/{again}")
-        assert "loading the in-memory copy again (1 of 3)" in server.log()
+        loader = int((folder / "memory.ready").read_text().strip())
+        for kill in range(forking.LOADER_RESTARTS + 1):
+            os.kill(loader, signal.SIGKILL)
+            assert _count(server.url) == before   # answered throughout, by the folder or the copy
+            again = _next_loader(folder, loader)
+            assert again is not None, f"no loader after kill {kill + 1}: " + server.log()[-3000:]
+            assert os.path.exists(f"/proc/{again}")
+            loader = again
+        assert server.log().count("loading the in-memory copy again") == forking.LOADER_RESTARTS + 1
         assert _count(server.url) == before
     finally:
         server.stop()
