@@ -88,7 +88,6 @@ _SQ074 = (422, "SQ074")     # the chains' queries (queries/chains.py): its compi
 _TIMEOUT = (503, "time limit")
 VIRTUOSO_REFUSES = {
     "responsibility_chain": _SQ074, "downstream": _SQ074, "inference_justification": _SQ074, "/chain": _SQ074,
-    ("cost_sharing", ()): _TIMEOUT,                   # every payer: past six time limits on Virtuoso
     ("norms", (("topic", "培训"),)): _TIMEOUT,
 }
 # Answered differently (each an xfail, strict: one that starts to agree fails), with the reason. Booleans
