@@ -88,7 +88,7 @@ _SQ074 = (422, "SQ074")     # the chains' queries (queries/chains.py): its compi
 _TIMEOUT = (503, "time limit")
 VIRTUOSO_REFUSES = {
     "responsibility_chain": _SQ074, "downstream": _SQ074, "inference_justification": _SQ074, "/chain": _SQ074,
-    ("norms", (("topic", "培训"),)): _TIMEOUT,
+    ("norms", (("topic", "培训"),)): _TIMEOUT,       # never answered: 0% CPU, a thread kept (docs: "Virtuoso wedged")
 }
 # Answered differently (each an xfail, strict: one that starts to agree fails), with the reason. Booleans
 # are no longer among them: Virtuoso's 1/0 are written true/false for the variables the query proves
