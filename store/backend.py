@@ -27,7 +27,7 @@ from policykg.iris import GRAPH_NAMES, graph_iri
 from policykg.loader.dataset import build_bundled, to_oxigraph_term
 from policykg.store.errors import QueryRefused, StoreError, limit_reached
 from policykg.store.guard import describe_syntax_error
-from policykg.store.results import at_most_rows
+from policykg.store.results import at_most_rows, at_most_triples, term_rows
 
 _FORMATS_BY_SUFFIX = {
     ".trig": ox.RdfFormat.TRIG,
@@ -242,16 +242,7 @@ class OxigraphStore(Store):
         result = self._query(query, bindings)
         if not isinstance(result, ox.QuerySolutions):
             raise TypeError("select() needs a SELECT query")
-        names = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            row = {}
-            for name in names:
-                term = solution[name]
-                if term is not None:
-                    row[name] = term
-            rows.append(row)
-        return rows
+        return term_rows(result)
 
     def ask(self, query: str, bindings: Mapping | None = None) -> bool:
         result = self._query(query, bindings)
@@ -323,8 +314,7 @@ class OxigraphStore(Store):
                 raise _too_many_triples(max_results) from None
             return ox.serialize(triples, format=rdf_format) or b""
         body = out.getvalue()
-        # A triple takes at least one byte, so only a large body can hold too many.
-        if len(body) > max_results and sum(1 for _ in ox.parse(body, format=rdf_format)) > max_results:
+        if not at_most_triples(body, max_results, rdf_format):
             raise _too_many_triples(max_results)
         return body
 

@@ -221,16 +221,21 @@ def solutions_rows(body: bytes) -> list[dict] | bool:
         raise ResultsError(f"the server's answer is not a SPARQL JSON result: {exc}") from None
     if isinstance(parsed, ox.QueryBoolean):
         return bool(parsed)
-    names = [v.value for v in parsed.variables]
-    out = []
-    for solution in parsed:
+    return term_rows(parsed)
+
+
+def term_rows(solutions: ox.QuerySolutions) -> list[dict]:
+    """pyoxigraph solutions as rows mapping each bound variable to its term (unbound ones left out)."""
+    names = [v.value for v in solutions.variables]
+    rows = []
+    for solution in solutions:
         row = {}
         for name in names:
             term = solution[name]
             if term is not None:
                 row[name] = term
-        out.append(row)
-    return out
+        rows.append(row)
+    return rows
 
 
 # An upper bound on the rows of an answer in a format, from one byte count (no parsing): every row
@@ -258,13 +263,14 @@ def at_most_rows(body: bytes, fmt_name: str, limit: int) -> bool:
     return True
 
 
-def at_most_triples(body: bytes, limit: int) -> bool:
-    """Whether an N-Triples ``body`` holds at most ``limit`` triples (one a line; comments and blank
-    lines only add to the line count)."""
-    if body.count(b"\n") + 1 <= limit:
+def at_most_triples(body: bytes, limit: int, rdf_format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> bool:
+    """Whether a graph ``body`` holds at most ``limit`` triples: by the byte count's bound (a triple
+    takes at least one byte) or, in N-Triples, the line count's (one a line; comments and blank lines
+    only add to it) when it settles it, else by pyoxigraph's parser."""
+    if len(body) <= limit or (rdf_format == ox.RdfFormat.N_TRIPLES and body.count(b"\n") + 1 <= limit):
         return True
     count = 0
-    for _ in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+    for _ in ox.parse(body, format=rdf_format):
         count += 1
         if count > limit:
             return False
