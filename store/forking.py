@@ -139,6 +139,17 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
     failed_reloads = 0   # loaders killed in a row before their copy served
     served = False       # the current loader's copy serves (it took the socket)
 
+    def heard_serving() -> bool:
+        """Whether the loader has said "1" (it took the socket: its copy serves); its pipe is closed
+        once read (a word or EOF)."""
+        nonlocal loaded
+        if loaded is None or not select.select([loaded], [], [], 0)[0]:
+            return False
+        took = os.read(loaded, 1) == b"1"
+        os.close(loaded)
+        loaded = None
+        return took
+
     def reap() -> None:
         nonlocal loader, loaded, accepting, failed_reloads, served
         while True:
@@ -150,9 +161,8 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
                 return
             if pid == loader:   # the in-memory copy is gone with it: back to the folder
                 loader, accepting = None, True
-                if loaded is not None:   # it may have said it served just before it was killed
-                    if select.select([loaded], [], [], 0)[0]:
-                        served = served or os.read(loaded, 1) == b"1"
+                served = heard_serving() or served   # it may have said so just before it was killed
+                if loaded is not None:
                     os.close(loaded)
                     loaded = None
                 with contextlib.suppress(OSError):
@@ -188,12 +198,8 @@ def _forker_loop(listener: socket.socket, alive_fd: int, folder: Path, plan=None
             log.info("data: the in-memory copy is dropped (its data was replaced, or its forker ended)")
             return
         reap()
-        if loaded is not None and select.select([loaded], [], [], 0)[0]:
-            took = os.read(loaded, 1) == b"1"   # "1": it took the socket, its copy serves
-            served = served or took
-            accepting = accepting and not took
-            os.close(loaded)
-            loaded = None
+        if heard_serving():
+            served, accepting = True, False
         if not accepting:
             time.sleep(0.2)
             continue
