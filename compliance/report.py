@@ -11,7 +11,6 @@ modality, ``sh:sourceShape`` the norm's shape, ``prov:wasDerivedFrom`` the norm)
 """
 from __future__ import annotations
 
-import csv
 import io
 import os
 from collections import Counter

@@ -30,7 +30,7 @@ except ImportError:   # not on a Unix: this process's own CPU time only
     resource = None
 
 from policykg.compliance.checks import (COMPACT_SEPARATOR, STATUSES, Check, CheckSet, build_checks, compact_fields,
-                                        compact_query, read_columns, register_query, var)
+                                        compact_query, register_query, var)
 from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
 from policykg.compliance.instances import community_iris, load_register, register_graph, row_prefix
 from policykg.compliance.norms import load_policy_norms

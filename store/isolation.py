@@ -49,7 +49,7 @@ from pathlib import Path
 from dataclasses import fields
 
 from policykg import memory
-from policykg.store import forking, runtime, shared
+from policykg.store import forking, shared
 from policykg.store.backend import DataSource, QueryJob
 from policykg.store.errors import QueryRefused, StoreError, limit_reached
 
