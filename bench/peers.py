@@ -267,10 +267,10 @@ class VirtuosoPeer(Peer):
         self.folder.mkdir(parents=True)
         self.sql_port = free_port()
         buffers = max(20000, int(self.data.stat().st_size * 1.5) // 8192)
-        ini = VIRTUOSO_INI.format(folder=self.folder, sql_port=self.sql_port, http_port=self.port)
-        ini = ini.replace("NumberOfBuffers = 20000", f"NumberOfBuffers = {buffers}").replace(
-            "MaxDirtyBuffers = 15000", f"MaxDirtyBuffers = {buffers * 3 // 4}").replace(
-            "MaxClientConnections = 20", "MaxClientConnections = 64")
+        # The folder itself holds the link to the data, so it is all the bulk loader needs to read.
+        ini = VIRTUOSO_INI.format(folder=self.folder, sql_port=self.sql_port, http_port=self.port,
+                                  dirs=f"., {self.folder}", buffers=buffers, dirty=buffers * 3 // 4)
+        ini = ini.replace("MaxClientConnections = 20", "MaxClientConnections = 64")
         (self.folder / "virtuoso.ini").write_text(ini, encoding="ascii")
         os.symlink(self.data, self.folder / ("data" + self.data.suffix))
 

@@ -123,3 +123,21 @@ def test_generated_policy_text_is_read_as_a_policy():
     assert len(parts) >= 4 and [p.ordinal for p in parts] == list(range(1, len(parts) + 1))
     assert document.unit(f"part/{len(parts)}/art/1").kind == "article"
     assert {"closing", "signature", "keywords", "imprint"} <= {u.kind for u in document.units}
+
+
+@pytest.mark.slow
+def test_the_virtuoso_peer_loads_its_data_and_answers(tmp_path):
+    """The benchmark's Virtuoso peer writes a complete virtuoso.ini, bulk-loads its data file and answers
+    over its union default graph (its ini once lost a placeholder and the peer never started)."""
+    from bench.peers import VirtuosoPeer, request
+
+    data = tmp_path / "data.nq"
+    data.write_text("".join(f"<urn:s{i}> <urn:p> \"{i}\" <urn:g{i % 2}> .\n" for i in range(5)), encoding="utf-8")
+    peer = VirtuosoPeer(data, tmp_path)
+    try:
+        peer.start(timeout=120)
+        status, body = request(peer, "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:p> ?o }", RESULTS_JSON)
+    finally:
+        peer.stop()
+    assert status == 200, body[:300]
+    assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "5"
