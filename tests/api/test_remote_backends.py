@@ -82,24 +82,18 @@ def _get(url, path, params=None, accept="application/json"):
     return requests.get(url + path, params=params or {}, headers={"Accept": accept}, timeout=180)
 
 
-# What Virtuoso 7.2.5 still cannot answer as the embedded store does (docs/operations.md, "Engine quirks").
-# Refused: (status, a piece of the message) — its SPARQL compiler or evaluator fails on the query.
-_SQ074 = (422, "SQ074")     # the chains' queries (queries/chains.py): its compiler stops at line 46
-_TIMEOUT = (503, "time limit")
-VIRTUOSO_REFUSES = {
-    "responsibility_chain": _SQ074, "downstream": _SQ074, "inference_justification": _SQ074, "/chain": _SQ074,
-    ("norms", (("topic", "培训"),)): _TIMEOUT,       # never answered: 0% CPU, a thread kept (docs: "Virtuoso wedged")
-}
-# Answered differently (each an xfail, strict: one that starts to agree fails), with the reason. Booleans
-# are no longer among them: Virtuoso's 1/0 are written true/false for the variables the query proves
-# boolean (store/booleans.py), so "interpreted" and "asserted_only" compare as booleans.
-_PATH_ROWS = "rows missing where a property path (inside EXISTS) meets a bound end"
-VIRTUOSO_DIFFERS = {
-    ("led_by", (("actor", "社区党组织"),)): _PATH_ROWS,
-    "responsible_persons": _PATH_ROWS,
-    "clause_statements": "MIN() of stored IRIs by Virtuoso's own ids, not by their text (the subject column), and "
-                         "GROUP_CONCAT of unbound values \"\" where Oxigraph leaves it unbound (object_label)",
-}
+# What Virtuoso 7.2.5 still cannot answer as the embedded store does (docs/operations.md, "Engine quirks"),
+# case by case: a named question's name or page path, or (name, sorted parameter pairs).
+# Refused: (status, a piece of the message), e.g. (422, "SQ074") or (503, "time limit"): its SPARQL compiler or
+# evaluator fails on the query, or never answers it. None now: the chains (SQ074) and norms?topic=培训 (never
+# answered) are written in forms it evaluates (queries/*.rq, each with why).
+VIRTUOSO_REFUSES: dict = {}
+# Answered differently (each an xfail, strict: one that starts to agree fails), with the reason. None now:
+# led_by, responsible_persons and clause_statements were rewritten (paths that start at a variable the triples
+# bind, no EXISTS in a BIND, the first IRI by its text, an empty GROUP_CONCAT left unbound). Booleans are not
+# among them: Virtuoso's 1/0 are written true/false for the variables the query proves boolean
+# (store/booleans.py), so "interpreted" and "asserted_only" compare as booleans.
+VIRTUOSO_DIFFERS: dict = {}
 
 
 def _virtuoso_case(name: str, params: dict):
