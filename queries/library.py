@@ -162,9 +162,10 @@ class NamedQuery:
         }
 
 
-# A column made by GROUP_CONCAT: (separator, column).
+# A column made by GROUP_CONCAT: (separator, column). The GROUP_CONCAT may be the last argument of the
+# expression that makes the column (clause_statements.rq: IF(COUNT(?x) = 0, SAMPLE(?unbound), GROUP_CONCAT(…))).
 _CONCATENATION = re.compile(r'GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]*)"\s*\)'
-                            r'\s+AS\s+\?(\w+)', re.I)
+                            r'(?:\s*\))*\s+AS\s+\?(\w+)', re.I)
 
 
 def sort_concatenations(rows: list[dict], concatenated: Mapping[str, str]) -> list[dict]:

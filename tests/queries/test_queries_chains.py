@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 
 import networkx as nx
 import pyoxigraph as ox
@@ -49,6 +50,33 @@ def sparql_shortest(policy, path: str, a: str, b: str, longest: int = 4) -> int 
         if policy.query(f"ASK {{ <{a}> {seq} <{b}> }}"):
             return length
     return None
+
+
+@pytest.mark.parametrize("name", ["responsibility_chain", "led_by"])
+def test_sub_property_steps_written_out_reach_the_longest_chain(store, name):
+    """responsibility_chain.rq and led_by.rq name sub-properties by one, two … n written steps (not
+    rdfs:subPropertyOf+ / *, which Virtuoso 7.2.5 gets wrong there): n must reach the longest
+    rdfs:subPropertyOf chain of the data, or a deeper ontology would lose rows."""
+    from policykg.queries.library import load_library
+    text = load_library()[name].sparql
+    written = max(len(m.split("/")) for m in re.findall(r"rdfs:subPropertyOf(?:/rdfs:subPropertyOf)*", text))
+    pairs = [(r["s"].value, r["o"].value) for r in store.select(
+        "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#subPropertyOf> ?o }")]
+    hierarchy = nx.DiGraph(pairs)
+    hierarchy.remove_edges_from(nx.selfloop_edges(hierarchy))
+    assert nx.is_directed_acyclic_graph(hierarchy)
+    assert nx.dag_longest_path_length(hierarchy) <= written
+
+
+def test_responsibility_chain_predicates_are_the_sub_properties(store):
+    from policykg.queries.library import load_library
+    by_path = {r["p"].value for r in store.select(
+        "SELECT DISTINCT ?p WHERE { ?p <http://www.w3.org/2000/01/rdf-schema#subPropertyOf>+ "
+        f"<{PKG}responsibilityFlowsTo> }}")}
+    any_ = ox.NamedNode("urn:policykg:any")
+    in_chains = {r["predicate"].value for r in store.select(load_library()["responsibility_chain"].sparql,
+                                                            bindings={"from": any_, "to": any_, "max_length": any_})}
+    assert in_chains and in_chains <= by_path
 
 
 def test_graphs_are_built_from_cited_statements(graph):
