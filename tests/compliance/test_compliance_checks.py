@@ -2,6 +2,8 @@
 pyoxigraph, SHACL on pySHACL) agree, and the instance and result graphs are what they claim."""
 from __future__ import annotations
 
+import os
+
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
@@ -407,3 +409,68 @@ def test_the_gzip_report_is_the_same_bytes_each_time(tmp_path):
     save_blocks(tmp_path / "b.csv.gz", iter(blocks))
     assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
     assert gzip.decompress((tmp_path / "a.csv.gz").read_bytes()) == b"".join(blocks)
+
+
+def test_the_communities_are_checked_while_the_workers_are_read(checkset, monkeypatch, tmp_path):
+    """On two processes the communities' chunks run while the workers register is read (the reading
+    waits here until a chunk process has checked a community chunk), and the results are those of
+    one process checking after reading."""
+    import gc
+    import time
+
+    from policykg.compliance import run
+    from policykg.compliance.registers import community_keys, read_register
+
+    registers = generate(len(CASES) + 20, seed=22)
+    whole = _check(checkset, registers)
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
+    real = run.check_profiles
+
+    def noted(checkset, base, register, *rest):   # in a chunk process: leaves a file per register checked
+        (tmp_path / f"{register.kind}-{os.getpid()}").touch()
+        return real(checkset, base, register, *rest)
+    monkeypatch.setattr(run, "check_profiles", noted)
+    com = read_register(registers.communities_csv(), "communities.csv", COMMUNITIES)
+    seen = []
+
+    def read_workers():
+        for _ in range(600):   # 30 s at most
+            if any(tmp_path.glob("communities-*")):
+                break
+            time.sleep(0.05)
+        seen.extend(p.name.split("-")[0] for p in tmp_path.iterdir())
+        return read_register(registers.workers_csv(), "workers.csv", WORKERS, communities=community_keys(com))
+    overlapped = run.check_in_chunks(checkset, BASE, com, None, 2, read_workers=read_workers)
+    assert set(seen) == {COMMUNITIES}   # communities checked before the workers were read, no worker yet
+    assert {p.name.split("-")[0] for p in tmp_path.iterdir()} == {COMMUNITIES, WORKERS}
+    assert [repr(r) for r in overlapped[0]] == [repr(r) for r in whole.communities]
+    assert [repr(r) for r in overlapped[1]] == [repr(r) for r in whole.workers]
+    assert gc.get_freeze_count() == 0 and not run._FORKED
+
+
+@pytest.mark.parametrize("problem", ["duplicate", "unknown community"])
+def test_a_refused_workers_register_stops_the_communities_chunks(checkset, monkeypatch, problem):
+    """A workers register refused while the communities' chunks run: the error is the register's, every
+    chunk process is stopped, nothing is kept (the next check starts clean)."""
+    import gc
+    import multiprocessing
+
+    from policykg.compliance import run
+    from policykg.compliance.registers import RegisterError
+
+    registers = generate(len(CASES) + 20, seed=23)
+    if problem == "duplicate":
+        registers.workers.append(dict(registers.workers[-1]))
+        reason = "duplicate of row"
+    else:
+        registers.workers[-1]["community"] = "不存在社区"
+        reason = "community not in the communities register"
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
+    with pytest.raises(RegisterError) as refused:
+        check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                        (registers.workers_csv(), "workers.csv"), jobs=2)
+    assert any(reason in e.reason and e.row == len(registers.workers) + 1 for e in refused.value.errors)
+    assert multiprocessing.active_children() == []
+    assert gc.get_freeze_count() == 0 and not run._FORKED
