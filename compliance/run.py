@@ -447,6 +447,11 @@ def _start(pools: ExitStack, tasks: list, processes: int) -> Callable[[], dict]:
     # it read (reference counts write to them), a fresh fork only its own chunk's
     pool = pools.enter_context(multiprocessing.get_context("fork").Pool(min(processes, len(tasks)), maxtasksperchild=1))
     running = pool.map_async(_forked_profiles, tasks, chunksize=1)
+    # no new tasks: the pool stops forking once these are done. Left open, it would keep a fresh idle
+    # process forked from this one until the pool is left, and this process, going on (reading the
+    # workers, counting their profiles: writes to every row's reference count), would copy every page
+    # they share (measured: PSS 1.7-1.8 GB at 100,000 communities against 1.34 GB)
+    pool.close()
     return lambda: dict(zip(tasks, running.get()))
 
 
