@@ -6,7 +6,8 @@
 
 On the SPARQL path the instances are one per distinct *value profile* of a group of checks (the values
 the checks read and the year: :func:`value_profiles`), checked in chunks of fresh stores with the
-checks' own generated query, the outcomes given to every row of the profile (:func:`fan_out`).
+checks' own generated query, the outcomes given to every row of the profile (:func:`fan_out`); the
+communities' chunks run while the workers register is read (:func:`check_in_chunks`).
 
 The store a check runs on holds the registers only, each in its own named graph: the policy's
 graphs are read (for the norms) but never written, and register data never enters them.
