@@ -2,7 +2,7 @@
 
     policykg register-template --out build/template.xlsx           # or .csv --register workers
     policykg generate-register --communities 1000 --seed 7 --out build/registers
-    policykg check communities.xlsx workers.csv --out report.xlsx   # .csv, .json, .ttl/.nt (SHACL results)
+    policykg check communities.xlsx workers.csv --out report.xlsx   # .csv, .csv.gz, .json, .ttl/.nt (SHACL results)
 """
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from pathlib import Path
 
 from policykg.errors import UserError
 
-REPORT_SUFFIXES = (".xlsx", ".csv", ".json", ".nt", ".ttl")
+REPORT_SUFFIXES = (".xlsx", ".csv", ".csv.gz", ".json", ".nt", ".ttl")
+
+
+def report_format(out: Path) -> str | None:
+    """The report format an output name asks for (its extension, .csv.gz for a gzip-compressed CSV report)."""
+    name = out.name.lower()
+    return next((s for s in sorted(REPORT_SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
 
 
 def _checks(args):
@@ -66,7 +72,8 @@ def cmd_check(args) -> int:
     from policykg.compliance.run import check_registers
 
     out = Path(args.out)
-    if out.suffix.lower() not in REPORT_SUFFIXES:
+    suffix = report_format(out)
+    if suffix is None:
         raise UserError(f"{out}: the report's format follows its extension: {', '.join(REPORT_SUFFIXES)}")
     files = [Path(args.communities)] + ([Path(args.workers)] if args.workers else [])
     for f in files:
@@ -92,10 +99,9 @@ def cmd_check(args) -> int:
         print(f"policykg check: error: register refused ({len(exc.errors)} problem(s)); nothing imported", file=sys.stderr)
         return 2
     say(f"写出 writing {out} …")
-    suffix = out.suffix.lower()
     if suffix == ".xlsx":
         _write_with(out, report.write_xlsx, text=False)
-    elif suffix == ".csv":
+    elif suffix in (".csv", ".csv.gz"):   # .csv.gz: the same bytes gzip-compressed (save_csv)
         report.save_csv(out)
     elif suffix == ".json":
         _write_with(out, lambda f: json.dump(report.as_json(), f, ensure_ascii=False, indent=1), text=True)
@@ -142,7 +148,7 @@ def register(subparsers) -> None:
                               description="Check registers (CSV or XLSX) against every checkable norm; write a cited report.")
     c.add_argument("communities", help="the communities register (.csv or .xlsx)")
     c.add_argument("workers", nargs="?", help="the community workers register (.csv or .xlsx)")
-    c.add_argument("--out", "-o", required=True, help="the report: .xlsx, .csv, .json, or .nt/.ttl (SHACL validation results)")
+    c.add_argument("--out", "-o", required=True, help="the report: .xlsx, .csv, .csv.gz (the CSV gzip-compressed), .json, or .nt/.ttl (SHACL validation results)")
     c.add_argument("--engine", choices=("sparql", "shacl"), default="sparql",
                    help="sparql: pyoxigraph (any size); shacl: pySHACL (small registers)")
     c.add_argument("--jobs", "-j", type=int, default=None,

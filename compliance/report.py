@@ -12,14 +12,13 @@ modality, ``sh:sourceShape`` the norm's shape, ``prov:wasDerivedFrom`` the norm)
 from __future__ import annotations
 
 import io
-import os
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from policykg.compliance.checks import MET, NOT_APPLICABLE, NOT_MET, STATUSES, UNKNOWN, Check, CheckSet
 from policykg.compliance.columns import COMMUNITIES, WORKERS
+from policykg.compliance.files import save_blocks
 
 STATUS_WORDS = {MET: "达标", NOT_MET: "未达标", NOT_APPLICABLE: "不适用", UNKNOWN: "数据缺失"}
 # a permission's outcomes: may (符合条件), has set up the permitted form without meeting its conditions (不符合条件)
@@ -256,34 +255,32 @@ class Report:
             for w in words:
                 yield head + w
 
-    def write_csv(self, out) -> None:
-        """The report as CSV (UTF-8 with a BOM, for Excel) written to the binary file ``out`` as it is made:
-        a large report is never held whole in memory. Each cell as csv.writer (QUOTE_MINIMAL, \\r\\n)
-        writes it (:func:`_csv_cells`); the bytes of a line are two pieces, the row's cells (rendered
-        once a row) and the norm's outcome (rendered once per check, outcome and actual values)."""
-        out.write(self.csv_header())
+    def csv_chunks(self):
+        """The report as CSV (UTF-8 with a BOM, for Excel), in blocks of bytes as it is made: a large
+        report is never held whole in memory. Each cell as csv.writer (QUOTE_MINIMAL, \\r\\n) writes it
+        (:func:`_csv_cells`); the bytes of a line are two pieces, the row's cells (rendered once a row)
+        and the norm's outcome (rendered once per check, outcome and actual values)."""
+        yield self.csv_header()
         for register in (COMMUNITIES, WORKERS):
             rows = self.communities if register == COMMUNITIES else self.workers
-            for block in self._csv_blocks(register, 0, len(rows)):
-                out.write(block)
+            yield from self._csv_blocks(register, 0, len(rows))
+
+    def write_csv(self, out) -> None:
+        """:meth:`csv_chunks` written to the binary file ``out``."""
+        for block in self.csv_chunks():
+            out.write(block)
 
     def save_csv(self, path) -> None:
-        """The CSV report (:meth:`write_csv`'s bytes) saved at ``path``: written to a temporary file beside
-        it as it is made, then renamed (no half-written report under the name).
+        """The CSV report (:meth:`csv_chunks`' bytes) saved at ``path``, gzip-compressed when the name ends in
+        .gz (``report.csv.gz``): written by a thread of its own while the next blocks are rendered, to a
+        temporary file beside it, then renamed (no half-written report under the name;
+        :func:`~policykg.compliance.files.save_blocks`).
 
-        One process writes it: rendering its parts on two forked processes into files appended in order
+        One process renders it: rendering its parts on two forked processes into files appended in order
         gave the same bytes but was slower at 100,000 communities on this machine's disk (2.9 GB written
         twice, ~100 MB/s once the page cache's dirty limit is reached) and copied the rows' pages into
         the child (bench/RESULTS.md)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            with open(tmp, "wb") as out:
-                self.write_csv(out)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        save_blocks(path, self.csv_chunks())
 
     def csv_header(self) -> bytes:
         return ("\ufeff" + _csv_cells(self.HEADERS) + "\r\n").encode("utf-8")

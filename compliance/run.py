@@ -6,7 +6,8 @@
 
 On the SPARQL path the instances are one per distinct *value profile* of a group of checks (the values
 the checks read and the year: :func:`value_profiles`), checked in chunks of fresh stores with the
-checks' own generated query, the outcomes given to every row of the profile (:func:`fan_out`).
+checks' own generated query, the outcomes given to every row of the profile (:func:`fan_out`); the
+communities' chunks run while the workers register is read (:func:`check_in_chunks`).
 
 The store a check runs on holds the registers only, each in its own named graph: the policy's
 graphs are read (for the norms) but never written, and register data never enters them.
@@ -17,6 +18,7 @@ import gc
 import multiprocessing
 import os
 import time
+from contextlib import ExitStack
 from operator import itemgetter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -417,52 +419,128 @@ def _forked_profiles(task: tuple[str, int, int, int]) -> tuple[list, list]:
                           slice(start, stop), f["iris"], f["years"])
 
 
-def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register | None,
-                    jobs: int = 1) -> tuple[list[RowResult], list[RowResult]]:
-    """Both registers checked profile by profile (:func:`value_profiles`), the profiles in chunks of
-    fresh stores (on ``jobs`` processes when there is more than one chunk), the outcomes fanned out
-    to every row."""
-    iris = community_iris(base, com)
-    if wor is not None:
-        wor.digest   # hashed once, before the chunk processes fork (each would hash it again)
-    years = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)]: r.values["year"] for r in com.rows}
-    registers = {COMMUNITIES: com, WORKERS: wor}
-    profiles = {kind: value_profiles(checkset.for_register(kind), r, row_years(com, wor, kind))
-                for kind, r in registers.items() if r is not None}
-    tasks = [(kind, g, part.start, part.stop) for kind, groups in profiles.items() for g, p in enumerate(groups)
+def _here(task: tuple[str, int, int, int]) -> tuple[list, list]:
+    """A task checked in this process (with what the forked ones read)."""
+    return _forked_profiles(task)
+
+
+def _plan(checkset: CheckSet, com: Register, wor: Register | None, kind: str, jobs: int) -> tuple[list, list]:
+    """The register's value profiles (put where the chunk processes read them) and its chunks as tasks:
+    (those for a chunk process, those checked here). A group of few profiles (training days, ages) is
+    checked here: a process forked for it would cost more."""
+    register = com if kind == COMMUNITIES else wor
+    groups = value_profiles(checkset.for_register(kind), register, row_years(com, wor, kind))
+    _FORKED["registers"][kind], _FORKED["profiles"][kind] = register, groups
+    tasks = [(kind, g, part.start, part.stop) for g, p in enumerate(groups)
              for part in _slices(len(p.rows), CHUNK_ROWS[kind])]
-    # a group of few profiles (training days, ages) is checked here: a process forked for it would cost more
-    done = {t: check_profiles(checkset, base, registers[t[0]], profiles[t[0]][t[1]], slice(*t[2:]), iris, years)
-            for t in tasks if t[3] - t[2] < FORK_ROWS or jobs == 1}
-    tasks = [t for t in tasks if t not in done]
-    if jobs > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _FORKED.update(checkset=checkset, base=base, registers=registers, profiles=profiles, iris=iris, years=years)
-        # the registers' objects out of the collector's reach: a collection in a child would otherwise
-        # write to every one of them and so copy every page fork shares
-        gc.freeze()
-        try:
-            # a fresh process per chunk: a process that has checked several chunks holds the pages of
-            # every row it read (reference counts write to them), a fresh fork only its own chunk's
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)), maxtasksperchild=1) as pool:
-                parts = pool.map(_forked_profiles, tasks, chunksize=1)
-        finally:
-            _FORKED.clear()
-            gc.unfreeze()
-    else:
-        parts = [check_profiles(checkset, base, registers[k], profiles[k][g], slice(a, b), iris, years)
-                 for k, g, a, b in tasks]
-    done.update(zip(tasks, parts))
+    here = [t for t in tasks if t[3] - t[2] < FORK_ROWS or jobs == 1]
+    return [t for t in tasks if t not in here], here
+
+
+def _start(pools: ExitStack, tasks: list, processes: int) -> Callable[[], dict]:
+    """The tasks started on ``processes`` forked processes (or, without fork, checked here when asked);
+    what gives {task: its outcomes and values} once they are done."""
+    if not tasks:
+        return dict
+    if processes < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return lambda: {t: _here(t) for t in tasks}
+    # a fresh process per chunk: a process that has checked several chunks holds the pages of every row
+    # it read (reference counts write to them), a fresh fork only its own chunk's
+    pool = pools.enter_context(multiprocessing.get_context("fork").Pool(min(processes, len(tasks)), maxtasksperchild=1))
+    running = pool.map_async(_forked_profiles, tasks, chunksize=1)
+    # no new tasks: the pool stops forking once these are done. Left open, it would keep a fresh idle
+    # process forked from this one until the pool is left, and this process, going on (reading the
+    # workers, counting their profiles: writes to every row's reference count), would copy every page
+    # they share (measured: PSS 1.7-1.8 GB at 100,000 communities against 1.34 GB)
+    pool.close()
+    return lambda: dict(zip(tasks, running.get()))
+
+
+def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register | None,
+                    jobs: int = 1, read_workers: Callable[[], Register | None] | None = None,
+                    ) -> tuple[list[RowResult], list[RowResult]]:
+    """Both registers checked profile by profile (:func:`value_profiles`), the profiles in chunks of
+    fresh stores (on ``jobs`` forked processes), the outcomes fanned out to every row.
+
+    ``read_workers``: reads the workers register (``wor`` then None) while the communities' chunks run.
+    Reading is Python on one CPU (~12 s for a million workers), so on two CPUs the communities are
+    checked meanwhile on ``jobs - 1`` processes, and the workers' chunks start once they are read. The
+    workers are still read whole, here, before any of their rows is checked: a register is refused as
+    a whole (nothing of a refused one is kept: the communities' chunk processes are stopped and their
+    stores dropped), and duplicates and unknown communities are found across all its rows."""
+    iris = community_iris(base, com)
+    years = {iris[tuple(r.values[k] for k in COMMUNITY_KEY)]: r.values["year"] for r in com.rows}
+    # what the forked chunk processes read (set before each pool starts: fork copies it, nothing is pickled)
+    _FORKED.update(checkset=checkset, base=base, registers={}, profiles={}, iris=iris, years=years)
+    try:
+        with ExitStack() as pools:   # leaving it stops the chunk processes (done, or the workers refused)
+            # the rows out of the collector's reach before each fork: a collection in a child would otherwise
+            # write to every one of them and so copy every page fork shares
+            gc.freeze()
+            forked, here = _plan(checkset, com, wor, COMMUNITIES, jobs)
+            communities = _start(pools, forked, jobs - 1 if read_workers is not None else jobs)
+            if read_workers is not None:
+                wor = read_workers()
+            workers = dict
+            if wor is not None:
+                wor.digest   # hashed once, before the chunk processes fork (each would hash it again)
+                gc.freeze()
+                forked, here_too = _plan(checkset, com, wor, WORKERS, jobs)
+                here += here_too
+                workers = _start(pools, forked, jobs)
+            # the small groups here while the chunk processes work
+            done = {t: _here(t) for t in here}
+            done.update(communities())
+            done.update(workers())
+        profiles = dict(_FORKED["profiles"])
+    finally:
+        _FORKED.clear()
+        gc.unfreeze()
+    return _fan_out_all(checkset, base, com, wor, profiles, done, iris)
+
+
+def _fan_out_all(checkset: CheckSet, base: str, com: Register, wor: Register | None, profiles: dict, done: dict,
+                 iris: dict) -> tuple[list[RowResult], list[RowResult]]:
+    """Every row's RowResult from the chunks' outcomes and values (``done``: per task)."""
+    registers = {COMMUNITIES: com, WORKERS: wor}
     found: dict[tuple[str, int], tuple[list, list]] = {}
     for (kind, g, _, _), (statuses, actuals) in sorted(done.items(), key=lambda item: item[0]):
-        done = found.setdefault((kind, g), ([], []))
-        done[0].extend(statuses)
-        done[1].extend(actuals)
+        parts = found.setdefault((kind, g), ([], []))
+        parts[0].extend(statuses)
+        parts[1].extend(actuals)
     out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}
     for kind, groups in profiles.items():
         statuses, actuals = fan_out(len(checkset.for_register(kind)), groups,
                                     [found[(kind, g)] for g in range(len(groups))])
         out[kind] = row_results(kind, row_prefix(base, registers[kind]), registers[kind].rows, statuses, actuals, iris)
     return out[COMMUNITIES], out[WORKERS]
+
+
+def _check_sparql(checkset: CheckSet, base: str, communities: tuple[bytes, str], workers: tuple[bytes, str] | None,
+                  progress: Progress, jobs: int, timings: Timings, start: float) -> Report:
+    """The SPARQL path: the communities read, then checked while the workers are read (:func:`check_in_chunks`).
+    Timings: *read* ends when both registers are read (its CPU seconds include the communities' chunk
+    processes that finished by then), *import+check* is the rest."""
+    com = read_register(communities[0], communities[1], COMMUNITIES)
+    read: list[tuple[Register | None, float]] = []   # the workers register, when it was read
+
+    def read_workers() -> Register | None:
+        wor = None if workers is None else read_register(workers[0], workers[1], WORKERS,
+                                                         communities=community_keys(com))
+        read.append((wor, timings.mark("read", start)))
+        progress(f"核对 checking {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "")
+                 + f" ({jobs} process(es)) …")
+        return wor
+    community_results, worker_results = check_in_chunks(checkset, base, com, None, jobs, read_workers=read_workers)
+    wor, checking = read[0]
+    graphs = [register_graph(base, com)] + ([register_graph(base, wor)] if wor else [])
+    names = (com.name, wor.name if wor else None)
+    del com, wor, read
+    timings.mark("import+check", checking)
+    community_names = {r.iri: r.ident for r in community_results}
+    progress("完成 done")
+    return Report(checkset, base, names[0], names[1], graphs, community_results, worker_results,
+                  community_names, timings.seconds)
 
 
 def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str],
@@ -473,20 +551,10 @@ def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str
     timings = Timings()
     start = time.perf_counter()
     progress("读取登记表 reading registers …")
+    if engine == "sparql":
+        return _check_sparql(checkset, base, communities, workers, progress, jobs, timings, start)
     com, wor = read_registers(communities, workers)
     start = timings.mark("read", start)
-    if engine == "sparql":
-        progress(f"核对 checking {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "")
-                 + f" ({jobs} process(es)) …")
-        graphs = [register_graph(base, com)] + ([register_graph(base, wor)] if wor else [])
-        names = (com.name, wor.name if wor else None)
-        community_results, worker_results = check_in_chunks(checkset, base, com, wor, jobs)
-        del com, wor
-        timings.mark("import+check", start)
-        community_names = {r.iri: r.ident for r in community_results}
-        progress("完成 done")
-        return Report(checkset, base, names[0], names[1], graphs, community_results, worker_results,
-                      community_names, timings.seconds)
     progress(f"导入 importing {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "") + " …")
     store, graphs = import_registers(base, com, wor)
     names = (com.name, wor.name if wor else None)

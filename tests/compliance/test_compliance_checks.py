@@ -2,6 +2,8 @@
 pyoxigraph, SHACL on pySHACL) agree, and the instance and result graphs are what they claim."""
 from __future__ import annotations
 
+import os
+
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
@@ -323,23 +325,152 @@ def test_profile_groups_share_a_group_when_one_reads_the_others_columns(checkset
                 any(a <= b or b <= a for b in columns if b is not a) for a in columns)
 
 
-def test_the_saved_csv_report_is_the_csv_bytes_under_its_name_only_when_done(checkset, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["report.csv", "report.csv.gz"])
+def test_the_saved_csv_report_is_the_csv_bytes_under_its_name_only_when_done(checkset, tmp_path, monkeypatch, name):
+    """Plain or gzip-compressed (.csv.gz: the same bytes once decompressed); a failure of the renderer
+    half-way leaves the previous report and no temporary file."""
+    import gzip
+
     from policykg.compliance import report as report_module
 
     registers = generate(len(CASES), seed=18)
     report = _check(checkset, registers)
-    target = tmp_path / "out" / "report.csv"
+    target = tmp_path / "out" / name
     report.save_csv(target)
     expected = report.as_csv()
-    assert target.read_bytes() == expected
+    saved = target.read_bytes()
+    if name.endswith(".gz"):
+        assert saved[:2] == b"\x1f\x8b" and len(saved) < len(expected) / 5   # gzip, and it does compress
+        saved = gzip.decompress(saved)
+    assert saved == expected
     assert expected.startswith("\ufeff".encode()) and expected.count(b"\r\n") == report.lines() + 1
-    assert [p.name for p in target.parent.iterdir()] == ["report.csv"]
+    assert [p.name for p in target.parent.iterdir()] == [name]
+    before = target.read_bytes()
 
-    def broken(self, out):   # a failure half-way: the previous report stays, no temporary file is left
-        out.write(b"half")
-        raise OSError("disk full")
-    monkeypatch.setattr(report_module.Report, "write_csv", broken)
-    with pytest.raises(OSError):
+    def broken(self):   # the renderer fails after some blocks: the previous report stays, no temporary file
+        yield from (b"half" * 1000 for _ in range(50))
+        raise ValueError("a renderer's bug")
+    monkeypatch.setattr(report_module.Report, "csv_chunks", broken)
+    with pytest.raises(ValueError, match="renderer"):
         report.save_csv(target)
-    assert target.read_bytes() == expected
-    assert [p.name for p in target.parent.iterdir()] == ["report.csv"]
+    assert target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir()] == [name]
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_write_failing_midway_is_raised_and_leaves_nothing(tmp_path, monkeypatch, compress):
+    """The writer thread's error (a full disk) reaches the caller, which stops rendering (it is not left
+    waiting on the full queue: more blocks than the queue holds), and nothing is left under the name."""
+    from policykg.compliance import files
+
+    written = []
+
+    class Full:
+        def __init__(self, *args):
+            pass
+
+        def compress(self, block):
+            return self.write(block)
+
+        def write(self, block):
+            if len(written) == 3:
+                raise OSError(28, "No space left on device")
+            written.append(block)
+            return block
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+    monkeypatch.setattr(files, "_gzip_stream", Full)
+    monkeypatch.setattr(files, "open", lambda *a: Full(), raising=False)
+    rendered = []
+
+    def blocks():
+        for i in range(files.QUEUE_BLOCKS * 20):
+            rendered.append(i)
+            yield b"x" * 100
+    target = tmp_path / ("r.csv.gz" if compress else "r.csv")
+    with pytest.raises(OSError, match="No space"):
+        files.save_blocks(target, blocks())
+    assert list(tmp_path.iterdir()) == []
+    assert len(rendered) < files.QUEUE_BLOCKS * 20   # rendering stopped early
+
+
+def test_the_gzip_report_is_the_same_bytes_each_time(tmp_path):
+    """No time or temporary name in the gzip header: the same blocks give the same file."""
+    import gzip
+
+    from policykg.compliance.files import save_blocks
+
+    blocks = [b"\xef\xbb\xbf" + "社区,达标\r\n".encode() * 1000, b"a,b\r\n" * 10]
+    save_blocks(tmp_path / "a.csv.gz", iter(blocks))
+    save_blocks(tmp_path / "b.csv.gz", iter(blocks))
+    assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
+    assert gzip.decompress((tmp_path / "a.csv.gz").read_bytes()) == b"".join(blocks)
+
+
+def test_the_communities_are_checked_while_the_workers_are_read(checkset, monkeypatch, tmp_path):
+    """On two processes the communities' chunks run while the workers register is read (the reading
+    waits here until a chunk process has checked a community chunk), and the results are those of
+    one process checking after reading."""
+    import gc
+    import time
+
+    from policykg.compliance import run
+    from policykg.compliance.registers import community_keys, read_register
+
+    registers = generate(len(CASES) + 20, seed=22)
+    whole = _check(checkset, registers)
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
+    real = run.check_profiles
+
+    def noted(checkset, base, register, *rest):   # in a chunk process: leaves a file per register checked
+        (tmp_path / f"{register.kind}-{os.getpid()}").touch()
+        return real(checkset, base, register, *rest)
+    monkeypatch.setattr(run, "check_profiles", noted)
+    com = read_register(registers.communities_csv(), "communities.csv", COMMUNITIES)
+    seen = []
+
+    def read_workers():
+        for _ in range(600):   # 30 s at most
+            if any(tmp_path.glob("communities-*")):
+                break
+            time.sleep(0.05)
+        seen.extend(p.name.split("-")[0] for p in tmp_path.iterdir())
+        return read_register(registers.workers_csv(), "workers.csv", WORKERS, communities=community_keys(com))
+    overlapped = run.check_in_chunks(checkset, BASE, com, None, 2, read_workers=read_workers)
+    assert set(seen) == {COMMUNITIES}   # communities checked before the workers were read, no worker yet
+    assert {p.name.split("-")[0] for p in tmp_path.iterdir()} == {COMMUNITIES, WORKERS}
+    assert [repr(r) for r in overlapped[0]] == [repr(r) for r in whole.communities]
+    assert [repr(r) for r in overlapped[1]] == [repr(r) for r in whole.workers]
+    assert gc.get_freeze_count() == 0 and not run._FORKED
+
+
+@pytest.mark.parametrize("problem", ["duplicate", "unknown community"])
+def test_a_refused_workers_register_stops_the_communities_chunks(checkset, monkeypatch, problem):
+    """A workers register refused while the communities' chunks run: the error is the register's, every
+    chunk process is stopped, nothing is kept (the next check starts clean)."""
+    import gc
+    import multiprocessing
+
+    from policykg.compliance import run
+    from policykg.compliance.registers import RegisterError
+
+    registers = generate(len(CASES) + 20, seed=23)
+    if problem == "duplicate":
+        registers.workers.append(dict(registers.workers[-1]))
+        reason = "duplicate of row"
+    else:
+        registers.workers[-1]["community"] = "不存在社区"
+        reason = "community not in the communities register"
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
+    with pytest.raises(RegisterError) as refused:
+        check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                        (registers.workers_csv(), "workers.csv"), jobs=2)
+    assert any(reason in e.reason and e.row == len(registers.workers) + 1 for e in refused.value.errors)
+    assert multiprocessing.active_children() == []
+    assert gc.get_freeze_count() == 0 and not run._FORKED

@@ -54,3 +54,21 @@ def test_register_template(tmp_path, built_dataset):
     assert load_workbook(tmp_path / "t.xlsx").sheetnames == ["社区 communities", "社区工作者 workers", "说明 columns"]
     assert _cli("register-template", "--out", str(tmp_path / "w.csv"), "--register", "workers").returncode == 0
     assert (tmp_path / "w.csv").read_bytes().startswith("\ufeff区(district)".encode())
+
+
+def test_check_writes_a_gzip_compressed_csv_report(tmp_path, built_dataset):
+    """--out report.csv.gz: the CSV report's bytes, gzip-compressed; another .gz is refused."""
+    import gzip
+
+    assert _cli("generate-register", "--communities", "30", "--seed", "6", "--out", str(tmp_path)).returncode == 0
+    registers = [str(tmp_path / "communities.csv"), str(tmp_path / "workers.csv")]
+    for name in ("report.csv", "report.csv.gz"):
+        run = _cli("check", *registers, "--out", str(tmp_path / name), "-q", "--data", str(built_dataset))
+        assert run.returncode == 0, run.stderr
+        assert name in run.stdout
+    packed = (tmp_path / "report.csv.gz").read_bytes()
+    assert packed[:2] == b"\x1f\x8b"
+    assert gzip.decompress(packed) == (tmp_path / "report.csv").read_bytes()
+    refused = _cli("check", *registers, "--out", str(tmp_path / "report.json.gz"), "-q", "--data", str(built_dataset))
+    assert refused.returncode != 0 and ".csv.gz" in refused.stderr
+    assert not (tmp_path / "report.json.gz").exists()
