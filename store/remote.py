@@ -73,6 +73,7 @@ LOADING_PREFIX = "urn:policykg:loading:"
 VERSION_POLL = 1.0                     # seconds between two looks at the data's version
 TRUSTED_TIMEOUT_FACTOR = 6             # the service's own queries get this many time limits (pages, dumps)
 MAX_BLANK_DEPTH = 64                   # deepest chain of blank nodes followed by triples_about
+MAX_TEMPLATES = 256                    # requests built once and kept (_template), per store
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _FORBIDDEN_SCHEMES = re.compile(r"<\s*(?:bif|sql):|PREFIX\s+[\w.-]*:\s*<\s*(?:bif|sql):", re.I)
@@ -99,6 +100,7 @@ class RemoteStore(Store):
         self._cache: dict = {}
         self._version: str | None = None
         self._checked = 0.0
+        self._templates: dict = {}     # _Template by (Accept, form, dataset, limited): see _template
 
     @classmethod
     def from_config(cls, config) -> "RemoteStore":
@@ -155,39 +157,24 @@ class RemoteStore(Store):
     # -- HTTP ---------------------------------------------------------------
     def _send(self, text: str, *, accept: str, form: str, timeout: float, dataset, update: bool = False,
               cap: int | None = None, server_limit: float | None = None, probe: bool = False) -> "_Reply":
-        """Send a query (or an update) with SPARQLWrapper; the whole reply, read before ``timeout``."""
-        # Queries go over this thread's keep-alive connection (a new TCP connection per request was
-        # most of what the service added to the server's time); updates are not retried, so each
-        # takes a connection of its own (SPARQLWrapper's urllib).
-        sparql = (SPARQLWrapper if update else _PooledWrapper)(self.query_url,
-                                                               updateEndpoint=self.update_url if update else None)
-        sparql.setMethod(POST)
-        sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
+        """Send a query (or an update) as SPARQLWrapper defines it; the whole reply, read before ``timeout``."""
         kind = self._kind if probe else self.kind
         markers = {}
         sent = text
         if not update and kind == "virtuoso":
             sent, markers = ascii_separators(text)
-        sparql.setQuery(sent)
-        sparql.queryType = form         # we know the form: SPARQLWrapper's guess never routes a request
-        sparql.timeout = max(0.05, timeout)   # setTimeout() would round to whole seconds
-        sparql.addCustomHttpHeader("Accept", accept)
-        if dataset is not None:
-            default, named = dataset
-            for graph in default or [EMPTY_GRAPH]:
-                sparql.addParameter("default-graph-uri", graph)
-            for graph in named or [EMPTY_GRAPH]:
-                sparql.addParameter("named-graph-uri", graph)
-        if server_limit is not None and kind == "virtuoso":
-            sparql.addParameter("timeout", str(int(server_limit * 1000)))
-        if self._credentials:
-            user, password, auth = self._credentials
-            sparql.setCredentials(user, password)
-            if auth == "digest":
-                sparql.setHTTPAuth(DIGEST)
+        limit = str(int(server_limit * 1000)) if server_limit is not None and kind == "virtuoso" else None
+        wait = max(0.05, timeout)   # what each socket operation may wait (a socket takes no 0)
         deadline = time.monotonic() + timeout
         try:
-            response = sparql.query().response
+            if update:
+                # Updates are not retried, so each takes a connection of its own (SPARQLWrapper's urllib).
+                response = self._wrapper(sent, accept=accept, form=form, dataset=dataset, limit=limit,
+                                         update=True, timeout=wait).query().response
+            else:
+                # Queries go over this thread's keep-alive connection, from a request SPARQLWrapper
+                # built once for their kind (_Template): per query only the body is filled in.
+                response = self._template(accept, form, dataset, limit is not None).send(sent, limit, wait)
             try:
                 body = _read(response, deadline, cap)
             except BaseException:
@@ -216,6 +203,50 @@ class RemoteStore(Store):
             raise limit_reached("timeout", f"the SPARQL server stopped the query at the time limit "
                                            f"({state} {headers.get('X-SQL-Message', '')})".strip(), "query_timeout")
         return _Reply(body, headers, markers, text)
+
+    def _wrapper(self, text: str, *, accept: str, form: str, dataset, limit: str | None, update: bool = False,
+                 timeout: float | None = None) -> SPARQLWrapper:
+        """SPARQLWrapper set up for one request: the endpoint, POST, Accept, the dataset's parameters,
+        Virtuoso's time limit (``limit``, ms) and the credentials; ``text`` its query or update."""
+        sparql = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url if update else None)
+        sparql.setMethod(POST)
+        sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
+        # What setQuery() does, but for guessing the form with regular expressions (and warning about a
+        # stand-in of _Template): we know the form, and SPARQLWrapper's guess never routes a request.
+        sparql.queryString = text
+        sparql.queryType = form
+        if timeout is not None:
+            sparql.timeout = timeout    # setTimeout() would round to whole seconds
+        sparql.addCustomHttpHeader("Accept", accept)
+        if dataset is not None:
+            default, named = dataset
+            for graph in default or [EMPTY_GRAPH]:
+                sparql.addParameter("default-graph-uri", graph)
+            for graph in named or [EMPTY_GRAPH]:
+                sparql.addParameter("named-graph-uri", graph)
+        if limit is not None:
+            sparql.addParameter("timeout", limit)
+        if self._credentials:
+            user, password, auth = self._credentials
+            sparql.setCredentials(user, password)
+            if auth == "digest":
+                sparql.setHTTPAuth(DIGEST)
+        return sparql
+
+    def _template(self, accept: str, form: str, dataset, limited: bool) -> "_Template":
+        """The request of this kind (Accept, form, dataset, with a server time limit or not), built by
+        SPARQLWrapper once: building it per query (parameters quoted one by one, the query's form
+        guessed by regular expressions) cost more than Oxigraph's server takes to answer a lookup."""
+        key = (accept, form, None if dataset is None else (tuple(dataset[0]), tuple(dataset[1])), limited)
+        template = self._templates.get(key)
+        if template is None:
+            def make(text: str, limit: str | None, timeout: float | None = None) -> SPARQLWrapper:
+                return self._wrapper(text, accept=accept, form=form, dataset=dataset, limit=limit, timeout=timeout)
+            template = _Template(make, limited)
+            if len(self._templates) >= MAX_TEMPLATES:   # datasets of user queries' FROM clauses: bounded
+                self._templates.clear()
+            self._templates[key] = template
+        return template
 
     def _dataset(self) -> tuple[list[str], list[str]]:
         return self.default_graph_names(), self.graph_names()
@@ -623,47 +654,77 @@ _STATUS_ERRORS = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Un
                   500: SPARQLExceptions.EndPointInternalError}
 
 
-class _PooledWrapper(SPARQLWrapper):
-    """SPARQLWrapper (the request: parameters, headers, basic credentials) sent over a keep-alive
-    connection of the calling thread instead of a new urllib connection per request. Digest
-    authentication (a challenge first) and redirects go through SPARQLWrapper's own urllib path."""
+# Stand-ins for the query text and the server's time limit in a request built once (_Template): letters
+# and digits only, so SPARQLWrapper's quoting leaves them as they are, and no IRI of a dataset holds them.
+_QUERY_SLOT = f"policykgquery{uuid.uuid4().hex}"
+_LIMIT_SLOT = f"policykglimit{uuid.uuid4().hex}"
+_SLOTS = re.compile(f"({_QUERY_SLOT}|{_LIMIT_SLOT})")
 
-    def _query(self):
-        request = self._createRequest()
-        if self.user and self.passwd and self.http_auth == DIGEST:
-            return super()._query()
-        response = _send_pooled(request, self.timeout)
+
+class _Template:
+    """One kind of request (server, Accept, form, dataset, credentials) as SPARQLWrapper builds it
+    (parameters, headers, basic credentials), built once with stand-ins for the query and the time
+    limit; each query fills them in (quoted as SPARQLWrapper quotes them) and goes over a keep-alive
+    connection of the calling thread. Digest authentication (a challenge first) and redirects go
+    through SPARQLWrapper itself (``make``: a SPARQLWrapper for one query), on its urllib path."""
+
+    def __init__(self, make, limited: bool):
+        self.make = make
+        sparql = make(_QUERY_SLOT, _LIMIT_SLOT if limited else None)
+        request = sparql._createRequest()
+        parts = urllib.parse.urlsplit(request.full_url)
+        self.key = (parts.scheme, parts.netloc)
+        self.url = request.full_url
+        self.method = request.get_method()
+        self.selector = request.selector
+        self.headers = dict(request.header_items())
+        self.pieces = _SLOTS.split(request.data.decode("ascii")) if isinstance(request.data, bytes) else []
+        slots = sorted(p for p in self.pieces if _SLOTS.fullmatch(p))
+        # SPARQLWrapper's own path when the request is not one body holding each stand-in once.
+        self.pooled = (not (sparql.user and sparql.passwd and sparql.http_auth == DIGEST)
+                       and slots == sorted([_QUERY_SLOT] + ([_LIMIT_SLOT] if limited else [])))
+
+    def body(self, text: str, limit: str | None) -> bytes:
+        query = urllib.parse.quote_plus(text.encode("utf-8"), safe="/")   # as SPARQLWrapper quotes a value
+        return "".join(query if p == _QUERY_SLOT else limit if p == _LIMIT_SLOT else p
+                       for p in self.pieces).encode("ascii")
+
+    def send(self, text: str, limit: str | None, timeout: float) -> http.client.HTTPResponse:
+        """The response to ``text`` (its body unread), or SPARQLWrapper's exception for an HTTP error."""
+        if not self.pooled:
+            return self.make(text, limit, timeout).query().response
+        response = _send_pooled(self.key, self.method, self.selector, self.body(text, limit), self.headers, timeout)
         if response.status in _REDIRECTS:
             response.read()
-            return super()._query()
+            return self.make(text, limit, timeout).query().response
         if response.status >= 400:
             body = response.read()
             error = _STATUS_ERRORS.get(response.status)
             if error is not None:
                 raise error(body)
-            raise urllib.error.HTTPError(request.full_url, response.status, response.reason, response.headers,
+            raise urllib.error.HTTPError(self.url, response.status, response.reason, response.headers,
                                          io.BytesIO(body))
-        return response, self.returnFormat
+        return response
 
 
-def _send_pooled(request: urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
-    """``request`` over this thread's connection to its server; the response, its body unread.
-    A connection that was idle may have been closed by the server (its keep-alive limit, a
-    restart): a request that fails on one before any answer is sent once more on a new one."""
-    parts = urllib.parse.urlsplit(request.full_url)
-    key = (parts.scheme, parts.netloc)
-    headers = dict(request.header_items())
+def _send_pooled(key: tuple[str, str], method: str, selector: str, body: bytes, headers: dict,
+                 timeout: float) -> http.client.HTTPResponse:
+    """The request over this thread's connection to the server ``key`` (scheme, host and port); the
+    response, its body unread. A connection that was idle may have been closed by the server (its
+    keep-alive limit, a restart): a request that fails on one before any answer is sent once more on
+    a new one."""
     for attempt in range(2):
         connection = _CONNECTIONS.open.pop(key, None)
         reused = connection is not None
         if connection is None:
-            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            connection = kind(parts.netloc, timeout=timeout)
+            # (http.client sets TCP_NODELAY itself: the head and the body go out at once)
+            kind = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
+            connection = kind(key[1], timeout=timeout)
         elif connection.sock is not None:
             connection.sock.settimeout(timeout)
         connection.timeout = timeout
         try:
-            connection.request(request.get_method(), request.selector, body=request.data, headers=headers)
+            connection.request(method, selector, body=body, headers=headers)
             response = connection.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
             connection.close()
