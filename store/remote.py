@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Mapping
 
 import pyoxigraph as ox
-from SPARQLWrapper import DIGEST, POST, SPARQLWrapper
+from SPARQLWrapper import DIGEST, GET, POST, SPARQLWrapper
 from SPARQLWrapper import SPARQLExceptions
 
 from policykg.store import results
@@ -74,6 +74,7 @@ VERSION_POLL = 1.0                     # seconds between two looks at the data's
 TRUSTED_TIMEOUT_FACTOR = 6             # the service's own queries get this many time limits (pages, dumps)
 MAX_BLANK_DEPTH = 64                   # deepest chain of blank nodes followed by triples_about
 MAX_TEMPLATES = 256                    # requests built once and kept (_template), per store
+MAX_GET_TARGET = 4096                  # longest request target (path and parameters) sent as a GET
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _FORBIDDEN_SCHEMES = re.compile(r"<\s*(?:bif|sql):|PREFIX\s+[\w.-]*:\s*<\s*(?:bif|sql):", re.I)
@@ -100,7 +101,7 @@ class RemoteStore(Store):
         self._cache: dict = {}
         self._version: str | None = None
         self._checked = 0.0
-        self._templates: dict = {}     # _Template by (Accept, form, dataset, limited): see _template
+        self._templates: dict = {}     # _Template by (Accept, form, dataset, limited, method): see _template
 
     @classmethod
     def from_config(cls, config) -> "RemoteStore":
@@ -173,8 +174,16 @@ class RemoteStore(Store):
                                          update=True, timeout=wait).query().response
             else:
                 # Queries go over this thread's keep-alive connection, from a request SPARQLWrapper
-                # built once for their kind (_Template): per query only the body is filled in.
-                response = self._template(accept, form, dataset, limit is not None).send(sent, limit, wait)
+                # built once for their kind (_Template): per query only the query is filled in.
+                quoted = _quoted(sent)
+                template = None
+                if kind == "virtuoso":   # it answers a GET sooner than the same query POSTed
+                    template = self._template(accept, form, dataset, limit is not None, GET)
+                    if template.length(quoted) > MAX_GET_TARGET:
+                        template = None
+                if template is None:
+                    template = self._template(accept, form, dataset, limit is not None, POST)
+                response = template.send(sent, quoted, limit, wait)
             try:
                 body = _read(response, deadline, cap)
             except BaseException:
@@ -205,11 +214,12 @@ class RemoteStore(Store):
         return _Reply(body, headers, markers, text)
 
     def _wrapper(self, text: str, *, accept: str, form: str, dataset, limit: str | None, update: bool = False,
-                 timeout: float | None = None) -> SPARQLWrapper:
-        """SPARQLWrapper set up for one request: the endpoint, POST, Accept, the dataset's parameters,
-        Virtuoso's time limit (``limit``, ms) and the credentials; ``text`` its query or update."""
+                 timeout: float | None = None, method: str = POST) -> SPARQLWrapper:
+        """SPARQLWrapper set up for one request: the endpoint, the method (POST unless told), Accept,
+        the dataset's parameters, Virtuoso's time limit (``limit``, ms) and the credentials; ``text``
+        its query or update."""
         sparql = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url if update else None)
-        sparql.setMethod(POST)
+        sparql.setMethod(method)
         sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
         # What setQuery() does, but for guessing the form with regular expressions (and warning about a
         # stand-in of _Template): we know the form, and SPARQLWrapper's guess never routes a request.
@@ -233,15 +243,17 @@ class RemoteStore(Store):
                 sparql.setHTTPAuth(DIGEST)
         return sparql
 
-    def _template(self, accept: str, form: str, dataset, limited: bool) -> "_Template":
-        """The request of this kind (Accept, form, dataset, with a server time limit or not), built by
-        SPARQLWrapper once: building it per query (parameters quoted one by one, the query's form
-        guessed by regular expressions) cost more than Oxigraph's server takes to answer a lookup."""
-        key = (accept, form, None if dataset is None else (tuple(dataset[0]), tuple(dataset[1])), limited)
+    def _template(self, accept: str, form: str, dataset, limited: bool, method: str) -> "_Template":
+        """The request of this kind (Accept, form, dataset, with a server time limit or not, GET or
+        POST), built by SPARQLWrapper once: building it per query (parameters quoted one by one, the
+        query's form guessed by regular expressions) cost more than Oxigraph's server takes to answer
+        a lookup."""
+        key = (accept, form, None if dataset is None else (tuple(dataset[0]), tuple(dataset[1])), limited, method)
         template = self._templates.get(key)
         if template is None:
             def make(text: str, limit: str | None, timeout: float | None = None) -> SPARQLWrapper:
-                return self._wrapper(text, accept=accept, form=form, dataset=dataset, limit=limit, timeout=timeout)
+                return self._wrapper(text, accept=accept, form=form, dataset=dataset, limit=limit, timeout=timeout,
+                                     method=method)
             template = _Template(make, limited)
             if len(self._templates) >= MAX_TEMPLATES:   # datasets of user queries' FROM clauses: bounded
                 self._templates.clear()
@@ -662,11 +674,11 @@ _SLOTS = re.compile(f"({_QUERY_SLOT}|{_LIMIT_SLOT})")
 
 
 class _Template:
-    """One kind of request (server, Accept, form, dataset, credentials) as SPARQLWrapper builds it
-    (parameters, headers, basic credentials), built once with stand-ins for the query and the time
-    limit; each query fills them in (quoted as SPARQLWrapper quotes them) and goes over a keep-alive
-    connection of the calling thread. Digest authentication (a challenge first) and redirects go
-    through SPARQLWrapper itself (``make``: a SPARQLWrapper for one query), on its urllib path."""
+    """One kind of request (server, method, Accept, form, dataset, credentials) as SPARQLWrapper builds
+    it (parameters, headers, basic credentials), built once with stand-ins for the query and the time
+    limit; each query fills them in, quoted (:func:`_quoted`), and goes over a keep-alive connection of
+    the calling thread. Digest authentication (a challenge first) and redirects go through
+    SPARQLWrapper itself (``make``: a SPARQLWrapper for one query), on its urllib path."""
 
     def __init__(self, make, limited: bool):
         self.make = make
@@ -676,24 +688,32 @@ class _Template:
         self.key = (parts.scheme, parts.netloc)
         self.url = request.full_url
         self.method = request.get_method()
-        self.selector = request.selector
         self.headers = dict(request.header_items())
-        self.pieces = _SLOTS.split(request.data.decode("ascii")) if isinstance(request.data, bytes) else []
-        slots = sorted(p for p in self.pieces if _SLOTS.fullmatch(p))
-        # SPARQLWrapper's own path when the request is not one body holding each stand-in once.
+        self.target = _SLOTS.split(request.selector)
+        self.body = _SLOTS.split(request.data.decode("ascii")) if isinstance(request.data, bytes) else None
+        self._fixed = sum(len(p) for p in self.target if not _SLOTS.fullmatch(p))
+        slots = sorted(p for p in self.target + (self.body or []) if _SLOTS.fullmatch(p))
+        # SPARQLWrapper's own path when the request does not hold each stand-in once.
         self.pooled = (not (sparql.user and sparql.passwd and sparql.http_auth == DIGEST)
                        and slots == sorted([_QUERY_SLOT] + ([_LIMIT_SLOT] if limited else [])))
 
-    def body(self, text: str, limit: str | None) -> bytes:
-        query = urllib.parse.quote_plus(text.encode("utf-8"), safe="/")   # as SPARQLWrapper quotes a value
-        return "".join(query if p == _QUERY_SLOT else limit if p == _LIMIT_SLOT else p
-                       for p in self.pieces).encode("ascii")
+    def length(self, quoted: str) -> int:
+        """The length of the request target (path and URL parameters) for a query quoted so."""
+        return self._fixed + (len(quoted) if _QUERY_SLOT in self.target else 0) + (
+            12 if _LIMIT_SLOT in self.target else 0)
 
-    def send(self, text: str, limit: str | None, timeout: float) -> http.client.HTTPResponse:
-        """The response to ``text`` (its body unread), or SPARQLWrapper's exception for an HTTP error."""
+    @staticmethod
+    def _filled(pieces: list[str], quoted: str, limit: str | None) -> str:
+        return "".join(quoted if p == _QUERY_SLOT else limit if p == _LIMIT_SLOT else p for p in pieces)
+
+    def send(self, text: str, quoted: str, limit: str | None, timeout: float) -> http.client.HTTPResponse:
+        """The response to the query ``text`` (``quoted``: :func:`_quoted`), its body unread, or
+        SPARQLWrapper's exception for an HTTP error."""
         if not self.pooled:
             return self.make(text, limit, timeout).query().response
-        response = _send_pooled(self.key, self.method, self.selector, self.body(text, limit), self.headers, timeout)
+        body = None if self.body is None else self._filled(self.body, quoted, limit).encode("ascii")
+        response = _send_pooled(self.key, self.method, self._filled(self.target, quoted, limit), body,
+                                self.headers, timeout)
         if response.status in _REDIRECTS:
             response.read()
             return self.make(text, limit, timeout).query().response
@@ -707,7 +727,12 @@ class _Template:
         return response
 
 
-def _send_pooled(key: tuple[str, str], method: str, selector: str, body: bytes, headers: dict,
+def _quoted(text: str) -> str:
+    """A query as SPARQLWrapper quotes a parameter's value (its _getRequestEncodedParameters)."""
+    return urllib.parse.quote_plus(text.encode("utf-8"), safe="/")
+
+
+def _send_pooled(key: tuple[str, str], method: str, selector: str, body: bytes | None, headers: dict,
                  timeout: float) -> http.client.HTTPResponse:
     """The request over this thread's connection to the server ``key`` (scheme, host and port); the
     response, its body unread. A connection that was idle may have been closed by the server (its
