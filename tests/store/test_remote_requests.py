@@ -246,3 +246,41 @@ def test_an_inline_answer_is_seen_by_the_watchdog_and_its_failure_is_a_refusal()
         evaluator.run(_job("SELECT * WHERE { ?s ?p ?o } # fail"), timeout=5)
     assert refused.value.reason == "internal" and "KeyError" in refused.value.message
     assert evaluator.longest_running() == 0
+
+
+# -- a graph answer in N-Triples, parsed and written in one pass ---------------------------------------
+_NT = ('<urn:s> <urn:p> "\\u793E\\u533A \\"q\\"\\n"@zh .\n'
+       '<urn:s> <urn:p> _:nodeID1 .\n'
+       '_:nodeID1 <urn:q> "5"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+       '<urn:s> <urn:p> "plain" .\n').encode()
+
+
+def _graph_job(fmt: str, max_results: int = 100, max_bytes: int = 1 << 20) -> QueryJob:
+    return QueryJob(query="CONSTRUCT WHERE { ?s ?p ?o }", results_format=None, graph_format=fmt, default=None,
+                    named=None, dataset_clause=False, max_results=max_results, max_bytes=max_bytes)
+
+
+@pytest.mark.parametrize("fmt", ["N_TRIPLES", "TURTLE", "RDF_XML", "N3"])
+def test_a_graph_answer_is_written_as_the_triples_parsed_into_a_list_would_be(fmt):
+    import pyoxigraph as ox
+    store = RemoteStore("http://127.0.0.1:9/sparql", BASE)
+    reply = remote._Reply(_NT, {"Content-Type": "application/n-triples; charset=UTF-8"})
+    media, body = store._graph_answer(reply, _graph_job(fmt))
+    rdf_format = getattr(ox.RdfFormat, fmt)
+    assert media == rdf_format.media_type
+    assert body == ox.serialize(remote._parse_triples(reply), format=rdf_format)
+    assert len(list(ox.parse(body, format=rdf_format))) == 4
+
+
+def test_a_graph_answer_over_the_limits_is_refused_and_comment_lines_do_not_count():
+    store = RemoteStore("http://127.0.0.1:9/sparql", BASE)
+    reply = remote._Reply(_NT, {"Content-Type": "application/n-triples"})
+    with pytest.raises(QueryRefused) as refused:
+        store._graph_answer(reply, _graph_job("N_TRIPLES", max_results=3))
+    assert refused.value.reason == "too_many_results"
+    with pytest.raises(QueryRefused) as refused:
+        store._graph_answer(reply, _graph_job("N_TRIPLES", max_bytes=50))
+    assert refused.value.reason == "too_large"
+    commented = remote._Reply(b"# one\n# two\n# three\n" + _NT, {"Content-Type": "application/n-triples"})
+    assert store._graph_answer(commented, _graph_job("N_TRIPLES", max_results=4))[1] == \
+        store._graph_answer(reply, _graph_job("N_TRIPLES", max_results=4))[1]
