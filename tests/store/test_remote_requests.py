@@ -284,3 +284,20 @@ def test_a_graph_answer_over_the_limits_is_refused_and_comment_lines_do_not_coun
     commented = remote._Reply(b"# one\n# two\n# three\n" + _NT, {"Content-Type": "application/n-triples"})
     assert store._graph_answer(commented, _graph_job("N_TRIPLES", max_results=4))[1] == \
         store._graph_answer(reply, _graph_job("N_TRIPLES", max_results=4))[1]
+
+
+# -- ACKs at once: a server writing its answer in pieces under Nagle's algorithm never waits for ours -----
+def test_every_read_of_an_answer_is_preceded_by_a_quick_ack_on_the_connections_socket(recorder, monkeypatch):
+    import socket
+    store = _store(recorder.url, "oxigraph", monkeypatch, auth=None)
+    acked = []
+    monkeypatch.setattr(remote, "_quick_ack", lambda sock: acked.append(sock))
+    store._send("SELECT * WHERE {}", accept=remote._JSON, form="SELECT", timeout=5, dataset=DATASET)
+    parts = urllib.parse.urlsplit(recorder.url)
+    connection = remote._CONNECTIONS.open[(parts.scheme, parts.netloc)]
+    assert len(acked) >= 2 and all(sock is connection.sock for sock in acked)   # before the head, the body
+    if hasattr(socket, "TCP_QUICKACK"):
+        monkeypatch.undo()
+        remote._quick_ack(connection.sock)
+        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) == 1
+    remote._quick_ack(None)   # nothing to do without a socket
