@@ -321,9 +321,12 @@ def report(rows, questions, memories, notes, args, pairs=()) -> str:
               "| backend | query | added ms, median | added ms, p90 | pairs |", "|---|---|---|---|---|"]
     for backend, q, median, p90, count in pairs:
         lines.append(f"| {backend} | {q} | {fmt(median, 2)} | {fmt(p90, 2)} | {count} |")
-    lines += ["", "Named questions (/api/queries/<name>, first example), median ms and req/s:", "",
-              "| question | c | " + " | ".join(f"{b} ms | {b} req/s" for b in args.backends) + " |",
-              "|---|---|" + "---|---|" * len(args.backends)]
+    if getattr(args, "no_questions", False):
+        lines += ["", "Named questions: not run this time (`--no-questions`)."]
+    else:
+        lines += ["", "Named questions (/api/queries/<name>, first example), median ms and req/s:", "",
+                  "| question | c | " + " | ".join(f"{b} ms | {b} req/s" for b in args.backends) + " |",
+                  "|---|---|" + "---|---|" * len(args.backends)]
     names = list(dict.fromkeys(q[1] for q in questions))
     for name in names:
         for c in args.concurrency:
