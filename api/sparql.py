@@ -27,6 +27,7 @@ from policykg.api.state import get_state
 from policykg.ontology.namespaces import turtle_prologue
 from policykg.store.backend import QueryJob, user_base_iri
 from policykg.store.errors import QueryRefused
+from policykg.store.evaluation import shallow
 from policykg.store.guard import check_query
 from policykg.store.update_dataset import with_dataset
 
@@ -291,7 +292,7 @@ def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, byt
                                  f"{info.form} query; this service offers {kinds}")
     job = QueryJob(query=query, results_format=results_format, graph_format=graph_format, default=default,
                    named=named, dataset_clause=info.has_dataset_clause, max_results=config.max_results,
-                   max_bytes=max(8 << 20, config.max_results * 512))
+                   max_bytes=max(8 << 20, config.max_results * 512), shallow=shallow(info))
     return state.evaluator.run(job, timeout=config.query_timeout)
 
 

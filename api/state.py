@@ -85,8 +85,9 @@ class AppState:
         embedded in a process of yours (tests, notebooks) evaluates on threads."""
         if getattr(self.store, "remote", False):
             # The remote store ends a request over the time limit itself (it closes the
-            # connection): nothing keeps running here, no process needs replacing.
-            return Evaluator(self.store, threads=self.config.threads, on_timeout=_nothing_to_stop)
+            # connection): nothing keeps running here, no process needs replacing, and a
+            # shallow query is answered on the request's own thread.
+            return Evaluator(self.store, threads=self.config.threads, on_timeout=_nothing_to_stop, inline=True)
         processes = int(self.config.query_processes)
         if processes > 0 and self.runtime_dir is not None and getattr(self.store, "source", None) is not None:
             memory_mb = int(self.config.query_memory_mb) or default_memory_mb(

@@ -188,6 +188,10 @@ def run(args) -> str:
                               + (f", server {fmt(d.median, 2)} ms" if d else ""), file=sys.stderr, flush=True)
                     if direct is not None:
                         pairs.append((backend, q) + _interleaved(service, direct, full[q], accepts[q], args))
+                if args.no_questions:
+                    memories.append((backend, memory(service.process.pid).pss_mb,
+                                     memory(server.process.pid).pss_mb if server else None, ready))
+                    continue
                 path_peer = _PathPeer(service)
                 # The first named question builds what the service keeps per state of the data (the
                 # resolver, the actor graph): timed on its own, with a longer limit.
@@ -317,9 +321,12 @@ def report(rows, questions, memories, notes, args, pairs=()) -> str:
               "| backend | query | added ms, median | added ms, p90 | pairs |", "|---|---|---|---|---|"]
     for backend, q, median, p90, count in pairs:
         lines.append(f"| {backend} | {q} | {fmt(median, 2)} | {fmt(p90, 2)} | {count} |")
-    lines += ["", "Named questions (/api/queries/<name>, first example), median ms and req/s:", "",
-              "| question | c | " + " | ".join(f"{b} ms | {b} req/s" for b in args.backends) + " |",
-              "|---|---|" + "---|---|" * len(args.backends)]
+    if getattr(args, "no_questions", False):
+        lines += ["", "Named questions: not run this time (`--no-questions`)."]
+    else:
+        lines += ["", "Named questions (/api/queries/<name>, first example), median ms and req/s:", "",
+                  "| question | c | " + " | ".join(f"{b} ms | {b} req/s" for b in args.backends) + " |",
+                  "|---|---|" + "---|---|" * len(args.backends)]
     names = list(dict.fromkeys(q[1] for q in questions))
     for name in names:
         for c in args.concurrency:
@@ -380,6 +387,8 @@ def main(argv=None) -> int:
                         help="seed: the bundled policy's queries; city: the generated register's (bench/run.py)")
     parser.add_argument("--server-dir", type=Path,
                         help="keep each server's loaded folder here and bulk-load it (province-size data)")
+    parser.add_argument("--no-questions", action="store_true",
+                        help="leave out the named questions (what the service adds to /sparql only)")
     parser.add_argument("--label", default="", help="the section's label in --out (one section per data set)")
     args = parser.parse_args(argv)
     args.concurrency = [int(c) for c in args.concurrency.split(",")]

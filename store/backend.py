@@ -125,6 +125,7 @@ class QueryJob:
     dataset_clause: bool             # the text has FROM / FROM NAMED
     max_results: int                 # most rows or triples
     max_bytes: int                   # largest serialised answer
+    shallow: bool = False            # few operators, little nesting: see policykg.store.evaluation.shallow
 
 
 def _substitutions(bindings: Mapping | None):

@@ -17,6 +17,19 @@ from policykg.store.errors import QueryRefused, limit_reached
 
 log = logging.getLogger("policykg.server")
 
+# A query this small (the guard's counts) is parsed by pyoxigraph within a fraction of a request
+# thread's stack (granian's are 2 MiB): on a 512 KiB stack a chain of 400 operators or 100 nested
+# groups parses, 800 or 150 overflow it (bench/RESULTS.md, "What the service adds over a SPARQL
+# server"); larger ones go to a helper's STACK_BYTES.
+SHALLOW_OPERATORS = 100
+SHALLOW_DEPTH = 25
+
+
+def shallow(info) -> bool:
+    """Whether a query the guard inspected (``info``: policykg.store.guard.QueryInfo) is small enough
+    to be handled on a request thread's own stack."""
+    return info.operators <= SHALLOW_OPERATORS and info.depth <= SHALLOW_DEPTH
+
 
 class Evaluator:
     """Evaluates user queries in this process, on helper threads, under the time limit.
@@ -33,8 +46,12 @@ class Evaluator:
     # lexer's nesting and operator limits allow (the main thread's 8 MB does not).
     STACK_BYTES = 256 << 20
 
-    def __init__(self, store, threads: int = 4, on_timeout=None):
+    def __init__(self, store, threads: int = 4, on_timeout=None, inline: bool = False):
         self._store = store          # a policykg.store.backend.Store: its answer() does the work
+        # Shallow jobs answered on the caller's thread, for a store that keeps the time limit itself
+        # (the remote store: its HTTP deadline): the hand-off to a helper and back cost ~0.1 ms.
+        self._inline = inline
+        self._inline_started: dict[int, float] = {}   # thread id -> when its inline job started
         self._jobs: "queue.SimpleQueue" = queue.SimpleQueue()
         self._on_timeout = on_timeout     # None when embedded: nothing can replace this process
         self._overrun_noted = False
@@ -71,11 +88,13 @@ class Evaluator:
 
     def longest_running(self) -> float:
         """Seconds the oldest evaluation in progress has been running (0 when idle)."""
-        running = [t for t in self._started if t]
+        running = [t for t in self._started if t] + list(self._inline_started.values())
         return time.monotonic() - min(running) if running else 0.0
 
     def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
         """Evaluate ``job``; return (media type, body) or raise QueryRefused."""
+        if self._inline and job.shallow:
+            return self._run_here(job)
         slot: list = []
         done = threading.Lock()     # released by the helper when the answer is in ``slot``
         done.acquire()
@@ -92,3 +111,16 @@ class Evaluator:
         if isinstance(reply, QueryRefused):
             raise reply
         return reply
+
+    def _run_here(self, job: QueryJob) -> tuple[str, bytes]:
+        """``job`` answered on this thread (the store keeps the time limit), seen by the watchdog."""
+        me = threading.get_ident()
+        self._inline_started[me] = time.monotonic()
+        try:
+            return self._store.answer(job)
+        except QueryRefused:
+            raise
+        except Exception as exc:  # as a helper would answer it
+            raise QueryRefused("internal", f"the query could not be evaluated ({type(exc).__name__})") from None
+        finally:
+            del self._inline_started[me]

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Mapping
 
 import pyoxigraph as ox
-from SPARQLWrapper import DIGEST, POST, SPARQLWrapper
+from SPARQLWrapper import DIGEST, GET, POST, SPARQLWrapper
 from SPARQLWrapper import SPARQLExceptions
 
 from policykg.store import results
@@ -73,6 +73,8 @@ LOADING_PREFIX = "urn:policykg:loading:"
 VERSION_POLL = 1.0                     # seconds between two looks at the data's version
 TRUSTED_TIMEOUT_FACTOR = 6             # the service's own queries get this many time limits (pages, dumps)
 MAX_BLANK_DEPTH = 64                   # deepest chain of blank nodes followed by triples_about
+MAX_TEMPLATES = 256                    # requests built once and kept (_template), per store
+MAX_GET_TARGET = 4096                  # longest request target (path and parameters) sent as a GET
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _FORBIDDEN_SCHEMES = re.compile(r"<\s*(?:bif|sql):|PREFIX\s+[\w.-]*:\s*<\s*(?:bif|sql):", re.I)
@@ -99,6 +101,7 @@ class RemoteStore(Store):
         self._cache: dict = {}
         self._version: str | None = None
         self._checked = 0.0
+        self._templates: dict = {}     # _Template by (Accept, form, dataset, limited, method): see _template
 
     @classmethod
     def from_config(cls, config) -> "RemoteStore":
@@ -155,39 +158,32 @@ class RemoteStore(Store):
     # -- HTTP ---------------------------------------------------------------
     def _send(self, text: str, *, accept: str, form: str, timeout: float, dataset, update: bool = False,
               cap: int | None = None, server_limit: float | None = None, probe: bool = False) -> "_Reply":
-        """Send a query (or an update) with SPARQLWrapper; the whole reply, read before ``timeout``."""
-        # Queries go over this thread's keep-alive connection (a new TCP connection per request was
-        # most of what the service added to the server's time); updates are not retried, so each
-        # takes a connection of its own (SPARQLWrapper's urllib).
-        sparql = (SPARQLWrapper if update else _PooledWrapper)(self.query_url,
-                                                               updateEndpoint=self.update_url if update else None)
-        sparql.setMethod(POST)
-        sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
+        """Send a query (or an update) as SPARQLWrapper defines it; the whole reply, read before ``timeout``."""
         kind = self._kind if probe else self.kind
         markers = {}
         sent = text
         if not update and kind == "virtuoso":
             sent, markers = ascii_separators(text)
-        sparql.setQuery(sent)
-        sparql.queryType = form         # we know the form: SPARQLWrapper's guess never routes a request
-        sparql.timeout = max(0.05, timeout)   # setTimeout() would round to whole seconds
-        sparql.addCustomHttpHeader("Accept", accept)
-        if dataset is not None:
-            default, named = dataset
-            for graph in default or [EMPTY_GRAPH]:
-                sparql.addParameter("default-graph-uri", graph)
-            for graph in named or [EMPTY_GRAPH]:
-                sparql.addParameter("named-graph-uri", graph)
-        if server_limit is not None and kind == "virtuoso":
-            sparql.addParameter("timeout", str(int(server_limit * 1000)))
-        if self._credentials:
-            user, password, auth = self._credentials
-            sparql.setCredentials(user, password)
-            if auth == "digest":
-                sparql.setHTTPAuth(DIGEST)
+        limit = str(int(server_limit * 1000)) if server_limit is not None and kind == "virtuoso" else None
+        wait = max(0.05, timeout)   # what each socket operation may wait (a socket takes no 0)
         deadline = time.monotonic() + timeout
         try:
-            response = sparql.query().response
+            if update:
+                # Updates are not retried, so each takes a connection of its own (SPARQLWrapper's urllib).
+                response = self._wrapper(sent, accept=accept, form=form, dataset=dataset, limit=limit,
+                                         update=True, timeout=wait).query().response
+            else:
+                # Queries go over this thread's keep-alive connection, from a request SPARQLWrapper
+                # built once for their kind (_Template): per query only the query is filled in.
+                quoted = _quoted(sent)
+                template = None
+                if kind == "virtuoso":   # it answers a GET sooner than the same query POSTed
+                    template = self._template(accept, form, dataset, limit is not None, GET)
+                    if template.length(quoted) > MAX_GET_TARGET:
+                        template = None
+                if template is None:
+                    template = self._template(accept, form, dataset, limit is not None, POST)
+                response = template.send(sent, quoted, limit, wait)
             try:
                 body = _read(response, deadline, cap)
             except BaseException:
@@ -216,6 +212,53 @@ class RemoteStore(Store):
             raise limit_reached("timeout", f"the SPARQL server stopped the query at the time limit "
                                            f"({state} {headers.get('X-SQL-Message', '')})".strip(), "query_timeout")
         return _Reply(body, headers, markers, text)
+
+    def _wrapper(self, text: str, *, accept: str, form: str, dataset, limit: str | None, update: bool = False,
+                 timeout: float | None = None, method: str = POST) -> SPARQLWrapper:
+        """SPARQLWrapper set up for one request: the endpoint, the method (POST unless told), Accept,
+        the dataset's parameters, Virtuoso's time limit (``limit``, ms) and the credentials; ``text``
+        its query or update."""
+        sparql = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url if update else None)
+        sparql.setMethod(method)
+        sparql.setOnlyConneg(True)      # no format=/output= parameters: some servers refuse them
+        # What setQuery() does, but for guessing the form with regular expressions (and warning about a
+        # stand-in of _Template): we know the form, and SPARQLWrapper's guess never routes a request.
+        sparql.queryString = text
+        sparql.queryType = form
+        if timeout is not None:
+            sparql.timeout = timeout    # setTimeout() would round to whole seconds
+        sparql.addCustomHttpHeader("Accept", accept)
+        if dataset is not None:
+            default, named = dataset
+            for graph in default or [EMPTY_GRAPH]:
+                sparql.addParameter("default-graph-uri", graph)
+            for graph in named or [EMPTY_GRAPH]:
+                sparql.addParameter("named-graph-uri", graph)
+        if limit is not None:
+            sparql.addParameter("timeout", limit)
+        if self._credentials:
+            user, password, auth = self._credentials
+            sparql.setCredentials(user, password)
+            if auth == "digest":
+                sparql.setHTTPAuth(DIGEST)
+        return sparql
+
+    def _template(self, accept: str, form: str, dataset, limited: bool, method: str) -> "_Template":
+        """The request of this kind (Accept, form, dataset, with a server time limit or not, GET or
+        POST), built by SPARQLWrapper once: building it per query (parameters quoted one by one, the
+        query's form guessed by regular expressions) cost more than Oxigraph's server takes to answer
+        a lookup."""
+        key = (accept, form, None if dataset is None else (tuple(dataset[0]), tuple(dataset[1])), limited, method)
+        template = self._templates.get(key)
+        if template is None:
+            def make(text: str, limit: str | None, timeout: float | None = None) -> SPARQLWrapper:
+                return self._wrapper(text, accept=accept, form=form, dataset=dataset, limit=limit, timeout=timeout,
+                                     method=method)
+            template = _Template(make, limited)
+            if len(self._templates) >= MAX_TEMPLATES:   # datasets of user queries' FROM clauses: bounded
+                self._templates.clear()
+            self._templates[key] = template
+        return template
 
     def _dataset(self) -> tuple[list[str], list[str]]:
         return self.default_graph_names(), self.graph_names()
@@ -307,10 +350,21 @@ class RemoteStore(Store):
 
     def _graph_answer(self, reply: "_Reply", job: QueryJob) -> tuple[str, bytes]:
         """A graph answer parsed (any RDF syntax the server chose) and written in the format asked for."""
+        rdf_format = getattr(ox.RdfFormat, job.graph_format)
+        if _media(reply) in (_NTRIPLES, "") and results.at_most_triples(reply.body, job.max_results):
+            # Within the limit by its line count: parsed and written in one pass, with no list of
+            # triples between (Virtuoso's 126 triples of 79 KB: 0.48 ms instead of 0.71).
+            try:
+                body = ox.serialize(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES), format=rdf_format) or b""
+            except (SyntaxError, ValueError) as exc:
+                raise QueryRefused("internal", f"the SPARQL server's graph answer ({_NTRIPLES}) could not be "
+                                               f"read: {exc}") from None
+            if len(body) > job.max_bytes:
+                raise _too_large(job.max_bytes)
+            return rdf_format.media_type, body
         triples = _parse_triples(reply)
         if len(triples) > job.max_results:
             raise _too_many(job.max_results, "triples")
-        rdf_format = getattr(ox.RdfFormat, job.graph_format)
         body = ox.serialize(triples, format=rdf_format) or b""
         if len(body) > job.max_bytes:
             raise _too_large(job.max_bytes)
@@ -623,47 +677,91 @@ _STATUS_ERRORS = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Un
                   500: SPARQLExceptions.EndPointInternalError}
 
 
-class _PooledWrapper(SPARQLWrapper):
-    """SPARQLWrapper (the request: parameters, headers, basic credentials) sent over a keep-alive
-    connection of the calling thread instead of a new urllib connection per request. Digest
-    authentication (a challenge first) and redirects go through SPARQLWrapper's own urllib path."""
+# Stand-ins for the query text and the server's time limit in a request built once (_Template): letters
+# and digits only, so SPARQLWrapper's quoting leaves them as they are, and no IRI of a dataset holds them.
+_QUERY_SLOT = f"policykgquery{uuid.uuid4().hex}"
+_LIMIT_SLOT = f"policykglimit{uuid.uuid4().hex}"
+_SLOTS = re.compile(f"({_QUERY_SLOT}|{_LIMIT_SLOT})")
 
-    def _query(self):
-        request = self._createRequest()
-        if self.user and self.passwd and self.http_auth == DIGEST:
-            return super()._query()
-        response = _send_pooled(request, self.timeout)
+
+class _Template:
+    """One kind of request (server, method, Accept, form, dataset, credentials) as SPARQLWrapper builds
+    it (parameters, headers, basic credentials), built once with stand-ins for the query and the time
+    limit; each query fills them in, quoted (:func:`_quoted`), and goes over a keep-alive connection of
+    the calling thread. Digest authentication (a challenge first) and redirects go through
+    SPARQLWrapper itself (``make``: a SPARQLWrapper for one query), on its urllib path."""
+
+    def __init__(self, make, limited: bool):
+        self.make = make
+        sparql = make(_QUERY_SLOT, _LIMIT_SLOT if limited else None)
+        request = sparql._createRequest()
+        parts = urllib.parse.urlsplit(request.full_url)
+        self.key = (parts.scheme, parts.netloc)
+        self.url = request.full_url
+        self.method = request.get_method()
+        self.headers = dict(request.header_items())
+        self.target = _SLOTS.split(request.selector)
+        self.body = _SLOTS.split(request.data.decode("ascii")) if isinstance(request.data, bytes) else None
+        self._fixed = sum(len(p) for p in self.target if not _SLOTS.fullmatch(p))
+        slots = sorted(p for p in self.target + (self.body or []) if _SLOTS.fullmatch(p))
+        # SPARQLWrapper's own path when the request does not hold each stand-in once.
+        self.pooled = (not (sparql.user and sparql.passwd and sparql.http_auth == DIGEST)
+                       and slots == sorted([_QUERY_SLOT] + ([_LIMIT_SLOT] if limited else [])))
+
+    def length(self, quoted: str) -> int:
+        """The length of the request target (path and URL parameters) for a query quoted so."""
+        return self._fixed + (len(quoted) if _QUERY_SLOT in self.target else 0) + (
+            12 if _LIMIT_SLOT in self.target else 0)
+
+    @staticmethod
+    def _filled(pieces: list[str], quoted: str, limit: str | None) -> str:
+        return "".join(quoted if p == _QUERY_SLOT else limit if p == _LIMIT_SLOT else p for p in pieces)
+
+    def send(self, text: str, quoted: str, limit: str | None, timeout: float) -> http.client.HTTPResponse:
+        """The response to the query ``text`` (``quoted``: :func:`_quoted`), its body unread, or
+        SPARQLWrapper's exception for an HTTP error."""
+        if not self.pooled:
+            return self.make(text, limit, timeout).query().response
+        body = None if self.body is None else self._filled(self.body, quoted, limit).encode("ascii")
+        response = _send_pooled(self.key, self.method, self._filled(self.target, quoted, limit), body,
+                                self.headers, timeout)
         if response.status in _REDIRECTS:
             response.read()
-            return super()._query()
+            return self.make(text, limit, timeout).query().response
         if response.status >= 400:
             body = response.read()
             error = _STATUS_ERRORS.get(response.status)
             if error is not None:
                 raise error(body)
-            raise urllib.error.HTTPError(request.full_url, response.status, response.reason, response.headers,
+            raise urllib.error.HTTPError(self.url, response.status, response.reason, response.headers,
                                          io.BytesIO(body))
-        return response, self.returnFormat
+        return response
 
 
-def _send_pooled(request: urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
-    """``request`` over this thread's connection to its server; the response, its body unread.
-    A connection that was idle may have been closed by the server (its keep-alive limit, a
-    restart): a request that fails on one before any answer is sent once more on a new one."""
-    parts = urllib.parse.urlsplit(request.full_url)
-    key = (parts.scheme, parts.netloc)
-    headers = dict(request.header_items())
+def _quoted(text: str) -> str:
+    """A query as SPARQLWrapper quotes a parameter's value (its _getRequestEncodedParameters)."""
+    return urllib.parse.quote_plus(text.encode("utf-8"), safe="/")
+
+
+def _send_pooled(key: tuple[str, str], method: str, selector: str, body: bytes | None, headers: dict,
+                 timeout: float) -> http.client.HTTPResponse:
+    """The request over this thread's connection to the server ``key`` (scheme, host and port); the
+    response, its body unread. A connection that was idle may have been closed by the server (its
+    keep-alive limit, a restart): a request that fails on one before any answer is sent once more on
+    a new one."""
     for attempt in range(2):
         connection = _CONNECTIONS.open.pop(key, None)
         reused = connection is not None
         if connection is None:
-            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            connection = kind(parts.netloc, timeout=timeout)
+            # (http.client sets TCP_NODELAY itself: the head and the body go out at once)
+            kind = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
+            connection = kind(key[1], timeout=timeout)
         elif connection.sock is not None:
             connection.sock.settimeout(timeout)
         connection.timeout = timeout
         try:
-            connection.request(request.get_method(), request.selector, body=request.data, headers=headers)
+            connection.request(method, selector, body=body, headers=headers)
+            _quick_ack(connection.sock)
             response = connection.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
             connection.close()
@@ -677,6 +775,21 @@ def _send_pooled(request: urllib.request.Request, timeout: float) -> http.client
         _CONNECTIONS.open[key] = connection   # usable again once the body is read (http.client's state)
         return response
     raise AssertionError("unreachable")
+
+
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)   # Linux only
+
+
+def _quick_ack(sock) -> None:
+    """Acknowledge at once what the server sends next (TCP_QUICKACK lasts a few segments: set before
+    each read). A server that writes an answer in pieces with Nagle's algorithm on waits for the ACK
+    of the first before it sends the next, and ours would come 40 ms late (delayed ACK): Virtuoso's
+    CONSTRUCT answers stalled so on one request in ten (bench/RESULTS.md)."""
+    if _QUICKACK is not None and sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+        except OSError:
+            pass
 
 
 def _discard(response) -> None:
@@ -721,6 +834,7 @@ def _read(response, deadline: float, cap: int | None) -> bytes:
         sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
         if sock is not None:
             sock.settimeout(remaining)
+            _quick_ack(sock)
         piece = response.read(1 << 16)
         if not piece:
             return b"".join(parts)

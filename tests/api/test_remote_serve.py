@@ -139,3 +139,25 @@ def test_the_server_gone_then_back(two_services, own_server):
         except AssertionError:
             time.sleep(0.5)
     assert a.count() > 30_000
+
+
+
+def test_a_query_at_the_guards_limits_never_crashes_a_server_process(virtuoso_server, tmp_path):
+    """A shallow query is answered on the request's own thread (granian's: a 2 MiB stack), but pyoxigraph
+    parsing a long operator chain for the guard needs more: such a query goes to a helper's big stack
+    (store/evaluation.py). On a request thread the 1,990-operator chain crashes the process. (Over
+    Virtuoso, which refuses it; Oxigraph's server 0.5.13 itself crashes on it.)"""
+    service = Service(virtuoso_server.url, tmp_path / "serve.log")
+    try:
+        pid = requests.get(service.url + "/healthz", timeout=30).json()["pid"]
+        for query in ("SELECT (" + "1+" * 1990 + "1 AS ?x) {}",
+                      "SELECT * WHERE " + "{" * 190 + " BIND(1 AS ?x) " + "}" * 190,
+                      "SELECT (1 AS ?x) {}"):
+            response = requests.post(service.url + "/sparql", data={"query": query},
+                                     headers={"Accept": "application/sparql-results+json"}, timeout=60)
+            assert response.status_code in (200, 422), response.text[:300]   # Virtuoso refuses the first two
+        assert response.status_code == 200
+        assert service.alive()
+        assert requests.get(service.url + "/healthz", timeout=30).json()["pid"] == pid   # the same process
+    finally:
+        service.stop()

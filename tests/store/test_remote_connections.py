@@ -1,4 +1,4 @@
-"""The remote store's keep-alive connections (store/remote.py, _PooledWrapper): one connection per
+"""The remote store's keep-alive connections (store/remote.py, _send_pooled): one connection per
 thread and server, reused request after request; a connection the server closed (a restart) is
 replaced without the caller seeing a failure; credentials go with every request on it; a request
 stopped at our time limit never leaves its unread answer to be read as the next one's."""
