@@ -28,7 +28,7 @@ from policykg.ontology.namespaces import turtle_prologue
 from policykg.store.backend import QueryJob, user_base_iri
 from policykg.store.errors import QueryRefused
 from policykg.store.evaluation import shallow
-from policykg.store.guard import check_query
+from policykg.store.guard import check_query, max_operators
 from policykg.store.update_dataset import with_dataset
 
 bp = Blueprint("sparql", __name__)
@@ -279,7 +279,7 @@ class SparqlEndpoint:
 def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, bytes]:
     """Inspect ``query``, negotiate its format and evaluate it under the time limit."""
     config = state.config
-    info = check_query(query, config.max_query_length, config.max_nesting, config.max_operators)
+    info = check_query(query, config.max_query_length, config.max_nesting, max_operators(config))
     results_format = graph_format = None
     if info.form in (None, "SELECT", "ASK"):
         results_format = choose_format("results", accept, overrides)
@@ -407,7 +407,7 @@ def update():
         if len(values) != 1 or not values[0].strip():
             raise ProtocolError(400, "send exactly one non-empty update")
         check_query(values[0], state.config.max_query_length, state.config.max_nesting,
-                    state.config.max_operators, update=True)
+                    max_operators(state.config), update=True)
         # Protocol §2.2.3: the dataset of the update's WHERE clauses may come as parameters (URL or form)
         using = [iri for iri in req.params("using-graph-uri") if iri.strip()]
         using_named = [iri for iri in req.params("using-named-graph-uri") if iri.strip()]

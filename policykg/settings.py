@@ -51,8 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a SPARQL query or update may run before it is stopped and answered with 503."),
     Setting("max_query_length", 100_000, int, "Longest SPARQL query text accepted, in characters."),
     Setting("max_nesting", 200, int, "Deepest nesting of brackets and braces accepted in a query."),
-    Setting("max_operators", 2000, int,
-            "Most operators, groups and UNION/MINUS/OPTIONAL a query may hold (long chains recurse in the engine)."),
+    Setting("max_operators", -1, int,
+            "Most operators, groups and UNION/MINUS/OPTIONAL a query may hold (long chains recurse in the engine); "
+            "-1 means 2000 over the embedded store and 1000 over a SPARQL server (Oxigraph's server 0.5.13 "
+            "dies parsing a chain of 1800)."),
     Setting("max_results", 100_000, int,
             "Most result rows (or triples) a SPARQL query may return before it is refused."),
     Setting("query_workers", 2, int,

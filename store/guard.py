@@ -192,6 +192,21 @@ def describe_syntax_error(exc: SyntaxError, text: str | None = None) -> str:
 # 3. The limits
 # ---------------------------------------------------------------------------
 
+# The operator limit when the setting is left at -1. The embedded store parses a long chain on a
+# helper's big stack; Oxigraph's server 0.5.13 has no such guard of its own and its process dies on a
+# chain of 1,800 operators (1,600 answered; docs/operations.md, Engine quirks), so over any SPARQL server
+# the service keeps well under it: one request must not stop a server others share.
+EMBEDDED_MAX_OPERATORS = 2000
+REMOTE_MAX_OPERATORS = 1000
+
+
+def max_operators(config) -> int:
+    """The operator limit of user queries and updates under ``config`` (see the setting)."""
+    if int(config.max_operators) >= 0:
+        return int(config.max_operators)
+    return REMOTE_MAX_OPERATORS if getattr(config, "store_url", "") else EMBEDDED_MAX_OPERATORS
+
+
 def check_query(text: str, max_length: int, max_nesting: int, max_operators: int, update: bool = False) -> QueryInfo:
     """Refuse what must never reach pyoxigraph: too long, too deep, too complex, SERVICE,
     LOAD, and (unless ``update``) an update sent as a query. Returns what the lexer found.

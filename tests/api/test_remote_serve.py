@@ -27,9 +27,10 @@ def _cli(*args: str) -> list[str]:
 class Service(ServerProcess):
     """A `policykg serve --store-url` process."""
 
-    def __init__(self, store_url: str, log_path):
+    def __init__(self, store_url: str, log_path, **env):
         super().__init__(None, {"POLICYKG_ADMIN_TOKEN": TOKEN, "POLICYKG_QUERY_WORKERS": "1",
-                                "POLICYKG_QUERY_TIMEOUT": "5"}, log_path, serve_args=("--store-url", store_url))
+                                "POLICYKG_QUERY_TIMEOUT": "5", **env}, log_path,
+                         serve_args=("--store-url", store_url))
 
     def count(self) -> int:
         response = requests.post(self.url + "/sparql", data={"query": COUNT},
@@ -147,7 +148,8 @@ def test_a_query_at_the_guards_limits_never_crashes_a_server_process(virtuoso_se
     parsing a long operator chain for the guard needs more: such a query goes to a helper's big stack
     (store/evaluation.py). On a request thread the 1,990-operator chain crashes the process. (Over
     Virtuoso, which refuses it; Oxigraph's server 0.5.13 itself crashes on it.)"""
-    service = Service(virtuoso_server.url, tmp_path / "serve.log")
+    # The guard's own limit is lower over a server by default (the next test); here the chain must reach the store.
+    service = Service(virtuoso_server.url, tmp_path / "serve.log", POLICYKG_MAX_OPERATORS="2000")
     try:
         pid = requests.get(service.url + "/healthz", timeout=30).json()["pid"]
         for query in ("SELECT (" + "1+" * 1990 + "1 AS ?x) {}",
@@ -159,5 +161,23 @@ def test_a_query_at_the_guards_limits_never_crashes_a_server_process(virtuoso_se
         assert response.status_code == 200
         assert service.alive()
         assert requests.get(service.url + "/healthz", timeout=30).json()["pid"] == pid   # the same process
+    finally:
+        service.stop()
+
+
+def test_a_chain_that_would_stop_an_oxigraph_server_is_refused_before_it_is_sent(own_server, tmp_path):
+    """Oxigraph's server 0.5.13 dies parsing a 1,800-operator chain, which the embedded store's limit (2,000)
+    lets through: over a server the default limit is 1,000, so the request is refused with the setting's
+    name and the shared server stays up for everyone else."""
+    service = Service(own_server.url, tmp_path / "serve.log")
+    try:
+        chain = "SELECT (" + "1+" * 1900 + "1 AS ?x) {}"
+        response = requests.post(service.url + "/sparql", data={"query": chain},
+                                 headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert response.status_code == 422 and "max_operators" in response.text, response.text[:300]
+        assert own_server.process.poll() is None   # the Oxigraph server is still running
+        ok = requests.post(service.url + "/sparql", data={"query": "SELECT (1+1 AS ?x) {}"},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert ok.status_code == 200 and ok.json()["results"]["bindings"][0]["x"]["value"] == "2"
     finally:
         service.stop()

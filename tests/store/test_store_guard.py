@@ -96,3 +96,16 @@ def test_each_operator_sign_counts_once():
 def test_an_undeclared_prefix_is_found_at_its_line_and_column(text, found):
     # Lines and columns count from 1, as editors show them.
     assert undeclared_prefix(text) == found
+
+
+def test_the_operator_limit_is_lower_over_a_sparql_server_unless_set():
+    """Oxigraph's server 0.5.13 dies parsing a chain of 1,800 operators: over any server the default
+    limit stays well under it; the embedded store (big-stack parse) keeps 2,000; a set value wins."""
+    from policykg.settings import load_config
+    from policykg.store.guard import EMBEDDED_MAX_OPERATORS, REMOTE_MAX_OPERATORS, max_operators
+
+    assert max_operators(load_config(environ={})) == EMBEDDED_MAX_OPERATORS == 2000
+    remote = {"POLICYKG_STORE_URL": "http://127.0.0.1:9/query"}
+    assert max_operators(load_config(environ=remote)) == REMOTE_MAX_OPERATORS < 1600
+    assert max_operators(load_config(environ={**remote, "POLICYKG_MAX_OPERATORS": "1500"})) == 1500
+    assert max_operators(load_config(environ={"POLICYKG_MAX_OPERATORS": "0"})) == 0
