@@ -262,8 +262,7 @@ class Report:
         and the norm's outcome (rendered once per check, outcome and actual values)."""
         yield self.csv_header()
         for register in (COMMUNITIES, WORKERS):
-            rows = self.communities if register == COMMUNITIES else self.workers
-            yield from self._csv_blocks(register, 0, len(rows))
+            yield from self._csv_blocks(register)
 
     def write_csv(self, out) -> None:
         """:meth:`csv_chunks` written to the binary file ``out``."""
@@ -285,8 +284,8 @@ class Report:
     def csv_header(self) -> bytes:
         return ("\ufeff" + _csv_cells(self.HEADERS) + "\r\n").encode("utf-8")
 
-    def _csv_blocks(self, register: str, start: int, stop: int, size: int = 1 << 20):
-        """The CSV lines of the register's rows ``start:stop``, as blocks of about ``size`` bytes.
+    def _csv_blocks(self, register: str, size: int = 1 << 20):
+        """The CSV lines of the register's rows, as blocks of about ``size`` bytes.
 
         A line is the row's cells (rendered once a row), the norm's cells before the actual values and
         after them (once per check and outcome), and the actual values in words (once per check,
@@ -303,7 +302,7 @@ class Report:
         block: list[bytes] = []
         length = 0
         rows = self.communities if register == COMMUNITIES else self.workers
-        for row in rows[start:stop]:
+        for row in rows:
             head = heads(row)
             words = []
             for i, memo, status, actual in zip(range(len(checks)), memos, row.statuses, row.actuals):

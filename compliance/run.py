@@ -412,16 +412,13 @@ def _slices(n: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def _forked_profiles(task: tuple[str, int, int, int]) -> tuple[list, list]:
+def _check_task(task: tuple[str, int, int, int]) -> tuple[list, list]:
+    """A chunk (register, group, first and last profile) checked with what :data:`_FORKED` holds: in a
+    forked chunk process, or in this one."""
     kind, group, start, stop = task
     f = _FORKED
     return check_profiles(f["checkset"], f["base"], f["registers"][kind], f["profiles"][kind][group],
                           slice(start, stop), f["iris"], f["years"])
-
-
-def _here(task: tuple[str, int, int, int]) -> tuple[list, list]:
-    """A task checked in this process (with what the forked ones read)."""
-    return _forked_profiles(task)
 
 
 def _plan(checkset: CheckSet, com: Register, wor: Register | None, kind: str, jobs: int) -> tuple[list, list]:
@@ -433,8 +430,10 @@ def _plan(checkset: CheckSet, com: Register, wor: Register | None, kind: str, jo
     _FORKED["registers"][kind], _FORKED["profiles"][kind] = register, groups
     tasks = [(kind, g, part.start, part.stop) for g, p in enumerate(groups)
              for part in _slices(len(p.rows), CHUNK_ROWS[kind])]
-    here = [t for t in tasks if t[3] - t[2] < FORK_ROWS or jobs == 1]
-    return [t for t in tasks if t not in here], here
+    forked, here = [], []
+    for task in tasks:
+        (here if task[3] - task[2] < FORK_ROWS or jobs == 1 else forked).append(task)
+    return forked, here
 
 
 def _start(pools: ExitStack, tasks: list, processes: int) -> Callable[[], dict]:
@@ -443,11 +442,11 @@ def _start(pools: ExitStack, tasks: list, processes: int) -> Callable[[], dict]:
     if not tasks:
         return dict
     if processes < 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return lambda: {t: _here(t) for t in tasks}
+        return lambda: {t: _check_task(t) for t in tasks}
     # a fresh process per chunk: a process that has checked several chunks holds the pages of every row
     # it read (reference counts write to them), a fresh fork only its own chunk's
     pool = pools.enter_context(multiprocessing.get_context("fork").Pool(min(processes, len(tasks)), maxtasksperchild=1))
-    running = pool.map_async(_forked_profiles, tasks, chunksize=1)
+    running = pool.map_async(_check_task, tasks, chunksize=1)
     # no new tasks: the pool stops forking once these are done. Left open, it would keep a fresh idle
     # process forked from this one until the pool is left, and this process, going on (reading the
     # workers, counting their profiles: writes to every row's reference count), would copy every page
@@ -489,7 +488,7 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
                 here += here_too
                 workers = _start(pools, forked, jobs)
             # the small groups here while the chunk processes work
-            done = {t: _here(t) for t in here}
+            done = {t: _check_task(t) for t in here}
             done.update(communities())
             done.update(workers())
         profiles = dict(_FORKED["profiles"])

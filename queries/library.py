@@ -163,7 +163,7 @@ class NamedQuery:
 
 
 # A column made by GROUP_CONCAT: (separator, column). The GROUP_CONCAT may be the last argument of the
-# expression that makes the column (clause_statements.rq: IF(COUNT(?x) = 0, SAMPLE(?unbound), GROUP_CONCAT(…))).
+# expression that makes the column (clause_statements.rq: IF(…, SAMPLE(?unbound), GROUP_CONCAT(…)) AS ?x).
 _CONCATENATION = re.compile(r'GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]*)"\s*\)'
                             r'(?:\s*\))*\s+AS\s+\?(\w+)', re.I)
 
