@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.generate import BENCH, build_city, communities_for
@@ -97,7 +98,20 @@ def machine() -> str:
         oxv = pyoxigraph.__version__
     except Exception:  # noqa: BLE001
         oxv = "?"
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, pyoxigraph {oxv}, {platform.system()}"
+    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, pyoxigraph {oxv}, "
+            f"{platform.system()}; {when_and_what()}")
+
+
+def when_and_what() -> str:
+    """When the run started, at which commit and on how busy a machine: the tables of a shared machine
+    are only comparable with these."""
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    commit = "?"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                timeout=10, cwd=Path(__file__).resolve().parent).stdout.strip() or "?"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"run {started} at commit {commit}, load average {load}"
 
 
 def fmt(value: float, digits: int = 1) -> str:

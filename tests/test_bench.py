@@ -141,3 +141,13 @@ def test_the_virtuoso_peer_loads_its_data_and_answers(tmp_path):
         peer.stop()
     assert status == 200, body[:300]
     assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "5"
+
+
+def test_a_run_says_when_at_which_commit_and_how_busy():
+    # Tables from a shared machine are only comparable with their date, commit and load beside them.
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          cwd=run.ROOT).stdout.strip()
+    line = run.machine()
+    assert f"at commit {head}, " in line
+    assert time.strftime("run %Y-%m-%d ", time.gmtime()) in line
+    assert "load average " in line
