@@ -17,6 +17,7 @@ from remote_servers import BASE
 from policykg.store import remote
 from policykg.store.errors import QueryRefused
 from policykg.store.remote import RemoteStore
+from stand_in_server import StandInServer
 
 pytestmark = pytest.mark.slow
 
@@ -56,55 +57,23 @@ def test_one_connection_serves_many_queries_and_survives_a_server_restart(tmp_pa
         server.stop()
 
 
-class _KeepAliveAuthServer:
-    """A loopback SPARQL stand-in speaking HTTP/1.1 with keep-alive that demands basic credentials on
-    every request; it records, per request, the client's port and whether the credentials came."""
-
-    def __init__(self, user: str, password: str):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-        seen = self.requests = []
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                ok = self.headers.get("Authorization", "") == expected
-                seen.append((self.client_address[1], ok))
-                body = b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"7",' \
-                       b'"datatype":"http://www.w3.org/2001/XMLSchema#integer"}}]}}' if ok else b""
-                self.send_response(200 if ok else 401)
-                if not ok:
-                    self.send_header("WWW-Authenticate", 'Basic realm="sparql"')
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/sparql"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 def test_credentials_go_with_every_request_on_a_kept_connection(monkeypatch):
     monkeypatch.setenv("POLICYKG_STORE_USER", "reader")
     monkeypatch.setenv("POLICYKG_STORE_PASSWORD", "s3cret")
     monkeypatch.delenv("POLICYKG_STORE_AUTH", raising=False)
-    stand_in = _KeepAliveAuthServer("reader", "s3cret")
+    stand_in = StandInServer(credentials=("reader", "s3cret"))
     try:
         store = RemoteStore(stand_in.url, BASE, timeout=5)
         store._kind = "sparql"
         for _ in range(10):
             assert store.select(COUNT)[0]["n"].value == "7"
-        ports = {port for port, _ in stand_in.requests}
-        assert len(stand_in.requests) >= 10 and all(ok for _, ok in stand_in.requests)
+        expected = "Basic " + base64.b64encode(b"reader:s3cret").decode()
+        ports = {r["port"] for r in stand_in.requests}
+        assert len(stand_in.requests) >= 10
+        assert all(r["headers"].get("Authorization") == expected for r in stand_in.requests)
         assert len(ports) == 1                                  # all of them on one connection
     finally:
-        stand_in.server.shutdown()
+        stand_in.stop()
 
 
 class _HalfAnswer:

@@ -17,55 +17,16 @@ from policykg.store.errors import QueryRefused
 from policykg.store.evaluation import SHALLOW_DEPTH, SHALLOW_OPERATORS, Evaluator, shallow
 from policykg.store.guard import check_query
 from policykg.store.remote import RemoteStore
+from stand_in_server import StandInServer
 
 BASE = "https://w3id.org/policykg/"
-ANSWER = (b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"7",'
-          b'"datatype":"http://www.w3.org/2001/XMLSchema#integer"}}]}}')
 DATASET = (["https://w3id.org/policykg/graph/a", "https://w3id.org/policykg/graph/b"],
            ["https://w3id.org/policykg/graph/a", "https://w3id.org/policykg/graph/b", "https://w3id.org/policykg/graph/c"])
 
 
-class _Recorder:
-    """A loopback HTTP/1.1 server with keep-alive that records every request (method, target,
-    headers, body, client port) and answers ANSWER; ``close_after`` answers then closes the connection
-    after each answer (without saying so), as a server at its keep-alive limit does."""
-
-    def __init__(self, close_after: bool = False):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        seen = self.requests = []
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _answer(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                seen.append({"method": self.command, "target": self.path, "headers": dict(self.headers),
-                             "body": body, "port": self.client_address[1]})
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(ANSWER)))
-                self.end_headers()
-                self.wfile.write(ANSWER)
-                if close_after:
-                    self.close_connection = True
-
-            do_GET = do_POST = _answer
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/sparql"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def recorder():
-    server = _Recorder()
+    server = StandInServer()
     yield server
     server.stop()
 
@@ -164,7 +125,7 @@ def test_the_get_length_limit_counts_the_whole_target(recorder, monkeypatch):
 
 
 def test_a_connection_the_server_closed_is_opened_again_without_a_failure(monkeypatch):
-    closing = _Recorder(close_after=True)
+    closing = StandInServer(close_after=True)
     try:
         store = _store(closing.url, "oxigraph", monkeypatch)
         for n in range(5):
