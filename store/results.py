@@ -98,7 +98,7 @@ _BNODE_LABEL = re.compile(rb'"type": "bnode", "value": "([^"\\]*)"')
 # spelling the edit does not know, an escaped surrogate (Virtuoso writes its escapes in upper case; a
 # lone surrogate is not Unicode, which the decoded path says; pairs, for characters beyond the BMP, are
 # rare enough to decode). One scan of the answer each.
-_DECODE_IF = (b'tring"', XSD_BOOLEAN.encode() + b'"', b"typed-literal")
+_DECODE_IF = (b'tring"', XSD_BOOLEAN.encode() + b'"', b'"typed-literal"')
 _SURROGATE = re.compile(rb"\\uD[89A-F]")   # (a regex finds it sooner than `in` does, \u being common)
 INTEGER = XSD_INTEGER.encode() + b'"'   # 1/0 of a variable proven boolean: the caller's to check
 
