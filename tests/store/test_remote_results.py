@@ -457,3 +457,16 @@ def test_a_large_answer_is_edited_into_the_same_terms_and_counted_by_its_bound()
     assert len(decoded) == 6000 and decoded[0]["name"] == rows[0]["name"]
     assert len({r["b"] for r in decoded if "b" in r}) == 50   # one label, one node, as decoded
     assert results.at_most_rows(edited, "JSON", 6000) and not results.at_most_rows(edited, "JSON", 5999)
+
+
+@pytest.mark.parametrize("query, proven", [
+    ("SELECT ?s ?o WHERE { ?s <urn:p> ?o }", set()),                         # no AS, no VALUES: not tokenized
+    ("SELECT ?alias ?values WHERE { ?alias <urn:AS> ?values }", set()),
+    ("select (1=1 as ?b) where {}", {"b"}),                                   # the words in any case
+    ("SELECT (true AS?b) {}", {"b"}),
+    ("SELECT ?b {values ?b {true}}", {"b"}),
+    ("SELECT ?b {?s ?p ?o} VALUES?b{false}", {"b"}),
+])
+def test_the_words_that_give_values_are_found_wherever_the_tokens_are(query, proven):
+    assert boolean_variables(query) == proven
+    assert set(boolean_variables.__wrapped__(query)) == proven
