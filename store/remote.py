@@ -20,8 +20,9 @@ What stays on our side, whatever the server:
 * **The answer.** Where the server writes the format the caller asked for as the embedded
   store does (:data:`policykg.store.results.VERBATIM`: Oxigraph's server), it is asked for that
   format and its body is passed on, under the embedded store's row and byte limits. Otherwise
-  results come back as SPARQL JSON (SELECT/ASK), normalised as decoded JSON (no RDF terms), or
-  as N-Triples (CONSTRUCT, DESCRIBE), and are written here in the format asked for. Over
+  results come back as SPARQL JSON (SELECT/ASK) — Virtuoso's edited as bytes where that is enough
+  (:func:`policykg.store.results.virtuoso_edited`), else normalised as decoded JSON (no RDF terms) —
+  or as N-Triples (CONSTRUCT, DESCRIBE), and are written here in the format asked for. Over
   Virtuoso, the ``1``/``0`` it gives for every boolean are written ``true``/``false`` for the
   variables the query proves boolean (:mod:`policykg.store.booleans`).
 

@@ -3,6 +3,8 @@
 A remote server answers SELECT and ASK in the SPARQL 1.1 JSON results format; each server writes it
 its own way (Virtuoso: ``typed-literal`` of the 2007 draft, ``nodeID://`` blank node labels, simple
 literals typed ``xsd:string``, ``"link": []``; Oxigraph: the standard, as the embedded store writes it).
+:func:`virtuoso_edited` mends Virtuoso's by byte edits where that is enough (most answers: its head,
+``typed-literal``, ``xsd:string``, blank node labels), the rest passed on as it came; otherwise
 :func:`normalise` rewrites the decoded JSON (the C ``json`` module's dicts and lists) in place into
 what the embedded store would write, touching only what differs and building no RDF terms; the
 writers give it back in the format the caller asked for (JSON by ``json.dumps``, the others by
