@@ -376,7 +376,9 @@ class RemoteStore(Store):
         where that is enough (:meth:`_edited`), else decoded."""
         edited = self._edited(reply)
         if edited is not None and results.at_most_rows(edited, "JSON", job.max_results):
-            return self._edited_answer(edited, job)
+            answer = self._edited_answer(edited, job)
+            if answer is not None:
+                return answer
         data = self._normalised(reply)
         if results.row_count(data) > job.max_results:
             raise _too_many(job.max_results, "rows")
@@ -401,16 +403,17 @@ class RemoteStore(Store):
         return edited
 
     @staticmethod
-    def _edited_answer(edited: bytes, job: QueryJob) -> tuple[str, bytes]:
-        """An edited answer (standard JSON) as it is, or written by pyoxigraph in the format asked for."""
+    def _edited_answer(edited: bytes, job: QueryJob) -> tuple[str, bytes] | None:
+        """An edited answer (standard JSON) as it is, or written by pyoxigraph in the format asked for;
+        None for JSON over the byte limit, which the decoded path writes shorter (UTF-8, no spaces), as
+        the embedded store does, before it judges the size."""
         results_format = getattr(ox.QueryResultsFormat, job.results_format)
-        body = edited
-        if results_format != ox.QueryResultsFormat.JSON:
-            try:
-                body = ox.parse_query_results(edited, format=ox.QueryResultsFormat.JSON).serialize(
-                    format=results_format)
-            except (SyntaxError, ValueError) as exc:
-                raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
+        if results_format == ox.QueryResultsFormat.JSON:
+            return (results_format.media_type, edited) if len(edited) <= job.max_bytes else None
+        try:
+            body = ox.parse_query_results(edited, format=ox.QueryResultsFormat.JSON).serialize(format=results_format)
+        except (SyntaxError, ValueError) as exc:
+            raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
         if len(body) > job.max_bytes:
             raise _too_large(job.max_bytes)
         return results_format.media_type, body

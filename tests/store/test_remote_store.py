@@ -571,3 +571,24 @@ def test_virtuosos_json_edited_as_bytes_is_valid_and_holds_the_embedded_stores_t
                                  for r in rows)
     assert blanks(results.solutions_rows(edited)) == blanks(decoded) == blanks(expected)
     assert len(expected) == len(triples)
+
+
+def test_the_byte_limit_is_judged_on_the_answer_as_the_embedded_store_writes_it(remote_url):
+    """Virtuoso's edited JSON (spaces, six bytes a \\u escape) is longer than the same answer written as the
+    embedded store writes it: an answer within the byte limit that way is served, not refused for the
+    length of Virtuoso's spelling; one byte less and it is too large."""
+    from policykg.store import results
+    from policykg.store.backend import user_base_iri
+    store = RemoteStore(remote_url("virtuoso"), BASE, timeout=10)
+    query = ("SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+             "FILTER(langMatches(lang(?l), \"zh\")) } LIMIT 40")
+    reply = store._send(f"BASE <{user_base_iri(BASE)}>\n{query}", accept="application/sparql-results+json",
+                        form="SELECT", timeout=30, dataset=store._dataset())
+    edited = results.virtuoso_edited(reply.body)
+    written = results.write(results.normalise(results.decode(reply.body))[0], ox.QueryResultsFormat.JSON)
+    assert edited is not None and len(edited) > len(written) * 1.2   # what the test is about
+    media, body = store.answer(job(query, max_bytes=len(written)))
+    assert _rows(body, ox.QueryResultsFormat.JSON) == _rows(written, ox.QueryResultsFormat.JSON)
+    with pytest.raises(QueryRefused) as refused:
+        store.answer(job(query, max_bytes=len(written) - 1))
+    assert refused.value.reason == "too_large"
