@@ -80,10 +80,10 @@ def decode(body: bytes) -> dict:
 # backslashes and control characters escaped: tests/store/test_remote_store.py checks it on such
 # literals), every term on one pattern, { "type": …, "xml:lang" or "datatype": …, "value": … }. Most
 # answers differ from standard JSON only in the head and in "typed-literal", which byte edits mend
-# without decoding anything (168 KB, 577 rows: 0.1 ms instead of 3.3 ms decoded, normalised and encoded
-# again). A pattern below that opens with a quote matches only where that quote opens a JSON string
-# (inside a string every quote is escaped, and no token but , : } ] follows a string's closing quote),
-# so it matches the structure, never a value's text. Whatever else :func:`normalise` would change sends
+# without decoding anything (168 KB, 577 rows: 0.45 ms instead of 2.65 ms decoded, normalised and
+# encoded again; bench/RESULTS.md). A pattern below that opens with a quote matches only where that
+# quote opens a JSON string (inside a string every quote is escaped, and no token but , : } ] follows a
+# string's closing quote), so it matches the structure, never a value's text. Whatever else :func:`normalise` would change sends
 # the answer down the decoded path, so both give the same terms.
 _VIRTUOSO_HEAD = re.compile(rb'\s*\{\s*"head"\s*:\s*\{\s*"link"\s*:\s*\[\s*\]\s*,\s*"vars"\s*:\s*(\[[^\]\\]*\])\s*\}'
                             rb'\s*,\s*"results"\s*:\s*\{\s*"distinct"\s*:\s*(?:true|false)\s*,\s*"ordered"\s*:'

@@ -470,3 +470,11 @@ def test_a_large_answer_is_edited_into_the_same_terms_and_counted_by_its_bound()
 def test_the_words_that_give_values_are_found_wherever_the_tokens_are(query, proven):
     assert boolean_variables(query) == proven
     assert set(boolean_variables.__wrapped__(query)) == proven
+
+
+def test_an_empty_answer_is_edited_into_an_empty_standard_one():
+    body = (b'\n{ "head": { "link": [], "vars": ["x"] },\n  "results": { "distinct": false, "ordered": true, '
+            b'"bindings": [ ] } }')   # as Virtuoso 7.2.5 wrote it for a query with no solution
+    edited = results.virtuoso_edited(body)
+    assert json.loads(edited) == {"head": {"vars": ["x"]}, "results": {"bindings": []}}
+    assert results.solutions_rows(edited) == [] and results.at_most_rows(edited, "JSON", 0)
