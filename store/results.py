@@ -83,8 +83,8 @@ def decode(body: bytes) -> dict:
 # without decoding anything (168 KB, 577 rows: 0.45 ms instead of 2.65 ms decoded, normalised and
 # encoded again; bench/RESULTS.md). A pattern below that opens with a quote matches only where that
 # quote opens a JSON string (inside a string every quote is escaped, and no token but , : } ] follows a
-# string's closing quote), so it matches the structure, never a value's text. Whatever else :func:`normalise` would change sends
-# the answer down the decoded path, so both give the same terms.
+# string's closing quote), so it matches the structure, never a value's text. Whatever else
+# :func:`normalise` would change sends the answer down the decoded path, so both give the same terms.
 _VIRTUOSO_HEAD = re.compile(rb'\s*\{\s*"head"\s*:\s*\{\s*"link"\s*:\s*\[\s*\]\s*,\s*"vars"\s*:\s*(\[[^\]\\]*\])\s*\}'
                             rb'\s*,\s*"results"\s*:\s*\{\s*"distinct"\s*:\s*(?:true|false)\s*,\s*"ordered"\s*:'
                             rb'\s*(?:true|false)\s*,\s*"bindings"\s*:\s*\[')
