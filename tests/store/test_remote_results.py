@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import urllib.parse
 
 import pyoxigraph as ox
 import pytest
@@ -366,7 +367,7 @@ def _both_ways(body: bytes):
 LOOKALIKES = ['"type": "typed-literal"', '\\"type\\": \\"typed-literal\\"', '{ "type": "bnode", "value": "x" }',
               '"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#string", ',
               "nodeID://b10001", '"head": { "link": [] }', "] } }", "ends with a backslash\\", "\\u00E9 \\uD800",
-              "居委会 and 𠀀"[:6], "tab\tnew\nline\rctl\x01\x1f del\x7f", "\u2028\u2029\ufeff", "{[}]", ""]
+              "居委会 and é", "tab\tnew\nline\rctl\x01\x1f del\x7f", "\u2028\u2029\ufeff", "{[}]", ""]
 
 
 def test_virtuosos_sample_is_edited_into_the_same_terms_as_decoded():
@@ -384,7 +385,7 @@ def test_virtuosos_sample_is_edited_into_the_same_terms_as_decoded():
 
 @pytest.mark.parametrize("text", LOOKALIKES)
 def test_lookalike_text_in_values_is_left_as_it_is(text):
-    iri = ox.NamedNode("urn:x:" + urllib_quote(text))
+    iri = ox.NamedNode("urn:x:" + urllib.parse.quote(text, safe=""))
     rows = [{"s": iri, "l": ox.Literal(text), "z": ox.Literal(text, language="zh"),
              "t": ox.Literal(text, datatype=ox.NamedNode("urn:dt")), "n": ox.Literal("7", datatype=ox.NamedNode(
                  XSD + "integer"))}]
@@ -394,11 +395,6 @@ def test_lookalike_text_in_values_is_left_as_it_is(text):
     if "\\uD800" not in text:   # (an escaped surrogate is decoded: see below)
         assert edited is not None and edited_rows == rows
         assert json.loads(edited)["results"]["bindings"][0]["l"]["value"] == text
-
-
-def urllib_quote(text: str) -> str:
-    import urllib.parse
-    return urllib.parse.quote(text, safe="")
 
 
 def test_unicode_escapes_are_kept_and_read_as_the_characters():
