@@ -65,9 +65,16 @@ def _tokens(text: str) -> list[_Token]:
     return [_Token((m.lastgroup, m.group())) for m in _TOKENS.finditer(text) if m.lastgroup != "space"]
 
 
+# The words that can give a variable a boolean (``… AS ?v``, ``VALUES``), wherever the tokens above could
+# read them as a word: a query without one proves nothing, which this finds without tokenizing it.
+_GIVING_WORD = re.compile(r"(?<![A-Za-z_])(?:AS|VALUES)(?![A-Za-z0-9_])", re.I | re.A)
+
+
 @functools.lru_cache(maxsize=256)
 def boolean_variables(query: str) -> frozenset[str]:
     """The names (without ``?``) of the variables of ``query`` that can only hold booleans."""
+    if not _GIVING_WORD.search(query):
+        return frozenset()
     tokens = _tokens(query)
     sites = _Sites(tokens)
     sites.read()

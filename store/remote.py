@@ -20,8 +20,9 @@ What stays on our side, whatever the server:
 * **The answer.** Where the server writes the format the caller asked for as the embedded
   store does (:data:`policykg.store.results.VERBATIM`: Oxigraph's server), it is asked for that
   format and its body is passed on, under the embedded store's row and byte limits. Otherwise
-  results come back as SPARQL JSON (SELECT/ASK), normalised as decoded JSON (no RDF terms), or
-  as N-Triples (CONSTRUCT, DESCRIBE), and are written here in the format asked for. Over
+  results come back as SPARQL JSON (SELECT/ASK) — Virtuoso's edited as bytes where that is enough
+  (:func:`policykg.store.results.virtuoso_edited`), else normalised as decoded JSON (no RDF terms) —
+  or as N-Triples (CONSTRUCT, DESCRIBE), and are written here in the format asked for. Over
   Virtuoso, the ``1``/``0`` it gives for every boolean are written ``true``/``false`` for the
   variables the query proves boolean (:mod:`policykg.store.booleans`).
 
@@ -371,7 +372,13 @@ class RemoteStore(Store):
         return rdf_format.media_type, body
 
     def _results_answer(self, reply: "_Reply", job: QueryJob) -> tuple[str, bytes]:
-        """A JSON answer normalised and written in the format asked for."""
+        """A JSON answer normalised and written in the format asked for: Virtuoso's edited as bytes
+        where that is enough (:meth:`_edited`), else decoded."""
+        edited = self._edited(reply)
+        if edited is not None and results.at_most_rows(edited, "JSON", job.max_results):
+            answer = self._edited_answer(edited, job)
+            if answer is not None:
+                return answer
         data = self._normalised(reply)
         if results.row_count(data) > job.max_results:
             raise _too_many(job.max_results, "rows")
@@ -379,6 +386,33 @@ class RemoteStore(Store):
         try:
             body = results.write(data, results_format)
         except (SyntaxError, ValueError) as exc:   # ResultsError is a ValueError
+            raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
+        if len(body) > job.max_bytes:
+            raise _too_large(job.max_bytes)
+        return results_format.media_type, body
+
+    def _edited(self, reply: "_Reply") -> bytes | None:
+        """Virtuoso's JSON answer made standard by byte edits (results.virtuoso_edited), or None where
+        that is not enough: GROUP_CONCAT stand-ins to put back, 1/0 of a variable the query proves
+        boolean (store/booleans.py) to write true/false, or what virtuoso_edited leaves to decoding."""
+        if self.kind != "virtuoso" or reply.markers or _media(reply) != _JSON:
+            return None
+        edited = results.virtuoso_edited(reply.body)
+        if edited is not None and results.INTEGER in edited and boolean_variables(reply.query):
+            return None
+        return edited
+
+    @staticmethod
+    def _edited_answer(edited: bytes, job: QueryJob) -> tuple[str, bytes] | None:
+        """An edited answer (standard JSON) as it is, or written by pyoxigraph in the format asked for;
+        None for JSON over the byte limit, which the decoded path writes shorter (UTF-8, no spaces), as
+        the embedded store does, before it judges the size."""
+        results_format = getattr(ox.QueryResultsFormat, job.results_format)
+        if results_format == ox.QueryResultsFormat.JSON:
+            return (results_format.media_type, edited) if len(edited) <= job.max_bytes else None
+        try:
+            body = ox.parse_query_results(edited, format=ox.QueryResultsFormat.JSON).serialize(format=results_format)
+        except (SyntaxError, ValueError) as exc:
             raise QueryRefused("internal", f"the SPARQL server's answer could not be read: {exc}") from None
         if len(body) > job.max_bytes:
             raise _too_large(job.max_bytes)
