@@ -165,7 +165,8 @@ class RemoteStore(Store):
         sent = text
         if not update and kind == "virtuoso":
             sent, markers = ascii_separators(text)
-        limit = str(int(server_limit * 1000)) if server_limit is not None and kind == "virtuoso" else None
+        limit = (str(min(int(server_limit * 1000), _LIMIT_MAX_MS))
+                 if server_limit is not None and kind == "virtuoso" else None)
         wait = max(0.05, timeout)   # what each socket operation may wait (a socket takes no 0)
         deadline = time.monotonic() + timeout
         try:
@@ -716,6 +717,9 @@ _STATUS_ERRORS = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Un
 _QUERY_SLOT = f"policykgquery{uuid.uuid4().hex}"
 _LIMIT_SLOT = f"policykglimit{uuid.uuid4().hex}"
 _SLOTS = re.compile(f"({_QUERY_SLOT}|{_LIMIT_SLOT})")
+# The longest time limit passed to a server, in ms (over 31 years): its digits are what a request's
+# length counts for it before the limit is known (_Template.length).
+_LIMIT_MAX_MS = 10**12 - 1
 
 
 class _Template:
@@ -745,7 +749,7 @@ class _Template:
     def length(self, quoted: str) -> int:
         """The length of the request target (path and URL parameters) for a query quoted so."""
         return self._fixed + (len(quoted) if _QUERY_SLOT in self.target else 0) + (
-            12 if _LIMIT_SLOT in self.target else 0)
+            len(str(_LIMIT_MAX_MS)) if _LIMIT_SLOT in self.target else 0)
 
     @staticmethod
     def _filled(pieces: list[str], quoted: str, limit: str | None) -> str:
