@@ -46,9 +46,13 @@ def test_the_parts_one_after_the_other_are_the_report(report, n):
     assert len(parts) == n
     assert b"".join(parts) == report.as_csv()
     assert all(p.endswith(b"\r\n") for p in parts if p)
-    if n <= 3:   # about as many lines each (a row's lines are never split: a community's 11 at most apart)
-        lines = [p.count(b"\r\n") for p in parts]
-        assert max(lines) - min(lines) <= 2 * len(report.checks(COMMUNITIES)) + 1
+    if n <= 3:   # about equal costs (a row's lines are never split: a community's cost at most apart)
+        cost = report_module.LINE_COST
+        costs = [sum(cost[r] * (stop - start) * len(report.checks(r)) for r, start, stop in ranges)
+                 for ranges in report._line_ranges(n)]
+        assert max(costs) - min(costs) <= 2 * cost[COMMUNITIES] * len(report.checks(COMMUNITIES))
+        assert sum(costs) == sum(cost[r] * len(report.checks(r)) * len(rows)
+                                 for r, rows in ((COMMUNITIES, report.communities), (WORKERS, report.workers)))
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
