@@ -38,10 +38,10 @@ XLSX_FULL_LINES = 100_000
 FINDINGS = (NOT_MET, UNKNOWN)
 # A gzip report of fewer lines is rendered in one process: forking costs more than it saves (~1.5 µs a line).
 PARALLEL_LINES = 200_000
-# What a line costs to render and compress, relatively: a community's line ~2.4 µs, a worker's ~1.3 µs at
+# What a line costs to render and compress, relatively: a community's line ~2.0 µs, a worker's ~1.3 µs at
 # 100,000 communities (a community's actual values repeat less: more of them are put in words); the
 # report's parts are cut at equal costs.
-LINE_COST = {COMMUNITIES: 2, WORKERS: 1}
+LINE_COST = {COMMUNITIES: 3, WORKERS: 2}
 
 
 @dataclass(slots=True)
