@@ -85,7 +85,7 @@ def one(data: Path, folder: Path, engine: str, jobs: int) -> dict:
     for name in (f"report-{engine}.csv.gz", f"report-{engine}.csv"):
         out = folder / name
         begin, begin_cpu = time.perf_counter(), _cpu()
-        report.save_csv(out, jobs=jobs)
+        report.save_csv(out)
         saved[name.rsplit(".", 1)[-1]] = (time.perf_counter() - begin, _cpu() - begin_cpu, out.stat().st_size / 2**20)
         out.unlink()
     cpu = _cpu() - start_cpu

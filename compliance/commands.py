@@ -102,7 +102,7 @@ def cmd_check(args) -> int:
     if suffix == ".xlsx":
         _write_with(out, report.write_xlsx, text=False)
     elif suffix in (".csv", ".csv.gz"):   # .csv.gz: the same bytes gzip-compressed (save_csv)
-        report.save_csv(out, jobs=args.jobs)
+        report.save_csv(out)
     elif suffix == ".json":
         _write_with(out, lambda f: json.dump(report.as_json(), f, ensure_ascii=False, indent=1), text=True)
     else:

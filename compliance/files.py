@@ -10,23 +10,14 @@ speed (~600 MB/s a CPU; the report repeats its norms' words on every line) and 3
 (3.1% of the size against 3.7% at 1); level 4 takes twice the time, level 6 2.5 times (bench/RESULTS.md).
 Plain, the 2.9 GB report of 100,000 communities costs ~20 s of kernel time to write on this machine;
 compressed, ~90 MB.
-
-Why parts on forked processes (:func:`save_gzip_parts`), for gzip only: rendering is Python, one CPU
-however many threads; a forked process renders and compresses a later part of the report into a gzip
-member of its own, and a concatenation of gzip members is one gzip file (RFC 1952, 2.2: gzip, zcat and
-Python's gzip read it whole, as the one stream it decompresses to). Plain, the parts would be written
-twice (the member, then copied in): 2.9 GB more on a disk of ~100 MB/s, measured slower (bench/RESULTS.md).
 """
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import os
 import queue
-import shutil
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 GZIP_LEVEL = 3
@@ -99,84 +90,3 @@ def save_blocks(path, blocks: Iterable[bytes], compress: bool | None = None, lev
                 os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-
-
-def _compress_into(out, blocks: Iterable[bytes], level: int) -> None:
-    """``blocks`` as one gzip member written to the binary file ``out``."""
-    packer = _gzip_stream(level)
-    for block in blocks:
-        out.write(packer.compress(block))
-    out.write(packer.flush())
-
-
-def _save_member(blocks: Callable[[], Iterable[bytes]], tmp: Path, level: int, conn) -> None:
-    """In a forked process: ``blocks()`` compressed into one gzip member at ``tmp``; sends None when it is
-    complete, or the error (its text when the error cannot be pickled)."""
-    try:
-        with open(tmp, "wb") as out:
-            _compress_into(out, blocks(), level)
-        conn.send(None)
-    except BaseException as exc:   # noqa: BLE001 - handed to the parent, which raises it
-        try:
-            conn.send(exc)
-        except Exception:   # noqa: BLE001 - not picklable: its text
-            conn.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def _member_done(process, conn, index: int) -> None:
-    """Wait for the process of part ``index``; raise its error, or say how it ended without one."""
-    try:
-        error = conn.recv()
-    except EOFError:   # it ended before sending anything (killed, or os._exit)
-        process.join()
-        raise RuntimeError(f"the process writing part {index} of the report ended with code {process.exitcode}") from None
-    process.join()
-    if error is not None:
-        raise error
-
-
-def save_gzip_parts(path, parts: list[Callable[[], Iterable[bytes]]], level: int = GZIP_LEVEL) -> None:
-    """The concatenation of every part's blocks saved gzip-compressed at ``path``: ``parts[0]()`` rendered
-    and compressed here, each further part in a forked process of its own into a gzip member beside the
-    target, appended in order once this process's part is written. The file is a series of gzip members
-    (one per part), read by gzip tools as the one stream of the parts' bytes; a temporary file beside the
-    target is renamed when every part is in it. On any error (here or in a part's process) the other
-    processes are stopped, nothing is left under the name or beside it, and the error is raised."""
-    path = Path(path)
-    if len(parts) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        save_blocks(path, (block for part in parts for block in part()), compress=True, level=level)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    members = [path.with_name(f".{path.name}.{i}.tmp") for i in range(1, len(parts))]
-    context = multiprocessing.get_context("fork")
-    running = []
-    # the report's rows out of the collector's reach while the processes share them: a collection in a
-    # child would write to every object and so copy every page fork shares
-    gc.freeze()
-    try:
-        for index, (part, member) in enumerate(zip(parts[1:], members), 1):
-            mine, theirs = context.Pipe(duplex=False)
-            process = context.Process(target=_save_member, args=(part, member, level, theirs), daemon=True,
-                                      name=f"report-part-{index}")
-            process.start()   # fork: the part's maker and the report are shared, not pickled
-            theirs.close()
-            running.append((process, mine, index, member))
-        with open(tmp, "wb") as out:
-            _compress_into(out, parts[0](), level)
-            for process, conn, index, member in running:
-                _member_done(process, conn, index)
-                with open(member, "rb") as done:
-                    shutil.copyfileobj(done, out, 1 << 20)
-        os.replace(tmp, path)
-    finally:
-        gc.unfreeze()
-        for process, conn, _, _ in running:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-            conn.close()
-        for leftover in (tmp, *members):
-            leftover.unlink(missing_ok=True)
