@@ -236,8 +236,8 @@ def row_results(kind: str, prefix: str, rows: list, positions: dict[str, int], s
     them back whole (pickled objects) cost ten times as much as sending the outcomes and values (shared
     tuples) and building them here. A row without outcomes (None: the check did not return it) gets none.
 
-    Column by column with ``map`` (the loop in C, no Python line a row): for a million workers 0.5 s
-    instead of 2.3 s."""
+    Column by column with ``map`` (the loop in C, no Python line a row): 1.1 CPU s instead of 2.4 for
+    100,000 communities and their million workers."""
     if any(s is None for s in statuses):
         keep = [s is not None for s in statuses]
         rows, statuses, actuals = (list(compress(column, keep)) for column in (rows, statuses, actuals))
