@@ -160,14 +160,14 @@ def _cells_csv(content: bytes, name: str):
     if '"' in text:   # a quoted value may span lines: read line by line
         yield from csv.reader(_lines(text))
         return
-    for block in _blocks(text):
+    for block in _blocks(text, BLOCK_CHARACTERS):
         yield from csv.reader(io.StringIO(block, newline=""))
 
 
 BLOCK_CHARACTERS = 1 << 20
 
 
-def _blocks(text: str, size: int = BLOCK_CHARACTERS):
+def _blocks(text: str, size: int):
     """The text in pieces of about ``size`` characters, each ending at a line end (the last at the text's):
     a text with no quote has no value spanning lines, so each piece is read by a csv.reader of its own,
     faster than one fed line by line (a copy of a piece at a time, not of the whole text)."""
@@ -265,6 +265,9 @@ def _blank(cells: list) -> bool:
         return not any(str(c).strip() for c in cells)
 
 
+_FAST = True   # CSV rows read by :func:`_read_rows`' fast path (the tests compare it with the full one)
+
+
 class _Slow(Exception):
     """A cell the fast path of :func:`read_register` leaves to the full one (a problem, or not a CSV row)."""
 
@@ -309,7 +312,7 @@ def read_register(content: bytes, name: str, register: str, communities: set[tup
         raise RegisterError([RowError(name, None, None, f"不支持的文件类型 {suffix}(需 .csv 或 .xlsx) (unsupported file type; expected .csv or .xlsx)")])
     header = next(cells, None)
     positions = _positions(header, name, register)
-    return _read_rows(cells, name, register, positions, len(header), communities, fast=suffix != ".xlsx",
+    return _read_rows(cells, name, register, positions, len(header), communities, fast=_FAST and suffix != ".xlsx",
                       content=content)
 
 
