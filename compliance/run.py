@@ -481,16 +481,18 @@ def _plan(checkset: CheckSet, com: Register, wor: Register | None, kind: str, jo
     return forked, here
 
 
-def _start(pools: ExitStack, tasks: list, processes: int) -> Callable[[], dict]:
+def _start(pools: ExitStack, tasks: list, processes: int, fresh: bool = True) -> Callable[[], dict]:
     """The tasks started on ``processes`` forked processes (or, without fork, checked here when asked);
-    what gives {task: its outcomes and values} once they are done."""
+    what gives {task: its outcomes and values} once they are done. ``fresh``: a fresh process per task,
+    forked when the one before ends; else the processes forked now check every task."""
     if not tasks:
         return dict
     if processes < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return lambda: {t: _check_task(t) for t in tasks}
     # a fresh process per chunk: a process that has checked several chunks holds the pages of every row
     # it read (reference counts write to them), a fresh fork only its own chunk's
-    pool = pools.enter_context(multiprocessing.get_context("fork").Pool(min(processes, len(tasks)), maxtasksperchild=1))
+    pool = pools.enter_context(multiprocessing.get_context("fork").Pool(min(processes, len(tasks)),
+                                                                        maxtasksperchild=1 if fresh else None))
     running = pool.map_async(_check_task, tasks, chunksize=1)
     # no new tasks: the pool stops forking once these are done. Left open, it would keep a fresh idle
     # process forked from this one until the pool is left, and this process, going on (reading the
@@ -522,7 +524,10 @@ def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register 
             # write to every one of them and so copy every page fork shares
             gc.freeze()
             forked, here = _plan(checkset, com, wor, COMMUNITIES, jobs)
-            communities = _start(pools, forked, jobs - 1 if read_workers is not None else jobs)
+            # the communities' chunks on processes forked now, before the workers are read: a process forked
+            # for each chunk while this one reads would share (and this one then copy) the workers' pages
+            # read so far, for nothing (a community chunk reads no worker)
+            communities = _start(pools, forked, jobs - 1 if read_workers is not None else jobs, fresh=False)
             if read_workers is not None:
                 wor = read_workers()
             workers = dict
@@ -563,8 +568,8 @@ def _fan_out_all(checkset: CheckSet, base: str, com: Register, wor: Register | N
 def _check_sparql(checkset: CheckSet, base: str, communities: tuple[bytes, str], workers: tuple[bytes, str] | None,
                   progress: Progress, jobs: int, timings: Timings, start: float) -> Report:
     """The SPARQL path: the communities read, then checked while the workers are read (:func:`check_in_chunks`).
-    Timings: *read* ends when both registers are read (its CPU seconds include the communities' chunk
-    processes that finished by then), *import+check* is the rest."""
+    Timings: *read* ends when both registers are read, *import+check* is the rest (its CPU seconds include
+    the communities' chunk process, reaped only at the end)."""
     com = read_register(communities[0], communities[1], COMMUNITIES)
     read: list[tuple[Register | None, float]] = []   # the workers register, when it was read
 
