@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -156,7 +157,26 @@ def _cells_csv(content: bytes, name: str):
     if "\r" in text and text.count("\r") != text.count("\r\n"):   # lines ending in a lone \r (old Mac)
         yield from csv.reader(io.StringIO(text, newline=""))
         return
-    yield from csv.reader(_lines(text))
+    if '"' in text:   # a quoted value may span lines: read line by line
+        yield from csv.reader(_lines(text))
+        return
+    for block in _blocks(text, BLOCK_CHARACTERS):
+        yield from csv.reader(io.StringIO(block, newline=""))
+
+
+BLOCK_CHARACTERS = 1 << 20
+
+
+def _blocks(text: str, size: int):
+    """The text in pieces of about ``size`` characters, each ending at a line end (the last at the text's):
+    a text with no quote has no value spanning lines, so each piece is read by a csv.reader of its own,
+    faster than one fed line by line (a copy of a piece at a time, not of the whole text)."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", min(start + size, end))
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
 
 
 def _cells_xlsx(content: bytes, name: str, register: str):
@@ -245,6 +265,39 @@ def _blank(cells: list) -> bool:
         return not any(str(c).strip() for c in cells)
 
 
+_FAST = True   # CSV rows read by :func:`_read_rows`' fast path (the tests compare it with the full one)
+
+
+class _Slow(Exception):
+    """A cell the fast path of :func:`read_register` leaves to the full one (a problem, or not a CSV row)."""
+
+
+class _Known(dict):
+    """A column's parsed values by cell text, for the fast path: a text not seen yet is parsed here, kept
+    when it has no problem (bounded: values that never repeat, pay), and refused (:class:`_Slow`) when it
+    has one, so that the row is read again by the full path, which reports it."""
+
+    __slots__ = ("column", "keep", "text")
+
+    def __init__(self, column: Column, keep: bool):
+        super().__init__()
+        self.column, self.keep, self.text = column, keep, column.kind == "text"
+
+    def __missing__(self, raw):
+        if type(raw) is not str:
+            raise _Slow
+        if self.text and not self.keep and raw.strip():   # parse_cell's text, without its call (names)
+            return unicodedata.normalize("NFKC", raw).strip()
+        value, reason = parse_cell(raw, self.column)
+        if reason:
+            raise _Slow
+        if self.keep:
+            if len(self) > 50_000:
+                self.clear()
+            self[raw] = value
+        return value
+
+
 def read_register(content: bytes, name: str, register: str, communities: set[tuple] | None = None) -> Register:
     """Read and check one register; raise RegisterError listing every problem.
 
@@ -257,9 +310,16 @@ def read_register(content: bytes, name: str, register: str, communities: set[tup
         cells = _cells_csv(content, name)
     else:
         raise RegisterError([RowError(name, None, None, f"不支持的文件类型 {suffix}(需 .csv 或 .xlsx) (unsupported file type; expected .csv or .xlsx)")])
+    header = next(cells, None)
+    positions = _positions(header, name, register)
+    return _read_rows(cells, name, register, positions, len(header), communities, fast=_FAST and suffix != ".xlsx",
+                      content=content)
+
+
+def _positions(header, name: str, register: str) -> dict[int, Column]:
+    """The header's columns by position (blank headers left out); every problem of it raised at once."""
     errors: list[RowError] = []
     headers = _header_map(register)
-    header = next(cells, None)
     if not header or not any(str(h).strip() for h in header):
         raise RegisterError([RowError(name, 1, None, "缺少表头行 (no header row)")])
     positions: dict[int, Column] = {}
@@ -278,6 +338,19 @@ def read_register(content: bytes, name: str, register: str, communities: set[tup
             errors.append(RowError(name, 1, col.header, "缺少此列 (column missing)"))
     if errors:
         raise RegisterError(errors)
+    return positions
+
+
+def _read_rows(cells, name: str, register: str, positions: dict[int, Column], width: int,
+               communities: set[tuple] | None, fast: bool, content: bytes) -> Register:
+    """The rows after the header, each checked; raise RegisterError listing every problem.
+
+    ``fast`` (a CSV's rows, every cell a string): a row of exactly the header's width whose every cell
+    is a text already seen in its column, or one without a problem, is read by one ``map`` over the
+    columns' :class:`_Known` values (a million workers' rows: most of the reading's time was the loop
+    over each row's cells in Python). Any other row (a problem, a blank row, too few or too many cells)
+    is read cell by cell, as the whole register is when not ``fast``: the same values, the same errors."""
+    errors: list[RowError] = []
     key_columns = COMMUNITY_KEY if register == COMMUNITIES else WORKER_KEY
     at = {col.key: i for i, col in enumerate(register_columns(register))}   # every row's key → position
     # one object per distinct cell text of a column: a million rows repeat their districts, communities,
@@ -285,56 +358,87 @@ def read_register(content: bytes, name: str, register: str, communities: set[tup
     # text, or by (type, value) for a spreadsheet's numbers and booleans: True is not 1.
     memos: dict[int, dict] = {i: {} for i, col in positions.items() if col.kind != "text" or col.key in COMMUNITY_KEY}
     plan = [(i, col, at[col.key], memos.get(i)) for i, col in positions.items()]
-    width = len(header)
+    source = {at[col.key]: i for i, col in positions.items()}   # a row's position → its cell's in the file
+    order = [source[t] for t in range(len(at))]
+    in_order = itemgetter(*order) if order != list(range(width)) else tuple
+    known = [_Known(positions[i], positions[i].kind != "text" or positions[i].key in COMMUNITY_KEY) for i in order]
+    # a blank row has a required column's cell empty: it is left to the full path, which skips it
+    fast = fast and any(col.required for col in positions.values())
+    key_of = itemgetter(*(at[k] for k in key_columns))
+    community_of = itemgetter(*(at[k] for k in COMMUNITY_KEY))
+    getter = dict.__getitem__
     seen: dict[tuple, int] = {}
     rows: list[Row] = []
     truncated = False
     for number, cells_of_row in enumerate(cells, start=2):
-        if _blank(cells_of_row):
-            continue   # blank lines between blocks, as spreadsheets leave them
-        row_cells: list[object] = [None] * len(at)
-        bad = False
-        n_cells = len(cells_of_row)
-        for i, col, target, memo in plan:
-            raw = cells_of_row[i] if i < n_cells else ""
-            if memo is not None:
-                key = raw if type(raw) is str else (type(raw), raw)
-                parsed = memo.get(key)
-                if parsed is None:
-                    if len(memo) > 50_000:   # values that never repeat (pay): a bound on the memo
-                        memo.clear()
-                    parsed = memo[key] = parse_cell(raw, col)
-                value, reason = parsed
-            else:
-                value, reason = parse_cell(raw, col)
-            if reason:
-                errors.append(RowError(name, number, col.header, reason))
-                bad = True
-            row_cells[target] = value
-        if n_cells > width:
-            extra = [c for c in cells_of_row[width:] if str(c).strip()]
-            if extra:
-                errors.append(RowError(name, number, None, f"表头以外还有数据:{extra[0]} (a value beyond the last column)"))
-                bad = True
-        if not bad:
-            key = tuple(row_cells[at[k]] for k in key_columns)
-            if key in seen:
+        row_cells = None
+        if fast and len(cells_of_row) == width:
+            try:
+                row_cells = tuple(map(getter, known, in_order(cells_of_row)))
+            except _Slow:
+                pass
+        if row_cells is not None:
+            key = key_of(row_cells)
+            first = seen.setdefault(key, number)
+            if first != number:
                 errors.append(RowError(name, number, None,
-                                       f"与第{seen[key]}行重复:{' / '.join(map(str, key))} (duplicate of row {seen[key]})"))
-            else:
-                seen[key] = number
-            if communities is not None and key[:3] not in communities:
+                                       f"与第{first}行重复:{' / '.join(map(str, key))} (duplicate of row {first})"))
+            if communities is not None and community_of(row_cells) not in communities:
                 errors.append(RowError(name, number, "社区(community)",
                                        f"社区登记表中没有此社区:{' / '.join(map(str, key[:3]))} (community not in the communities register)"))
+        else:
+            if _blank(cells_of_row):
+                continue   # blank lines between blocks, as spreadsheets leave them
+            row_cells, bad = _read_row(cells_of_row, name, number, plan, len(at), width, errors)
+            if not bad:
+                key = key_of(row_cells)
+                if key in seen:
+                    errors.append(RowError(name, number, None,
+                                           f"与第{seen[key]}行重复:{' / '.join(map(str, key))} (duplicate of row {seen[key]})"))
+                else:
+                    seen[key] = number
+                if communities is not None and key[:3] not in communities:
+                    errors.append(RowError(name, number, "社区(community)",
+                                           f"社区登记表中没有此社区:{' / '.join(map(str, key[:3]))} (community not in the communities register)"))
         if len(errors) >= MAX_ERRORS:
             truncated = True
             break
-        rows.append(Row(number, RowValues(at, tuple(row_cells))))
+        rows.append(Row(number, RowValues(at, row_cells)))
     if errors:
         raise RegisterError(errors, truncated)
     if not rows:
         raise RegisterError([RowError(name, None, None, "没有数据行 (no data rows)")])
     return Register(register, name, content, rows)
+
+
+def _read_row(cells_of_row: list, name: str, number: int, plan: list, n_values: int, width: int,
+              errors: list[RowError]) -> tuple[tuple, bool]:
+    """One row read cell by cell, its problems added to ``errors``; its values, and whether it had a problem."""
+    row_cells: list[object] = [None] * n_values
+    bad = False
+    n_cells = len(cells_of_row)
+    for i, col, target, memo in plan:
+        raw = cells_of_row[i] if i < n_cells else ""
+        if memo is not None:
+            key = raw if type(raw) is str else (type(raw), raw)
+            parsed = memo.get(key)
+            if parsed is None:
+                if len(memo) > 50_000:   # values that never repeat (pay): a bound on the memo
+                    memo.clear()
+                parsed = memo[key] = parse_cell(raw, col)
+            value, reason = parsed
+        else:
+            value, reason = parse_cell(raw, col)
+        if reason:
+            errors.append(RowError(name, number, col.header, reason))
+            bad = True
+        row_cells[target] = value
+    if n_cells > width:
+        extra = [c for c in cells_of_row[width:] if str(c).strip()]
+        if extra:
+            errors.append(RowError(name, number, None, f"表头以外还有数据:{extra[0]} (a value beyond the last column)"))
+            bad = True
+    return tuple(row_cells), bad
 
 
 def community_keys(register: Register) -> set[tuple]:

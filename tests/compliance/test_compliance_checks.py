@@ -449,6 +449,38 @@ def test_the_communities_are_checked_while_the_workers_are_read(checkset, monkey
     assert gc.get_freeze_count() == 0 and not run._FORKED
 
 
+def test_the_communities_chunks_run_on_processes_forked_before_the_workers_are_read(checkset, monkeypatch, tmp_path):
+    """Every community chunk is checked by a process that existed when the reading of the workers began
+    (forked for them while this process read, it would share the workers' pages read so far, which this
+    process then copies as it goes on): the same results as one process."""
+    import multiprocessing
+
+    from policykg.compliance import run
+    from policykg.compliance.registers import community_keys, read_register
+
+    registers = generate(len(CASES) + 20, seed=24)
+    whole = _check(checkset, registers)
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 5, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
+    real = run.check_profiles
+
+    def noted(checkset, base, register, *rest):   # in a chunk process: leaves a file per register checked
+        (tmp_path / f"{register.kind}-{os.getpid()}").touch()
+        return real(checkset, base, register, *rest)
+    monkeypatch.setattr(run, "check_profiles", noted)
+    com = read_register(registers.communities_csv(), "communities.csv", COMMUNITIES)
+    before: set[int] = set()
+
+    def read_workers():
+        before.update(p.pid for p in multiprocessing.active_children())
+        return read_register(registers.workers_csv(), "workers.csv", WORKERS, communities=community_keys(com))
+    overlapped = run.check_in_chunks(checkset, BASE, com, None, 2, read_workers=read_workers)
+    checked_by = {int(p.name.split("-")[1]) for p in tmp_path.glob("communities-*")}
+    assert len(com.rows) > 3 * 5 and checked_by and checked_by <= before
+    assert [repr(r) for r in overlapped[0]] == [repr(r) for r in whole.communities]
+    assert [repr(r) for r in overlapped[1]] == [repr(r) for r in whole.workers]
+
+
 @pytest.mark.parametrize("problem", ["duplicate", "unknown community"])
 def test_a_refused_workers_register_stops_the_communities_chunks(checkset, monkeypatch, problem):
     """A workers register refused while the communities' chunks run: the error is the register's, every

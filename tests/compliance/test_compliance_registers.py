@@ -117,3 +117,75 @@ def test_nothing_is_half_imported(checkset, small):
     with pytest.raises(RegisterError) as info:
         check_registers(checkset, BASE, (small.communities_csv(), "c.csv"), ("\r\n".join(bad).encode(), "w.csv"))
     assert info.value.errors[0].row == len(bad)
+
+
+def _read_both_ways(monkeypatch, content: bytes, name: str, register: str, **kw):
+    """What read_register gives (its rows' numbers and values, or its errors and truncation) with the
+    fast path for CSV rows and with every row read cell by cell."""
+    from policykg.compliance import registers
+
+    out = []
+    for fast in (True, False):
+        monkeypatch.setattr(registers, "_FAST", fast)
+        try:
+            got = read_register(content, name, register, **kw)
+            out.append(("rows", [(r.number, r.values.cells) for r in got.rows],
+                        [tuple(type(v) for v in r.values.cells) for r in got.rows]))
+        except RegisterError as exc:
+            out.append(("errors", exc.errors, exc.truncated))
+    return out
+
+
+def test_the_fast_path_reads_every_row_as_cell_by_cell_reading_does(monkeypatch):
+    """Rows the fast path must hand to the full one (a bad number, an empty required value, a blank row,
+    too few or too many cells, padded values) and problems it must find itself (a duplicate, an unknown
+    community): the same rows or the same errors in the same order either way."""
+    registers = generate(12, seed=7)
+    keys = community_keys(read_register(registers.communities_csv(), "c.csv", COMMUNITIES))
+    lines = registers.workers_csv().decode("utf-8-sig").splitlines()
+    good = _read_both_ways(monkeypatch, "\r\n".join(lines).encode(), "w.csv", WORKERS, communities=keys)
+    assert good[0] == good[1] and good[0][0] == "rows" and len(good[0][1]) == len(lines) - 1
+    changed = list(lines)
+    changed[3] = changed[3].replace(",是,", ", 是 ,", 1)                 # padded: read, not refused
+    changed[5] = ""                                                        # blank line: skipped
+    changed[6] = ",,,, ,"                                                  # blank cells: skipped
+    changed[8] = changed[8] + ",,"                                         # empty extra cells: fine
+    padded = _read_both_ways(monkeypatch, "\r\n".join(changed).encode(), "w.csv", WORKERS, communities=keys)
+    assert padded[0] == padded[1] and padded[0][0] == "rows" and len(padded[0][1]) == len(lines) - 3
+    changed[10] = changed[10].replace(",是,", ",也许,", 1)              # not a yes/no
+    changed[12] = changed[12].rsplit(",", 3)[0]                            # too few cells: values missing
+    changed[14] = changed[14] + ",多余"                                    # a value beyond the last column
+    changed[16] = changed[15]                                              # a duplicate of the row before
+    changed[18] = changed[18].replace(registers.communities[1]["community"], "无此社区", 1)
+    bad = _read_both_ways(monkeypatch, "\r\n".join(changed).encode(), "w.csv", WORKERS, communities=keys)
+    assert bad[0] == bad[1] and bad[0][0] == "errors"
+    assert [e.row for e in bad[0][1]][:1] == [11] and any("重复" in e.reason and e.row == 17 for e in bad[0][1])
+    assert any("社区登记表中没有此社区" in e.reason and e.row == 19 for e in bad[0][1])
+    # more problems than are listed: the same first MAX_ERRORS and the same truncation
+    many = [lines[0]] + [l.replace(",是,", ",也许,", 1) if i % 3 else l for i, l in enumerate(lines[1:] * 3)]
+    truncated = _read_both_ways(monkeypatch, "\r\n".join(many).encode(), "w.csv", WORKERS, communities=keys)
+    assert truncated[0] == truncated[1] and truncated[0][2] is True
+
+
+def test_a_csv_is_read_the_same_in_pieces_and_a_quoted_line_end_stays_in_its_value(monkeypatch):
+    from policykg.compliance import registers
+
+    small = generate(40, seed=3)
+    text = small.workers_csv().decode("utf-8-sig")
+    whole = read_register(text.encode(), "w.csv", WORKERS)
+    pieces = list(registers._blocks(text, 100))
+    assert "".join(pieces) == text and len(pieces) > 10 and all(p.endswith("\n") for p in pieces[:-1])
+    monkeypatch.setattr(registers, "BLOCK_CHARACTERS", 100)
+    in_pieces = read_register(text.encode(), "w.csv", WORKERS)
+    assert [(r.number, r.values.cells) for r in in_pieces.rows] == [(r.number, r.values.cells) for r in whole.rows]
+    # a quoted name spanning a line end (so the text is read line by line, not in pieces): one value
+    lines = text.splitlines(keepends=True)
+    cells = lines[2].split(",")
+    cells[3] = '"' + cells[3] + '\r\n第二行"'
+    lines[2] = ",".join(cells)
+    # pieces that would be cut at the quoted line end
+    monkeypatch.setattr(registers, "BLOCK_CHARACTERS", len(lines[0]) + len(lines[1]) + 1)
+    quoted = read_register("".join(lines).encode(), "w.csv", WORKERS)
+    assert quoted.rows[1].values["name"] == cells[3].strip('"')
+    assert len(quoted.rows) == len(whole.rows)
+    assert [r.values.cells for r in quoted.rows[2:]] == [r.values.cells for r in whole.rows[2:]]
