@@ -7,9 +7,12 @@ import gc
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
+
 from policykg.compliance.columns import COMMUNITIES, WORKERS
 from policykg.compliance.generator import CASES, generate
-from policykg.compliance.run import Profiles, check_registers, fan_out, row_results
+from policykg.compliance.registers import RegisterError
+from policykg.compliance.run import Profiles, check_registers, fan_out, read_registers, row_results
 
 BASE = "https://w3id.org/policykg/"
 
@@ -61,3 +64,16 @@ def test_the_findings_are_every_row_and_norm_not_met_or_unknown(checkset):
              for row, check, status, _ in report.outcomes(reg) if status in ("not_met", "unknown")}
     assert report.findings() == every
     assert {f[0] for f in every} == {COMMUNITIES, WORKERS} and len({f[3] for f in every}) == 2
+
+
+def test_a_refused_register_leaves_the_collector_on(checkset):
+    # the registers are read with the collector off: a refusal midway must still turn it back on
+    registers = generate(len(CASES), seed=34)
+    broken = registers.workers_csv().replace(b"\n", b"\n,,,,,,-1,", 1)
+    assert gc.isenabled()
+    with pytest.raises(RegisterError):
+        check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"), (broken, "workers.csv"))
+    assert gc.isenabled()
+    with pytest.raises(RegisterError):
+        read_registers((registers.communities_csv(), "communities.csv"), (broken, "workers.csv"))
+    assert gc.isenabled()
