@@ -474,3 +474,19 @@ def test_an_empty_answer_is_edited_into_an_empty_standard_one():
     edited = results.virtuoso_edited(body)
     assert json.loads(edited) == {"head": {"vars": ["x"]}, "results": {"bindings": []}}
     assert results.solutions_rows(edited) == [] and results.at_most_rows(edited, "JSON", 0)
+
+
+@pytest.mark.parametrize("body, as_they_are", [
+    (b'<urn:a>\t<urn:b>\t"\\u793E\\u533A"@zh .\n<urn:a>\t<urn:b>\t"4.50"^^<urn:dt> .\n', True),
+    (b'_:b10000\t<urn:b>\t_:b10001 .\n_:b10001\t<urn:b>\t"x" .\n', True),
+    (b'', True),
+    (b'<urn:a>\t<urn:b>\t"\xe7\xa4\xbe" .\n', False),                                 # not ASCII
+    (b'<urn:a>\t<urn:b>\t"\\uD83D\\uDE00" .\n', False),                                # escaped surrogates
+    (b'<urn:a>\t<urn:b>\t"\\ud83d\\ude00" .\n', False),
+    (b'<urn:a>\t<urn:b>\t"x"^^<http://www.w3.org/2001/XMLSchema#string> .\n', False),  # explicit xsd:string
+    (b'_:nodeID://b1\t<urn:b>\t"x" .\n', False),                                      # not a label N-Triples has
+    (b'<urn:a>\t<urn:b>\t"_:b1 in a literal" .\n', True),                             # passed as it is either way
+    (b'<urn:a>\t<urn:b>\t"see _:x" .\n', False),
+])
+def test_virtuosos_ntriples_pass_as_they_are_only_when_nothing_in_them_differs(body, as_they_are):
+    assert results.virtuoso_ntriples_as_they_are(body) is as_they_are

@@ -592,3 +592,55 @@ def test_the_byte_limit_is_judged_on_the_answer_as_the_embedded_store_writes_it(
     with pytest.raises(QueryRefused) as refused:
         store.answer(job(query, max_bytes=len(written) - 1))
     assert refused.value.reason == "too_large"
+
+
+# -- Virtuoso's N-Triples passed on as they came (store/results.py virtuoso_ntriples_as_they_are) ---------
+NTRIPLES_QUERIES = (
+    # Chinese text (written by Virtuoso as \u escapes)
+    "CONSTRUCT { ?u <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { "
+    "?u a <http://data.europa.eu/eli/ontology#LegalResourceSubdivision> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+    # blank nodes (the ontology's restrictions)
+    "CONSTRUCT { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?r . ?r ?p ?v } WHERE { "
+    "?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?r FILTER(isBlank(?r)) ?r ?p ?v }",
+)
+
+
+@pytest.mark.parametrize("query", NTRIPLES_QUERIES)
+def test_virtuosos_ntriples_are_passed_on_as_they_came_and_hold_the_embedded_stores_triples(query, remote_url,
+                                                                                          embedded):
+    from policykg.store import results
+    from policykg.store.backend import user_base_iri
+    store = RemoteStore(remote_url("virtuoso"), BASE, timeout=10)
+    reply = store._send(f"BASE <{user_base_iri(BASE)}>\n{query}", accept="application/n-triples",
+                        form="CONSTRUCT", timeout=30, dataset=store._dataset())
+    assert results.virtuoso_ntriples_as_they_are(reply.body), reply.body[:300]
+    media, body = store.answer(job(query))
+    assert media == "application/n-triples"
+    assert sorted(body.splitlines()) == sorted(reply.body.splitlines())   # Virtuoso's own lines
+    theirs = embedded.answer(job(query))[1]
+    ours = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    assert len(ours) > 10 and canonical(ours) == canonical(ox.parse(theirs, format=ox.RdfFormat.N_TRIPLES))
+    # Turtle asked for: parsed and written again, the same triples
+    turtle = store.answer(job(query, graph="TURTLE"))[1]
+    assert canonical(ox.parse(turtle, format=ox.RdfFormat.TURTLE)) == canonical(ours)
+
+
+def test_virtuosos_ntriples_keep_the_embedded_stores_limits(remote_url, embedded):
+    """Passed on as they came, an answer is still refused over the row limit; its byte limit is judged on
+    the answer as the embedded store writes it (UTF-8, shorter than Virtuoso's \\u escapes)."""
+    query = NTRIPLES_QUERIES[0]
+    store = RemoteStore(remote_url("virtuoso"), BASE, timeout=10)
+    count = len(list(ox.parse(embedded.answer(job(query))[1], format=ox.RdfFormat.N_TRIPLES)))
+    assert store.answer(job(query, max_results=count))
+    with pytest.raises(QueryRefused) as refused:
+        store.answer(job(query, max_results=count - 1))
+    assert refused.value.reason == "too_many_results"
+    written = len(embedded.answer(job(query))[1])
+    escaped = len(store.answer(job(query))[1])
+    assert escaped > written   # what the test is about
+    media, body = store.answer(job(query, max_bytes=written))
+    assert canonical(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)) == \
+        canonical(ox.parse(embedded.answer(job(query))[1], format=ox.RdfFormat.N_TRIPLES))
+    with pytest.raises(QueryRefused) as refused:
+        store.answer(job(query, max_bytes=written - 1))
+    assert refused.value.reason == "too_large"
