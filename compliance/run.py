@@ -114,12 +114,33 @@ def _number(term) -> Decimal | bool | str | None:
         return None
 
 
-def _one(memo: dict, value: tuple) -> tuple:
-    """One object for equal tuples of values (a million rows hold few distinct ones: pickling keeps
-    the sharing when a chunk's results come back); bounded, for values that never repeat."""
-    if len(memo) > 100_000:
-        memo.clear()
-    return memo.setdefault(value, value)
+class _Shared(dict):
+    """One object for equal tuples: rows repeat their outcomes and values, so one tuple each rather than
+    one a row (a million rows hold few distinct ones; pickling keeps the sharing when a chunk's results
+    come back). A mapping, so that ``map`` looks values up in C and only a new one runs Python. Bounded:
+    past 100,000 keys it starts again (only sharing is lost, for values that never repeat)."""
+
+    __slots__ = ()
+
+    def __missing__(self, value):
+        if len(self) > 100_000:
+            self.clear()
+        self[value] = value
+        return value
+
+
+class _Outcomes(dict):
+    """A tuple of outcome texts → one shared tuple of the shared :data:`STATUSES` strings."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self):
+        super().__init__()
+        self.shared = {s: s for s in STATUSES}
+
+    def __missing__(self, statuses):
+        value = self[statuses] = tuple(self.shared[s] for s in statuses)
+        return value
 
 
 def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register: str) -> list[RowResult]:
@@ -137,10 +158,9 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
                  + [position[var(col)[1:]] for col in c.reported] for i, c in enumerate(checks)]
     row_at = position["row"]
     community_at = position["community"] if register == WORKERS else None
-    shared = {s: s for s in STATUSES}   # one string object per outcome, not one per row and check
     numbers: dict[str, Decimal | bool | None] = {}   # one Decimal per distinct value (ages, days, wages repeat)
-    outcomes: dict[tuple, tuple] = {}
-    values: dict[tuple, tuple] = {}
+    outcomes = _Outcomes()   # one tuple of the shared outcome strings per distinct outcomes
+    values = _Shared()
 
     def number(term):
         if term is None:
@@ -157,9 +177,8 @@ def run_sparql(store: ox.Store, graphs: list[str], checkset: CheckSet, register:
         ident = tuple(terms[i].value for i in ident_at)
         if register == WORKERS:
             ident = ident[:1] + (ident[1].rsplit("/", 1)[-1],)
-        statuses = tuple(shared[terms[i].value] for i in status_at)
-        statuses = outcomes.setdefault(statuses, statuses)   # rows repeat their outcomes: one tuple each
-        actuals = tuple(_one(values, tuple(number(terms[i]) for i in at)) for at in actual_at)
+        statuses = outcomes[tuple(terms[i].value for i in status_at)]
+        actuals = tuple(values[tuple(number(terms[i]) for i in at)] for at in actual_at)
         community = terms[community_at].value if community_at is not None else None
         out.append(RowResult(row, int(row.rsplit("/", 1)[-1]), ident, statuses, actuals, community))
     out.sort(key=lambda r: r.number)
@@ -198,37 +217,11 @@ class _Parsed(dict):
         return value
 
 
-class _Shared(dict):
-    """One object for equal tuples (what :func:`_one` does, as a mapping ``map`` can call): rows repeat
-    their outcomes and values, so one tuple each rather than one a row; looked up in C by ``map``, only a
-    new key runs Python. Bounded: past 100,000 keys it starts again (only sharing is lost)."""
-
-    __slots__ = ()
-
-    def __missing__(self, value):
-        if len(self) > 100_000:
-            self.clear()
-        self[value] = value
-        return value
-
-
-class _Outcomes(dict):
-    """A tuple of outcome texts → one shared tuple of the shared :data:`STATUSES` strings."""
-
-    __slots__ = ("shared",)
-
-    def __init__(self):
-        super().__init__()
-        self.shared = {s: s for s in STATUSES}
-
-    def __missing__(self, statuses):
-        value = self[statuses] = tuple(self.shared[s] for s in statuses)
-        return value
-
-
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
 _LAST_PART = itemgetter(2)
+_VALUE = attrgetter("value")
+_NUMBER = attrgetter("number")
 
 
 def run_compact(store: ox.Store, graph: str, checks: list[Check], kind: str, rows: list) -> tuple[list, list]:
@@ -263,10 +256,6 @@ def run_compact(store: ox.Store, graph: str, checks: list[Check], kind: str, row
     return list(map(_FIRST, pairs)), list(map(_SECOND, pairs))
 
 
-_VALUE = attrgetter("value")
-_NUMBER = attrgetter("number")
-
-
 def row_results(kind: str, prefix: str, rows: list, positions: dict[str, int], statuses: list, actuals: list,
                 iris: dict[tuple, str]) -> list[RowResult]:
     """RowResults of the rows' outcomes and values, named from the register's rows (``positions``: its
@@ -279,7 +268,7 @@ def row_results(kind: str, prefix: str, rows: list, positions: dict[str, int], s
     if any(s is None for s in statuses):
         keep = [s is not None for s in statuses]
         rows, statuses, actuals = (list(compress(column, keep)) for column in (rows, statuses, actuals))
-    numbers = list(map(attrgetter("number"), rows))
+    numbers = list(map(_NUMBER, rows))
     cells = list(map(attrgetter("values.cells"), rows))
     names = list(map(prefix.__add__, map(str, numbers)))
     community = itemgetter(*(positions[k] for k in COMMUNITY_KEY))
@@ -434,12 +423,12 @@ def fan_out(n_checks: int, groups: list[Profiles], results: list[tuple[list, lis
     if not columns:
         return [], []
 
+    back = None if order == list(range(n_checks)) else itemgetter(*(order.index(i) for i in range(n_checks)))
+
     def joined(which: int):
         # the groups' tuples added pairwise, lazily: no list between them (25% faster than zip and chain)
         rows = reduce(partial(map, add), (map(c[which].__getitem__, c[2]) for c in columns))
-        if order != list(range(n_checks)):
-            rows = map(itemgetter(*(order.index(i) for i in range(n_checks))), rows)
-        return rows
+        return rows if back is None else map(back, rows)
     statuses = list(map(_Shared().__getitem__, joined(0)))
     actuals = list(joined(1))
     for i in missing:
@@ -571,16 +560,11 @@ def collector_off():
             gc.enable()
 
 
+@collector_off()
 def _fan_out_all(checkset: CheckSet, base: str, com: Register, wor: Register | None, profiles: dict, done: dict,
                  iris: dict) -> tuple[list[RowResult], list[RowResult]]:
     """Every row's RowResult from the chunks' outcomes and values (``done``: per task), with the collector
     off (:func:`collector_off`)."""
-    with collector_off():
-        return _fan_out_rows(checkset, base, com, wor, profiles, done, iris)
-
-
-def _fan_out_rows(checkset: CheckSet, base: str, com: Register, wor: Register | None, profiles: dict, done: dict,
-                  iris: dict) -> tuple[list[RowResult], list[RowResult]]:
     registers = {COMMUNITIES: com, WORKERS: wor}
     found: dict[tuple[str, int], tuple[list, list]] = {}
     for (kind, g, _, _), (statuses, actuals) in sorted(done.items(), key=lambda item: item[0]):
