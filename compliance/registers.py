@@ -377,7 +377,12 @@ def _read_rows(cells, name: str, register: str, positions: dict[int, Column], wi
                 row_cells = tuple(map(getter, known, in_order(cells_of_row)))
             except _Slow:
                 pass
-        if row_cells is not None:
+        bad = False
+        if row_cells is None:
+            if _blank(cells_of_row):
+                continue   # blank lines between blocks, as spreadsheets leave them
+            row_cells, bad = _read_row(cells_of_row, name, number, plan, len(at), width, errors)
+        if not bad:
             key = key_of(row_cells)
             first = seen.setdefault(key, number)
             if first != number:
@@ -386,20 +391,6 @@ def _read_rows(cells, name: str, register: str, positions: dict[int, Column], wi
             if communities is not None and community_of(row_cells) not in communities:
                 errors.append(RowError(name, number, "社区(community)",
                                        f"社区登记表中没有此社区:{' / '.join(map(str, key[:3]))} (community not in the communities register)"))
-        else:
-            if _blank(cells_of_row):
-                continue   # blank lines between blocks, as spreadsheets leave them
-            row_cells, bad = _read_row(cells_of_row, name, number, plan, len(at), width, errors)
-            if not bad:
-                key = key_of(row_cells)
-                if key in seen:
-                    errors.append(RowError(name, number, None,
-                                           f"与第{seen[key]}行重复:{' / '.join(map(str, key))} (duplicate of row {seen[key]})"))
-                else:
-                    seen[key] = number
-                if communities is not None and key[:3] not in communities:
-                    errors.append(RowError(name, number, "社区(community)",
-                                           f"社区登记表中没有此社区:{' / '.join(map(str, key[:3]))} (community not in the communities register)"))
         if len(errors) >= MAX_ERRORS:
             truncated = True
             break
