@@ -85,18 +85,15 @@ def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | N
         yield from _only_rows(register, communities, rows, only)
         return
     rid_iri = register_iri(base, register)
-    if only is None:
-        yield f"<{rid_iri}> a prov:Entity ; <{DCTERMS.title}> {_literal(register.name)} ; <{DCTERMS.type}> {_literal(register.kind)} ."
+    yield f"<{rid_iri}> a prov:Entity ; <{DCTERMS.title}> {_literal(register.name)} ; <{DCTERMS.type}> {_literal(register.kind)} ."
     row_class = f"pkg:{ROW_CLASS[register.kind]}"
     columns = register_columns(register.kind)
     skip = {"district", "subdistrict", "community"} if register.kind == WORKERS else set()
-    if only is not None:
-        skip |= {c.key for c in columns} - only
     plain = [c.key for c in columns if c.key not in skip and c.key not in ("post", "organization_form")]
     choices = [k for k in ("post", "organization_form") if k not in skip]
     # a yes/no column that decides a class ("type" measure) also types the row
-    type_columns = {c.key: f"pkg:{m[1]}" for c in columns for m in c.measures if m[0] == "type"} if only is None else {}
-    for row in (register.rows if rows is None else register.rows[rows] if isinstance(rows, slice) else rows):
+    type_columns = {c.key: f"pkg:{m[1]}" for c in columns for m in c.measures if m[0] == "type"}
+    for row in _selected(register, rows):
         values = row.values
         types = [row_class]
         parts = []
@@ -111,13 +108,19 @@ def turtle_rows(base: str, register: Register, communities: dict[tuple, str] | N
             value = values.get(key)
             if value is not None:
                 parts.append(f"reg:{key} pkg:{value}")
-                if key == "post" and value != ROW_CLASS[WORKERS] and only is None:
+                if key == "post" and value != ROW_CLASS[WORKERS]:
                     types.append(f"pkg:{value}")
         if register.kind == WORKERS and communities is not None:
             parts.append(f"org:postIn <{communities[tuple(values[k] for k in COMMUNITY_KEY)]}>")
-        if only is None:
-            parts.append(f"prov:wasDerivedFrom <#row={row.number}>")
+        parts.append(f"prov:wasDerivedFrom <#row={row.number}>")
         yield f"r:{row.number} a {', '.join(types)}{''.join(' ; ' + p for p in parts)} ."
+
+
+def _selected(register: Register, rows: slice | list | None) -> list:
+    """The register's rows ``rows`` names: all (None), a slice of them, or a list of them."""
+    if rows is None:
+        return register.rows
+    return register.rows[rows] if isinstance(rows, slice) else rows
 
 
 def _only_rows(register: Register, communities: dict[tuple, str] | None, rows: slice | list | None, only: set[str]):
@@ -137,7 +140,7 @@ def _only_rows(register: Register, communities: dict[tuple, str] | None, rows: s
         community = itemgetter(*(positions[k] for k in COMMUNITY_KEY))
     start = f" a pkg:{ROW_CLASS[register.kind]}"
     texts: dict[int, str] = {}   # id of a value (alive in the register's rows) → its text after the predicate
-    for row in (register.rows if rows is None else register.rows[rows] if isinstance(rows, slice) else rows):
+    for row in _selected(register, rows):
         cells = row.values.cells
         parts = [f"r:{row.number}", start]
         for at, predicate, choice in plan:
