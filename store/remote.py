@@ -332,19 +332,18 @@ class RemoteStore(Store):
         if verbatim and not reply.markers and _media(reply) == accept.split(";")[0]:
             return self._verbatim(reply, graph, wanted, job)
         if graph:
-            if self.kind == "virtuoso" and job.graph_format == "N_TRIPLES" and self._ntriples_as_they_are(reply, job):
+            if self._ntriples_as_they_are(reply, job):
                 return _NTRIPLES, reply.body
             return self._graph_answer(reply, job)
         return self._results_answer(reply, job)
 
-    @staticmethod
-    def _ntriples_as_they_are(reply: "_Reply", job: QueryJob) -> bool:
-        """Whether Virtuoso's N-Triples can be passed on as they came (results.virtuoso_ntriples_as_they_are:
+    def _ntriples_as_they_are(self, reply: "_Reply", job: QueryJob) -> bool:
+        """Whether Virtuoso's N-Triples, asked for as N-Triples, can be passed on as they came (results.virtuoso_ntriples_as_they_are:
         the triples parsing and writing them again would give, without the 0.1-0.2 ms that costs for 79 KB),
         within the row limit (else refused). Over the byte limit they are not: that limit is judged on what
         the embedded store would write (UTF-8, shorter than Virtuoso's \\u escapes), by :meth:`_graph_answer`."""
-        if _media(reply) != _NTRIPLES or len(reply.body) > job.max_bytes \
-                or not results.virtuoso_ntriples_as_they_are(reply.body):
+        if self.kind != "virtuoso" or job.graph_format != "N_TRIPLES" or _media(reply) != _NTRIPLES \
+                or len(reply.body) > job.max_bytes or not results.virtuoso_ntriples_as_they_are(reply.body):
             return False
         if not results.at_most_triples(reply.body, job.max_results):
             raise _too_many(job.max_results, "triples")
@@ -814,7 +813,7 @@ def _send_pooled(key: tuple[str, str], method: str, selector: str, body: bytes |
         connection.timeout = timeout
         try:
             connection.request(method, selector, body=body, headers=headers)
-            _quick_ack(connection.sock)
+            quick_ack(connection.sock)
             response = connection.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
             connection.close()
@@ -833,7 +832,7 @@ def _send_pooled(key: tuple[str, str], method: str, selector: str, body: bytes |
 _QUICKACK = getattr(socket, "TCP_QUICKACK", None)   # Linux only
 
 
-def _quick_ack(sock) -> None:
+def quick_ack(sock) -> None:
     """Acknowledge at once what the server sends next (TCP_QUICKACK lasts a few segments: set before
     each read). A server that writes an answer in pieces with Nagle's algorithm on waits for the ACK
     of the first before it sends the next, and ours would come 40 ms late (delayed ACK): Virtuoso's
@@ -887,7 +886,7 @@ def _read(response, deadline: float, cap: int | None) -> bytes:
         sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
         if sock is not None:
             sock.settimeout(remaining)
-            _quick_ack(sock)
+            quick_ack(sock)
         piece = response.read(1 << 16)
         if not piece:
             return b"".join(parts)
