@@ -73,11 +73,7 @@ class Evaluator:
             store = self._store
             self._started[slot_index] = time.monotonic()
             try:
-                slot.append(store.answer(job))
-            except QueryRefused as exc:
-                slot.append(exc)
-            except Exception as exc:  # never let one query end the helper
-                slot.append(QueryRefused("internal", f"the query could not be evaluated ({type(exc).__name__})"))
+                slot.append(_answered(store, job))
             finally:
                 self._started[slot_index] = 0.0
             done.release()
@@ -117,10 +113,20 @@ class Evaluator:
         me = threading.get_ident()
         self._inline_started[me] = time.monotonic()
         try:
-            return self._store.answer(job)
-        except QueryRefused:
-            raise
-        except Exception as exc:  # as a helper would answer it
-            raise QueryRefused("internal", f"the query could not be evaluated ({type(exc).__name__})") from None
+            reply = _answered(self._store, job)
         finally:
             del self._inline_started[me]
+        if isinstance(reply, QueryRefused):
+            raise reply
+        return reply
+
+
+def _answered(store, job: QueryJob) -> tuple[str, bytes] | QueryRefused:
+    """``store.answer(job)``, or the refusal a client gets for it: never another exception (one query
+    must not end a helper thread, nor reach a request thread as anything but a refusal)."""
+    try:
+        return store.answer(job)
+    except QueryRefused as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001
+        return QueryRefused("internal", f"the query could not be evaluated ({type(exc).__name__})")
