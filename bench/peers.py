@@ -14,6 +14,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from policykg.store.remote import quick_ack
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 RESULTS_JSON = "application/sparql-results+json"
@@ -297,15 +299,6 @@ PEERS = {"policykg": PolicykgPeer, "policykg-threads": PolicykgThreadsPeer, "pol
 # HTTP client (keep-alive, one connection per thread)
 # ---------------------------------------------------------------------------
 
-def _quick_ack(sock) -> None:
-    """ACK the answer at once, as the remote store does (policykg.store.remote._quick_ack): a server
-    writing its answer in pieces under Nagle's algorithm (Virtuoso) would otherwise wait 40 ms for our
-    delayed ACK now and then, which measures TCP's timers rather than the server."""
-    option = getattr(socket, "TCP_QUICKACK", None)
-    if option is not None and sock is not None:
-        sock.setsockopt(socket.IPPROTO_TCP, option, 1)
-
-
 class Client:
     def __init__(self, peer: Peer, timeout: float):
         self.peer = peer
@@ -320,7 +313,7 @@ class Client:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.peer.port, timeout=self.timeout)
             try:
                 self.conn.request("GET", target, headers={"Accept": accept})
-                _quick_ack(self.conn.sock)
+                quick_ack(self.conn.sock)   # as the remote store does: no 40 ms delayed ACKs
                 response = self.conn.getresponse()
                 body = response.read()
                 if response.getheader("Connection", "").lower() == "close":

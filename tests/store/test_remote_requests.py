@@ -252,13 +252,13 @@ def test_every_read_of_an_answer_is_preceded_by_a_quick_ack_on_the_connections_s
     import socket
     store = _store(recorder.url, "oxigraph", monkeypatch, auth=None)
     acked = []
-    monkeypatch.setattr(remote, "_quick_ack", lambda sock: acked.append(sock))
+    monkeypatch.setattr(remote, "quick_ack", lambda sock: acked.append(sock))
     store._send("SELECT * WHERE {}", accept=remote._JSON, form="SELECT", timeout=5, dataset=DATASET)
     parts = urllib.parse.urlsplit(recorder.url)
     connection = remote._CONNECTIONS.open[(parts.scheme, parts.netloc)]
     assert len(acked) >= 2 and all(sock is connection.sock for sock in acked)   # before the head, the body
     if hasattr(socket, "TCP_QUICKACK"):
         monkeypatch.undo()
-        remote._quick_ack(connection.sock)
+        remote.quick_ack(connection.sock)
         assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) == 1
-    remote._quick_ack(None)   # nothing to do without a socket
+    remote.quick_ack(None)   # nothing to do without a socket
