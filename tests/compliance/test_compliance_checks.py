@@ -411,6 +411,26 @@ def test_the_gzip_report_is_the_same_bytes_each_time(tmp_path):
     assert gzip.decompress((tmp_path / "a.csv.gz").read_bytes()) == b"".join(blocks)
 
 
+def _chunks_noted(checkset, monkeypatch, tmp_path, seed: int, community_rows: int):
+    """Generated registers, their check by one process, their communities read; every chunk then
+    forked (chunks of ``community_rows`` communities), each leaving a file "<register>-<pid>" in
+    ``tmp_path`` when it checks."""
+    from policykg.compliance import run
+    from policykg.compliance.registers import read_register
+
+    registers = generate(len(CASES) + 20, seed=seed)
+    whole = _check(checkset, registers)
+    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: community_rows, WORKERS: 61})
+    monkeypatch.setattr(run, "FORK_ROWS", 0)
+    real = run.check_profiles
+
+    def noted(checkset, base, register, *rest):   # in a chunk process: leaves a file per register checked
+        (tmp_path / f"{register.kind}-{os.getpid()}").touch()
+        return real(checkset, base, register, *rest)
+    monkeypatch.setattr(run, "check_profiles", noted)
+    return registers, whole, read_register(registers.communities_csv(), "communities.csv", COMMUNITIES)
+
+
 def test_the_communities_are_checked_while_the_workers_are_read(checkset, monkeypatch, tmp_path):
     """On two processes the communities' chunks run while the workers register is read (the reading
     waits here until a chunk process has checked a community chunk), and the results are those of
@@ -421,17 +441,7 @@ def test_the_communities_are_checked_while_the_workers_are_read(checkset, monkey
     from policykg.compliance import run
     from policykg.compliance.registers import community_keys, read_register
 
-    registers = generate(len(CASES) + 20, seed=22)
-    whole = _check(checkset, registers)
-    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 7, WORKERS: 61})
-    monkeypatch.setattr(run, "FORK_ROWS", 0)
-    real = run.check_profiles
-
-    def noted(checkset, base, register, *rest):   # in a chunk process: leaves a file per register checked
-        (tmp_path / f"{register.kind}-{os.getpid()}").touch()
-        return real(checkset, base, register, *rest)
-    monkeypatch.setattr(run, "check_profiles", noted)
-    com = read_register(registers.communities_csv(), "communities.csv", COMMUNITIES)
+    registers, whole, com = _chunks_noted(checkset, monkeypatch, tmp_path, seed=22, community_rows=7)
     seen = []
 
     def read_workers():
@@ -458,17 +468,7 @@ def test_the_communities_chunks_run_on_processes_forked_before_the_workers_are_r
     from policykg.compliance import run
     from policykg.compliance.registers import community_keys, read_register
 
-    registers = generate(len(CASES) + 20, seed=24)
-    whole = _check(checkset, registers)
-    monkeypatch.setattr(run, "CHUNK_ROWS", {COMMUNITIES: 5, WORKERS: 61})
-    monkeypatch.setattr(run, "FORK_ROWS", 0)
-    real = run.check_profiles
-
-    def noted(checkset, base, register, *rest):   # in a chunk process: leaves a file per register checked
-        (tmp_path / f"{register.kind}-{os.getpid()}").touch()
-        return real(checkset, base, register, *rest)
-    monkeypatch.setattr(run, "check_profiles", noted)
-    com = read_register(registers.communities_csv(), "communities.csv", COMMUNITIES)
+    registers, whole, com = _chunks_noted(checkset, monkeypatch, tmp_path, seed=24, community_rows=5)
     before: set[int] = set()
 
     def read_workers():
