@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 import zlib
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 GZIP_LEVEL = 3
-QUEUE_BLOCKS = 8   # blocks of ~1 MB rendered ahead of the writer at most
+QUEUE_BLOCKS = 8   # blocks rendered ahead of the writer at most
+WRITE_BUFFER = 1 << 22
 _DONE = object()   # the producer's last item: every block given, close the file
 _ABORT = object()  # the producer failed: stop, the file is not renamed
 
@@ -41,7 +44,9 @@ def _drain(items: queue.Queue, tmp: Path, compress: bool, level: int, failed: li
     """In the writer thread: write the queue's blocks to ``tmp`` until _DONE or _ABORT. On an error
     it records it and keeps taking blocks (discarded) so that the producer is never left blocked."""
     try:
-        with open(tmp, "wb") as out:
+        # compressed blocks are small (~3% of a block): buffered, so that most writes copy and return without
+        # a system call, after which this thread would wait for the renderer to hand the GIL back
+        with open(tmp, "wb", buffering=WRITE_BUFFER if compress else -1) as out:
             packer = _gzip_stream(level) if compress else None
             while True:
                 block = items.get()
@@ -56,6 +61,33 @@ def _drain(items: queue.Queue, tmp: Path, compress: bool, level: int, failed: li
         failed.append(exc)
         while items.get() not in (_DONE, _ABORT):
             pass
+
+
+# While a report is saved, how long the renderer holds the GIL before handing it to a writer that waits for it
+# (Python's default: 5 ms). The writer waits after each block it compresses, and at 5 ms a wait it was the
+# slower of the two: a 3 GB report took ~8 s wall for ~5 s of rendering and ~5 s of compressing
+# (bench/RESULTS.md). Other threads only switch more often meanwhile.
+SWITCH_INTERVAL = 0.0005
+_switching = {"savers": 0, "interval": None}
+_switching_lock = threading.Lock()
+
+
+@contextmanager
+def _switching_often():
+    """The interpreter's switch interval at most :data:`SWITCH_INTERVAL` while any save runs, then as it was
+    (saves may overlap in a served process: the first sets it, the last puts it back)."""
+    with _switching_lock:
+        if _switching["savers"] == 0:
+            _switching["interval"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL, _switching["interval"]))
+        _switching["savers"] += 1
+    try:
+        yield
+    finally:
+        with _switching_lock:
+            _switching["savers"] -= 1
+            if _switching["savers"] == 0:
+                sys.setswitchinterval(_switching["interval"])
 
 
 def save_blocks(path, blocks: Iterable[bytes], compress: bool | None = None, level: int = GZIP_LEVEL) -> None:
@@ -74,12 +106,13 @@ def save_blocks(path, blocks: Iterable[bytes], compress: bool | None = None, lev
     writer.start()
     last = _ABORT
     try:
-        for block in blocks:
-            if failed:   # the writer failed: stop rendering, its error is raised below
-                break
-            items.put(block)
-        else:
-            last = _DONE
+        with _switching_often():
+            for block in blocks:
+                if failed:   # the writer failed: stop rendering, its error is raised below
+                    break
+                items.put(block)
+            else:
+                last = _DONE
     finally:
         items.put(last)
         writer.join()

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial, reduce
+from itertools import islice
+from operator import add, itemgetter
 
 from policykg.compliance.checks import MET, NOT_APPLICABLE, NOT_MET, STATUSES, UNKNOWN, Check, CheckSet
 from policykg.compliance.columns import COMMUNITIES, WORKERS
@@ -45,6 +48,18 @@ class RowResult:
     statuses: tuple             # one per check of the register, in CheckSet.for_register order
     actuals: tuple              # per check: the standard's actual values (Decimal) or yes/no values
     community: str | None = None   # a worker's community row IRI
+
+
+@dataclass(slots=True)
+class Profiled:
+    """The outcomes of some checks of a register by value profile: a row's outcomes and values for these
+    checks are its profile's (run.Profiles). What the CSV report renders once per profile rather than once
+    per row: a million workers have ~360,000 pay profiles and fewer than a hundred of each other group."""
+
+    checks: list[int]       # positions in the register's check order
+    statuses: list[tuple]   # per profile: its outcomes for ``checks``
+    actuals: list[tuple]    # per profile: its actual values for ``checks``
+    of_row: list[int]       # per row of the report: its profile
 
 
 def _fmt(value) -> str:
@@ -135,6 +150,9 @@ class Report:
     workers: list[RowResult]
     community_names: dict[str, tuple]
     timings: dict[str, float]
+    # per register, its outcomes by value profile (every check in one of them, every row of the report
+    # in each), where the check gives them: what the CSV report renders once per profile
+    profiled: dict[str, list[Profiled]] = field(default_factory=dict)
 
     # ---- the outcomes -------------------------------------------------------------------------
     def checks(self, register: str) -> list[Check]:
@@ -296,47 +314,61 @@ class Report:
     def csv_header(self) -> bytes:
         return ("\ufeff" + _csv_cells(self.HEADERS) + "\r\n").encode("utf-8")
 
-    def _csv_blocks(self, register: str, size: int = 1 << 20):
-        """The CSV lines of the register's rows, as blocks of about ``size`` bytes.
+    def _csv_blocks(self, register: str, rows_a_block: int = 2048):
+        """The CSV lines of the register's rows, in blocks of ``rows_a_block`` rows.
 
-        A line is the row's cells (rendered once a row), the norm's cells before the actual values and
-        after them (once per check and outcome), and the actual values in words (once per check,
-        outcome and distinct values: rows of one value profile share them); a row's lines are one
-        ``join`` of bytes."""
+        A line is the row's cells (:meth:`_csv_places`) and its norm's (:meth:`_csv_tails`: rendered once per
+        check, outcome and actual values). The norms' cells are put together once per value profile
+        (:meth:`_profiled`), and a row's lines are ``head.join`` of its profiles' cells, with a blank first:
+        every row made in C by ``map``, no Python line a row or a line (100,000 communities' million workers:
+        ~2 CPU s instead of ~7.3)."""
+        rows = self.communities if register == COMMUNITIES else self.workers
+        if not rows:
+            return
+        tails = self._csv_tails(register)
+        columns, order = [], []
+        for k, part in enumerate(self._profiled(register)):
+            lead = (b"",) if k == 0 else ()   # head.join((b"", a, b)) = head + a + head + b
+            rendered = [lead + tuple(map(tails, part.checks, statuses, actuals))
+                        for statuses, actuals in zip(part.statuses, part.actuals)]
+            columns.append(map(rendered.__getitem__, part.of_row))
+            order += part.checks
+        per_row = reduce(partial(map, add), columns)
+        if order != sorted(order):   # the groups interleave: back to the register's check order
+            per_row = map(itemgetter(0, *(1 + order.index(i) for i in range(len(order)))), per_row)
+        lines = map(bytes.join, map(self._csv_places(register), rows), per_row)
+        yield from iter(lambda: b"".join(islice(lines, rows_a_block)), b"")
+
+    def _profiled(self, register: str) -> list[Profiled]:
+        """The register's outcomes by value profile: the check's, else each row its own profile."""
+        if register in self.profiled:
+            return self.profiled[register]
+        rows = self.communities if register == COMMUNITIES else self.workers
+        return [Profiled(list(range(len(self.checks(register)))), [r.statuses for r in rows],
+                         [r.actuals for r in rows], range(len(rows)))]
+
+    def _csv_tails(self, register: str):
+        """What gives the cells of a line after the row's (check position, outcome, actual values → bytes, the
+        line's end included): the cells around the actual values rendered once per check and outcome, the
+        actual values in words once per check, outcome and distinct values (bounded)."""
         policy = self.checkset.policy
         checks = self.checks(register)
         around = [{s: ((_csv_cells((c.norm.label_zh, c.norm.article, status_words(c, s), SEVERITY_WORDS[c.severity],
                                     required_words(c))) + ",").encode("utf-8"),
-                       ("," + _csv_cell(c.norm.quote)).encode("utf-8")) for s in STATUSES} for c in checks]
+                       ("," + _csv_cell(c.norm.quote) + "\r\n").encode("utf-8")) for s in STATUSES} for c in checks]
         memos = [{s: {} for s in STATUSES} for _ in checks]   # per check and outcome: actual values → bytes
-        heads = self._csv_places(register)
-        crlf = b"\r\n"
-        block: list[bytes] = []
-        length = 0
-        rows = self.communities if register == COMMUNITIES else self.workers
-        for row in rows:
-            head = heads(row)
-            words = []
-            for i, memo, status, actual in zip(range(len(checks)), memos, row.statuses, row.actuals):
-                by_value = memo[status]
-                text = by_value.get(actual)
-                if text is None:
-                    if len(by_value) > 300_000:   # a bound: values that never repeat
-                        by_value.clear()
-                    before, after = around[i][status]
-                    text = by_value[actual] = (before + _csv_cell(actual_words(checks[i], status, actual, policy)).encode("utf-8")
-                                               + after)
-                words.append(text)
-            if words:
-                lines = head + (crlf + head).join(words) + crlf
-                block.append(lines)
-                length += len(lines)
-                if length >= size:
-                    yield b"".join(block)
-                    block.clear()
-                    length = 0
-        if block:
-            yield b"".join(block)
+
+        def tail(i: int, status: str, actual) -> bytes:
+            by_value = memos[i][status]
+            text = by_value.get(actual)
+            if text is None:
+                if len(by_value) > 300_000:   # a bound: values that never repeat
+                    by_value.clear()
+                before, after = around[i][status]
+                text = by_value[actual] = (before + _csv_cell(actual_words(checks[i], status, actual, policy)).encode("utf-8")
+                                           + after)
+            return text
+        return tail
 
     def _csv_places(self, register: str):
         """A row's first cells (register, row, district … post) and the comma after them, as bytes: the

@@ -39,7 +39,7 @@ from policykg.compliance.columns import COMMUNITIES, COMMUNITY_KEY, WORKERS
 from policykg.compliance.instances import community_iris, load_register, register_graph, row_prefix
 from policykg.compliance.norms import load_policy_norms
 from policykg.compliance.registers import Register, community_keys, read_register
-from policykg.compliance.report import Report, RowResult
+from policykg.compliance.report import Profiled, Report, RowResult
 from policykg.ontology.namespaces import REG
 
 Progress = Callable[[str], None]
@@ -501,7 +501,7 @@ def _start(pools: ExitStack, tasks: list, processes: int, fresh: bool = True) ->
 
 def check_in_chunks(checkset: CheckSet, base: str, com: Register, wor: Register | None,
                     jobs: int = 1, read_workers: Callable[[], Register | None] | None = None,
-                    ) -> tuple[list[RowResult], list[RowResult]]:
+                    ) -> tuple[list[RowResult], list[RowResult], dict[str, list[Profiled]]]:
     """Both registers checked profile by profile (:func:`value_profiles`), the profiles in chunks of
     fresh stores (on ``jobs`` forked processes), the outcomes fanned out to every row.
 
@@ -562,9 +562,10 @@ def collector_off():
 
 @collector_off()
 def _fan_out_all(checkset: CheckSet, base: str, com: Register, wor: Register | None, profiles: dict, done: dict,
-                 iris: dict) -> tuple[list[RowResult], list[RowResult]]:
+                 iris: dict) -> tuple[list[RowResult], list[RowResult], dict[str, list[Profiled]]]:
     """Every row's RowResult from the chunks' outcomes and values (``done``: per task), with the collector
-    off (:func:`collector_off`)."""
+    off (:func:`collector_off`); and per register its outcomes by profile, for the report (none for a
+    register with a profile the checks did not return: its rows are left out of the report)."""
     registers = {COMMUNITIES: com, WORKERS: wor}
     found: dict[tuple[str, int], tuple[list, list]] = {}
     for (kind, g, _, _), (statuses, actuals) in sorted(done.items(), key=lambda item: item[0]):
@@ -572,13 +573,16 @@ def _fan_out_all(checkset: CheckSet, base: str, com: Register, wor: Register | N
         parts[0].extend(statuses)
         parts[1].extend(actuals)
     out: dict[str, list[RowResult]] = {COMMUNITIES: [], WORKERS: []}
+    profiled: dict[str, list[Profiled]] = {}
     for kind, groups in profiles.items():
-        statuses, actuals = fan_out(len(checkset.for_register(kind)), groups,
-                                    [found[(kind, g)] for g in range(len(groups))])
+        results = [found[(kind, g)] for g in range(len(groups))]
+        statuses, actuals = fan_out(len(checkset.for_register(kind)), groups, results)
         register = registers[kind]
         out[kind] = row_results(kind, row_prefix(base, register), register.rows, register.positions, statuses, actuals,
                                 iris)
-    return out[COMMUNITIES], out[WORKERS]
+        if groups and None not in statuses:
+            profiled[kind] = [Profiled(g.checks, st, ac, g.of_row) for g, (st, ac) in zip(groups, results)]
+    return out[COMMUNITIES], out[WORKERS], profiled
 
 
 def _check_sparql(checkset: CheckSet, base: str, communities: tuple[bytes, str], workers: tuple[bytes, str] | None,
@@ -598,7 +602,8 @@ def _check_sparql(checkset: CheckSet, base: str, communities: tuple[bytes, str],
         progress(f"核对 checking {len(com.rows)} communities" + (f", {len(wor.rows)} workers" if wor else "")
                  + f" ({jobs} process(es)) …")
         return wor
-    community_results, worker_results = check_in_chunks(checkset, base, com, None, jobs, read_workers=read_workers)
+    community_results, worker_results, profiled = check_in_chunks(checkset, base, com, None, jobs,
+                                                                  read_workers=read_workers)
     wor, checking = read[0]
     graphs = [register_graph(base, com)] + ([register_graph(base, wor)] if wor else [])
     names = (com.name, wor.name if wor else None)
@@ -607,7 +612,7 @@ def _check_sparql(checkset: CheckSet, base: str, communities: tuple[bytes, str],
     community_names = {r.iri: r.ident for r in community_results}
     progress("完成 done")
     return Report(checkset, base, names[0], names[1], graphs, community_results, worker_results,
-                  community_names, timings.seconds)
+                  community_names, timings.seconds, profiled)
 
 
 def check_registers(checkset: CheckSet, base: str, communities: tuple[bytes, str],

@@ -384,7 +384,7 @@ def test_a_write_failing_midway_is_raised_and_leaves_nothing(tmp_path, monkeypat
         def __exit__(self, *exc):
             return False
     monkeypatch.setattr(files, "_gzip_stream", Full)
-    monkeypatch.setattr(files, "open", lambda *a: Full(), raising=False)
+    monkeypatch.setattr(files, "open", lambda *a, **k: Full(), raising=False)
     rendered = []
 
     def blocks():
@@ -409,6 +409,42 @@ def test_the_gzip_report_is_the_same_bytes_each_time(tmp_path):
     save_blocks(tmp_path / "b.csv.gz", iter(blocks))
     assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
     assert gzip.decompress((tmp_path / "a.csv.gz").read_bytes()) == b"".join(blocks)
+
+
+def test_saving_hands_the_gil_over_often_and_puts_the_interval_back(tmp_path):
+    """While a save renders, the switch interval is at most files.SWITCH_INTERVAL (the writer thread, waiting
+    for the GIL after each block, waits less); afterwards it is what it was, after a failed save too, and
+    after saves that overlap (the last one puts it back, not the first)."""
+    import sys
+    import threading
+
+    from policykg.compliance import files
+
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+    outer_may_end = threading.Event()
+
+    def blocks(wait=None, fail=False):
+        seen.append(sys.getswitchinterval())
+        yield b"a,b\r\n"
+        if wait is not None:
+            wait.wait(10)
+        if fail:
+            raise ValueError("broken row")
+    outer = threading.Thread(target=files.save_blocks, args=(tmp_path / "outer.csv.gz", blocks(outer_may_end)))
+    outer.start()
+    for _ in range(200):   # 10 s at most
+        if seen:
+            break
+        threading.Event().wait(0.05)
+    files.save_blocks(tmp_path / "inner.csv", blocks())
+    assert sys.getswitchinterval() == files.SWITCH_INTERVAL   # the outer save still runs
+    outer_may_end.set()
+    outer.join(10)
+    assert seen == [files.SWITCH_INTERVAL] * 2 and sys.getswitchinterval() == before
+    with pytest.raises(ValueError, match="broken row"):
+        files.save_blocks(tmp_path / "failed.csv.gz", blocks(fail=True))
+    assert sys.getswitchinterval() == before and not (tmp_path / "failed.csv.gz").exists()
 
 
 def _chunks_noted(checkset, monkeypatch, tmp_path, seed: int, community_rows: int):

@@ -77,3 +77,55 @@ def test_a_refused_register_leaves_the_collector_on(checkset):
     with pytest.raises(RegisterError):
         read_registers((registers.communities_csv(), "communities.csv"), (broken, "workers.csv"))
     assert gc.isenabled()
+
+
+def _csv_of_flat_rows(report) -> bytes:
+    """The CSV report as csv.writer writes the report's lines, made row by row (Report.flat_rows)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(report.HEADERS)
+    for reg in (COMMUNITIES, WORKERS):
+        writer.writerows(report.flat_rows(reg))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def test_the_csv_report_rendered_once_per_profile_is_the_report_of_every_row(checkset):
+    """The check gives the report its outcomes by value profile, fewer profiles than rows, in groups whose
+    checks interleave the register's order; the CSV rendered from them is byte for byte the CSV of every
+    row's own outcomes, and what csv.writer writes of the report's lines."""
+    registers = generate(len(CASES) + 40, seed=34)
+    report = check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                             (registers.workers_csv(), "workers.csv"))
+    assert set(report.profiled) == {COMMUNITIES, WORKERS}
+    orders = {reg: [i for part in parts for i in part.checks] for reg, parts in report.profiled.items()}
+    assert any(order != sorted(order) for order in orders.values())
+    assert all(sorted(order) == list(range(len(report.checks(reg)))) for reg, order in orders.items())
+    assert any(len(part.statuses) < len(part.of_row) for parts in report.profiled.values() for part in parts)
+    by_profile = report.as_csv()
+    assert by_profile == _csv_of_flat_rows(report)
+    report.profiled = {}
+    assert report.as_csv() == by_profile
+
+
+def test_a_register_with_a_profile_the_check_did_not_return_is_rendered_row_by_row(checkset, monkeypatch):
+    """Rows of a profile without results are left out of the report: that register's outcomes by profile
+    would no longer line up with its rows, so the report has none for it and renders its rows' own."""
+    from policykg.compliance import run
+
+    checked = run.check_profiles
+
+    def one_lost(checkset, base, register, profiles, part, iris, years):
+        statuses, actuals = checked(checkset, base, register, profiles, part, iris, years)
+        if register.kind == WORKERS and part.start == 0 and len(profiles.rows) > 1:
+            statuses[0] = actuals[0] = None
+        return statuses, actuals
+    monkeypatch.setattr(run, "check_profiles", one_lost)
+    registers = generate(len(CASES) + 40, seed=35)
+    report = check_registers(checkset, BASE, (registers.communities_csv(), "communities.csv"),
+                             (registers.workers_csv(), "workers.csv"))
+    assert COMMUNITIES in report.profiled and WORKERS not in report.profiled
+    assert 0 < len(report.workers) < len(registers.workers)
+    assert report.as_csv() == _csv_of_flat_rows(report)
