@@ -320,8 +320,8 @@ class Report:
         A line is the row's cells (:meth:`_csv_places`) and its norm's (:meth:`_csv_tails`: rendered once per
         check, outcome and actual values). The norms' cells are put together once per value profile
         (:meth:`_profiled`), and a row's lines are ``head.join`` of its profiles' cells, with a blank first:
-        every row made in C by ``map``, no Python line a row or a line (100,000 communities' million workers:
-        ~2 CPU s instead of ~7.3)."""
+        every row made in C by ``map``, no Python line a row or a line (100,000 communities and their million
+        workers, 6.9 million lines: 4.2-4.3 CPU s against 5.1-5.2 looked up line by line, bench/RESULTS.md)."""
         rows = self.communities if register == COMMUNITIES else self.workers
         if not rows:
             return
