@@ -127,6 +127,10 @@ def _answered(store, job: QueryJob) -> tuple[str, bytes] | QueryRefused:
     try:
         return store.answer(job)
     except QueryRefused as exc:
-        return exc
+        # Handed on, possibly to another thread, without the frames it came through: their locals may hold
+        # pyoxigraph's lazy results, which must be dropped on the thread that made them (pyo3 "unsendable":
+        # dropped on another, they leak and an error is printed)
+        exc.__context__ = exc.__cause__ = None
+        return exc.with_traceback(None)
     except Exception as exc:  # noqa: BLE001
         return QueryRefused("internal", f"the query could not be evaluated ({type(exc).__name__})")

@@ -103,6 +103,36 @@ def test_the_evaluator_refuses_an_unexpected_failure_as_internal(store):
     assert refused.value.reason == "internal" and "a detail" not in refused.value.message
 
 
+def test_a_refusal_from_a_helper_thread_keeps_no_pyoxigraph_result_of_that_thread():
+    """A refusal raised where a frame holds a pyoxigraph result (unsendable: it must be dropped on the thread
+    that made it) reaches the request thread without those frames: freeing it there drops nothing of the
+    helper's, so pyo3 reports nothing ("... is unsendable, but is being dropped on another thread")."""
+    import gc
+    import sys
+
+    class Refusing:
+        def answer(self, the_job):
+            lazy = ox.Store().query("SELECT * WHERE { ?s ?p ?o }")   # noqa: F841 - held by this frame
+            try:
+                raise ValueError("the cause")
+            except ValueError:
+                raise QueryRefused("syntax", "refused after a lazy result was made") from None
+
+    unraisable: list = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        evaluator = Evaluator(Refusing(), threads=1)
+        for _ in range(3):
+            with pytest.raises(QueryRefused, match="lazy result") as refused:
+                evaluator.run(job("ASK {}"), timeout=10)
+            assert refused.value.__context__ is None and refused.value.__cause__ is None
+            del refused
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert [str(u.exc_value) for u in unraisable] == []
+
+
 def test_every_reason_is_explained():
     assert all(REASONS.values())
     with pytest.raises(ValueError):
