@@ -111,13 +111,14 @@ def run_in_child(source, text: str, snapshot: Path | None, time_limit: float, st
 
 
 def _pump(stream, messages: queue.SimpleQueue) -> None:
-    """Hand the child's lines to the waiting request, then None at the end."""
+    """Hand the child's lines to the waiting request, then None at the end; the pipe closed once read."""
     try:
-        for line in stream:
-            try:
-                messages.put(json.loads(line))
-            except ValueError:
-                continue   # not ours (a library printing): ignore
+        with stream:
+            for line in stream:
+                try:
+                    messages.put(json.loads(line))
+                except ValueError:
+                    continue   # not ours (a library printing): ignore
     finally:
         messages.put(None)
 

@@ -282,3 +282,17 @@ def test_a_runaway_update_on_a_store_folder_is_stopped_and_the_folder_is_unchang
     assert runtime.current(runtime_folder) is None
     store = data_folder.open(read_only=True)
     assert len(store) == QUADS and not store.query(ASK_MARK)
+
+
+def test_the_update_child_s_pipe_is_closed_once_read():
+    """The reader thread hands on the child's JSON lines, skips other lines, ends with None and closes the pipe
+    (left to the collector, it was reported as an unclosed file)."""
+    import io
+    import queue
+
+    from policykg.store.updates import _pump
+
+    stream, messages = io.StringIO('{"loaded": true}\nnot ours\n{"applied": 2}\n'), queue.SimpleQueue()
+    _pump(stream, messages)
+    assert [messages.get_nowait() for _ in range(3)] == [{"loaded": True}, {"applied": 2}, None]
+    assert stream.closed
