@@ -340,10 +340,12 @@ class Report:
         yield from iter(lambda: b"".join(islice(lines, rows_a_block)), b"")
 
     def _profiled(self, register: str) -> list[Profiled]:
-        """The register's outcomes by value profile: the check's, else each row its own profile."""
-        if register in self.profiled:
-            return self.profiled[register]
+        """The register's outcomes by value profile: the check's where they cover its rows, else each row its
+        own profile."""
         rows = self.communities if register == COMMUNITIES else self.workers
+        given = self.profiled.get(register)
+        if given and all(len(part.of_row) == len(rows) for part in given):
+            return given
         return [Profiled(list(range(len(self.checks(register)))), [r.statuses for r in rows],
                          [r.actuals for r in rows], range(len(rows)))]
 
