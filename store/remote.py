@@ -312,8 +312,8 @@ class RemoteStore(Store):
         its JSON or N-Triples normalised and written again.
 
         A query of standard words whose form the guard read (``job.form``, guard.early_form) is sent
-        first and parsed while the server works (pyoxigraph's parse, 0.1-0.2 ms, and the proof of boolean
-        variables were a third of what the store added over Virtuoso): its answer is read whatever the
+        first and parsed while the server works (pyoxigraph's parse, 20-30 µs for the benchmark's queries,
+        and the proof of boolean variables, 40 µs for its aggregate; bench/RESULTS.md): its answer is read whatever the
         parse says, so that a refused query holds the request as long as an evaluated one would, never
         more work on the server than the service waits for; then the parse's refusal (the embedded
         store's message) wins over anything the server said, as when it came first. A form the guard
