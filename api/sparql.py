@@ -28,7 +28,7 @@ from policykg.ontology.namespaces import turtle_prologue
 from policykg.store.backend import QueryJob, user_base_iri
 from policykg.store.errors import QueryRefused
 from policykg.store.evaluation import shallow
-from policykg.store.guard import check_query, max_operators
+from policykg.store.guard import check_query, early_form, max_operators
 from policykg.store.update_dataset import with_dataset
 
 bp = Blueprint("sparql", __name__)
@@ -292,7 +292,8 @@ def _evaluate(state, query, default, named, accept, overrides) -> tuple[str, byt
                                  f"{info.form} query; this service offers {kinds}")
     job = QueryJob(query=query, results_format=results_format, graph_format=graph_format, default=default,
                    named=named, dataset_clause=info.has_dataset_clause, max_results=config.max_results,
-                   max_bytes=max(8 << 20, config.max_results * 512), shallow=shallow(info))
+                   max_bytes=max(8 << 20, config.max_results * 512), shallow=shallow(info),
+                   form=early_form(info))
     return state.evaluator.run(job, timeout=config.query_timeout)
 
 

@@ -126,6 +126,8 @@ class QueryJob:
     max_results: int                 # most rows or triples
     max_bytes: int                   # largest serialised answer
     shallow: bool = False            # few operators, little nesting: see policykg.store.evaluation.shallow
+    form: str | None = None          # the guard's reading of the form, for a query of standard words only
+                                     # (policykg.store.guard.early_form): a remote store sends it early
 
 
 def _substitutions(bindings: Mapping | None):

@@ -63,6 +63,18 @@ QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
 # (the setting max_operators bounds them).
 _OPERATOR_WORDS = frozenset({"UNION", "MINUS", "OPTIONAL"})
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+# The words of SPARQL 1.1 queries (keywords and built-in functions, upper-cased as inspect_query notes
+# them), "_" of blank node labels and the "e" of a decimal's exponent. A query whose words are all here
+# holds none of a server's own syntax (Virtuoso's DEFINE, OPTION (TRANSITIVE …), MODIFY …): see early_form.
+STANDARD_WORDS = frozenset("""
+    BASE PREFIX SELECT CONSTRUCT DESCRIBE ASK DISTINCT REDUCED AS FROM NAMED WHERE GROUP BY HAVING ORDER ASC
+    DESC LIMIT OFFSET VALUES UNDEF OPTIONAL GRAPH BIND MINUS FILTER UNION NOT IN EXISTS A TRUE FALSE
+    STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE
+    ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE
+    TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK
+    ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR _ E
+""".split())
+_EXPONENT = re.compile(r"E[0-9]+")
 
 
 @dataclass
@@ -115,6 +127,17 @@ def inspect_query(text: str, max_depth: int | None = None) -> QueryInfo:
         elif operator:
             info.operators += 1
     return info
+
+
+def early_form(info: QueryInfo) -> str | None:
+    """The form the lexer found (``info``: inspect_query's), when every word of the query is standard
+    SPARQL 1.1 (:data:`STANDARD_WORDS`), else None. A remote store may send such a query to its server
+    before pyoxigraph has parsed it (policykg.store.remote.RemoteStore.answer): whatever pyoxigraph then
+    says of it, no syntax of the server's own reached the server."""
+    for word in info.keywords:
+        if word not in STANDARD_WORDS and not _EXPONENT.fullmatch(word):
+            return None
+    return info.form
 
 
 # ---------------------------------------------------------------------------
