@@ -13,13 +13,13 @@ compressed, ~90 MB.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
 import threading
 import zlib
 from collections.abc import Iterable
-from contextlib import contextmanager
 from pathlib import Path
 
 GZIP_LEVEL = 3
@@ -63,16 +63,18 @@ def _drain(items: queue.Queue, tmp: Path, compress: bool, level: int, failed: li
             pass
 
 
-# While a report is saved, how long the renderer holds the GIL before handing it to a writer that waits for it
-# (Python's default: 5 ms). The writer waits after each block it compresses, and at 5 ms a wait it was the
-# slower of the two: a 3 GB report took ~8 s wall for ~5 s of rendering and ~5 s of compressing
-# (bench/RESULTS.md). Other threads only switch more often meanwhile.
+# While a gzip report is saved, how long the renderer holds the GIL before handing it to a writer that waits for
+# it (Python's default: 5 ms). The writer waits after each block it compresses, and at 5 ms a wait it was the
+# slower of the two: the .csv.gz report of 100,000 communities took 7.6-8.5 s wall for ~4.3 s of rendering and
+# ~3.5 s of compressing, 6.3 s at 0.5 ms (bench/RESULTS.md). Not for a plain report: its writes are few and
+# large, and switching ten times as often made it slower (6.7-8.2 s against 6.0-7.4 s). Other threads only
+# switch more often meanwhile.
 SWITCH_INTERVAL = 0.0005
 _switching = {"savers": 0, "interval": None}
 _switching_lock = threading.Lock()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _switching_often():
     """The interpreter's switch interval at most :data:`SWITCH_INTERVAL` while any save runs, then as it was
     (saves may overlap in a served process: the first sets it, the last puts it back)."""
@@ -106,7 +108,7 @@ def save_blocks(path, blocks: Iterable[bytes], compress: bool | None = None, lev
     writer.start()
     last = _ABORT
     try:
-        with _switching_often():
+        with _switching_often() if compress else contextlib.nullcontext():
             for block in blocks:
                 if failed:   # the writer failed: stop rendering, its error is raised below
                     break

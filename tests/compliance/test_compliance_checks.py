@@ -412,9 +412,10 @@ def test_the_gzip_report_is_the_same_bytes_each_time(tmp_path):
 
 
 def test_saving_hands_the_gil_over_often_and_puts_the_interval_back(tmp_path):
-    """While a save renders, the switch interval is at most files.SWITCH_INTERVAL (the writer thread, waiting
-    for the GIL after each block, waits less); afterwards it is what it was, after a failed save too, and
-    after saves that overlap (the last one puts it back, not the first)."""
+    """While a gzip save renders, the switch interval is at most files.SWITCH_INTERVAL (the writer thread,
+    waiting for the GIL after each block it compresses, waits less), not while a plain one does; afterwards
+    it is what it was, after a failed save too, and after saves that overlap (the last one puts it back,
+    not the first)."""
     import sys
     import threading
 
@@ -445,6 +446,8 @@ def test_saving_hands_the_gil_over_often_and_puts_the_interval_back(tmp_path):
     with pytest.raises(ValueError, match="broken row"):
         files.save_blocks(tmp_path / "failed.csv.gz", blocks(fail=True))
     assert sys.getswitchinterval() == before and not (tmp_path / "failed.csv.gz").exists()
+    files.save_blocks(tmp_path / "plain.csv", blocks())
+    assert seen[-1] == before == sys.getswitchinterval()
 
 
 def _chunks_noted(checkset, monkeypatch, tmp_path, seed: int, community_rows: int):
