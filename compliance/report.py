@@ -319,7 +319,7 @@ class Report:
 
         A line is the row's cells (:meth:`_csv_places`) and its norm's (:meth:`_csv_tails`: rendered once per
         check, outcome and actual values). The norms' cells are put together once per value profile
-        (:meth:`_profiled`), and a row's lines are ``head.join`` of its profiles' cells, with a blank first:
+        (:meth:`_by_profile`), and a row's lines are ``head.join`` of its profiles' cells, with a blank first:
         every row made in C by ``map``, no Python line a row or a line (100,000 communities and their million
         workers, 6.9 million lines: 4.2-4.3 CPU s against 5.1-5.2 looked up line by line, bench/RESULTS.md)."""
         rows = self.communities if register == COMMUNITIES else self.workers
@@ -327,7 +327,7 @@ class Report:
             return
         tails = self._csv_tails(register)
         columns, order = [], []
-        for k, part in enumerate(self._profiled(register)):
+        for k, part in enumerate(self._by_profile(register)):
             lead = (b"",) if k == 0 else ()   # head.join((b"", a, b)) = head + a + head + b
             rendered = [lead + tuple(map(tails, part.checks, statuses, actuals))
                         for statuses, actuals in zip(part.statuses, part.actuals)]
@@ -339,7 +339,7 @@ class Report:
         lines = map(bytes.join, map(self._csv_places(register), rows), per_row)
         yield from iter(lambda: b"".join(islice(lines, rows_a_block)), b"")
 
-    def _profiled(self, register: str) -> list[Profiled]:
+    def _by_profile(self, register: str) -> list[Profiled]:
         """The register's outcomes by value profile: the check's where they cover its rows, else each row its
         own profile."""
         rows = self.communities if register == COMMUNITIES else self.workers
