@@ -357,6 +357,15 @@ class RemoteStore(Store):
         """The format asked for an answer of ``form`` (None: no acceptable one)."""
         return job.graph_format if form in _GRAPH_FORMS else job.results_format
 
+    def _passed_on(self, form: str, wanted: str) -> str | None:
+        """The media type the server is asked for when it writes ``wanted`` as the embedded store does
+        (results.VERBATIM: its bytes are then passed on), else None (asked for JSON or N-Triples,
+        normalised and written again)."""
+        graph = form in _GRAPH_FORMS
+        if wanted not in (results.VERBATIM_GRAPH if graph else results.VERBATIM).get(self.kind, ()):
+            return None
+        return getattr(ox.RdfFormat if graph else ox.QueryResultsFormat, wanted).media_type
+
     def _answer(self, job: QueryJob, form: str, text: str, deadline: float) -> tuple[str, bytes]:
         """The answer to a query whose form pyoxigraph read (``text``: the query as sent)."""
         return self._answered(job, form, self._ask(job, form, text, deadline))
@@ -370,9 +379,9 @@ class RemoteStore(Store):
         if wanted is None:
             raise QueryRefused("no_format", "no acceptable format for a graph result (CONSTRUCT/DESCRIBE)" if graph
                                else "no acceptable format for a SELECT/ASK result")
-        if wanted in (results.VERBATIM_GRAPH if graph else results.VERBATIM).get(self.kind, ()):
-            accept = getattr(ox.RdfFormat if graph else ox.QueryResultsFormat, wanted).media_type
-            cap = job.max_bytes
+        passed_on = self._passed_on(form, wanted)
+        if passed_on is not None:
+            accept, cap = passed_on, job.max_bytes
         else:
             accept = _NTRIPLES if graph else _JSON
             cap = 4 * job.max_bytes + (1 << 20)   # JSON from the server is larger than what we send
@@ -387,9 +396,8 @@ class RemoteStore(Store):
         """The server's reply to a query of ``form`` as the answer in the format asked for."""
         graph = form in _GRAPH_FORMS
         wanted = self._wanted(job, form)
-        media = getattr(ox.RdfFormat if graph else ox.QueryResultsFormat, wanted).media_type
-        verbatim = wanted in (results.VERBATIM_GRAPH if graph else results.VERBATIM).get(self.kind, ())
-        if verbatim and not reply.markers and _media(reply) == media.split(";")[0]:
+        passed_on = self._passed_on(form, wanted)
+        if passed_on is not None and not reply.markers and _media(reply) == passed_on.split(";")[0]:
             return self._verbatim(reply, graph, wanted, job)
         if graph:
             if self._ntriples_as_they_are(reply, job):
