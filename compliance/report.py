@@ -155,6 +155,10 @@ class Report:
     profiled: dict[str, list[Profiled]] = field(default_factory=dict)
 
     # ---- the outcomes -------------------------------------------------------------------------
+    def _results(self, register: str) -> list[RowResult]:
+        """The register's rows' results, in its order."""
+        return self.communities if register == COMMUNITIES else self.workers
+
     def checks(self, register: str) -> list[Check]:
         return self.checkset.for_register(register)
 
@@ -167,7 +171,7 @@ class Report:
     def outcomes(self, register: str):
         """(row, check, status, actual) for every row and check of the register."""
         checks = self.checks(register)
-        for row in (self.communities if register == COMMUNITIES else self.workers):
+        for row in self._results(register):
             for check, status, actual in zip(checks, row.statuses, row.actuals):
                 yield row, check, status, actual
 
@@ -190,7 +194,7 @@ class Report:
     def status_of(self, register: str, number: int, norm_id: str) -> str | None:
         checks = self.checks(register)
         index = next(i for i, c in enumerate(checks) if c.id == norm_id)
-        for row in (self.communities if register == COMMUNITIES else self.workers):
+        for row in self._results(register):
             if row.number == number:
                 return row.statuses[index]
         return None
@@ -260,7 +264,7 @@ class Report:
         words_of: dict[tuple, object] = {}
         numbered = range(len(checks))
         location = self.location
-        for row in (self.communities if register == COMMUNITIES else self.workers):
+        for row in self._results(register):
             words = []
             for i, status, actual in zip(numbered, row.statuses, row.actuals):
                 if only is not None and status not in only:
@@ -322,7 +326,7 @@ class Report:
         (:meth:`_by_profile`), and a row's lines are ``head.join`` of its profiles' cells, with a blank first:
         every row made in C by ``map``, no Python line a row or a line (100,000 communities and their million
         workers, 6.9 million lines: 4.2-4.3 CPU s against 5.1-5.2 looked up line by line, bench/RESULTS.md)."""
-        rows = self.communities if register == COMMUNITIES else self.workers
+        rows = self._results(register)
         if not rows:
             return
         tails = self._csv_tails(register)
@@ -342,7 +346,7 @@ class Report:
     def _by_profile(self, register: str) -> list[Profiled]:
         """The register's outcomes by value profile: the check's where they cover its rows, else each row its
         own profile."""
-        rows = self.communities if register == COMMUNITIES else self.workers
+        rows = self._results(register)
         given = self.profiled.get(register)
         if given and all(len(part.of_row) == len(rows) for part in given):
             return given
