@@ -60,9 +60,10 @@ from SPARQLWrapper import SPARQLExceptions
 
 from policykg.store import results
 from policykg.store.booleans import boolean_variables
-from policykg.store.backend import QueryJob, Store, _named_node, read_quads, to_term, user_base_iri
+from policykg.store.backend import QueryJob, Store, _named_node, read_quads, user_base_iri
+from policykg.store.binding import bind_values
 from policykg.store.errors import QueryRefused, StoreError, limit_reached
-from policykg.store.guard import _OPAQUE, _PN_LOCAL, _PN_PREFIX, _TOKEN, describe_syntax_error
+from policykg.store.guard import _OPAQUE, _PN_LOCAL, _PN_PREFIX, describe_syntax_error
 
 log = logging.getLogger("policykg.store")
 
@@ -1139,51 +1140,3 @@ def dataset_clauses(text: str, base: str) -> tuple[list[str], list[str]]:
                 iri = prefixes[prefix] + local
             (nameds if match.group("named") else defaults).append(iri)
     return defaults, nameds
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _written(term) -> str:
-    """``term`` in N-Triples syntax; a simple literal with its datatype written out. The same term
-    (RDF 1.1), but Virtuoso 7.2.5 keeps a simple literal of the query text as a narrow string whose
-    STR() is "?" for each character outside ASCII (so CONTAINS(?text, STR(?q)) found nothing)."""
-    if isinstance(term, ox.Literal) and not term.language and term.datatype.value == _XSD_STRING:
-        return f"{term}^^<{_XSD_STRING}>"
-    return str(term)
-
-
-def bind_values(query: str, bindings: Mapping) -> str:
-    """``query`` with ``bindings`` joined first in its WHERE group (``VALUES (?a ?b) { (… …) }``):
-    what pyoxigraph's substitutions do in the embedded store, written as standard SPARQL that any
-    server takes. Each value is written as an RDF term (N-Triples syntax), never pasted text."""
-    names = []
-    terms = []
-    for name, value in bindings.items():
-        term = to_term(value)
-        if isinstance(term, ox.BlankNode):
-            raise TypeError("a blank node cannot be bound in a query to a SPARQL server")
-        names.append("?" + name.lstrip("?$"))
-        terms.append(_written(term))
-    values = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
-    # A query's prologue holds no group, so the first top-level group after the form is the WHERE
-    # group, but for a CONSTRUCT's template (WHERE is optional after it).
-    depth = 0
-    templates = 0     # top-level groups still to pass before the WHERE group
-    for match in _TOKEN.finditer(query):
-        word, opening, closing = match.group("word"), match.group("open"), match.group("close")
-        if word and depth == 0 and word.upper() == "CONSTRUCT":
-            templates = 1
-        elif word and depth == 0 and word.upper() == "WHERE":
-            templates = 0
-        elif opening:
-            if opening == "{" and depth == 0:
-                if templates:
-                    templates -= 1
-                else:
-                    at = match.end("open")
-                    return query[:at] + values + query[at:]
-            depth += 1
-        elif closing:
-            depth -= 1
-    raise ValueError("no WHERE group to bind values in")

@@ -295,7 +295,7 @@ def test_the_named_questions_booleans_are_proven():
     """The "interpreted" column of each named question that has one is proven boolean, and so is a
     bound yes/no parameter; no other column of theirs is."""
     from policykg.queries.library import load_library
-    from policykg.store.remote import bind_values
+    from policykg.store.binding import bind_values
 
     for query in load_library().values():
         bound = bind_values(query.sparql, {"asserted_only": ox.Literal(False)}) if "?asserted_only" in \

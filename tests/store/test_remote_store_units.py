@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import SPARQLExceptions
 
-from policykg.store import remote, results
+from policykg.store import binding, remote, results
 from policykg.store.errors import QueryRefused, StoreError
 
 BASE = "https://w3id.org/policykg/"
@@ -107,20 +107,20 @@ def test_a_query_without_from_names_no_graph():
 # -- values bound into the service's own queries -------------------------------------------------------
 def test_values_are_joined_first_in_the_top_level_where_group():
     query = "SELECT ?x WHERE { { SELECT ?x WHERE { ?x ?p ?o } } ?x <urn:p> ?v }"
-    bound = remote.bind_values(query, {"v": ox.NamedNode("urn:v")})
+    bound = binding.bind_values(query, {"v": ox.NamedNode("urn:v")})
     assert bound.startswith("SELECT ?x WHERE { VALUES (?v) { (<urn:v>) } ")
     assert bound.count("VALUES") == 1
 
 
 def test_values_bind_after_the_form_keyword_not_in_a_prologue_or_a_construct_template():
     query = "PREFIX p: <urn:p#>\nCONSTRUCT { ?s p:q ?v } WHERE { ?s p:q ?v }"
-    bound = remote.bind_values(query, {"$v": ox.Literal("x", language="zh")})
+    bound = binding.bind_values(query, {"$v": ox.Literal("x", language="zh")})
     assert bound == 'PREFIX p: <urn:p#>\nCONSTRUCT { ?s p:q ?v } WHERE { VALUES (?v) { ("x"@zh) }  ?s p:q ?v }'
     # WHERE is optional after a template; the second top-level group is the pattern
-    bound = remote.bind_values("CONSTRUCT { ?s ?p ?v } { ?s ?p ?v }", {"v": ox.NamedNode("urn:v")})
-    assert bound == "CONSTRUCT { ?s ?p ?v } { VALUES (?v) { (<urn:v>) }  ?s ?p ?v }"
+    bound = binding.bind_values("CONSTRUCT { ?s ?p ?v } { ?s ?p ?v }", {"v": ox.NamedNode("urn:v")})
+    assert bound == "CONSTRUCT { ?s ?p ?v } { VALUES (?v) { (<urn:v>) }  ?s ?p <urn:v> }"
     # the short form has no template: its one group is the pattern
-    bound = remote.bind_values("CONSTRUCT WHERE { ?s ?p ?v }", {"v": ox.NamedNode("urn:v")})
+    bound = binding.bind_values("CONSTRUCT WHERE { ?s ?p ?v }", {"v": ox.NamedNode("urn:v")})
     assert bound.startswith("CONSTRUCT WHERE { VALUES (?v)")
 
 
@@ -129,7 +129,7 @@ def test_bound_values_give_the_same_answer_as_pyoxigraphs_substitutions():
     store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("培训")))
     store.add(ox.Quad(ox.NamedNode("urn:b"), ox.NamedNode("urn:p"), ox.Literal("经费")))
     query = "CONSTRUCT { ?s <urn:q> ?v } WHERE { ?s <urn:p> ?v }"
-    written = store.query(remote.bind_values(query, {"v": ox.Literal("培训")}))
+    written = store.query(binding.bind_values(query, {"v": ox.Literal("培训")}))
     substituted = store.query(query, substitutions={ox.Variable("v"): ox.Literal("培训")})
     assert set(written) == set(substituted) == {ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:q"),
                                                           ox.Literal("培训"))}
@@ -146,7 +146,7 @@ def test_bound_values_restrict_the_where_group(query, expected):
     store = ox.Store()
     for s, o in (("urn:a", "培训"), ("urn:b", "经费"), ("urn:c", "培训")):
         store.add(ox.Quad(ox.NamedNode(s), ox.NamedNode("urn:p"), ox.Literal(o)))
-    answer = store.query(remote.bind_values(query, {"v": ox.Literal("培训")}))
+    answer = store.query(binding.bind_values(query, {"v": ox.Literal("培训")}))
     if isinstance(answer, ox.QueryBoolean):
         assert bool(answer) is expected
     else:
@@ -154,34 +154,95 @@ def test_bound_values_restrict_the_where_group(query, expected):
 
 
 def test_several_values_are_bound_in_one_row_in_their_order():
-    bound = remote.bind_values("ASK { ?a ?b ?c }", {"a": ox.NamedNode("urn:a"), "?c": ox.Literal(3)})
+    bound = binding.bind_values("ASK { ?a ?b ?c }", {"a": ox.NamedNode("urn:a"), "?c": ox.Literal(3)})
     assert "VALUES (?a ?c) { (<urn:a> \"3\"^^<http://www.w3.org/2001/XMLSchema#integer>) }" in bound
 
 
 def test_a_simple_string_is_written_with_its_datatype():
-    bound = remote.bind_values("ASK { ?a ?b ?q }", {"q": ox.Literal("培训")})
+    bound = binding.bind_values("ASK { ?a ?b ?q }", {"q": ox.Literal("培训")})
     assert f'"培训"^^<{XSD_STRING}>' in bound
-    assert remote._written(ox.Literal("培训", language="zh")) == '"培训"@zh'
-    assert remote._written(ox.NamedNode("urn:x")) == "<urn:x>"
-    assert remote._written(ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))) \
+    assert binding.written(ox.Literal("培训", language="zh")) == '"培训"@zh'
+    assert binding.written(ox.NamedNode("urn:x")) == "<urn:x>"
+    assert binding.written(ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))) \
         == '"1"^^<http://www.w3.org/2001/XMLSchema#integer>'
 
 
 def test_a_blank_node_cannot_be_bound():
     with pytest.raises(TypeError, match="blank node"):
-        remote.bind_values("ASK { ?a ?b ?c }", {"a": ox.BlankNode()})
+        binding.bind_values("ASK { ?a ?b ?c }", {"a": ox.BlankNode()})
 
 
 def test_a_query_without_a_where_group_cannot_take_values():
     with pytest.raises(ValueError, match="no WHERE group"):
-        remote.bind_values("SELECT ?x", {"x": ox.NamedNode("urn:x")})
+        binding.bind_values("SELECT ?x", {"x": ox.NamedNode("urn:x")})
 
 
 def test_braces_inside_strings_do_not_move_the_values():
     query = 'SELECT ?x WHERE { ?x <urn:p> "{" }'
-    bound = remote.bind_values(query, {"x": ox.NamedNode("urn:x")})
-    assert bound == 'SELECT ?x WHERE { VALUES (?x) { (<urn:x>) }  ?x <urn:p> "{" }'
+    bound = binding.bind_values(query, {"x": ox.NamedNode("urn:x")})
+    assert bound == 'SELECT ?x WHERE { VALUES (?x) { (<urn:x>) }  <urn:x> <urn:p> "{" }'
 
+
+
+# -- bound IRIs written as constants in the WHERE group's terms ------------------------------------------
+def _constants(group: str) -> str | None:
+    return binding.with_constants(group, {"v": "<urn:v>"})
+
+
+@pytest.mark.parametrize("group, expected", [
+    # triple patterns, a path's end, an EXISTS in an expression, a GRAPH name, an OPTIONAL
+    (" ?s ?p ?v . ?s <urn:p>* ?v FILTER(?v != <urn:x> || EXISTS { ?v ?q ?o }) GRAPH ?v { ?a ?b ?c } "
+     "OPTIONAL { ?v ?q ?w } ",
+     " ?s ?p <urn:v> . ?s <urn:p>* <urn:v> FILTER(?v != <urn:x> || EXISTS { <urn:v> ?q ?o }) "
+     "GRAPH <urn:v> { ?a ?b ?c } OPTIONAL { <urn:v> ?q ?w } "),
+    # "$v" is the same variable; "?vv" and the "?v" inside a string, an IRI or a comment are not it
+    (' $v ?vv "?v" <urn:?v> # ?v\n ?v ', ' <urn:v> ?vv "?v" <urn:?v> # ?v\n <urn:v> '),
+    # left as they are: a sub-SELECT, a MINUS, a VALUES block, BOUND(…)
+    (" { SELECT ?v WHERE { ?v ?p ?o } } ?v ?p ?o ", " { SELECT ?v WHERE { ?v ?p ?o } } <urn:v> ?p ?o "),
+    (" ?s ?p ?v MINUS { ?s ?q ?v } ?v ?p ?o ", " ?s ?p <urn:v> MINUS { ?s ?q ?v } <urn:v> ?p ?o "),
+    (" VALUES (?v ?w) { (<urn:a> 1) } ?s ?p ?v ", " VALUES (?v ?w) { (<urn:a> 1) } ?s ?p <urn:v> "),
+    (" VALUES ?v { <urn:a> } ?s ?p ?v ", " VALUES ?v { <urn:a> } ?s ?p <urn:v> "),
+    # expressions, BIND … AS, a list
+    (" OPTIONAL { ?s ?p ?v } FILTER(!BOUND(?v) || ?v = ?s) BIND(?s AS ?v) ?s ?p (?v) ",
+     " OPTIONAL { ?s ?p <urn:v> } FILTER(!BOUND(?v) || ?v = ?s) BIND(?s AS ?v) ?s ?p (?v) "),
+    # a blank node's property list is a pattern
+    (" ?s ?p [ ?q ?v ] ", " ?s ?p [ ?q <urn:v> ] "),
+    # a group that is a sub-SELECT as a whole
+    (" SELECT ?v WHERE { ?v ?p ?o } ", " SELECT ?v WHERE { ?v ?p ?o } "),
+])
+def test_a_bound_iri_is_written_where_its_variable_is_a_term(group, expected):
+    assert _constants(group) == expected
+
+
+def test_a_bound_literal_is_not_written_as_a_constant():
+    bound = binding.bind_values("ASK { ?s ?p ?q }", {"q": ox.Literal("培训")})
+    assert bound.endswith("?s ?p ?q }")
+
+
+def test_the_projection_and_the_solution_modifiers_keep_the_variable():
+    query = "SELECT ?v (COUNT(*) AS ?n) WHERE { ?s ?p ?v } GROUP BY ?v ORDER BY ?v"
+    bound = binding.bind_values(query, {"v": ox.NamedNode("urn:v")})
+    assert bound == ("SELECT ?v (COUNT(*) AS ?n) WHERE { VALUES (?v) { (<urn:v>) }  ?s ?p <urn:v> } "
+                     "GROUP BY ?v ORDER BY ?v")
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.NamedNode("urn:v")))
+    assert [(row["v"], row["n"].value) for row in store.query(bound)] == [(ox.NamedNode("urn:v"), "1")]
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?s ?v WHERE { ?s <urn:p> ?o MINUS { ?s <urn:q> ?v } }",
+    "SELECT ?s ?n ?v WHERE { ?s <urn:p> ?o { SELECT ?s (COUNT(?v) AS ?n) WHERE { ?s ?p ?v } GROUP BY ?s } }",
+    "SELECT ?s ?b ?v WHERE { ?s <urn:p> ?o OPTIONAL { ?s <urn:q> ?v } BIND(BOUND(?v) AS ?b) }",
+    "SELECT ?s ?v WHERE { ?s <urn:p> ?o FILTER NOT EXISTS { ?s <urn:q> ?v } }",
+    "SELECT ?s ?v WHERE { ?s ?p ?v VALUES ?v { <urn:v> <urn:w> } }",
+])
+def test_values_and_constants_answer_as_pyoxigraphs_substitutions(query):
+    store = ox.Store()
+    for s, p, o in (("a", "p", "v"), ("b", "p", "w"), ("a", "q", "v"), ("c", "p", "v")):
+        store.add(ox.Quad(ox.NamedNode("urn:" + s), ox.NamedNode("urn:" + p), ox.NamedNode("urn:" + o)))
+    substituted = store.query(query, substitutions={ox.Variable("v"): ox.NamedNode("urn:v")})
+    written = store.query(binding.bind_values(query, {"v": ox.NamedNode("urn:v")}))
+    assert sorted(map(str, written)) == sorted(map(str, substituted))
 
 # -- GROUP_CONCAT separators outside ASCII (Virtuoso) ----------------------------------------------------
 def test_a_separator_outside_ascii_is_sent_as_a_stand_in_and_put_back():
