@@ -12,7 +12,8 @@ For each remote backend the same /sparql requests are also sent straight to the 
 dataset the service sends (default-graph-uri / named-graph-uri: the service's graphs) and JSON or
 N-Triples, which is what the service asks for: the difference of the medians is what the service adds
 per request (parsing and checking the query, our limits, serialising the answer again, HTTP twice).
-The named questions (/api/queries/<name>, first example of each) are measured over each backend too.
+The named questions (/api/queries/<name>, first example of each) are measured over each backend too,
+and every example of each is answered over each backend and compared with the first backend's rows.
 Memory: every process of the service (supervisor, server and evaluation processes) and of the server.
 
 The section is written into --out between markers, inside the part of RESULTS.md that bench/run.py
@@ -94,6 +95,40 @@ def _named_questions() -> dict[str, str]:
     return out
 
 
+def _example_paths() -> list[str]:
+    """/api/queries/<name>?<example> for every example of every named question (the answers compared)."""
+    return [f"/api/queries/{query.name}?" + urllib.parse.urlencode(dict(example))
+            for query in load_library().values() for example in (query.examples or ({},))]
+
+
+def _answers(peer: Peer, paths: list[str], timeout: float) -> dict[str, object]:
+    """Each path's rows as a sorted list of canonical JSON texts (the rows' order is the question's,
+    but ties are not), or the status when it did not answer 200."""
+    import json
+    answers: dict[str, object] = {}
+    for path in paths:
+        status, body = _get_path(peer, path, timeout)
+        answers[path] = (sorted(json.dumps(row, sort_keys=True, ensure_ascii=False)
+                                for row in json.loads(body)["rows"]) if status == 200 else f"HTTP {status}")
+    return answers
+
+
+def _compare_answers(backend: str, answers: dict, reference: dict, reference_name: str) -> list[str]:
+    """Notes on the named questions' examples that ``backend`` answers otherwise than ``reference_name``."""
+    notes = []
+    for path, rows in answers.items():
+        theirs = reference.get(path)
+        if theirs is not None and rows != theirs:
+            def size(x):
+                return f"{len(x)} rows" if isinstance(x, list) else x
+            notes.append(f"{backend} {urllib.parse.unquote(path)}: {size(rows)}, not the {size(theirs)} of "
+                         f"{reference_name} (differs)")
+    same_count = sum(1 for path in answers if reference.get(path) == answers[path])
+    notes.append(f"{backend}: {same_count} of {len(answers)} named-question examples answered exactly as "
+                 f"{reference_name} answers them")
+    return notes
+
+
 def _get_path(peer: Peer, path: str, timeout: float) -> tuple[int, bytes]:
     """(status, body); status "timeout" or "error …" when there is no answer (a benchmark row, not a crash)."""
     import http.client
@@ -125,6 +160,7 @@ def run(args) -> str:
     notes: list[str] = []
     pairs: list[tuple] = []           # (backend, query, median added ms, p90 added ms, pairs)
     reference: dict = {}
+    reference_answers: dict = {}      # the first backend's rows of each named question's examples
     queries = QUERY_SETS[args.queries]
     accepts = {q: (NTRIPLES if t.lstrip().upper().startswith("CONSTRUCT") else RESULTS_JSON)
                for q, t in queries.items()}
@@ -208,6 +244,11 @@ def run(args) -> str:
                     for c in args.concurrency:
                         m = _measure_paths(path_peer, path, c, args)
                         questions.append((backend, name, c, m.median, m.rps, m.errors))
+                answers = _answers(service, _example_paths(), args.request_timeout)
+                if backend == args.backends[0]:
+                    reference_answers = answers
+                else:
+                    notes += _compare_answers(backend, answers, reference_answers, args.backends[0])
                 memories.append((backend, memory(service.process.pid).pss_mb,
                                  memory(server.process.pid).pss_mb if server else None, ready))
             finally:

@@ -151,3 +151,15 @@ def test_a_run_says_when_at_which_commit_and_how_busy():
     assert f"at commit {head}, " in line
     assert time.strftime("run %Y-%m-%d ", time.gmtime()) in line
     assert "load average " in line
+
+
+def test_named_question_answers_that_differ_between_backends_are_noted():
+    from bench.remote import _compare_answers
+    reference = {"/api/queries/a?x=%E5%B1%85": ['{"k": 1}', '{"k": 2}'], "/api/queries/b?": ['{"k": 3}'],
+                 "/api/queries/c?": "HTTP 503"}
+    answers = {"/api/queries/a?x=%E5%B1%85": ['{"k": 1}'], "/api/queries/b?": ['{"k": 3}'],
+               "/api/queries/c?": ['{"k": 4}']}
+    notes = _compare_answers("virtuoso", answers, reference, "oxigraph-server")
+    assert notes == ["virtuoso /api/queries/a?x=居: 1 rows, not the 2 rows of oxigraph-server (differs)",
+                     "virtuoso /api/queries/c?: 1 rows, not the HTTP 503 of oxigraph-server (differs)",
+                     "virtuoso: 1 of 3 named-question examples answered exactly as oxigraph-server answers them"]
