@@ -67,6 +67,9 @@ MORE_CASES = [
     ("norms", {}),
     ("norms", {"page": "2"}),
     ("norms", {"modality": "可以"}),
+    ("deadlines", {"bearer": "社区党组织"}),
+    ("numeric_norms", {"about": "社区党组织"}),
+    ("leaders_of", {"actor": "社会组织"}),
     ("downstream", {"actor": "街道党工委", "max_length": "2"}),
     ("responsibility_chain", {"from": "区委", "to": "社区党支部"}),
 ]
@@ -75,7 +78,7 @@ MORE_CASES = [
 def _questions():
     cases = []
     for query in load_library().values():
-        for example in query.examples[:2]:
+        for example in query.examples:
             cases.append(pytest.param(query.name, dict(example), id=f"{query.name}-{len(cases)}"))
     for name, params in MORE_CASES:
         cases.append(pytest.param(name, params, id=f"{name}-{len(cases)}"))
