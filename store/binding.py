@@ -9,8 +9,7 @@ Two things are written, and both are needed:
   group (triple patterns, paths' ends, also inside EXISTS). Servers start a pattern from its
   constants, not from a ``VALUES`` row: at 6.2M quads, ``norms?bearer=…`` over Oxigraph's server
   walked ``?b ^(rdfs:subClassOf|rdf:type)* ?bearer`` from every instance of every class (no answer
-  within 60 s) and answered in 0.08 s with the bearer written in the path; ``leaders_of`` over
-  Virtuoso the same (bench/RESULTS.md).
+  within 60 s) and answered in 0.08 s with the bearer written in the path (bench/RESULTS.md, city).
 
 Where a variable is left to the VALUES row alone is :func:`with_constants`'s to say. Literals are
 bound by the VALUES row alone: strings need their datatype written out for Virtuoso
