@@ -23,7 +23,7 @@ from typing import Mapping
 import pyoxigraph as ox
 
 from policykg.store.backend import to_term
-from policykg.store.guard import _OPAQUE, _PN_LOCAL, _PN_PREFIX, _TOKEN
+from policykg.store.guard import _OPAQUE, _PN_LOCAL, _PN_PREFIX, _TOKEN, _VARIABLE
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -85,7 +85,7 @@ def where_group(query: str) -> tuple[int, int]:
 # The tokens of a group that matter here: variables, words, brackets; comments, strings, IRIs and
 # prefixed names are passed over whole (a "?" or a brace inside them is not one).
 _TERM_TOKEN = re.compile(rf"""
-    (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+    (?P<var>{_VARIABLE})
   | (?P<opaque>{_OPAQUE} | (?:{_PN_PREFIX})?:{_PN_LOCAL})
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<open>[{{(\[])

@@ -27,13 +27,13 @@ from policykg.store.errors import QueryRefused, limit_reached
 # Tokens that may contain brackets, keywords or colons as plain text: comments, strings,
 # IRIs, variables. With prefixed names they are what the inspection skips (and what the
 # prefix check of a syntax error skips, below), so each is written once here.
+_VARIABLE = r"[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+"
 _OPAQUE = r"""
     \#[^\n\r]*
   | '''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
   | '(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"
   | <[^<>"{}|^`\\\x00-\x20]*>
-  | [?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+
-"""
+  | """ + _VARIABLE + "\n"
 _PN_PREFIX = r"[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*"
 _PN_LOCAL = r"(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?"
 # Whitespace, the opaque tokens and prefixed names: none of them matters to the inspection,
