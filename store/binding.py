@@ -11,12 +11,13 @@ Two things are written, and both are needed:
   walked ``?b ^(rdfs:subClassOf|rdf:type)* ?bearer`` from every instance of every class (no answer
   within 60 s) and answered in 0.08 s with the bearer written in the path (bench/RESULTS.md, city).
 
-Where a variable is left to the VALUES row alone is :func:`with_constants`'s to say. Literals are
+Where a variable is left to the VALUES row alone is :func:`term_positions`'s to say. Literals are
 bound by the VALUES row alone: strings need their datatype written out for Virtuoso
 (:func:`written`), and no planner needs them as constants.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Mapping
 
@@ -55,6 +56,9 @@ def bind_values(query: str, bindings: Mapping) -> str:
     return query[:start] + values + group + query[end:]
 
 
+# The texts bound here are the service's own (named questions, the resolver's): a few dozen, each
+# bound on every request, so where their groups and terms are is worked out once per text.
+@functools.lru_cache(maxsize=256)
 def where_group(query: str) -> tuple[int, int]:
     """Where the inside of ``query``'s WHERE group starts and ends (after its ``{``, at its ``}``).
     A query's prologue holds no group, so it is the first top-level group after the form, but for
@@ -97,13 +101,25 @@ _OWN_SCOPE = frozenset({"MINUS", "VALUES"})
 
 def with_constants(group: str, constants: Mapping[str, str]) -> str:
     """``group`` (a WHERE group's inside) with each variable of ``constants`` written as its IRI
-    where it stands as a term of a pattern: where the innermost bracket is a group's ``{`` or a
-    blank node's ``[``, outside a sub-SELECT, a MINUS and a VALUES block. In parentheses (an
-    expression, ``BIND(… AS ?x)``, ``BOUND(?x)``, a VALUES header, a list) it is left to the VALUES
-    row: no planner needs it there, and Virtuoso 7.2.5 lost an OPTIONAL's rows from a FILTER that
-    compared a variable with the constant."""
+    where it stands as a term of a pattern (:func:`term_positions`)."""
     pieces = []
     at = 0
+    for start, end, name in term_positions(group, frozenset(constants)):
+        pieces += (group[at:start], constants[name])
+        at = end
+    pieces.append(group[at:])
+    return "".join(pieces)
+
+
+@functools.lru_cache(maxsize=256)
+def term_positions(group: str, names: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
+    """Where in ``group`` (a WHERE group's inside) a variable of ``names`` stands as a term of a
+    pattern: (start, end, name). That is where the innermost bracket is a group's ``{`` or a blank
+    node's ``[``, outside a sub-SELECT, a MINUS and a VALUES block. In parentheses (an expression,
+    ``BIND(… AS ?x)``, ``BOUND(?x)``, a VALUES header, a list) it is left to the VALUES row: no
+    planner needs it there, and Virtuoso 7.2.5 lost an OPTIONAL's rows from a FILTER that compared a
+    variable with the constant."""
+    positions = []
     brackets = []          # the open brackets, innermost last
     skip_below = None      # the depth at which a skipped group (sub-SELECT, MINUS, VALUES) ends
     pending_skip = False   # MINUS or VALUES seen: skip up to the end of the group that follows
@@ -124,10 +140,7 @@ def with_constants(group: str, constants: Mapping[str, str]) -> str:
                 skip_below = len(brackets) - 1     # a sub-SELECT: up to the end of the group it opens
             elif word in _OWN_SCOPE:
                 pending_skip = True
-        elif (kind == "var" and match.group(kind)[1:] in constants and skip_below is None
+        elif (kind == "var" and match.group(kind)[1:] in names and skip_below is None
               and not pending_skip and (not brackets or brackets[-1] != "(")):
-            pieces.append(group[at:match.start()])
-            pieces.append(constants[match.group(kind)[1:]])
-            at = match.end()
-    pieces.append(group[at:])
-    return "".join(pieces)
+            positions.append((match.start(), match.end(), match.group(kind)[1:]))
+    return tuple(positions)
