@@ -86,18 +86,19 @@ class DirectPeer(Peer):
         self.name = "server"
 
 
+def _question_path(name: str, example) -> str:
+    return f"/api/queries/{name}?" + urllib.parse.urlencode(dict(example))
+
+
 def _named_questions() -> dict[str, str]:
     """/api/queries/<name>?<first example> for every named question."""
-    out = {}
-    for query in load_library().values():
-        example = dict(query.examples[0]) if query.examples else {}
-        out[query.name] = f"/api/queries/{query.name}?" + urllib.parse.urlencode(example)
-    return out
+    return {query.name: _question_path(query.name, query.examples[0] if query.examples else {})
+            for query in load_library().values()}
 
 
 def _example_paths() -> list[str]:
     """/api/queries/<name>?<example> for every example of every named question (the answers compared)."""
-    return [f"/api/queries/{query.name}?" + urllib.parse.urlencode(dict(example))
+    return [_question_path(query.name, example)
             for query in load_library().values() for example in (query.examples or ({},))]
 
 
@@ -115,12 +116,12 @@ def _answers(peer: Peer, paths: list[str], timeout: float) -> dict[str, object]:
 
 def _compare_answers(backend: str, answers: dict, reference: dict, reference_name: str) -> list[str]:
     """Notes on the named questions' examples that ``backend`` answers otherwise than ``reference_name``."""
+    def size(answer):
+        return f"{len(answer)} rows" if isinstance(answer, list) else answer
     notes = []
     for path, rows in answers.items():
         theirs = reference.get(path)
         if theirs is not None and rows != theirs:
-            def size(x):
-                return f"{len(x)} rows" if isinstance(x, list) else x
             notes.append(f"{backend} {urllib.parse.unquote(path)}: {size(rows)}, not the {size(theirs)} of "
                          f"{reference_name} (differs)")
     same_count = sum(1 for path in answers if reference.get(path) == answers[path])
