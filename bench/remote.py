@@ -86,6 +86,26 @@ class DirectPeer(Peer):
         self.name = "server"
 
 
+class RelayPeer(Peer):
+    """The relay floor: granian with policykg's settings (processes, threads, HTTP/1) over
+    bench/relay_app.py, which passes each query to the server (with the dataset the service sends) and
+    its answer back unchanged: what a second hop through Python costs before any work of the service."""
+    name = "relay"
+
+    def __init__(self, data: Path, workdir: Path, direct: DirectPeer):
+        self.target = f"http://127.0.0.1:{direct.port}{direct.path}"
+        super().__init__(data, workdir)
+
+    def command(self):
+        threads = POLICYKG_SETTINGS["POLICYKG_THREADS"]
+        return [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
+                "--workers", POLICYKG_SETTINGS["POLICYKG_QUERY_WORKERS"], "--blocking-threads", threads,
+                "--backpressure", threads, "--http", "1", "--log-level", "warning", "bench.relay_app:app"]
+
+    def env(self):
+        return {**super().env(), "RELAY_TARGET": self.target}
+
+
 def _question_path(name: str, example) -> str:
     return f"/api/queries/{name}?" + urllib.parse.urlencode(dict(example))
 
@@ -159,7 +179,7 @@ def run(args) -> str:
     questions: list[tuple] = []       # (backend, name, c, median, rps, errors)
     memories: list[tuple] = []        # (backend, service MB, server MB, ready s)
     notes: list[str] = []
-    pairs: list[tuple] = []           # (backend, query, median added ms, p90 added ms, pairs)
+    pairs: list[tuple] = []           # (backend, query, median added ms, p90 added ms, pairs, relay median)
     reference: dict = {}
     reference_answers: dict = {}      # the first backend's rows of each named question's examples
     queries = QUERY_SETS[args.queries]
@@ -173,6 +193,7 @@ def run(args) -> str:
             server = None
             print(f"\n== {backend} ==", file=sys.stderr, flush=True)
             try:
+                relay = None
                 if backend == "embedded":
                     service = PolicykgPeer(args.data, tmp)
                     direct = None
@@ -193,7 +214,15 @@ def run(args) -> str:
                     service = RemotePolicykgPeer(args.data, tmp, server.url, backend)
                     store = RemoteStore(server.url, DEFAULT_BASE)
                     direct = DirectPeer(server, (store.default_graph_names(), store.graph_names()))
+                    relay = RelayPeer(args.data, tmp, direct)
                 ready = service.start()
+                if direct is not None:
+                    try:
+                        relay.start(timeout=120)
+                    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                        notes.append(f"{backend}: the relay floor could not start: {exc}")
+                        relay.stop()
+                        relay = None
             except (ServerMissing, RuntimeError, OSError, subprocess.SubprocessError) as exc:
                 notes.append(f"{backend}: could not start: {exc}")
                 if server is not None:
@@ -224,7 +253,9 @@ def run(args) -> str:
                         print(f"  {backend} {q} c={c}: {fmt(m.median, 2)} ms ({fmt(m.rps, 0)} req/s)"
                               + (f", server {fmt(d.median, 2)} ms" if d else ""), file=sys.stderr, flush=True)
                     if direct is not None:
-                        pairs.append((backend, q) + _interleaved(service, direct, full[q], accepts[q], args))
+                        measured = _interleaved([service] + ([relay] if relay else []), direct, full[q], accepts[q], args)
+                        relay_median = measured[1][0] if relay else None
+                        pairs.append((backend, q) + measured[0] + (relay_median,))
                 if args.no_questions:
                     memories.append((backend, memory(service.process.pid).pss_mb,
                                      memory(server.process.pid).pss_mb if server else None, ready))
@@ -254,6 +285,8 @@ def run(args) -> str:
                                  memory(server.process.pid).pss_mb if server else None, ready))
             finally:
                 service.stop()
+                if relay is not None:
+                    relay.stop()
                 if server is not None:
                     server.stop()
     return report(rows, questions, memories, notes, args, pairs)
@@ -291,37 +324,44 @@ def _bulk_loaded_server(backend: str, folder: Path, data: Path, notes: list) -> 
     return server
 
 
-def _interleaved(service: Peer, direct: Peer, query: str, accept: str, args) -> tuple[float, float, int]:
-    """What the service adds to the server's own time, request by request: the same query (a new
-    text each time) to the service and straight to the server, one after the other on two keep-alive
-    connections at concurrency 1, so that both meet the same load of the (shared) machine, and each
-    first in every other pair, so that neither always meets the caches the other warmed; the median
-    and 90th percentile of the differences, in ms."""
+def _interleaved(peers: list[Peer], direct: Peer, query: str, accept: str, args) -> list[tuple[float, float, int]]:
+    """What each of ``peers`` (the service; the relay floor) adds to the server's own time, request by
+    request: the same query (a new text each round, and a comment of its own for each peer, since a
+    server may keep compiled queries by their text) to each peer and straight to the server, one after
+    the other on keep-alive connections at concurrency 1, so that all meet the same load of the
+    (shared) machine, and in turn first, so that none always meets the caches another warmed; for each
+    peer the median and 90th percentile of its differences from the server, in ms, and their count."""
     from bench.peers import Client
-    mine, theirs = Client(service, args.request_timeout), Client(direct, args.request_timeout)
-    differences = []
-    deadline = time.monotonic() + args.seconds * 2
+    clients = [Client(peer, args.request_timeout) for peer in (*peers, direct)]
+    differences: list[list[float]] = [[] for _ in peers]
+    deadline = time.monotonic() + args.seconds * 2 * len(peers)
     try:
         for n in range(args.requests):
             if time.monotonic() > deadline:
                 break
             text = f"{query}\n# pair {os.getpid()}-{n}-{time.monotonic_ns()}"
-            first, second = (mine, theirs) if n % 2 == 0 else (theirs, mine)
-            started = time.perf_counter()
-            status_a, _ = first.get(text, accept)
-            middle = time.perf_counter()
-            status_b, _ = second.get(text, accept)
-            ended = time.perf_counter()
-            if status_a == status_b == 200:
-                added = (middle - started) - (ended - middle)
-                differences.append((added if first is mine else -added) * 1000)
+            took = [0.0] * len(clients)
+            answered = True
+            for turn in range(len(clients)):
+                which = (turn + n) % len(clients)
+                started = time.perf_counter()
+                status, _ = clients[which].get(f"{text} {which}", accept)
+                took[which] = time.perf_counter() - started
+                answered = answered and status == 200
+            if answered:
+                for which, found in enumerate(differences):
+                    found.append((took[which] - took[-1]) * 1000)
     finally:
-        mine.close()
-        theirs.close()
-    if not differences:
+        for client in clients:
+            client.close()
+    return [_median_p90(found) for found in differences]
+
+
+def _median_p90(values: list[float]) -> tuple[float, float, int]:
+    if not values:
         return float("nan"), float("nan"), 0
-    differences.sort()
-    return differences[len(differences) // 2], differences[int(len(differences) * 0.9)], len(differences)
+    values = sorted(values)
+    return values[len(values) // 2], values[int(len(values) * 0.9)], len(values)
 
 
 def _measure_paths(peer, path: str, c: int, args):
@@ -362,11 +402,15 @@ def report(rows, questions, memories, notes, args, pairs=()) -> str:
             lines.append(f"| {backend} | {c} | {fmt(geomean(r[5] for r in mine), 0)} | "
                          f"{fmt(added[len(added) // 2], 2) if added else '–'} |")
     lines += ["", "What the service adds per request, measured in pairs (the service and the server directly, one after the "
-              "other at c=1, so both meet the same load, each first in every other pair): median and 90th percentile of "
-              "the differences.", "",
-              "| backend | query | added ms, median | added ms, p90 | pairs |", "|---|---|---|---|---|"]
-    for backend, q, median, p90, count in pairs:
-        lines.append(f"| {backend} | {q} | {fmt(median, 2)} | {fmt(p90, 2)} | {count} |")
+              "other at c=1, so both meet the same load, each first in turn): median and 90th percentile of the "
+              "differences. In the same rounds, the relay floor (bench/relay_app.py under granian with the service's "
+              "settings: the query passed on and the answer back, nothing checked or changed) against the server: "
+              "what the second hop alone costs.", "",
+              "| backend | query | added ms, median | added ms, p90 | relay floor adds, median | pairs |",
+              "|---|---|---|---|---|---|"]
+    for backend, q, median, p90, count, relay_median in pairs:
+        lines.append(f"| {backend} | {q} | {fmt(median, 2)} | {fmt(p90, 2)} | "
+                     f"{fmt(relay_median, 2) if relay_median is not None else '–'} | {count} |")
     if getattr(args, "no_questions", False):
         lines += ["", "Named questions: not run this time (`--no-questions`)."]
     else:

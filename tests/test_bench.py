@@ -163,3 +163,29 @@ def test_named_question_answers_that_differ_between_backends_are_noted():
     assert notes == ["virtuoso /api/queries/a?x=居: 1 rows, not the 2 rows of oxigraph-server (differs)",
                      "virtuoso /api/queries/c?: 1 rows, not the HTTP 503 of oxigraph-server (differs)",
                      "virtuoso: 1 of 3 named-question examples answered exactly as oxigraph-server answers them"]
+
+
+def test_the_relay_floor_passes_answers_on_unchanged_and_is_measured_in_the_same_rounds(oxigraph_server, tmp_path):
+    """bench/remote.py's relay floor (bench/relay_app.py under granian) answers with the server's own bytes,
+    and the interleaved rounds measure each peer against the server, every round counted once."""
+    from argparse import Namespace
+
+    from bench.peers import request
+    from bench.remote import DirectPeer, RelayPeer, _interleaved
+    from bench.servers import BASE
+    from policykg.store.remote import RemoteStore
+
+    store = RemoteStore(oxigraph_server.url, BASE)
+    direct = DirectPeer(oxigraph_server, (store.default_graph_names(), store.graph_names()))
+    relay = RelayPeer(tmp_path / "unused.trig", tmp_path, direct)
+    query = "SELECT ?s ?c WHERE { ?s a ?c } ORDER BY ?s ?c LIMIT 5"
+    try:
+        relay.start(timeout=120)
+        status, body = request(relay, query, RESULTS_JSON)
+        assert (status, body) == request(direct, query, RESULTS_JSON)
+        assert len(json.loads(body)["results"]["bindings"]) == 5
+        ((median, p90, count),) = _interleaved([relay], direct, query, RESULTS_JSON,
+                                               Namespace(requests=6, seconds=30.0, request_timeout=30.0))
+    finally:
+        relay.stop()
+    assert count == 6 and p90 >= median

@@ -1,0 +1,30 @@
+"""The relay floor of bench/remote.py: a WSGI application that passes each /sparql request's query
+string on to a SPARQL server (``RELAY_TARGET``: its URL with the dataset the service would send) and
+the server's answer back, over one keep-alive connection per thread, checking and changing nothing.
+Served by granian with the settings ``policykg serve`` uses, it measures what a second HTTP hop
+through Python costs in front of a server, the part of what the service adds over a remote store
+that no work on queries or answers can remove."""
+from __future__ import annotations
+
+import http.client
+import os
+import threading
+import urllib.parse
+
+_TARGET = urllib.parse.urlsplit(os.environ.get("RELAY_TARGET", "http://127.0.0.1:8890/sparql"))
+_local = threading.local()
+
+
+def app(environ, start_response):
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        connection = _local.connection = http.client.HTTPConnection(_TARGET.hostname, _TARGET.port)
+    separator = "&" if _TARGET.query else ""
+    connection.request("GET", f"{_TARGET.path}?{_TARGET.query}{separator}{environ.get('QUERY_STRING', '')}",
+                       headers={"Accept": environ.get("HTTP_ACCEPT", "*/*")})
+    response = connection.getresponse()
+    body = response.read()
+    start_response(f"{response.status} {response.reason}",
+                   [("Content-Type", response.getheader("Content-Type", "application/octet-stream")),
+                    ("Content-Length", str(len(body)))])
+    return [body]
