@@ -1,6 +1,7 @@
 """The relay floor of bench/remote.py: a WSGI application that passes each /sparql request's query
 string on to a SPARQL server (``RELAY_TARGET``: its URL with the dataset the service would send) and
-the server's answer back, over one keep-alive connection per thread, checking and changing nothing.
+the server's answer back, over one keep-alive connection per thread (acknowledged at once, as the
+service's own: policykg.store.remote.quick_ack), checking and changing nothing.
 Served by granian with the settings ``policykg serve`` uses, it measures what a second HTTP hop
 through Python costs in front of a server, the part of what the service adds over a remote store
 that no work on queries or answers can remove."""
@@ -10,6 +11,8 @@ import http.client
 import os
 import threading
 import urllib.parse
+
+from policykg.store.remote import quick_ack
 
 _TARGET = urllib.parse.urlsplit(os.environ.get("RELAY_TARGET", "http://127.0.0.1:8890/sparql"))
 _local = threading.local()
@@ -22,7 +25,9 @@ def app(environ, start_response):
     separator = "&" if _TARGET.query else ""
     connection.request("GET", f"{_TARGET.path}?{_TARGET.query}{separator}{environ.get('QUERY_STRING', '')}",
                        headers={"Accept": environ.get("HTTP_ACCEPT", "*/*")})
+    quick_ack(connection.sock)   # as the service does: no 40 ms delayed ACK under a server's Nagle
     response = connection.getresponse()
+    quick_ack(connection.sock)
     body = response.read()
     start_response(f"{response.status} {response.reason}",
                    [("Content-Type", response.getheader("Content-Type", "application/octet-stream")),

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections import Counter
 from pathlib import Path
 
 from bench.measure import geomean, measure, memory, normalise, same
@@ -253,7 +254,12 @@ def run(args) -> str:
                         print(f"  {backend} {q} c={c}: {fmt(m.median, 2)} ms ({fmt(m.rps, 0)} req/s)"
                               + (f", server {fmt(d.median, 2)} ms" if d else ""), file=sys.stderr, flush=True)
                     if direct is not None:
-                        measured = _interleaved([service] + ([relay] if relay else []), direct, full[q], accepts[q], args)
+                        refused: Counter = Counter()
+                        measured = _interleaved([service] + ([relay] if relay else []), direct, full[q],
+                                                accepts[q], args, refused)
+                        if refused:
+                            notes.append(f"{backend} {q}: pair rounds left out, answers not 200: " + ", ".join(
+                                f"{name} {status} ×{count}" for (name, status), count in sorted(refused.items(), key=str)))
                         relay_median = measured[1][0] if relay else None
                         pairs.append((backend, q) + measured[0] + (relay_median,))
                 if args.no_questions:
@@ -324,13 +330,15 @@ def _bulk_loaded_server(backend: str, folder: Path, data: Path, notes: list) -> 
     return server
 
 
-def _interleaved(peers: list[Peer], direct: Peer, query: str, accept: str, args) -> list[tuple[float, float, int]]:
+def _interleaved(peers: list[Peer], direct: Peer, query: str, accept: str, args,
+                 refused: Counter | None = None) -> list[tuple[float, float, int]]:
     """What each of ``peers`` (the service; the relay floor) adds to the server's own time, request by
     request: the same query (a new text each round, and a comment of its own for each peer, since a
     server may keep compiled queries by their text) to each peer and straight to the server, one after
     the other on keep-alive connections at concurrency 1, so that all meet the same load of the
     (shared) machine, and in turn first, so that none always meets the caches another warmed; for each
-    peer the median and 90th percentile of its differences from the server, in ms, and their count."""
+    peer the median and 90th percentile of its differences from the server, in ms, and their count. A
+    round in which any answer is not 200 is left out, its statuses counted in ``refused`` by peer."""
     from bench.peers import Client
     clients = [Client(peer, args.request_timeout) for peer in (*peers, direct)]
     differences: list[list[float]] = [[] for _ in peers]
@@ -345,9 +353,16 @@ def _interleaved(peers: list[Peer], direct: Peer, query: str, accept: str, args)
             for turn in range(len(clients)):
                 which = (turn + n) % len(clients)
                 started = time.perf_counter()
-                status, _ = clients[which].get(f"{text} {which}", accept)
+                try:
+                    status, _ = clients[which].get(f"{text} {which}", accept)
+                except OSError as exc:   # (a timeout included) a refused round, not the end of the run
+                    clients[which].close()
+                    status = type(exc).__name__
                 took[which] = time.perf_counter() - started
-                answered = answered and status == 200
+                if status != 200:
+                    answered = False
+                    if refused is not None:
+                        refused[(clients[which].peer.name, status)] += 1
             if answered:
                 for which, found in enumerate(differences):
                     found.append((took[which] - took[-1]) * 1000)

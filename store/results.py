@@ -99,11 +99,10 @@ _BNODE_VALUE = b', "value": "'
 # after the edit (xsd:string), or writes otherwise (rdf:langString; xsd:boolean, which Virtuoso writes
 # 1/0), typed-literal in a spelling the edit does not know, an escaped surrogate (Virtuoso writes its
 # escapes in upper case; a lone surrogate is not Unicode, which the decoded path says; pairs, for
-# characters beyond the BMP, are rare enough to decode). Each is one scan of the answer, and the scans
-# are most of the edit's time: so the datatypes are looked for as whole `"datatype": "<IRI>"` fields
-# (a long needle is found three times sooner than `tring"`: bytes.find skips by its length), and the
-# replaces run only where what they replace is there (bench/RESULTS.md, "The Virtuoso edit in fewer
-# scans").
+# characters beyond the BMP, are rare enough to decode). Each is one search of the answer, and the
+# searches are much of the edit's time: so the datatypes are looked for as whole `"datatype": "<IRI>"`
+# fields, every search runs from the end (_has), and the edits run only where what they edit is there
+# (bench/RESULTS.md, "The Virtuoso edit in fewer scans" and "The Virtuoso edit in one copy").
 def _datatype_field(iri: str) -> bytes:
     return b'"datatype": "' + iri.encode() + b'"'
 
@@ -112,15 +111,16 @@ _XSD_STRING_FIELD = _datatype_field(XSD_STRING)
 _DECODE_IF = (_datatype_field(XSD_BOOLEAN), _datatype_field(RDF_LANG_STRING))
 _TYPED_WORD = b'"typed-literal"'   # the type in any spelling: what the edit leaves sends it to decoding
 _SURROGATE = re.compile(rb"\\uD[89A-F]")
-_SURROGATE_MARK = b"\\uD"   # looked for first: a regex search is slower, and most answers have none
+_SURROGATE_MARK = b"\\uD"   # looked for first: sooner than the regex, and most answers have none
 
 
 def _has(body: bytes, needle: bytes) -> bool:
-    """Whether ``needle`` is in ``body``. Searched from the end: CPython's reverse search skips by the
-    needle's first byte, its forward one by the last, and these needles end in a byte that is common in
-    JSON (a quote; D of the \\u escapes), so rfind takes a third to two thirds of the time of ``in``
-    on Virtuoso's answers (bench/RESULTS.md, "The Virtuoso edit searched from the end")."""
+    """Whether ``needle`` is in ``body``, searched from the end: ``bytes.rfind`` finds these needles in
+    Virtuoso's answers in a third to two thirds of the time ``in`` takes, in most cases (measured on
+    answers of 2-990 KB; bench/RESULTS.md, "The Virtuoso edit in one copy")."""
     return body.rfind(needle) >= 0
+
+
 INTEGER = _datatype_field(XSD_INTEGER)   # 1/0 of a variable proven boolean: the caller's to check
 XSD_STRING_IRI = b"<" + XSD_STRING.encode() + b">"
 
@@ -146,11 +146,10 @@ def virtuoso_edited(body: bytes) -> bytes | None:
             return None
     # The head and "typed-literal" edited in one copy of the answer: split at each typed literal's type,
     # the standard head put before the first piece (usually a row or two long), joined with "literal"
-    # between. Twice as soon as a replace and then a copy behind the head (165 against 320 µs for
-    # 168 KB): one large buffer made instead of two, and fresh large buffers are what cost; and every
-    # search but the last made in the answer as it came, still in the CPU's cache (bench/RESULTS.md,
-    # "The Virtuoso edit in one copy"). (The head ends where it did: nothing in it was edited, a
-    # variable's name holding none of it.)
+    # between: one large buffer made instead of two (a replace, then a copy behind the head), with every
+    # search but the last made in the answer as it came from the socket (bench/RESULTS.md, "The Virtuoso
+    # edit in one copy"). (The head ends where it did: nothing in it was edited, a variable's name
+    # holding none of it.)
     blank_nodes = _has(body, _BNODE)
     head_bytes = _STANDARD_HEAD % head.group(1)
     if _has(body, _TYPED_WORD):

@@ -169,6 +169,7 @@ def test_the_relay_floor_passes_answers_on_unchanged_and_is_measured_in_the_same
     """bench/remote.py's relay floor (bench/relay_app.py under granian) answers with the server's own bytes,
     and the interleaved rounds measure each peer against the server, every round counted once."""
     from argparse import Namespace
+    from collections import Counter
 
     from bench.peers import request
     from bench.remote import DirectPeer, RelayPeer, _interleaved
@@ -184,8 +185,11 @@ def test_the_relay_floor_passes_answers_on_unchanged_and_is_measured_in_the_same
         status, body = request(relay, query, RESULTS_JSON)
         assert (status, body) == request(direct, query, RESULTS_JSON)
         assert len(json.loads(body)["results"]["bindings"]) == 5
-        ((median, p90, count),) = _interleaved([relay], direct, query, RESULTS_JSON,
-                                               Namespace(requests=6, seconds=30.0, request_timeout=30.0))
+        args = Namespace(requests=6, seconds=30.0, request_timeout=30.0)
+        ((median, p90, count),) = _interleaved([relay], direct, query, RESULTS_JSON, args)
+        refused = Counter()
+        ((_, _, none),) = _interleaved([relay], direct, "SELECT nonsense", RESULTS_JSON, args, refused)
     finally:
         relay.stop()
     assert count == 6 and p90 >= median
+    assert none == 0 and refused == {("relay", 400): 6, ("server", 400): 6}
