@@ -19,16 +19,26 @@ _local = threading.local()
 
 
 def app(environ, start_response):
-    connection = getattr(_local, "connection", None)
-    if connection is None:
-        connection = _local.connection = http.client.HTTPConnection(_TARGET.hostname, _TARGET.port)
     separator = "&" if _TARGET.query else ""
-    connection.request("GET", f"{_TARGET.path}?{_TARGET.query}{separator}{environ.get('QUERY_STRING', '')}",
-                       headers={"Accept": environ.get("HTTP_ACCEPT", "*/*")})
-    quick_ack(connection.sock)   # as the service does: no 40 ms delayed ACK under a server's Nagle
-    response = connection.getresponse()
-    quick_ack(connection.sock)
-    body = response.read()
+    target = f"{_TARGET.path}?{_TARGET.query}{separator}{environ.get('QUERY_STRING', '')}"
+    for attempt in range(2):
+        connection = getattr(_local, "connection", None)
+        kept = connection is not None
+        if not kept:
+            connection = _local.connection = http.client.HTTPConnection(_TARGET.hostname, _TARGET.port)
+        try:
+            connection.request("GET", target, headers={"Accept": environ.get("HTTP_ACCEPT", "*/*")})
+            quick_ack(connection.sock)   # as the service does: no 40 ms delayed ACK under a server's Nagle
+            response = connection.getresponse()
+            quick_ack(connection.sock)
+            body = response.read()
+            break
+        except (http.client.HTTPException, OSError):
+            # A kept connection the server closed while idle: once more on a new one, as the service does
+            connection.close()
+            _local.connection = None
+            if not kept:
+                raise
     start_response(f"{response.status} {response.reason}",
                    [("Content-Type", response.getheader("Content-Type", "application/octet-stream")),
                     ("Content-Length", str(len(body)))])

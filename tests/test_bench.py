@@ -193,3 +193,29 @@ def test_the_relay_floor_passes_answers_on_unchanged_and_is_measured_in_the_same
         relay.stop()
     assert count == 6 and p90 >= median
     assert none == 0 and refused == {("relay", 400): 6, ("server", 400): 6}
+
+
+def test_the_relay_floor_answers_after_the_server_closed_its_connection(tmp_path):
+    """A server that closes an idle keep-alive connection (a restart here) must not leave the relay floor
+    answering 500 from then on: it asks again on a new connection, as the service does."""
+    from bench.peers import request
+    from bench.remote import DirectPeer, RelayPeer
+    from bench.servers import SparqlServer
+
+    (tmp_path / "db").mkdir()
+    server = SparqlServer.oxigraph(tmp_path / "db").start()
+    relay = None
+    try:
+        direct = DirectPeer(server, ([], []))
+        relay = RelayPeer(tmp_path / "unused.trig", tmp_path, direct)
+        relay.start(timeout=120)
+        assert request(relay, "ASK { }", RESULTS_JSON)[0] == 200
+        port = int(direct.port)
+        server.stop()
+        server = SparqlServer.oxigraph(tmp_path / "db", port=port).start()
+        statuses = [request(relay, "ASK { }", RESULTS_JSON)[0] for _ in range(4)]
+    finally:
+        if relay is not None:
+            relay.stop()
+        server.stop()
+    assert statuses == [200] * 4
