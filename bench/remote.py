@@ -258,8 +258,9 @@ def run(args) -> str:
                         measured = _interleaved([service] + ([relay] if relay else []), direct, full[q],
                                                 accepts[q], args, refused)
                         if refused:
+                            counts = sorted(refused.items(), key=str)
                             notes.append(f"{backend} {q}: pair rounds left out, answers not 200: " + ", ".join(
-                                f"{name} {status} ×{count}" for (name, status), count in sorted(refused.items(), key=str)))
+                                f"{name} {status} ×{count}" for (name, status), count in counts))
                         relay_median = measured[1][0] if relay else None
                         pairs.append((backend, q) + measured[0] + (relay_median,))
                 if args.no_questions:
