@@ -243,15 +243,16 @@ class RdflibPeer(Peer):
 
 
 class FloorPeer(Peer):
-    """granian with policykg's settings (processes, threads, HTTP/1) over bench/floor_app.py."""
+    """granian with policykg's settings (processes, threads, HTTP/1) over ``app``: bench/floor_app.py."""
     name = "http-floor"
+    app = "bench.floor_app:app"
 
     def command(self):
         threads = POLICYKG_SETTINGS["POLICYKG_THREADS"]
         return [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
                 "--workers", POLICYKG_SETTINGS["POLICYKG_QUERY_WORKERS"], "--blocking-threads", threads,
                 "--backpressure", threads,
-                "--http", "1", "--log-level", "warning", "bench.floor_app:app"]
+                "--http", "1", "--log-level", "warning", self.app]
 
 
 class VirtuosoPeer(Peer):

@@ -41,7 +41,8 @@ from collections import Counter
 from pathlib import Path
 
 from bench.measure import geomean, measure, memory, normalise, same
-from bench.peers import NTRIPLES, POLICYKG_SETTINGS, RESULTS_JSON, ROOT, VENV_BIN, Peer, PolicykgPeer, request
+from bench.peers import (NTRIPLES, POLICYKG_SETTINGS, RESULTS_JSON, ROOT, VENV_BIN, FloorPeer, Peer, PolicykgPeer,
+                         request)
 from bench.run import CITY_QUERIES, NOTES_HEADING, PREFIXES, SEED_QUERIES, fmt, machine
 from bench.servers import ServerMissing, SparqlServer, oxigraph_bulk_load
 from policykg.queries.library import load_library
@@ -87,21 +88,16 @@ class DirectPeer(Peer):
         self.name = "server"
 
 
-class RelayPeer(Peer):
-    """The relay floor: granian with policykg's settings (processes, threads, HTTP/1) over
-    bench/relay_app.py, which passes each query to the server (with the dataset the service sends) and
-    its answer back unchanged: what a second hop through Python costs before any work of the service."""
+class RelayPeer(FloorPeer):
+    """The relay floor: the HTTP floor's granian over bench/relay_app.py, which passes each query to the
+    server (with the dataset the service sends) and its answer back unchanged: what a second hop through
+    Python costs before any work of the service."""
     name = "relay"
+    app = "bench.relay_app:app"
 
     def __init__(self, data: Path, workdir: Path, direct: DirectPeer):
         self.target = f"http://127.0.0.1:{direct.port}{direct.path}"
         super().__init__(data, workdir)
-
-    def command(self):
-        threads = POLICYKG_SETTINGS["POLICYKG_THREADS"]
-        return [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
-                "--workers", POLICYKG_SETTINGS["POLICYKG_QUERY_WORKERS"], "--blocking-threads", threads,
-                "--backpressure", threads, "--http", "1", "--log-level", "warning", "bench.relay_app:app"]
 
     def env(self):
         return {**super().env(), "RELAY_TARGET": self.target}
@@ -217,7 +213,7 @@ def run(args) -> str:
                     direct = DirectPeer(server, (store.default_graph_names(), store.graph_names()))
                     relay = RelayPeer(args.data, tmp, direct)
                 ready = service.start()
-                if direct is not None:
+                if relay is not None:
                     try:
                         relay.start(timeout=120)
                     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
