@@ -70,6 +70,9 @@ MORE_CASES = [
     ("deadlines", {"bearer": "社区党组织"}),
     ("numeric_norms", {"about": "社区党组织"}),
     ("leaders_of", {"actor": "社会组织"}),
+    ("leaders_of", {"actor": "居委会", "relation": "hasLeadershipRelationTo"}),
+    ("leaders_of", {"actor": "居委会", "relation": "leads", "asserted_only": "true"}),
+    ("leaders_of", {"actor": "社会组织", "relation": "hasPolicyRelationTo"}),
     ("downstream", {"actor": "街道党工委", "max_length": "2"}),
     ("responsibility_chain", {"from": "区委", "to": "社区党支部"}),
 ]
@@ -118,13 +121,6 @@ VIRTUOSO_REFUSES: dict = {}
 # sort_concatenations). Booleans are not among them: Virtuoso's 1/0 are written true/false for the variables
 # the query proves boolean (store/booleans.py), so "interpreted" and "asserted_only" compare as booleans.
 VIRTUOSO_DIFFERS: dict = {}
-# Answered differently on some runs and not on others (an xfail when it differs, not strict): Virtuoso's
-# non-deterministic `*` paths (openlink/virtuoso-opensource#704). Each is a row of Engine quirks marked not
-# mended; the embedded store's answer is still asserted, and every run that agrees passes.
-VIRTUOSO_SOMETIMES: dict = {
-    ("leaders_of", (("actor", "社会组织"),)): "no rows instead of 4 in 2 of 4 fresh-clone runs of make test, "
-                                            "never in 13 runs of the case or its file alone (its * paths)",
-}
 
 
 def _virtuoso_case(name: str, params: dict):
@@ -147,10 +143,6 @@ def _same_or_known(backend: str, name: str, params: dict, mine: requests.Respons
         assert theirs.status_code == 200
         return
     assert mine.status_code == theirs.status_code == 200, (mine.status_code, mine.text[:500])
-    sometimes = VIRTUOSO_SOMETIMES.get((name, tuple(sorted(params.items())))) if backend == "virtuoso" else None
-    if sometimes is not None and compare(mine) != compare(theirs):
-        pytest.xfail(f"Virtuoso 7.2.5 answered {name} {params} differently this run: {sometimes} "
-                     "(docs/operations.md, Engine quirks)")
     if known is not None:   # "differs", strict: one that now answers the same must leave the list
         assert compare(mine) != compare(theirs), f"{name} {params} now answers as embedded: not a quirk any more"
         pytest.xfail(f"Virtuoso 7.2.5 answers {name} {params} differently: {known[1]} "
