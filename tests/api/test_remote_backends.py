@@ -74,6 +74,11 @@ MORE_CASES = [
     ("leaders_of", {"actor": "居委会", "relation": "leads", "asserted_only": "true"}),
     ("leaders_of", {"actor": "社会组织", "relation": "hasPolicyRelationTo"}),
     ("downstream", {"actor": "街道党工委", "max_length": "2"}),
+    ("relations", {"actor": "社会组织", "asserted_only": "true"}),
+    ("relations", {"actor": "居委会", "relation": "hasLeadershipRelationTo"}),
+    ("coordination_mechanisms", {"actor": "居委会", "asserted_only": "true"}),
+    ("norms", {"bearer": "区委", "asserted_only": "true"}),
+    ("norms", {"bearer": "社区党总支", "asserted_only": "true"}),
     ("responsibility_chain", {"from": "区委", "to": "社区党支部"}),
 ]
 
