@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 LIBRARY = load_library()
 IRI_TYPES = {"actor", "entity", "relation", "topic", "modality", "clause"}
-SAMPLE = 30       # other labelled IRIs tried per parameter, after those of the question's own answer
+SAMPLE = 30       # other labelled IRIs put after those of the question's own answer (tried when those are few)
 WITH_ROWS = 4     # per parameter, how many values that have rows are compared (each also with every yes/no one set)
 TRIED = 24        # per parameter, how many candidate values are tried at most
 # Questions whose named answer is not this SPARQL (a handler computes it; the service's answers are compared in
@@ -47,8 +47,8 @@ def _candidates(query, store, base) -> list[ox.NamedNode]:
              if isinstance(value, ox.NamedNode) and value.value != ANY}
     named |= {row["o"] for iri in sorted(named, key=str)
               for row in store.select(f"SELECT DISTINCT ?o WHERE {{ {iri} ?p ?o FILTER(isIRI(?o)) }}")}
-    labelled = {row["x"] for row in store.select(
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT DISTINCT ?x WHERE { ?x rdfs:label ?l FILTER(isIRI(?x)) }")}
+    labelled = {row["x"] for row in store.select("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                                                 "SELECT DISTINCT ?x WHERE { ?x rdfs:label ?l FILTER(isIRI(?x)) }")}
     order = random.Random(2026)
     first = sorted(named, key=str)
     order.shuffle(first)
