@@ -9,11 +9,11 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from policykg.queries.library import ANY, bind_params, load_library, python_value, sort_concatenations
+from policykg.queries.library import ANY, bind_params, load_library
 from policykg.store.binding import bind_values
+from tests.queries.named_rows import IRI_TYPES, rows_as_served
 
 LIBRARY = load_library()
-IRI_TYPES = {"actor", "entity", "relation", "topic", "modality", "clause"}
 SAMPLE = 8     # values tried per IRI parameter, besides the examples
 
 
@@ -40,13 +40,6 @@ def _binding_sets(query, resolver, candidates):
     return sets
 
 
-def _rows(query, solutions) -> list[tuple]:
-    """The rows as the service gives them (GROUP_CONCAT parts sorted: their order is open), as a multiset."""
-    rows = sort_concatenations([{k: python_value(v) for k, v in row.items()} for row in solutions],
-                               query.concatenated)
-    return sorted(tuple(sorted((k, repr(v)) for k, v in row.items())) for row in rows)
-
-
 @pytest.mark.parametrize("name", sorted(LIBRARY))
 def test_the_text_sent_to_a_server_answers_as_the_substitutions_do(name, store, resolver, candidates):
     query = LIBRARY[name]
@@ -54,8 +47,8 @@ def test_the_text_sent_to_a_server_answers_as_the_substitutions_do(name, store, 
     assert sets, name
     answered = 0
     for bindings in sets:
-        substituted = _rows(query, store.select(query.sparql, bindings=bindings))
-        written = _rows(query, store.select(bind_values(query.sparql, bindings)))
+        substituted = rows_as_served(query, store.select(query.sparql, bindings=bindings))
+        written = rows_as_served(query, store.select(bind_values(query.sparql, bindings)))
         assert written == substituted, (name, {k: str(v) for k, v in bindings.items()})
         answered += bool(substituted)
     # a comparison of empty answers only would show nothing

@@ -13,15 +13,15 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from policykg.queries.library import ANY, bind_params, load_library, python_value, sort_concatenations
+from policykg.queries.library import ANY, bind_params, load_library
 from policykg.settings import DEFAULT_BASE
 from policykg.store.remote import RemoteStore
+from tests.queries.named_rows import IRI_TYPES, rows_as_served
 from tests.remote_servers import REMOTE_BACKENDS
 
 pytestmark = pytest.mark.slow
 
 LIBRARY = load_library()
-IRI_TYPES = {"actor", "entity", "relation", "topic", "modality", "clause"}
 SAMPLE = 30       # other labelled IRIs put after those of the question's own answer (tried when those are few)
 WITH_ROWS = 4     # per parameter, how many values that have rows are compared (each also with every yes/no one set)
 TRIED = 24        # per parameter, how many candidate values are tried at most
@@ -40,34 +40,33 @@ def _base(query, resolver) -> dict:
     return {**base, **bind_params(query, required, resolver)[0]} if required else base
 
 
-def _candidates(query, store, base) -> list[ox.NamedNode]:
+@pytest.fixture(scope="module")
+def labelled(store) -> list[ox.NamedNode]:
+    """The policy's labelled IRIs, in a fixed order."""
+    rows = store.select("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                        "SELECT DISTINCT ?x WHERE { ?x rdfs:label ?l FILTER(isIRI(?x)) }")
+    return sorted((row["x"] for row in rows), key=str)
+
+
+def _candidates(query, store, base, labelled) -> list[ox.NamedNode]:
     """Values likely to have rows: the IRIs of the question's own answer (``base`` bound) and the IRIs they
     point to, in a fixed shuffled order, then a fixed sample of the policy's other labelled IRIs."""
     named = {value for row in store.select(query.sparql, bindings=base) for value in row.values()
              if isinstance(value, ox.NamedNode) and value.value != ANY}
     named |= {row["o"] for iri in sorted(named, key=str)
               for row in store.select(f"SELECT DISTINCT ?o WHERE {{ {iri} ?p ?o FILTER(isIRI(?o)) }}")}
-    labelled = {row["x"] for row in store.select("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                                                 "SELECT DISTINCT ?x WHERE { ?x rdfs:label ?l FILTER(isIRI(?x)) }")}
     order = random.Random(2026)
     first = sorted(named, key=str)
     order.shuffle(first)
-    rest = sorted(labelled - named, key=str)
+    rest = [iri for iri in labelled if iri not in named]
     return first + order.sample(rest, min(len(rest), SAMPLE))
 
 
-def _rows(query, solutions) -> list[tuple]:
-    """The rows as the service gives them (GROUP_CONCAT parts sorted: their order is open), as a multiset."""
-    rows = sort_concatenations([{k: python_value(v) for k, v in row.items()} for row in solutions],
-                               query.concatenated)
-    return sorted(tuple(sorted((k, repr(v)) for k, v in row.items())) for row in rows)
-
-
-def _cases(query, store, resolver):
+def _cases(query, store, resolver, labelled):
     """(bindings, embedded rows): per IRI parameter, up to WITH_ROWS candidate values with rows, the others
     left to "any" (yes/no ones false), then each of those with each yes/no parameter true."""
     base = _base(query, resolver)
-    candidates = _candidates(query, store, base)
+    candidates = _candidates(query, store, base, labelled)
     flags = [p.variable for p in query.params if p.type == "boolean"]
     cases = []
     for param in (p for p in query.params if p.type in IRI_TYPES):
@@ -76,13 +75,13 @@ def _cases(query, store, resolver):
             if found == WITH_ROWS:
                 break
             bindings = {**base, param.variable: iri}
-            rows = _rows(query, store.select(query.sparql, bindings=bindings))
+            rows = rows_as_served(query, store.select(query.sparql, bindings=bindings))
             if rows:
                 found += 1
                 cases.append((bindings, rows))
                 for flag in flags:
                     flagged = {**bindings, flag: ox.Literal(True)}
-                    cases.append((flagged, _rows(query, store.select(query.sparql, bindings=flagged))))
+                    cases.append((flagged, rows_as_served(query, store.select(query.sparql, bindings=flagged))))
     return cases
 
 
@@ -92,15 +91,15 @@ def remote_stores(remote_url):
 
 
 @pytest.mark.parametrize("name", QUESTIONS)
-def test_values_with_rows_answer_as_embedded(name, store, resolver, remote_stores):
+def test_values_with_rows_answer_as_embedded(name, store, resolver, labelled, remote_stores):
     query = LIBRARY[name]
-    cases = _cases(query, store, resolver)
+    cases = _cases(query, store, resolver, labelled)
     # an empty answer compared with an empty one would show nothing
     assert any(rows for _, rows in cases), f"{name}: no value with rows to compare"
     differ = []
     for backend, remote in remote_stores.items():
         for bindings, expected in cases:
-            got = _rows(query, remote.select(query.sparql, bindings=bindings))
+            got = rows_as_served(query, remote.select(query.sparql, bindings=bindings))
             if got != expected:
                 differ.append((backend, {k: str(v) for k, v in bindings.items() if str(v) != f"<{ANY}>"},
                                len(got), len(expected)))
