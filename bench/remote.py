@@ -55,9 +55,10 @@ BULK_LOAD_SECONDS = 3600
 VIRTUOSO_BIG_BUFFERS = 170_000     # about 1.3 GB of page cache for the province-size graph
 
 
-def markers(label: str = "") -> tuple[str, str]:
-    """The markers of this run's section in RESULTS.md: one section per data set label."""
-    tag = f"bench/remote.py:{label}" if label else "bench/remote.py"
+def markers(label: str = "", tag: str = "bench/remote.py") -> tuple[str, str]:
+    """The markers of a run's section in RESULTS.md: one section per benchmark (``tag``) and data set label."""
+    if label:
+        tag = f"{tag}:{label}"
     return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
@@ -457,10 +458,10 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def write_section(path: Path, section: str, label: str = "") -> None:
-    """Put ``section`` into ``path``: in place of the previous one of the same label, else at the
+def write_section(path: Path, section: str, label: str = "", tag: str = "bench/remote.py") -> None:
+    """Put ``section`` into ``path``: in place of the previous one of the same tag and label, else at the
     end of the part bench/run.py keeps (its notes, from NOTES_HEADING on)."""
-    start, end = markers(label)
+    start, end = markers(label, tag)
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if start in text and end in text:
         before, rest = text.split(start, 1)

@@ -219,3 +219,54 @@ def test_the_relay_floor_answers_after_the_server_closed_its_connection(tmp_path
             relay.stop()
         server.stop()
     assert statuses == [200] * 4
+
+
+@pytest.mark.parametrize("kind", ["spin", "fill"])
+def test_the_relay_cache_stand_in_answers_its_bytes_after_its_work(tmp_path, kind):
+    """bench/relay_cache.py's stand-in answers every request on a keep-alive connection with the bytes it
+    was given, no sooner than its work lasts, and the relay floor in front of it is measured in pairs."""
+    from argparse import Namespace
+
+    from bench.peers import Client
+    from bench.relay_cache import StandInPeer, _pairs
+    from bench.remote import RelayPeer
+
+    body = _select([_row({"type": "literal", "value": "七"}, IRI)] * 50)
+    (tmp_path / "answer.json").write_bytes(body)
+    stand_in = StandInPeer(tmp_path, tmp_path / "answer.json", kind, 0.03)
+    try:
+        stand_in.start(timeout=60)
+        client = Client(stand_in, 30)
+        took = []
+        for _ in range(3):
+            started = time.perf_counter()
+            assert client.get("SELECT * {}", RESULTS_JSON) == (200, body)
+            took.append(time.perf_counter() - started)
+        client.close()
+        args = Namespace(requests=4, seconds=30.0, request_timeout=30.0)
+        median, p90, count = _pairs(lambda direct: RelayPeer(tmp_path / "unused", tmp_path, direct), stand_in,
+                                    "SELECT * {}", args)
+    finally:
+        stand_in.stop()
+    assert min(took) >= 0.03
+    assert count == 4 and p90 >= median
+
+
+def test_the_relay_cache_section_has_a_row_per_measurement(tmp_path):
+    """Its section goes into RESULTS.md between markers of its own, beside bench/remote.py's sections."""
+    from argparse import Namespace
+
+    from bench.relay_cache import report
+    from bench.remote import write_section
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text(f"{run.NOTES_HEADING}\n\n<!-- bench/remote.py:start -->\nkept\n<!-- bench/remote.py:end -->\n",
+                       encoding="utf-8")
+    args = Namespace(server_dir=tmp_path, requests=5, seconds=1.0)
+    rows = [("Virtuoso", "join", 168_393, "its own", 48.0, 0.51, 1.1, 300),
+            ("stand-in", "join", 168_393, "fill", 48.0, 0.65, 0.78, 300)]
+    for _ in range(2):   # a second run replaces the first
+        write_section(results, report(rows, args), tag="bench/relay_cache.py")
+    text = results.read_text(encoding="utf-8")
+    assert "kept" in text and text.count("<!-- bench/relay_cache.py:start -->") == 1
+    assert "| stand-in | join | 168 KB | fill | 48.0 | 0.65 | 0.78 | 300 |" in text
