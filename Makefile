@@ -82,6 +82,8 @@ bench: $(VENV)/.installed $(DATA) servers
 	@# the province-size graph (PROVINCE=path/to/city.nq, >= 5M quads): servers bulk-loaded once, kept in build/bench/servers
 	@if [ -n "$(PROVINCE)" ]; then $(PY) -m bench.remote --data $(PROVINCE) --queries city \
 		--server-dir build/bench/servers --label city --out bench/RESULTS.md; fi
+	@# and, over its loaded Virtuoso, the relay floor beside a stand-in that spins or fills memory before answering
+	@if [ -n "$(PROVINCE)" ]; then $(PY) -m bench.relay_cache --server-dir build/bench/servers --out bench/RESULTS.md; fi
 
 # The soak of issue 15 (not in CI: CPU-heavy): mixed clients, idle connections and a kill -9 every
 # minute for SOAK_SECONDS (600); report in bench/SOAK.md, non-zero exit when a criterion fails.
