@@ -11,9 +11,10 @@ burst as Virtuoso sends it. Before it answers, it works for as long as the real 
 of two ways:
 
     spin   a loop that touches no memory beyond its own few variables;
-    fill   writing a 32 MB buffer over and over (more than the machine's caches hold), as a join over
-           a large database reads its pages: whatever the relay and the client had in the caches is
-           gone when the answer comes.
+    fill   writing a 32 MB buffer a megabyte at a time, over and over (the size of this machine's
+           L3 cache, its L2 caches 1 MB a core), as a join over a large database reads its pages:
+           much of what the relay and the client had in the caches is gone when the answer comes
+           (a 1 ms lookup's work writes only about 12 MB of it).
 
 In the same run the relay floor is measured over the real server too, with the same interleaved pairs as
 bench/remote.py (each request to the relay and straight to the server, in turn first).
