@@ -305,7 +305,7 @@ def test_the_named_questions_booleans_are_proven():
             assert "interpreted" in proven, query.name
         if "?asserted_only" in query.sparql:
             assert "asserted_only" in proven, query.name
-        assert proven <= {"interpreted", "asserted_only", "read_", "nb_read", "for_remainder"}, (query.name, proven)
+        assert proven <= {"interpreted", "asserted_only", "read_", "nb_read", "for_remainder", "own"}, (query.name, proven)
 
 
 def test_the_analysis_is_kept_per_text():
