@@ -22,17 +22,15 @@ bench/remote.py (each request to the relay and straight to the server, in turn f
 from __future__ import annotations
 
 import argparse
-import http.client
 import socket
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
-from bench.peers import RESULTS_JSON, ROOT, Peer, free_port
+from bench.peers import RESULTS_JSON, ROOT, Client, Peer
 from bench.remote import DirectPeer, RelayPeer, _interleaved, _load, markers, write_section
 from bench.run import CITY_QUERIES, PREFIXES, machine
 from bench.servers import SparqlServer
@@ -106,20 +104,17 @@ class StandInPeer(Peer):
 
 def _captured(direct: DirectPeer, query: str) -> tuple[bytes, float]:
     """The server's answer to ``query`` and the median of its own time over a few requests (s)."""
-    connection = http.client.HTTPConnection("127.0.0.1", direct.port, timeout=120)
+    client = Client(direct, 120)
     times = []
     try:
         for n in range(9):
-            target = direct.path + "&" + urllib.parse.urlencode({"query": f"{query}\n# capture {n}"})
             started = time.perf_counter()
-            connection.request("GET", target, headers={"Accept": RESULTS_JSON})
-            response = connection.getresponse()
-            body = response.read()
+            status, body = client.get(f"{query}\n# capture {n}", RESULTS_JSON)
             times.append(time.perf_counter() - started)
-            if response.status != 200:
-                raise RuntimeError(f"the server answered {response.status}: {body[:300]!r}")
+            if status != 200:
+                raise RuntimeError(f"the server answered {status}: {body[:300]!r}")
     finally:
-        connection.close()
+        client.close()
     return body, statistics.median(times[1:])
 
 
